@@ -1,0 +1,108 @@
+"""Settings: the only module that reads the environment (and `.env`)."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///synergy-bot.sqlite3"
+SUPPORTED_LANGUAGES = ("en", "zh")
+_TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
+
+
+class SettingsError(Exception):
+    """A missing or malformed setting, told to the operator in one line."""
+
+
+class Settings(BaseSettings):
+    """Everything the bot can be configured with; see `.env.example`."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    telegram_bot_token: SecretStr | None = Field(default=None)
+    telegram_api_base_url: str | None = Field(default=None)
+    database_url: str = Field(default=DEFAULT_DATABASE_URL)
+    default_timezone: str = Field(default="UTC")
+    default_language: Literal["en", "zh"] = Field(default="en")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO")
+    invite_days: int = Field(default=7, ge=1, le=365)
+
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _TOKEN_RE.match(value.get_secret_value()):
+            raise ValueError("expected the form 123456:ABC-DEF... that @BotFather gives")
+        return value
+
+    @field_validator("telegram_api_base_url")
+    @classmethod
+    def _base_url(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        assert value is not None
+        if not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError("expected an http:// or https:// address")
+        return value.rstrip("/")
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError(
+                "expected sqlite+aiosqlite:///FILE or postgresql+asyncpg://USER@HOST/DB"
+            )
+        return value
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    def require_token(self) -> str:
+        """The bot token, or a SettingsError when running needs it and it is missing."""
+        if self.telegram_bot_token is None:
+            raise SettingsError(
+                "TELEGRAM_BOT_TOKEN is not set: put the token from @BotFather in .env "
+                "(see .env.example)"
+            )
+        return self.telegram_bot_token.get_secret_value()
+
+    @property
+    def api_base_url(self) -> str:
+        """Where Bot API methods are called: `{base}/bot<token>/<method>`."""
+        return f"{self.telegram_api_base_url or 'https://api.telegram.org'}/bot"
+
+    @property
+    def api_file_url(self) -> str:
+        """Where files are downloaded: `{base}/file/bot<token>/<path>`."""
+        return f"{self.telegram_api_base_url or 'https://api.telegram.org'}/file/bot"
+
+
+def load_settings(env_file: str | Path | None = ".env", **overrides: Any) -> Settings:
+    """Read settings; raise SettingsError naming the first bad setting in one line."""
+    try:
+        return Settings(_env_file=env_file, **overrides)  # type: ignore[call-arg]
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = str(error["loc"][0]).upper() if error["loc"] else "settings"
+        message = str(error["msg"]).removeprefix("Value error, ")
+        raise SettingsError(f"{name} is invalid: {message} (see .env.example)") from None
+
+
+def opt_in_library_defaults() -> None:
+    """Opt in to python-telegram-bot's coming defaults (durations as `timedelta`, PTB 22.2+).
+
+    Without it PTB warns on every 429 it parses; with it `RetryAfter.retry_after` is a
+    `timedelta`, which is what the next major version will give anyway.
+    """
+    os.environ.setdefault("PTB_TIMEDELTA", "1")

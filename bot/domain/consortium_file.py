@@ -1,0 +1,328 @@
+"""The consortium file: its schema, and every problem in it listed with its place.
+
+Parsing and checking are pure (no database); `bot.services.consortium` applies a checked
+document to the database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable
+from functools import cache
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from babel import Locale
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from db.models import PartyKind, Role
+
+
+class ConsortiumFileError(Exception):
+    """The file is wrong; `problems` lists each problem as 'place: what'."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@cache
+def _countries() -> frozenset[str]:
+    return frozenset(
+        code for code in Locale("en").territories if isinstance(code, str) and code.isalpha()
+    )
+
+
+def _check_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r}") from None
+    return value
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+Key = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+Language = Literal["en", "zh"]
+TimeZone = Annotated[str, AfterValidator(_check_timezone)]
+
+
+class ConsortiumSpec(_Spec):
+    name: Name
+    timezone: TimeZone = "UTC"
+    language: Language = "en"
+
+
+class PartySpec(_Spec):
+    key: Key
+    name: Name
+    kind: PartyKind
+    country: str | None = None
+    timezone: TimeZone | None = None
+
+    @field_validator("country")
+    @classmethod
+    def _country(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        code = value.upper()
+        if code not in _countries():
+            raise ValueError(f"unknown country code {value!r} (ISO 3166, e.g. CN, TH)")
+        return code
+
+
+class MembershipSpec(_Spec):
+    party: Key
+    roles: list[Role] = Field(min_length=1)
+
+
+class PersonSpec(_Spec):
+    telegram_id: int = Field(gt=0)
+    name: Name | None = None
+    party: Key | None = None
+    roles: list[Role] = Field(default_factory=list)
+    memberships: list[MembershipSpec] = Field(default_factory=list)
+    language: Language | None = None
+    timezone: TimeZone | None = None
+
+    def all_memberships(self) -> list[tuple[str, Role]]:
+        pairs = [(self.party, role) for role in self.roles if self.party]
+        pairs += [(m.party, role) for m in self.memberships for role in m.roles]
+        return list(dict.fromkeys(pairs))
+
+
+class ChatSpec(_Spec):
+    telegram_id: int
+    title: str | None = Field(default=None, max_length=255)
+    party: Key | None = None
+    language: Language | None = None
+
+
+class PlacementSpec(_Spec):
+    student: int
+    site: Key
+    start: dt.date
+    end: dt.date
+    mentors: dict[PartyKind, int] = Field(default_factory=dict)
+
+
+class ConsortiumDoc(_Spec):
+    consortium: ConsortiumSpec
+    parties: list[PartySpec] = Field(default_factory=list)
+    people: list[PersonSpec] = Field(default_factory=list)
+    chats: list[ChatSpec] = Field(default_factory=list)
+    placements: list[PlacementSpec] = Field(default_factory=list)
+
+
+def _place(loc: Iterable[Any]) -> str:
+    place = ""
+    for part in loc:
+        if isinstance(part, int):
+            place += f"[{part}]"
+        else:
+            place += f".{part}" if place else str(part)
+    return place or "file"
+
+
+def _pydantic_problems(error: ValidationError, prefix: tuple[Any, ...]) -> list[str]:
+    problems = []
+    for item in error.errors():
+        message = str(item["msg"]).removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            message = "unknown field"
+        elif item["type"] == "missing":
+            message = "required"
+        problems.append(f"{_place(prefix + tuple(item['loc']))}: {message}")
+    return problems
+
+
+_SECTIONS: dict[str, type[_Spec]] = {
+    "parties": PartySpec,
+    "people": PersonSpec,
+    "chats": ChatSpec,
+    "placements": PlacementSpec,
+}
+
+
+Positions = dict[str, list[int]]
+
+
+def _validate_entries(data: dict[str, Any]) -> tuple[ConsortiumDoc, set[str], Positions, list[str]]:
+    """Check each entry on its own, so that one bad entry hides no other problem.
+
+    Returns the valid entries, the keys of every party entry (valid or not), where each valid
+    entry stands in the file, and the problems.
+    """
+    problems = [f"{key}: unknown section" for key in data if key not in {"consortium", *_SECTIONS}]
+    valid: dict[str, Any] = {}
+    try:
+        valid["consortium"] = ConsortiumSpec.model_validate(data.get("consortium"))
+    except ValidationError as exc:
+        problems += _pydantic_problems(exc, ("consortium",))
+    party_keys: set[str] = set()
+    positions: Positions = {}
+    for section, model in _SECTIONS.items():
+        entries = data.get(section) or []
+        if not isinstance(entries, list):
+            problems.append(f"{section}: expected a list")
+            entries = []
+        valid[section], positions[section] = [], []
+        for i, entry in enumerate(entries):
+            if (
+                section == "parties"
+                and isinstance(entry, dict)
+                and isinstance(entry.get("key"), str)
+            ):
+                party_keys.add(entry["key"])
+            try:
+                valid[section].append(model.model_validate(entry))
+                positions[section].append(i)
+            except ValidationError as exc:
+                problems += _pydantic_problems(exc, (section, i))
+    doc = ConsortiumDoc.model_construct(**valid)
+    return doc, party_keys, positions, problems
+
+
+def _duplicates(values: list[Any]) -> set[Any]:
+    return {value for value, count in Counter(values).items() if count > 1}
+
+
+def cross_check(
+    doc: ConsortiumDoc, party_keys: set[str] | None = None, positions: Positions | None = None
+) -> list[str]:
+    """Problems that span entries: unknown references, duplicates, wrong kinds.
+
+    `party_keys` names parties whose entries exist but have problems of their own, so that
+    references to them are not reported again as unknown; `positions` tells where each
+    entry stands in the file when invalid entries were left out of `doc`.
+    """
+    problems: list[str] = []
+
+    def at(section: str, entries: list[Any]) -> list[tuple[int, Any]]:
+        places = (positions or {}).get(section) or list(range(len(entries)))
+        return list(zip(places, entries, strict=True))
+
+    parties = {party.key: party for party in doc.parties}
+    known_keys = set(parties) | (party_keys or set())
+    for key in _duplicates([party.key for party in doc.parties]):
+        problems += [
+            f"parties[{i}].key: duplicate key {key!r}"
+            for i, p in at("parties", doc.parties)
+            if p.key == key
+        ][1:]
+
+    def known_party(place: str, key: str | None) -> None:
+        if key is not None and key not in known_keys:
+            problems.append(f"{place}: unknown party {key!r}")
+
+    seen_people: dict[int, int] = {}
+    for i, person in at("people", doc.people):
+        if person.telegram_id in seen_people:
+            problems.append(
+                f"people[{i}].telegram_id: {person.telegram_id} is already "
+                f"people[{seen_people[person.telegram_id]}]"
+            )
+        seen_people.setdefault(person.telegram_id, i)
+        known_party(f"people[{i}].party", person.party)
+        if person.roles and person.party is None:
+            problems.append(f"people[{i}].roles: roles need a party")
+        if person.party is not None and not person.roles:
+            problems.append(f"people[{i}].roles: required with party")
+        for j, membership in enumerate(person.memberships):
+            known_party(f"people[{i}].memberships[{j}].party", membership.party)
+
+    seen_chats: set[int] = set()
+    for i, chat in at("chats", doc.chats):
+        if chat.telegram_id in seen_chats:
+            problems.append(f"chats[{i}].telegram_id: duplicate chat {chat.telegram_id}")
+        seen_chats.add(chat.telegram_id)
+        known_party(f"chats[{i}].party", chat.party)
+
+    students = {
+        person.telegram_id
+        for person in doc.people
+        if any(role is Role.STUDENT for _, role in person.all_memberships())
+    }
+    seen_placements: set[tuple[int, str, dt.date]] = set()
+    for i, placement in at("placements", doc.placements):
+        if placement.student not in students:
+            problems.append(
+                f"placements[{i}].student: {placement.student} is not a student in people"
+            )
+        site = parties.get(placement.site)
+        known_party(f"placements[{i}].site", placement.site)
+        if site is not None and site.kind is not PartyKind.OVERSEAS_SITE:
+            problems.append(
+                f"placements[{i}].site: party {placement.site!r} is a {site.kind.value}, "
+                "not an overseas_site"
+            )
+        if placement.end < placement.start:
+            problems.append(
+                f"placements[{i}].end: {placement.end} is before start {placement.start}"
+            )
+        key = (placement.student, placement.site, placement.start)
+        if key in seen_placements:
+            problems.append(
+                f"placements[{i}]: duplicate placement for this student, site and start"
+            )
+        seen_placements.add(key)
+        for kind, mentor in placement.mentors.items():
+            if mentor <= 0:
+                problems.append(f"placements[{i}].mentors.{kind.value}: not a Telegram user id")
+            if mentor == placement.student:
+                problems.append(
+                    f"placements[{i}].mentors.{kind.value}: the student cannot mentor themself"
+                )
+    return problems
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe YAML that leaves dates as text, so a wrong date is reported with its place."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def parse_consortium_file(text: str) -> ConsortiumDoc:
+    """Parse and check a consortium file; raise ConsortiumFileError listing every problem."""
+    try:
+        data = yaml.load(text, Loader=_Loader)  # a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "file"
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConsortiumFileError([f"{where}: not valid YAML ({problem})"]) from None
+    if not isinstance(data, dict):
+        raise ConsortiumFileError(["file: expected a mapping with a 'consortium' section"])
+    doc, party_keys, positions, problems = _validate_entries(data)
+    problems += cross_check(doc, party_keys, positions)
+    if problems:
+        raise ConsortiumFileError(problems)
+    return doc
+
+
+def dump_consortium_file(data: dict[str, Any]) -> str:
+    """YAML in the file's own form: one flow mapping per entry, as people write it."""
+    lines = ["consortium: " + _flow(data["consortium"])]
+    for section in ("parties", "people", "chats", "placements"):
+        entries = data.get(section) or []
+        if not entries:
+            continue
+        lines.append(f"{section}:")
+        lines += [f"  - {_flow(entry)}" for entry in entries]
+    return "\n".join(lines) + "\n"
+
+
+def _flow(value: Any) -> str:
+    return yaml.safe_dump(
+        value, default_flow_style=True, sort_keys=False, allow_unicode=True, width=10_000
+    ).strip()

@@ -1,0 +1,269 @@
+"""Apply a checked consortium file to the database, and write the database back as one.
+
+Import is idempotent: entries are matched by their stable keys (party key, Telegram id,
+student + site + start date), only differences are written, and the report counts them.
+A field left out of an entry is left as it is (a language someone chose with /lang
+survives a re-import); a listed person's roles become exactly the roles the file lists.
+Entities the file does not list (people who joined through an invite) are left alone.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.domain.consortium_file import ConsortiumDoc, PersonSpec
+from db.models import Chat, Consortium, Party, PartyKind, Person, Placement, Role
+from db.repositories import Repos
+
+
+@dataclass
+class ImportReport:
+    created: Counter[str] = field(default_factory=Counter)
+    updated: Counter[str] = field(default_factory=Counter)
+    removed: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def changed(self) -> bool:
+        return bool(+self.created or +self.updated or +self.removed)
+
+    def summary(self) -> str:
+        if not self.changed:
+            return "no changes"
+        parts = []
+        for verb, counts in (
+            ("created", self.created),
+            ("updated", self.updated),
+            ("removed", self.removed),
+        ):
+            items = ", ".join(f"{n} {what}" for what, n in sorted(counts.items()) if n)
+            if items:
+                parts.append(f"{verb} {items}")
+        return "; ".join(parts)
+
+
+def _assign(obj: Any, values: dict[str, Any]) -> bool:
+    """Set the attributes that differ; True if any did."""
+    changed = False
+    for name, value in values.items():
+        if getattr(obj, name) != value:
+            setattr(obj, name, value)
+            changed = True
+    return changed
+
+
+def _given(spec: Any, *names: str) -> dict[str, Any]:
+    """The named fields that the entry actually states."""
+    return {name: getattr(spec, name) for name in names if name in spec.model_fields_set}
+
+
+async def apply_consortium(repos: Repos, doc: ConsortiumDoc) -> ImportReport:
+    """Make the database agree with the file; the caller's transaction makes it all-or-nothing."""
+    report = ImportReport()
+    await _apply_consortium(repos, doc, report)
+    parties = await _apply_parties(repos, doc, report)
+    people = await _apply_people(repos, doc, parties, report)
+    await _apply_chats(repos, doc, parties, report)
+    await _apply_placements(repos, doc, parties, people, report)
+    return report
+
+
+async def _apply_consortium(repos: Repos, doc: ConsortiumDoc, report: ImportReport) -> None:
+    spec = doc.consortium
+    values = {"name": spec.name, "timezone": spec.timezone, "language": spec.language}
+    current = await repos.consortium.get()
+    if current is None:
+        await repos.consortium.add(Consortium(**values))
+        report.created["consortium"] += 1
+    elif _assign(current, values):
+        report.updated["consortium"] += 1
+
+
+async def _apply_parties(
+    repos: Repos, doc: ConsortiumDoc, report: ImportReport
+) -> dict[str, Party]:
+    parties = {party.key: party for party in await repos.parties.all()}
+    for spec in doc.parties:
+        values = {"name": spec.name, "kind": spec.kind, **_given(spec, "country", "timezone")}
+        party = parties.get(spec.key)
+        if party is None:
+            parties[spec.key] = await repos.parties.add(Party(key=spec.key, **values))
+            report.created["parties"] += 1
+        elif _assign(party, values):
+            report.updated["parties"] += 1
+    await repos.session.flush()
+    return parties
+
+
+async def _apply_people(
+    repos: Repos, doc: ConsortiumDoc, parties: dict[str, Party], report: ImportReport
+) -> dict[int, Person]:
+    mentor_ids = {tid for p in doc.placements for tid in p.mentors.values()}
+    people = await repos.people.by_telegram_ids(
+        [spec.telegram_id for spec in doc.people] + list(mentor_ids)
+    )
+    for spec in doc.people:
+        values = _given(spec, "name", "language", "timezone")
+        person = people.get(spec.telegram_id)
+        if person is None:
+            person = await repos.people.add(Person(telegram_id=spec.telegram_id, **values))
+            people[spec.telegram_id] = person
+            report.created["people"] += 1
+        elif _assign(person, values):
+            report.updated["people"] += 1
+        await _apply_memberships(repos, person, spec, parties, report)
+    # Mentors named only in placements: known by Telegram id until they join.
+    for telegram_id in sorted(mentor_ids - set(people)):
+        people[telegram_id] = await repos.people.add(Person(telegram_id=telegram_id))
+        report.created["people"] += 1
+    await repos.session.flush()
+    return people
+
+
+async def _apply_memberships(
+    repos: Repos, person: Person, spec: PersonSpec, parties: dict[str, Party], report: ImportReport
+) -> None:
+    wanted = {(parties[key].id, role) for key, role in spec.all_memberships()}
+    current = {(m.party_id, m.role): m for m in await repos.memberships.of_person(person.id)}
+    for pair in sorted(wanted - set(current)):
+        await repos.memberships.add(person.id, pair[0], pair[1])
+        report.created["roles"] += 1
+    for pair in set(current) - wanted:
+        await repos.memberships.remove(current[pair])
+        report.removed["roles"] += 1
+
+
+async def _apply_chats(
+    repos: Repos, doc: ConsortiumDoc, parties: dict[str, Party], report: ImportReport
+) -> None:
+    for spec in doc.chats:
+        values: dict[str, Any] = {"linked": True, **_given(spec, "title", "language")}
+        if "party" in spec.model_fields_set:
+            values["party_id"] = parties[spec.party].id if spec.party else None
+        chat = await repos.chats.by_telegram_id(spec.telegram_id)
+        if chat is None:
+            await repos.chats.add(Chat(telegram_id=spec.telegram_id, **values))
+            report.created["chats"] += 1
+        elif _assign(chat, values):
+            report.updated["chats"] += 1
+
+
+async def _apply_placements(
+    repos: Repos,
+    doc: ConsortiumDoc,
+    parties: dict[str, Party],
+    people: dict[int, Person],
+    report: ImportReport,
+) -> None:
+    for spec in doc.placements:
+        student = people[spec.student]
+        site = parties[spec.site]
+        placement = await repos.placements.find(student.id, site.id, spec.start)
+        if placement is None:
+            placement = await repos.placements.add(
+                Placement(
+                    student_id=student.id, site_id=site.id, start_date=spec.start, end_date=spec.end
+                )
+            )
+            await repos.session.refresh(placement, ["mentors"])
+            report.created["placements"] += 1
+            is_new = True
+        else:
+            is_new = False
+        changed = _assign(placement, {"end_date": spec.end})
+        mentors = {kind.value: people[tid].id for kind, tid in spec.mentors.items()}
+        changed = await repos.placements.set_mentors(placement, mentors) or changed
+        if changed and not is_new:
+            report.updated["placements"] += 1
+
+
+async def export_consortium(repos: Repos) -> dict[str, Any]:
+    """The database in the consortium file's form (what `import` reads back unchanged)."""
+    consortium = await repos.consortium.get()
+    if consortium is None:
+        raise LookupError("no consortium has been imported yet")
+    parties = await repos.parties.all()
+    by_id = {party.id: party for party in parties}
+    people = await repos.people.all()
+    people_by_id = {person.id: person for person in people}
+    roles: dict[int, dict[str, list[str]]] = {}
+    for membership in await repos.memberships.all():
+        person_roles = roles.setdefault(membership.person_id, {})
+        person_roles.setdefault(by_id[membership.party_id].key, []).append(membership.role.value)
+    return {
+        "consortium": {
+            "name": consortium.name,
+            "timezone": consortium.timezone,
+            "language": consortium.language,
+        },
+        "parties": [_export_party(party) for party in parties],
+        "people": [
+            _export_person(p, roles.get(p.id, {})) for p in people if p.name or p.id in roles
+        ],
+        "chats": [_export_chat(chat, by_id) for chat in await repos.chats.all() if chat.linked],
+        "placements": [
+            _export_placement(pl, by_id, people_by_id) for pl in await repos.placements.all()
+        ],
+    }
+
+
+def _drop_none(values: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def _export_party(party: Party) -> dict[str, Any]:
+    return _drop_none(
+        {
+            "key": party.key,
+            "name": party.name,
+            "kind": party.kind.value,
+            "country": party.country,
+            "timezone": party.timezone,
+        }
+    )
+
+
+def _export_person(person: Person, roles: dict[str, list[str]]) -> dict[str, Any]:
+    entry: dict[str, Any] = _drop_none({"telegram_id": person.telegram_id, "name": person.name})
+    if len(roles) == 1:
+        ((party_key, party_roles),) = roles.items()
+        entry |= {"party": party_key, "roles": _role_order(party_roles)}
+    elif roles:
+        entry["memberships"] = [
+            {"party": key, "roles": _role_order(r)} for key, r in sorted(roles.items())
+        ]
+    return entry | _drop_none({"language": person.language, "timezone": person.timezone})
+
+
+def _role_order(roles: list[str]) -> list[str]:
+    order = [role.value for role in Role]
+    return sorted(roles, key=order.index)
+
+
+def _export_chat(chat: Chat, parties: dict[int, Party]) -> dict[str, Any]:
+    party = parties[chat.party_id].key if chat.party_id else None
+    return _drop_none(
+        {
+            "telegram_id": chat.telegram_id,
+            "title": chat.title,
+            "party": party,
+            "language": chat.language,
+        }
+    )
+
+
+def _export_placement(
+    placement: Placement, parties: dict[int, Party], people: dict[int, Person]
+) -> dict[str, Any]:
+    order = [kind.value for kind in PartyKind]
+    mentors = sorted(placement.mentors, key=lambda m: order.index(m.party_kind.value))
+    entry: dict[str, Any] = {
+        "student": people[placement.student_id].telegram_id,
+        "site": parties[placement.site_id].key,
+        "start": placement.start_date.isoformat(),
+        "end": placement.end_date.isoformat(),
+    }
+    if mentors:
+        entry["mentors"] = {m.party_kind.value: people[m.person_id].telegram_id for m in mentors}
+    return entry

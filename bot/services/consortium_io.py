@@ -1,0 +1,31 @@
+"""The consortium file from the command line: parse, migrate, apply in one transaction."""
+
+from __future__ import annotations
+
+from bot.config import Settings
+from bot.domain.consortium_file import dump_consortium_file, parse_consortium_file
+from bot.services.consortium import ImportReport, apply_consortium, export_consortium
+from db.engine import Database
+from db.migrate import upgrade
+
+
+async def import_file(settings: Settings, text: str) -> ImportReport:
+    """Check the whole file first; then apply it all or nothing."""
+    doc = parse_consortium_file(text)
+    database = Database.from_url(settings.database_url)
+    try:
+        await upgrade(database.engine)
+        async with database.transaction() as repos:
+            return await apply_consortium(repos, doc)
+    finally:
+        await database.dispose()
+
+
+async def export_file(settings: Settings) -> str:
+    database = Database.from_url(settings.database_url)
+    try:
+        await upgrade(database.engine)
+        async with database.transaction() as repos:
+            return dump_consortium_file(await export_consortium(repos))
+    finally:
+        await database.dispose()

@@ -1,0 +1,108 @@
+"""Shared fixtures: databases on SQLite (always) and PostgreSQL (when TEST_DATABASE_URL is
+set), and a controllable clock."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from bot.clock import ManualClock
+from db.engine import Database, create_engine
+from db.migrate import upgrade
+from db.models import Base
+from db.repositories import Repos
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_FILE = ROOT / "examples" / "consortium.yaml"
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
+START = dt.datetime(2026, 11, 2, 1, 0, tzinfo=dt.UTC)  # a Monday, 09:00 in Asia/Shanghai
+
+BACKENDS = [
+    "sqlite",
+    pytest.param(
+        "postgres",
+        marks=[
+            pytest.mark.postgres,
+            pytest.mark.skipif(not POSTGRES_URL, reason="TEST_DATABASE_URL is not set"),
+        ],
+    ),
+]
+
+
+async def _reset_postgres(url: str) -> None:
+    engine = create_engine(url)
+    async with engine.begin() as connection:
+        await connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        await connection.execute(text("CREATE SCHEMA public"))
+    await upgrade(engine)
+    await engine.dispose()
+
+
+async def _truncate_postgres(url: str) -> None:
+    engine = create_engine(url)
+    tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+    async with engine.begin() as connection:
+        await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite database migrated to head once; each test gets a copy."""
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+
+    async def migrate() -> None:
+        await upgrade(engine)
+        await engine.dispose()
+
+    asyncio.run(migrate())
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_ready() -> bool:
+    if POSTGRES_URL:
+        asyncio.run(_reset_postgres(POSTGRES_URL))
+    return bool(POSTGRES_URL)
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path, postgres_ready: bool
+) -> str:
+    """A database at the newest migration with no rows, on each backend."""
+    if request.param == "postgres":
+        asyncio.run(_truncate_postgres(POSTGRES_URL))
+        return POSTGRES_URL
+    path = tmp_path / "bot.sqlite3"
+    shutil.copy(sqlite_template, path)
+    return f"sqlite+aiosqlite:///{path}"
+
+
+@pytest.fixture
+async def database(db_url: str) -> AsyncIterator[Database]:
+    database = Database.from_url(db_url)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+async def repos(database: Database) -> AsyncIterator[Repos]:
+    """Repositories in one transaction that is rolled back after the test."""
+    async with database.session() as session:
+        await session.begin()
+        yield Repos(session)
+        await session.rollback()
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)

@@ -1,0 +1,142 @@
+"""Importing and exporting the consortium file against a real database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.config import Settings
+from bot.domain.consortium_file import ConsortiumFileError
+from bot.services.consortium_io import export_file, import_file
+from db.engine import Database
+from db.models import Role
+from tests.conftest import SAMPLE_FILE
+from tests.test_config_cli import run_cli
+
+SAMPLE = SAMPLE_FILE.read_text(encoding="utf-8")
+
+
+def _settings(db_url: str) -> Settings:
+    return Settings(_env_file=None, database_url=db_url)  # type: ignore[call-arg]
+
+
+async def test_import_creates_everything(db_url: str, database: Database) -> None:
+    report = await import_file(_settings(db_url), SAMPLE)
+    assert dict(report.created) == {
+        "consortium": 1,
+        "parties": 4,
+        "people": 6,
+        "roles": 4,
+        "chats": 1,
+        "placements": 1,
+    }
+    assert not report.updated and not report.removed
+    async with database.transaction() as repos:
+        zhang = await repos.people.by_telegram_id(1002)
+        assert zhang is not None
+        roles = sorted(m.role for m in await repos.memberships.of_person(zhang.id))
+        assert roles == [Role.CONTACT, Role.MENTOR]
+        placeholder = await repos.people.by_telegram_id(1301)  # a mentor known only by id
+        assert placeholder is not None and placeholder.name is None
+        (placement,) = await repos.placements.all()
+        assert {m.party_kind.value for m in placement.mentors} == {
+            "university",
+            "enterprise",
+            "research",
+            "overseas_site",
+        }
+        chat = await repos.chats.by_telegram_id(-1001234567890)
+        assert chat is not None and chat.linked
+
+
+async def test_import_twice_changes_nothing(db_url: str) -> None:
+    await import_file(_settings(db_url), SAMPLE)
+    report = await import_file(_settings(db_url), SAMPLE)
+    assert not report.changed and report.summary() == "no changes"
+
+
+async def test_edited_file_applies_the_edits(db_url: str, database: Database) -> None:
+    await import_file(_settings(db_url), SAMPLE)
+    edited = (
+        SAMPLE.replace(
+            "name: Zhang Min, party: nbu, roles: [contact, mentor]",
+            "name: Zhang Min 张敏, party: nbu, roles: [contact]",
+        )
+        .replace("end: 2027-01-31", "end: 2027-02-28")
+        .replace("enterprise: 1101", "enterprise: 1102")
+        .replace(
+            "chats:\n",
+            "chats:\n  - {telegram_id: -1009999, title: Research group, party: ai-lab}\n",
+        )
+    )
+    report = await import_file(_settings(db_url), edited)
+    assert dict(report.updated) == {"people": 1, "placements": 1}
+    assert dict(report.removed) == {"roles": 1}
+    assert dict(report.created) == {"people": 1, "chats": 1}
+    async with database.transaction() as repos:
+        zhang = await repos.people.by_telegram_id(1002)
+        assert zhang is not None and zhang.name == "Zhang Min 张敏"
+        assert [m.role for m in await repos.memberships.of_person(zhang.id)] == [Role.CONTACT]
+
+
+async def test_fields_left_out_are_left_alone(db_url: str, database: Database) -> None:
+    await import_file(_settings(db_url), SAMPLE)
+    async with database.transaction() as repos:
+        zhang = await repos.people.by_telegram_id(1002)
+        assert zhang is not None
+        zhang.language = "zh"  # as if chosen with /lang
+    report = await import_file(_settings(db_url), SAMPLE)
+    assert not report.changed
+    async with database.transaction() as repos:
+        zhang = await repos.people.by_telegram_id(1002)
+        assert zhang is not None and zhang.language == "zh"
+
+
+async def test_export_then_import_is_a_fixed_point(db_url: str) -> None:
+    await import_file(_settings(db_url), SAMPLE)
+    exported = await export_file(_settings(db_url))
+    assert "{telegram_id: 1002, name: Zhang Min, party: nbu, roles: [contact, mentor]}" in exported
+    assert "1301" in exported and "name: null" not in exported
+    report = await import_file(_settings(db_url), exported)
+    assert not report.changed
+    assert await export_file(_settings(db_url)) == exported
+
+
+async def test_a_wrong_file_imports_nothing(db_url: str, database: Database) -> None:
+    bad = SAMPLE.replace("party: nbu, roles: [student]", "party: nbx, roles: [student]")
+    try:
+        await import_file(_settings(db_url), bad)
+    except ConsortiumFileError as error:
+        assert error.problems == ["people[2].party: unknown party 'nbx'"]
+    else:
+        raise AssertionError("the wrong file was accepted")
+    async with database.transaction() as repos:
+        assert await repos.consortium.get() is None
+        assert list(await repos.parties.all()) == []
+
+
+def test_cli_import_export_and_errors(tmp_path: Path) -> None:
+    db = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.sqlite3'}"}
+    (tmp_path / "c.yaml").write_text(SAMPLE, encoding="utf-8")
+    first = run_cli("import", "c.yaml", cwd=tmp_path, env=db)
+    assert first.returncode == 0, first.stderr
+    assert "created" in first.stdout
+    again = run_cli("import", "c.yaml", cwd=tmp_path, env=db)
+    assert again.stdout.strip() == "c.yaml: no changes"
+
+    bad = SAMPLE.replace("party: nbu, roles: [student]", "party: nbx, roles: [student]")
+    (tmp_path / "bad.yaml").write_text(bad.replace("country: TH", "country: XX"), encoding="utf-8")
+    wrong = run_cli("import", "bad.yaml", cwd=tmp_path, env=db)
+    assert wrong.returncode == 2
+    assert wrong.stderr.splitlines() == [
+        "error: parties[3].country: unknown country code 'XX' (ISO 3166, e.g. CN, TH)",
+        "error: people[2].party: unknown party 'nbx'",
+        "2 problems; nothing was imported",
+    ]
+
+    exported = run_cli("export", "out.yaml", cwd=tmp_path, env=db)
+    assert exported.returncode == 0 and (tmp_path / "out.yaml").exists()
+    missing = run_cli("import", "nope.yaml", cwd=tmp_path, env=db)
+    assert missing.returncode == 2 and missing.stderr.startswith("error: cannot read nope.yaml")
+    empty_db = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'empty.sqlite3'}"}
+    nothing = run_cli("export", "-", cwd=tmp_path, env=empty_db)
+    assert nothing.returncode == 2 and "no consortium" in nothing.stderr
