@@ -1,5 +1,5 @@
 """Shared fixtures: databases on SQLite (always) and PostgreSQL (when TEST_DATABASE_URL is
-set), and a controllable clock."""
+set), a controllable clock and the fake Telegram server."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ import pytest
 from sqlalchemy import text
 
 from bot.clock import ManualClock
+from bot.config import Settings
+from bot.fake_telegram import FakeTelegram
 from db.engine import Database, create_engine
 from db.migrate import upgrade
 from db.models import Base
@@ -106,3 +108,20 @@ async def repos(database: Database) -> AsyncIterator[Repos]:
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock(START)
+
+
+@pytest.fixture
+async def tg() -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram() as server:
+        yield server
+
+
+@pytest.fixture
+def settings(tg: FakeTelegram, db_url: str) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        telegram_bot_token=tg.token,
+        telegram_api_base_url=tg.base_url,
+        database_url=db_url,
+        default_timezone="UTC",
+    )
