@@ -1,5 +1,5 @@
 """Shared fixtures: databases on SQLite (always) and PostgreSQL (when TEST_DATABASE_URL is
-set), a controllable clock and the fake Telegram server."""
+set), translations, a controllable clock and the fake Telegram server."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from sqlalchemy import text
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.fake_telegram import FakeTelegram
+from bot.i18n import Translations, Translator
 from db.engine import Database, create_engine
 from db.migrate import upgrade
 from db.models import Base
@@ -103,6 +104,21 @@ async def repos(database: Database) -> AsyncIterator[Repos]:
         await session.begin()
         yield Repos(session)
         await session.rollback()
+
+
+@pytest.fixture(scope="session")
+def translations() -> Translations:
+    return Translations.load()
+
+
+@pytest.fixture
+def en(translations: Translations) -> Translator:
+    return translations.for_language("en")
+
+
+@pytest.fixture
+def zh(translations: Translations) -> Translator:
+    return translations.for_language("zh")
 
 
 @pytest.fixture

@@ -1,0 +1,84 @@
+"""`build_application(settings)`: the only place where the bot is wired together.
+
+Building makes no network call and opens no database connection; `bot.runner` migrates,
+initialises and starts what this returns.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.constants import ChatType, ParseMode
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
+
+from bot.clock import Clock, SystemClock
+from bot.config import Settings, opt_in_library_defaults
+from bot.context import SERVICES_KEY, BotApplication, BotContext, Services
+from bot.domain.language import resolve_language
+from bot.i18n import Translations
+from bot.renderers.access import render_error
+from db.engine import Database
+from handlers import admin, groups, onboarding, profile
+
+log = logging.getLogger(__name__)
+
+# The update types the bot asks Telegram for (poll answers come only when asked for).
+ALLOWED_UPDATES = [
+    Update.MESSAGE,
+    Update.EDITED_MESSAGE,
+    Update.CALLBACK_QUERY,
+    Update.POLL,
+    Update.POLL_ANSWER,
+    Update.MY_CHAT_MEMBER,
+]
+
+
+def build_application(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    translations: Translations | None = None,
+) -> BotApplication:
+    """The Application with every handler registered, and the shared services in bot_data."""
+    opt_in_library_defaults()
+    application: BotApplication = (
+        ApplicationBuilder()
+        .token(settings.require_token())
+        .base_url(settings.api_base_url)
+        .base_file_url(settings.api_file_url)
+        .context_types(ContextTypes(context=BotContext))
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .build()  # type: ignore[assignment]
+    )
+    application.bot_data[SERVICES_KEY] = Services(
+        settings=settings,
+        database=Database.from_url(settings.database_url),
+        translations=translations or Translations.load(),
+        clock=clock or SystemClock(),
+    )
+    # Order matters only at the end: onboarding's catch-all for private text comes last.
+    for module in (profile, admin, groups, onboarding):
+        application.add_handlers(module.build_handlers())
+    application.add_error_handler(on_error)
+    return application
+
+
+async def on_error(update: object, context: BotContext) -> None:
+    """Log the failure; tell the person, in their language, that nothing was changed."""
+    log.error("an update failed", exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    user = update.effective_user
+    language = resolve_language(None, user.language_code if user else None, None)
+    t = context.services.translations.for_language(language)
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(render_error(t).text[:200], show_alert=True)
+        elif update.effective_chat.type == ChatType.PRIVATE or update.effective_message:
+            await context.bot.send_message(
+                update.effective_chat.id, render_error(t).text, parse_mode=ParseMode.HTML
+            )
+    except (Forbidden, TelegramError):
+        log.warning("could not tell the person about the failure", exc_info=True)

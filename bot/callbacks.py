@@ -1,0 +1,63 @@
+"""Callback data: encoded and decoded here only, always within Telegram's 64 bytes.
+
+Data is `<action>:<arg>:<arg>...` with a short action code. Decoding is strict: unknown
+actions, wrong argument counts or malformed arguments decode to None, and the press is
+refused without acting.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+MAX_BYTES = 64
+_ARG = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+
+
+class Action(StrEnum):
+    LANGUAGE = "lg"  # args: language code
+    FORGET = "fg"  # args: telegram id of the person, "yes" or "no"
+
+
+_ARITY = {Action.LANGUAGE: 1, Action.FORGET: 2}
+
+
+@dataclass(frozen=True)
+class Callback:
+    action: Action
+    args: tuple[str, ...]
+
+
+def encode(action: Action, *args: object) -> str:
+    parts = [str(arg) for arg in args]
+    if len(parts) != _ARITY[action] or not all(_ARG.match(part) for part in parts):
+        raise ValueError(f"bad arguments for {action.name}: {parts}")
+    data = ":".join([action.value, *parts])
+    if len(data.encode()) > MAX_BYTES:
+        raise ValueError(f"callback data over {MAX_BYTES} bytes: {data!r}")
+    return data
+
+
+def decode(data: object) -> Callback | None:
+    if not isinstance(data, str) or not 0 < len(data.encode()) <= MAX_BYTES:
+        return None
+    code, *args = data.split(":")
+    try:
+        action = Action(code)
+    except ValueError:
+        return None
+    if len(args) != _ARITY[action] or not all(_ARG.match(arg) for arg in args):
+        return None
+    return Callback(action, tuple(args))
+
+
+def matches(action: Action) -> Callable[[object], bool]:
+    """A pattern for CallbackQueryHandler: data that decodes to this action."""
+
+    def check(data: object) -> bool:
+        decoded = decode(data)
+        return decoded is not None and decoded.action is action
+
+    return check

@@ -1,0 +1,37 @@
+"""The services every handler and job shares, and a typed CallbackContext to reach them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.i18n import Translations
+from db.engine import Database
+
+SERVICES_KEY = "services"
+
+
+@dataclass
+class Services:
+    settings: Settings
+    database: Database
+    translations: Translations
+    clock: Clock
+
+
+class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """CallbackContext with typed access to the shared services."""
+
+    @property
+    def services(self) -> Services:
+        services: Services = self.application.bot_data[SERVICES_KEY]
+        return services
+
+
+BotApplication = Application[
+    ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any], dict[Any, Any], Any
+]

@@ -1,0 +1,82 @@
+"""Who may use what: one declared permission per command, checked in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.i18n import N_
+from db.models import Role
+
+
+class Where(StrEnum):
+    PRIVATE = "private"
+    GROUP = "group"
+    ANY = "any"
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    """A command, the roles that may use it (None: anyone) and where it works."""
+
+    name: str
+    description: str  # a msgid, translated when shown
+    roles: frozenset[Role] | None = None
+    where: Where = Where.ANY
+    members_only: bool = True
+
+    def allows(self, roles: Iterable[Role]) -> bool:
+        return self.roles is None or bool(self.roles & set(roles))
+
+    def works_in(self, chat_type: str) -> bool:
+        if self.where is Where.ANY:
+            return True
+        is_private = chat_type == "private"
+        return is_private if self.where is Where.PRIVATE else not is_private
+
+
+COORDINATORS = frozenset({Role.COORDINATOR})
+
+# The one list of commands: permissions, /help and the command menus all come from here.
+COMMANDS: tuple[CommandSpec, ...] = (
+    CommandSpec("start", N_("Start, or join with an invite"), members_only=False),
+    CommandSpec("help", N_("What I can do for you")),
+    CommandSpec("whoami", N_("Your parties, roles, language and time zone")),
+    CommandSpec("lang", N_("Change your language")),
+    CommandSpec("mydata", N_("Everything stored about you"), where=Where.PRIVATE),
+    CommandSpec("forget", N_("Erase everything stored about you"), where=Where.PRIVATE),
+    CommandSpec(
+        "invite",
+        N_("Create an invite link: /invite PARTY ROLE [COUNT] [DAYSd]"),
+        roles=COORDINATORS,
+    ),
+    CommandSpec(
+        "link",
+        N_("Link this group to the consortium: /link [PARTY]"),
+        roles=COORDINATORS,
+        where=Where.GROUP,
+    ),
+    CommandSpec(
+        "unlink", N_("Detach this group from the consortium"), roles=COORDINATORS, where=Where.GROUP
+    ),
+)
+COMMANDS_BY_NAME = {spec.name: spec for spec in COMMANDS}
+
+
+def visible_commands(roles: Iterable[Role], chat_type: str, is_member: bool) -> list[CommandSpec]:
+    """The commands a person may use in a chat of this type, in menu order."""
+    held = set(roles)
+    return [
+        spec
+        for spec in COMMANDS
+        if spec.works_in(chat_type) and (is_member or not spec.members_only) and spec.allows(held)
+    ]
+
+
+ROLE_NAMES = {
+    Role.COORDINATOR: N_("coordinator"),
+    Role.CONTACT: N_("party contact"),
+    Role.MENTOR: N_("mentor"),
+    Role.STUDENT: N_("student"),
+}

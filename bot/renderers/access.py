@@ -1,0 +1,49 @@
+"""What strangers and people without the right role are told: how to get in, nothing more."""
+
+from __future__ import annotations
+
+from bot.domain.access import ROLE_NAMES, CommandSpec, Where
+from bot.i18n import Translator
+from bot.renderers import Rendered
+
+
+def render_stranger(t: Translator) -> Rendered:
+    return Rendered(
+        t.gettext(
+            "Hello! I work only for the members of a training consortium.\n\n"
+            "To join, ask your consortium's coordinator for an invite link and open it: "
+            "it brings you back here and signs you in."
+        )
+    )
+
+
+def render_stranger_in_group(t: Translator) -> Rendered:
+    return Rendered(
+        t.gettext(
+            "Sorry, I work only for consortium members. Ask a coordinator for an invite link."
+        )
+    )
+
+
+def render_role_refusal(spec: CommandSpec, t: Translator) -> Rendered:
+    roles = sorted(spec.roles or ())
+    names = ", ".join(t.gettext(ROLE_NAMES[role]) for role in roles)
+    return Rendered(
+        t.gettext("/{command} is only for: {roles}.").format(roles=names, command=spec.name)
+    )
+
+
+def render_wrong_chat(spec: CommandSpec, t: Translator) -> Rendered:
+    if spec.where is Where.PRIVATE:
+        text = t.gettext("Please send /{command} to me in a private chat.")
+    else:
+        text = t.gettext("/{command} works in a group chat: send it there.")
+    return Rendered(text.format(command=spec.name))
+
+
+def render_error(t: Translator) -> Rendered:
+    return Rendered(
+        t.gettext(
+            "Sorry, something went wrong on my side and nothing was changed. Please try again."
+        )
+    )

@@ -1,0 +1,236 @@
+"""People: who is asking, joining through an invite, language, consent and personal data."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from bot.domain.invites import (
+    InviteFacts,
+    InviteRequest,
+    InviteState,
+    check_invite,
+    hash_token,
+    new_token,
+)
+from bot.domain.language import resolve_language
+from db.models import (
+    Invite,
+    InviteRedemption,
+    Membership,
+    Party,
+    Person,
+    Placement,
+    PlacementMentor,
+    Role,
+)
+from db.repositories import Repos
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The person behind an update, as the database knows them."""
+
+    telegram_id: int
+    person: Person | None
+    memberships: tuple[Membership, ...]
+    language: str
+    timezone: str
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        return frozenset(m.role for m in self.memberships)
+
+    @property
+    def is_member(self) -> bool:
+        return bool(self.memberships)
+
+    def parties(self) -> dict[str, tuple[Party, list[Role]]]:
+        grouped: dict[str, tuple[Party, list[Role]]] = {}
+        for membership in self.memberships:
+            grouped.setdefault(membership.party.key, (membership.party, []))[1].append(
+                membership.role
+            )
+        return grouped
+
+
+async def load_caller(
+    repos: Repos, telegram_id: int, telegram_language: str | None, default_timezone: str
+) -> Caller:
+    person = await repos.people.by_telegram_id(telegram_id)
+    memberships = tuple(await repos.memberships.of_person(person.id)) if person else ()
+    consortium = await repos.consortium.get()
+    language = resolve_language(
+        person.language if person else None,
+        telegram_language,
+        consortium.language if consortium else None,
+    )
+    timezone = (
+        (person.timezone if person else None)
+        or next((m.party.timezone for m in memberships if m.party.timezone), None)
+        or (consortium.timezone if consortium else None)
+        or default_timezone
+    )
+    return Caller(telegram_id, person, memberships, language, timezone)
+
+
+@dataclass(frozen=True)
+class NewInvite:
+    token: str
+    party: Party
+    role: Role
+    uses: int
+    expires_at: dt.datetime
+
+
+async def create_invite(
+    repos: Repos, request: InviteRequest, creator: Person | None, now: dt.datetime
+) -> NewInvite | None:
+    """A new invite for a known party; None when the party key is unknown."""
+    party = await repos.parties.by_key(request.party_key)
+    if party is None:
+        return None
+    token = new_token()
+    expires_at = now + dt.timedelta(days=request.days)
+    await repos.invites.add(
+        Invite(
+            token_hash=hash_token(token),
+            party_id=party.id,
+            role=request.role,
+            max_uses=request.uses,
+            expires_at=expires_at,
+            created_by_id=creator.id if creator else None,
+        )
+    )
+    return NewInvite(token, party, request.role, request.uses, expires_at)
+
+
+@dataclass(frozen=True)
+class JoinResult:
+    state: InviteState
+    party: Party | None = None
+    role: Role | None = None
+    person: Person | None = None
+    already_member: bool = False
+
+
+@dataclass(frozen=True)
+class TelegramProfile:
+    """What Telegram tells about a person in an update."""
+
+    telegram_id: int
+    name: str
+    username: str | None = None
+    language_code: str | None = None
+
+
+async def join_with_invite(
+    repos: Repos, token: str, profile: TelegramProfile, now: dt.datetime
+) -> JoinResult:
+    """Use an invite: join its party in its role, record consent and private-chat reach."""
+    invite = await repos.invites.by_hash_for_update(hash_token(token))
+    person = await repos.people.by_telegram_id(profile.telegram_id)
+    facts = None
+    if invite is not None:
+        facts = InviteFacts(
+            expires_at=invite.expires_at,
+            uses=invite.uses,
+            max_uses=invite.max_uses,
+            revoked=invite.revoked_at is not None,
+            used_by_this_person=bool(
+                person and await repos.invites.redeemed_by(invite.id, person.id)
+            ),
+        )
+    state = check_invite(facts, now)
+    if state is not InviteState.OK or invite is None:
+        return JoinResult(state)
+    if person is None:
+        person = await repos.people.add(Person(telegram_id=profile.telegram_id))
+    record_private_start(person, profile, now)
+    already = await repos.memberships.exists(person.id, invite.party_id, invite.role)
+    if not already:
+        await repos.memberships.add(person.id, invite.party_id, invite.role)
+    try:
+        await repos.invites.redeem(invite, person.id, now)
+    except IntegrityError:
+        # Another person took the last use at the same moment; the constraint decided.
+        return JoinResult(InviteState.USED_UP)
+    return JoinResult(InviteState.OK, invite.party, invite.role, person, already)
+
+
+def record_private_start(person: Person, profile: TelegramProfile, now: dt.datetime) -> None:
+    """The person pressed Start in a private chat: they consent and can be written to."""
+    if not person.name:
+        person.name = profile.name
+    person.username = profile.username
+    if person.consented_at is None:
+        person.consented_at = now
+    person.can_message = True
+    person.message_error = None
+
+
+async def set_language(repos: Repos, person: Person, language: str) -> None:
+    person.language = language
+    await repos.session.flush()
+
+
+async def personal_data(repos: Repos, person: Person) -> dict[str, Any]:
+    """Everything stored about one person, for /mydata."""
+    memberships = await repos.memberships.of_person(person.id)
+    placements = await repos.placements.of_student(person.id)
+    parties = {party.id: party.key for party in await repos.parties.all()}
+    mentoring = (
+        await repos.session.scalars(
+            select(PlacementMentor).where(PlacementMentor.person_id == person.id)
+        )
+    ).all()
+    redemptions = (
+        await repos.session.scalars(
+            select(InviteRedemption).where(InviteRedemption.person_id == person.id)
+        )
+    ).all()
+    return {
+        "person": {
+            "telegram_id": person.telegram_id,
+            "name": person.name,
+            "username": person.username,
+            "language": person.language,
+            "timezone": person.timezone,
+            "consented_at": _iso(person.consented_at),
+            "can_message_privately": person.can_message,
+            "created_at": _iso(person.created_at),
+        },
+        "memberships": [{"party": m.party.key, "role": m.role.value} for m in memberships],
+        "placements": [
+            {
+                "site": parties.get(p.site_id),
+                "start": p.start_date.isoformat(),
+                "end": p.end_date.isoformat(),
+            }
+            for p in placements
+        ],
+        "mentoring_placements": [m.placement_id for m in mentoring],
+        "invites_used": [_iso(r.redeemed_at) for r in redemptions],
+    }
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+async def forget_person(repos: Repos, person: Person) -> None:
+    """Erase a person: their profile, roles, placements and invite history go."""
+    await repos.session.execute(
+        delete(PlacementMentor).where(PlacementMentor.person_id == person.id)
+    )
+    await repos.session.execute(delete(Placement).where(Placement.student_id == person.id))
+    await repos.session.execute(
+        delete(InviteRedemption).where(InviteRedemption.person_id == person.id)
+    )
+    await repos.session.execute(delete(Membership).where(Membership.person_id == person.id))
+    await repos.session.delete(person)
+    await repos.session.flush()

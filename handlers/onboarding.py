@@ -1,0 +1,85 @@
+"""Joining: /start with an invite, strangers, and people blocking or unblocking the bot."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from telegram import ChatMemberUpdated, Update
+from telegram.constants import ChatMemberStatus
+from telegram.ext import BaseHandler, MessageHandler, filters
+
+from bot.context import BotContext
+from bot.domain.invites import TOKEN_RE, InviteState
+from bot.menus import set_person_menu
+from bot.renderers.access import render_stranger
+from bot.renderers.profile import render_join, render_welcome_back
+from bot.services.people import JoinResult, join_with_invite, load_caller, record_private_start
+from handlers.base import MyChatMemberHandler, Reply, Request, command, deliver, in_transaction
+
+
+async def start(request: Request) -> Reply | None:
+    """/start [TOKEN]: join with an invite, or say hello."""
+    if not request.in_private:
+        return None
+    token = request.args[0] if request.args else None
+    if token is None:
+        return await _greet(request)
+    if not TOKEN_RE.match(token):
+        return Reply.of(render_join(JoinResult(InviteState.UNKNOWN), request.t))
+    result = await join_with_invite(request.repos, token, request.profile(), request.now)
+    if result.state is not InviteState.OK:
+        return Reply.of(render_join(result, request.t))
+    caller = await load_caller(
+        request.repos,
+        request.caller.telegram_id,
+        request.profile().language_code,
+        request.context.services.settings.default_timezone,
+    )
+    t = request.context.services.translations.for_language(caller.language)
+    bot = request.context.bot
+    menu = partial(set_person_menu, bot, caller.telegram_id, caller.roles, True, t)
+    return Reply.of(render_join(result, t), after=[menu])
+
+
+async def _greet(request: Request) -> Reply:
+    caller = request.caller
+    if not caller.is_member or caller.person is None:
+        return Reply.of(render_stranger(request.t))
+    record_private_start(caller.person, request.profile(), request.now)
+    bot, t = request.context.bot, request.t
+    menu = partial(set_person_menu, bot, caller.telegram_id, caller.roles, True, t)
+    return Reply.of(render_welcome_back(caller, t), after=[menu])
+
+
+async def private_text(update: Update, context: BotContext) -> None:
+    """Any other private message: strangers learn how to join, members where to start."""
+
+    async def run(request: Request) -> Reply:
+        if not request.caller.is_member:
+            return Reply.of(render_stranger(request.t))
+        return Reply(
+            text=request.t.gettext("I did not understand that. Send /help to see what I can do.")
+        )
+
+    await deliver(update, context, await in_transaction(update, context, [], run))
+
+
+async def private_membership(update: Update, context: BotContext) -> None:
+    """A person blocked or unblocked the bot in their private chat."""
+    change: ChatMemberUpdated | None = update.my_chat_member
+    if change is None:
+        return
+    status = change.new_chat_member.status
+    reachable = status in (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR)
+    async with context.services.database.transaction() as repos:
+        await repos.people.set_can_message(
+            change.from_user.id, reachable, None if reachable else "blocked the bot"
+        )
+
+
+def build_handlers() -> list[BaseHandler[Update, BotContext, None]]:
+    return [
+        command("start", start),
+        MyChatMemberHandler(private_membership, private=True),
+        MessageHandler(filters.ChatType.PRIVATE & ~filters.COMMAND, private_text),
+    ]

@@ -1,0 +1,65 @@
+"""End-to-end fixtures: the sample consortium imported and the real bot running."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.clock import ManualClock
+from bot.config import Settings
+from bot.runner import serve
+from bot.services.consortium_io import import_file
+from tests.conftest import SAMPLE_FILE
+
+
+@pytest.fixture
+async def sample_consortium(settings: Settings) -> None:
+    """The consortium of examples/consortium.yaml, imported."""
+    await import_file(settings, SAMPLE_FILE.read_text(encoding="utf-8"))
+
+
+class RunningBot:
+    """The real bot, polling the fake Telegram over HTTP through `bot.runner.serve`."""
+
+    def __init__(self, settings: Settings, clock: ManualClock) -> None:
+        self.settings = settings
+        self.clock = clock
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._stop = asyncio.Event()
+        ready = asyncio.Event()
+        self._task = asyncio.create_task(
+            serve(self.settings, self._stop, clock=self.clock, ready=ready, poll_timeout=1)
+        )
+        waiter = asyncio.create_task(ready.wait())
+        done, _ = await asyncio.wait(
+            {waiter, self._task}, timeout=20, return_when=asyncio.FIRST_COMPLETED
+        )
+        if self._task in done:
+            waiter.cancel()
+            self._task.result()  # raises what stopped the bot
+        assert waiter in done, "the bot did not start polling within 20 s"
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._stop.set()
+            await asyncio.wait_for(self._task, 20)
+            self._task = None
+
+    async def restart(self) -> None:
+        await self.stop()
+        await self.start()
+
+
+@pytest.fixture
+async def bot(
+    settings: Settings, clock: ManualClock, sample_consortium: None
+) -> AsyncIterator[RunningBot]:
+    running = RunningBot(settings, clock)
+    await running.start()
+    yield running
+    await running.stop()
