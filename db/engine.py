@@ -24,11 +24,20 @@ def create_engine(url: str, **connect_args: Any) -> AsyncEngine:
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            # The driver must not start transactions itself: its deferred BEGIN makes the
+            # outermost SAVEPOINT start the transaction, so releasing it would commit.
+            dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def _sqlite_begin(connection: Any) -> None:
+            # IMMEDIATE: take SQLite's single write lock at the start, so a transaction
+            # never reads a snapshot it then cannot write over ("database is locked").
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_async_engine(url, pool_pre_ping=True, connect_args=connect_args)

@@ -148,16 +148,18 @@ async def join_with_invite(
     state = check_invite(facts, now)
     if state is not InviteState.OK or invite is None:
         return JoinResult(state)
-    if person is None:
-        person = await repos.people.add(Person(telegram_id=profile.telegram_id))
-    record_private_start(person, profile, now)
-    already = await repos.memberships.exists(person.id, invite.party_id, invite.role)
-    if not already:
-        await repos.memberships.add(person.id, invite.party_id, invite.role)
     try:
-        await repos.invites.redeem(invite, person.id, now)
+        # A savepoint: if someone else took the last use meanwhile, the `uses <= max_uses`
+        # constraint refuses this one and the update's transaction stays usable.
+        async with repos.session.begin_nested():
+            if person is None:
+                person = await repos.people.add(Person(telegram_id=profile.telegram_id))
+            record_private_start(person, profile, now)
+            already = await repos.memberships.exists(person.id, invite.party_id, invite.role)
+            if not already:
+                await repos.memberships.add(person.id, invite.party_id, invite.role)
+            await repos.invites.redeem(invite, person.id, now)
     except IntegrityError:
-        # Another person took the last use at the same moment; the constraint decided.
         return JoinResult(InviteState.USED_UP)
     return JoinResult(InviteState.OK, invite.party, invite.role, person, already)
 
