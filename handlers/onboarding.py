@@ -52,7 +52,8 @@ async def _greet(request: Request) -> Reply:
 
 
 async def private_text(update: Update, context: BotContext) -> None:
-    """Any other private message: strangers learn how to join, members where to start."""
+    """Any other private message or unknown command: strangers learn how to join, members
+    where to start."""
 
     async def run(request: Request) -> Reply:
         if not request.caller.is_member:
@@ -81,5 +82,6 @@ def build_handlers() -> list[BaseHandler[Update, BotContext, None]]:
     return [
         command("start", start),
         MyChatMemberHandler(private_membership, private=True),
-        MessageHandler(filters.ChatType.PRIVATE & ~filters.COMMAND, private_text),
+        # Last: any other new private message, unknown commands included.
+        MessageHandler(filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE, private_text),
     ]

@@ -271,7 +271,8 @@ class FakeTelegram:
         app = web.Application(client_max_size=MAX_UPLOAD + 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle_api)
         app.router.add_get("/file/bot{token}/{path:.*}", self._handle_file)
-        self._runner = web.AppRunner(app, access_log=None)
+        # Cancel a handler whose client went away (a long poll of a bot that stopped).
+        self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
@@ -406,6 +407,7 @@ class FakeTelegram:
         except ApiError as exc:
             return _error(exc)
         self.calls.append((method, params))
+        self._notify()  # a test may wait for a call to arrive (a long poll returns later)
         if self.latency:
             await asyncio.sleep(self.latency)
         handler = getattr(self, f"_api_{method}", None)

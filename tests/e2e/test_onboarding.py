@@ -224,6 +224,8 @@ async def test_language_switch_by_command_and_button(tg: FakeTelegram) -> None:
 
     zhang.send("/lang fr")
     assert "/lang zh" in (await zhang.next_message()).text
+    zhang.send("/nonsense")
+    assert "/help" in (await zhang.next_message()).text
 
 
 async def test_forged_button_changes_nothing(tg: FakeTelegram, database: Database) -> None:
