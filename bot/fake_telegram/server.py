@@ -501,7 +501,8 @@ class FakeTelegram:
         markup = params.get("reply_markup")
         if markup:
             _check_markup(markup)
-            message["reply_markup"] = markup
+            if "inline_keyboard" in markup:  # Telegram echoes only inline keyboards back
+                message["reply_markup"] = markup
         reply = params.get("reply_parameters") or {}
         reply_to = reply.get("message_id") or params.get("reply_to_message_id")
         if reply_to:
@@ -867,26 +868,19 @@ class FakeUser:
     def chat(self) -> _Chat:
         return self.server._chats[self.id]
 
-    def send(
-        self, text: str, *, chat: FakeGroup | None = None, reply_to: SentMessage | None = None
-    ) -> JSON:
-        """Send a text message (a command when it starts with /) to the bot or in a group."""
+    def _post(self, chat: FakeGroup | None, content: JSON, reply_to: SentMessage | None) -> JSON:
+        """A message from this person, in their private chat with the bot or in a group."""
         target = chat.chat if chat is not None else self.chat
         if target.type == "private":
             # A person can write to a bot only after pressing Start; then the bot may answer.
             self.server._started.add(self.id)
-            if text.startswith("/start"):
-                self.server._blocked.discard(self.id)
         message: JSON = {
             "message_id": self.server._new_message_id(target.id),
             "date": int(time.time()),
             "chat": target.as_json(),
             "from": self.data,
-            "text": text,
+            **content,
         }
-        entities = _command_entities(text)
-        if entities:
-            message["entities"] = entities
         if reply_to is not None:
             message["reply_to_message"] = self.server._messages.get(
                 (reply_to.chat_id, reply_to.message_id), reply_to.raw
@@ -894,6 +888,18 @@ class FakeUser:
         self.server._store_user_message(target.id, message)
         self.server.push_update("message", message)
         return message
+
+    def send(
+        self, text: str, *, chat: FakeGroup | None = None, reply_to: SentMessage | None = None
+    ) -> JSON:
+        """Send a text message (a command when it starts with /) to the bot or in a group."""
+        if chat is None and text.startswith("/start"):
+            self.server._blocked.discard(self.id)
+        content: JSON = {"text": text}
+        entities = _command_entities(text)
+        if entities:
+            content["entities"] = entities
+        return self._post(chat, content, reply_to)
 
     def send_document(
         self,
@@ -903,38 +909,32 @@ class FakeUser:
         caption: str | None = None,
         mime_type: str = "application/octet-stream",
         chat: FakeGroup | None = None,
+        reply_to: SentMessage | None = None,
     ) -> JSON:
-        target = chat.chat if chat is not None else self.chat
         file_id = self.server._store_file(name, content)
-        message: JSON = {
-            "message_id": self.server._new_message_id(target.id),
-            "date": int(time.time()),
-            "chat": target.as_json(),
-            "from": self.data,
+        body: JSON = {
             "document": {
                 "file_id": file_id,
                 "file_unique_id": f"u{file_id}",
                 "file_name": name,
                 "mime_type": mime_type,
                 "file_size": len(content),
-            },
+            }
         }
         if caption:
-            message["caption"] = caption
-        self.server._store_user_message(target.id, message)
-        self.server.push_update("message", message)
-        return message
+            body["caption"] = caption
+        return self._post(chat, body, reply_to)
 
     def send_photo(
-        self, content: bytes, *, caption: str | None = None, chat: FakeGroup | None = None
+        self,
+        content: bytes,
+        *,
+        caption: str | None = None,
+        chat: FakeGroup | None = None,
+        reply_to: SentMessage | None = None,
     ) -> JSON:
-        target = chat.chat if chat is not None else self.chat
         file_id = self.server._store_file("photo.jpg", content)
-        message: JSON = {
-            "message_id": self.server._new_message_id(target.id),
-            "date": int(time.time()),
-            "chat": target.as_json(),
-            "from": self.data,
+        body: JSON = {
             "photo": [
                 {
                     "file_id": file_id,
@@ -943,13 +943,11 @@ class FakeUser:
                     "height": 960,
                     "file_size": len(content),
                 }
-            ],
+            ]
         }
         if caption:
-            message["caption"] = caption
-        self.server._store_user_message(target.id, message)
-        self.server.push_update("message", message)
-        return message
+            body["caption"] = caption
+        return self._post(chat, body, reply_to)
 
     def press(self, message: SentMessage, button_text: str) -> str:
         """Press the inline button with this text on a message the bot sent."""
