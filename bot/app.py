@@ -16,11 +16,13 @@ from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
 from bot.clock import Clock, SystemClock
 from bot.config import Settings, opt_in_library_defaults
 from bot.context import SERVICES_KEY, BotApplication, BotContext, Services
+from bot.dispatcher import Dispatcher
 from bot.domain.language import resolve_language
 from bot.i18n import Translations
 from bot.renderers.access import render_error
 from db.engine import Database
-from handlers import admin, groups, onboarding, profile
+from handlers import admin, groups, liaison, onboarding, profile
+from jobs import scheduler
 
 log = logging.getLogger(__name__)
 
@@ -57,11 +59,17 @@ def build_application(
         database=Database.from_url(settings.database_url),
         translations=translations or Translations.load(),
         clock=clock or SystemClock(),
+        dispatcher=Dispatcher(),
     )
-    # Order matters only at the end: onboarding's catch-all for private text comes last.
-    for module in (profile, admin, groups, onboarding):
+    # Order matters: liaison's reply handler comes before onboarding's catch-all for
+    # private messages, which comes last.
+    for module in (profile, admin, groups, liaison, onboarding):
         application.add_handlers(module.build_handlers())
     application.add_error_handler(on_error)
+    assert application.job_queue is not None
+    application.job_queue.run_repeating(
+        scheduler.tick, interval=settings.scheduler_tick_seconds, first=0, name=scheduler.TICK_JOB
+    )
     return application
 
 

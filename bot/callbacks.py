@@ -19,9 +19,20 @@ _ARG = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 class Action(StrEnum):
     LANGUAGE = "lg"  # args: language code
     FORGET = "fg"  # args: telegram id of the person, "yes" or "no"
+    ACKNOWLEDGE = "la"  # args: request id
+    ANSWER = "lw"  # args: request id
+    HAND_OVER = "lh"  # args: request id
+    ASK_PARTY = "ap"  # args: party id, telegram id of the asker
 
 
-_ARITY = {Action.LANGUAGE: 1, Action.FORGET: 2}
+_ARITY = {
+    Action.LANGUAGE: 1,
+    Action.FORGET: 2,
+    Action.ACKNOWLEDGE: 1,
+    Action.ANSWER: 1,
+    Action.HAND_OVER: 1,
+    Action.ASK_PARTY: 2,
+}
 
 
 @dataclass(frozen=True)

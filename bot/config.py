@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     default_language: Literal["en", "zh"] = Field(default="en")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO")
     invite_days: int = Field(default=7, ge=1, le=365)
+    scheduler_tick_seconds: float = Field(default=10.0, ge=0.05, le=300)
 
     @field_validator("telegram_bot_token")
     @classmethod

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
@@ -11,6 +11,9 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import Translations
 from db.engine import Database
+
+if TYPE_CHECKING:
+    from bot.dispatcher import Dispatcher
 
 SERVICES_KEY = "services"
 
@@ -21,6 +24,7 @@ class Services:
     database: Database
     translations: Translations
     clock: Clock
+    dispatcher: Dispatcher
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

@@ -7,12 +7,14 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     CheckConstraint,
     Date,
     DateTime,
     Enum,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -225,3 +227,145 @@ class InviteRedemption(Base):
         ForeignKey("person.id", ondelete="CASCADE"), primary_key=True
     )
     redeemed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class OncallPolicy(Timestamped, Base):
+    """A party's on-call rotation, hand-off, escalation steps and quiet hours."""
+
+    __tablename__ = "oncall_policy"
+
+    party_id: Mapped[int] = mapped_column(
+        ForeignKey("party.id", ondelete="CASCADE"), primary_key=True
+    )
+    period: Mapped[str] = mapped_column(String(8), default="weekly")
+    handoff: Mapped[str] = mapped_column(String(16), default="mon 09:00")
+    starts_on: Mapped[dt.date] = mapped_column(Date)
+    escalation: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    """[{"after": seconds, "notify": "next" | "coordinators"}, ...]"""
+    quiet: Mapped[str] = mapped_column(String(16), default="22:00-08:00")
+
+
+class RotationMember(Base):
+    __tablename__ = "rotation_member"
+
+    party_id: Mapped[int] = mapped_column(
+        ForeignKey("party.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+
+
+class OncallOverride(Timestamped, Base):
+    """Someone covers a party's on-call duty for a while."""
+
+    __tablename__ = "oncall_override"
+    __table_args__ = (CheckConstraint("ends_at > starts_at", name="window"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("party.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+
+
+class RequestState(StrEnum):
+    HELD = "held"  # waiting for the contact's quiet hours to end
+    OPEN = "open"  # delivered, not yet acknowledged
+    ACKNOWLEDGED = "acknowledged"
+    ANSWERED = "answered"
+    CLOSED = "closed"
+
+
+class LiaisonRequest(Timestamped, Base):
+    """A question for a party, routed to its on-call contact."""
+
+    __tablename__ = "liaison_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("party.id", ondelete="CASCADE"), index=True)
+    asker_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    chat_id: Mapped[int] = mapped_column(BigInteger)  # where it was asked (Telegram id)
+    question_message_id: Mapped[int] = mapped_column(Integer)
+    question: Mapped[str] = mapped_column(String(4000))
+    urgent: Mapped[bool] = mapped_column(default=False)
+    state: Mapped[RequestState] = mapped_column(
+        _enum(RequestState, "request_state"), default=RequestState.OPEN, index=True
+    )
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    opened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    escalations: Mapped[int] = mapped_column(Integer, default=0)
+    """How many escalation steps have run."""
+    next_action_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
+    """When the scheduler must look at it next (delivery after quiet hours, or escalation)."""
+
+
+class RequestEvent(Base):
+    """Everything that happened to a request, in order."""
+
+    __tablename__ = "request_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("liaison_request.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    kind: Mapped[str] = mapped_column(String(24))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    detail: Mapped[str | None] = mapped_column(String(300))
+
+
+class OutboxState(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class Outbox(Base):
+    """A message that must arrive: written with the change that causes it, sent afterwards."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    text: Mapped[str | None] = mapped_column(String(4096))
+    reply_markup: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    reply_to_message_id: Mapped[int | None] = mapped_column(Integer)
+    file_id: Mapped[str | None] = mapped_column(String(200))
+    file_kind: Mapped[str | None] = mapped_column(String(16))  # "photo" or "document"
+    purpose: Mapped[str] = mapped_column(String(32))  # what it is for, e.g. "liaison.contact"
+    request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("liaison_request.id", ondelete="CASCADE"), index=True
+    )
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    state: Mapped[OutboxState] = mapped_column(
+        _enum(OutboxState, "outbox_state"), default=OutboxState.PENDING
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    message_id: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(String(300))
+
+    __table_args__ = (
+        Index("ix_outbox_due", "state", "not_before"),
+        Index("ix_outbox_sent_message", "chat_id", "message_id"),
+    )
+
+
+class LiaisonMessage(Base):
+    """A message the bot sent about a request: replies to it belong to that request."""
+
+    __tablename__ = "liaison_message"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    message_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("liaison_request.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[str] = mapped_column(String(16))  # "contact" or "asker"

@@ -14,12 +14,21 @@ from db.models import (
     Consortium,
     Invite,
     InviteRedemption,
+    LiaisonMessage,
+    LiaisonRequest,
     Membership,
+    OncallOverride,
+    OncallPolicy,
+    Outbox,
+    OutboxState,
     Party,
     Person,
     Placement,
     PlacementMentor,
+    RequestEvent,
+    RequestState,
     Role,
+    RotationMember,
 )
 
 
@@ -253,6 +262,203 @@ class InviteRepo:
         await self.session.flush()
 
 
+class OncallRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def policy(self, party_id: int) -> OncallPolicy | None:
+        return await self.session.get(OncallPolicy, party_id)
+
+    async def policies(self) -> Sequence[OncallPolicy]:
+        return (await self.session.scalars(select(OncallPolicy))).all()
+
+    async def add_policy(self, policy: OncallPolicy) -> OncallPolicy:
+        self.session.add(policy)
+        await self.session.flush()
+        return policy
+
+    async def rotation(self, party_id: int) -> list[int]:
+        """Person ids in rotation order."""
+        rows = await self.session.scalars(
+            select(RotationMember.person_id)
+            .where(RotationMember.party_id == party_id)
+            .order_by(RotationMember.position)
+        )
+        return list(rows)
+
+    async def set_rotation(self, party_id: int, person_ids: list[int]) -> bool:
+        if await self.rotation(party_id) == person_ids:
+            return False
+        await self.session.execute(
+            delete(RotationMember).where(RotationMember.party_id == party_id)
+        )
+        self.session.add_all(
+            RotationMember(party_id=party_id, position=i, person_id=pid)
+            for i, pid in enumerate(person_ids)
+        )
+        await self.session.flush()
+        return True
+
+    async def overrides(self, party_id: int, after: dt.datetime) -> Sequence[OncallOverride]:
+        """Overrides of a party that have not ended by `after`."""
+        rows = await self.session.scalars(
+            select(OncallOverride)
+            .where(OncallOverride.party_id == party_id, OncallOverride.ends_at > after)
+            .order_by(OncallOverride.starts_at)
+        )
+        return rows.all()
+
+    async def find_override(
+        self, party_id: int, person_id: int, starts_at: dt.datetime
+    ) -> OncallOverride | None:
+        return await self.session.scalar(
+            select(OncallOverride).where(
+                OncallOverride.party_id == party_id,
+                OncallOverride.person_id == person_id,
+                OncallOverride.starts_at == starts_at,
+            )
+        )
+
+    async def add_override(self, override: OncallOverride) -> OncallOverride:
+        self.session.add(override)
+        await self.session.flush()
+        return override
+
+
+class RequestRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, request: LiaisonRequest) -> LiaisonRequest:
+        self.session.add(request)
+        await self.session.flush()
+        return request
+
+    async def get_for_update(self, request_id: int) -> LiaisonRequest | None:
+        return await self.session.scalar(
+            select(LiaisonRequest).where(LiaisonRequest.id == request_id).with_for_update()
+        )
+
+    async def due(self, now: dt.datetime, limit: int = 100) -> list[int]:
+        """Ids of requests the scheduler must act on now."""
+        rows = await self.session.scalars(
+            select(LiaisonRequest.id)
+            .where(
+                LiaisonRequest.next_action_at.is_not(None),
+                LiaisonRequest.next_action_at <= now,
+                LiaisonRequest.state.in_([RequestState.HELD, RequestState.OPEN]),
+            )
+            .order_by(LiaisonRequest.next_action_at)
+            .limit(limit)
+        )
+        return list(rows)
+
+    async def open_requests(
+        self, party_ids: Iterable[int] | None = None
+    ) -> Sequence[LiaisonRequest]:
+        query = select(LiaisonRequest).where(
+            LiaisonRequest.state.in_(
+                [RequestState.HELD, RequestState.OPEN, RequestState.ACKNOWLEDGED]
+            )
+        )
+        if party_ids is not None:
+            query = query.where(LiaisonRequest.party_id.in_(list(party_ids)))
+        return (await self.session.scalars(query.order_by(LiaisonRequest.opened_at))).all()
+
+    async def since(self, when: dt.datetime) -> Sequence[LiaisonRequest]:
+        rows = await self.session.scalars(
+            select(LiaisonRequest)
+            .where(LiaisonRequest.opened_at >= when)
+            .order_by(LiaisonRequest.id)
+        )
+        return rows.all()
+
+    async def get(self, request_id: int) -> LiaisonRequest | None:
+        return await self.session.get(LiaisonRequest, request_id)
+
+    async def log(
+        self,
+        request_id: int,
+        kind: str,
+        at: dt.datetime,
+        person_id: int | None = None,
+        detail: str | None = None,
+    ) -> None:
+        self.session.add(
+            RequestEvent(
+                request_id=request_id,
+                kind=kind,
+                at=at,
+                person_id=person_id,
+                detail=detail[:300] if detail else None,
+            )
+        )
+
+    async def events(self, request_id: int) -> Sequence[RequestEvent]:
+        rows = await self.session.scalars(
+            select(RequestEvent)
+            .where(RequestEvent.request_id == request_id)
+            .order_by(RequestEvent.at, RequestEvent.id)
+        )
+        return rows.all()
+
+    async def by_message(self, chat_id: int, message_id: int) -> LiaisonMessage | None:
+        return await self.session.get(LiaisonMessage, (chat_id, message_id))
+
+    async def remember_message(
+        self, chat_id: int, message_id: int, request_id: int, role: str
+    ) -> None:
+        await self.session.merge(
+            LiaisonMessage(chat_id=chat_id, message_id=message_id, request_id=request_id, role=role)
+        )
+
+    async def recipients(self, request_id: int) -> set[int]:
+        """Person ids the request was delivered to (or is waiting to be delivered to)."""
+        rows = await self.session.scalars(
+            select(Outbox.person_id).where(
+                Outbox.request_id == request_id, Outbox.person_id.is_not(None)
+            )
+        )
+        return {pid for pid in rows if pid is not None}
+
+
+class OutboxRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, message: Outbox) -> Outbox:
+        self.session.add(message)
+        await self.session.flush()
+        return message
+
+    async def due(self, now: dt.datetime, limit: int = 50) -> Sequence[Outbox]:
+        rows = await self.session.scalars(
+            select(Outbox)
+            .where(Outbox.state == OutboxState.PENDING, Outbox.not_before <= now)
+            .order_by(Outbox.id)
+            .limit(limit)
+        )
+        return rows.all()
+
+    async def get(self, outbox_id: int) -> Outbox | None:
+        return await self.session.get(Outbox, outbox_id)
+
+    async def in_flight(self, chat_id: int) -> bool:
+        """Whether a message to this chat is still waiting to be sent or recorded."""
+        found = await self.session.scalar(
+            select(Outbox.id)
+            .where(Outbox.chat_id == chat_id, Outbox.state == OutboxState.PENDING)
+            .limit(1)
+        )
+        return found is not None
+
+    async def pending_count(self) -> int:
+        count = await self.session.scalar(
+            select(func.count()).select_from(Outbox).where(Outbox.state == OutboxState.PENDING)
+        )
+        return int(count or 0)
+
+
 class Repos:
     """All repositories over one session (one transaction)."""
 
@@ -265,3 +471,6 @@ class Repos:
         self.chats = ChatRepo(session)
         self.placements = PlacementRepo(session)
         self.invites = InviteRepo(session)
+        self.oncall = OncallRepo(session)
+        self.requests = RequestRepo(session)
+        self.outbox = OutboxRepo(session)

@@ -75,6 +75,8 @@ class Reply:
     edit: bool = False  # edit the message whose button was pressed, instead of a new one
     alert: str | None = None  # a short answer to a button press
     document: tuple[str, bytes] | None = None
+    quote: bool | None = None  # reply as a quote (default: in groups only)
+    drain: bool = False  # the transaction wrote to the outbox: deliver it now
     after: list[AfterCommit] = field(default_factory=list)
 
     @classmethod
@@ -194,13 +196,17 @@ async def deliver(update: Update, context: BotContext, reply: Reply | None) -> N
                     reply.text,
                     parse_mode=ParseMode.HTML,
                     reply_markup=reply.keyboard,
-                    do_quote=in_group,
+                    do_quote=in_group if reply.quote is None else reply.quote,
                     disable_web_page_preview=True,
                 )
     except Forbidden as exc:
         log.info("cannot reply in chat %s: %s", message.chat_id if message else "?", exc)
     except TelegramError:
         log.exception("sending a reply failed")
+    if reply.drain:
+        context.application.create_task(
+            context.services.dispatcher.drain(context.application), name="outbox-drain"
+        )
     for effect in reply.after:
         try:
             await effect()

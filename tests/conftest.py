@@ -140,4 +140,5 @@ def settings(tg: FakeTelegram, db_url: str) -> Settings:
         telegram_api_base_url=tg.base_url,
         database_url=db_url,
         default_timezone="UTC",
+        scheduler_tick_seconds=0.05,
     )

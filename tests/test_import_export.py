@@ -140,3 +140,35 @@ def test_cli_import_export_and_errors(tmp_path: Path) -> None:
     empty_db = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'empty.sqlite3'}"}
     nothing = run_cli("export", "-", cwd=tmp_path, env=empty_db)
     assert nothing.returncode == 2 and "no consortium" in nothing.stderr
+
+
+ONCALL = """oncall:
+  nbu: {rotation: [1002, 1003], handoff: "mon 09:00", period: weekly,
+        escalation: [{after: 30m, notify: next}, {after: 2h, notify: coordinators}],
+        overrides: [{person: 1003, start: 2026-12-01 09:00, end: 2026-12-05 18:00}]}
+"""
+
+
+async def test_oncall_section_round_trip(db_url: str, database: Database) -> None:
+    import datetime as dt
+
+    now = dt.datetime(2026, 11, 4, 6, 0, tzinfo=dt.UTC)  # a Wednesday
+    report = await import_file(_settings(db_url), SAMPLE + ONCALL, now=now)
+    assert report.created["oncall"] == 1 and report.created["overrides"] == 1
+    async with database.transaction() as repos:
+        nbu = await repos.parties.by_key("nbu")
+        assert nbu is not None
+        policy = await repos.oncall.policy(nbu.id)
+        assert policy is not None
+        assert policy.starts_on == dt.date(2026, 11, 2)  # the Monday of the running shift
+        assert policy.escalation == [
+            {"after": 1800, "notify": "next"},
+            {"after": 7200, "notify": "coordinators"},
+        ]
+        (override,) = await repos.oncall.overrides(nbu.id, now)
+        assert override.starts_at == dt.datetime(2026, 12, 1, 1, 0, tzinfo=dt.UTC)  # 09:00 +8
+    assert not (await import_file(_settings(db_url), SAMPLE + ONCALL, now=now)).changed
+    exported = await export_file(_settings(db_url))
+    assert "oncall:\n  nbu: {rotation: [1002, 1003]" in exported
+    assert "start: '2026-12-01 09:00'" in exported
+    assert not (await import_file(_settings(db_url), exported, now=now)).changed

@@ -37,6 +37,7 @@ class CommandSpec:
 
 
 COORDINATORS = frozenset({Role.COORDINATOR})
+MANAGERS = frozenset({Role.COORDINATOR, Role.CONTACT})
 
 # The one list of commands: permissions, /help and the command menus all come from here.
 COMMANDS: tuple[CommandSpec, ...] = (
@@ -46,6 +47,25 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("lang", N_("Change your language")),
     CommandSpec("mydata", N_("Everything stored about you"), where=Where.PRIVATE),
     CommandSpec("forget", N_("Erase everything stored about you"), where=Where.PRIVATE),
+    CommandSpec("ask", N_("Ask a party: /ask PARTY question (/ask! when urgent)")),
+    CommandSpec("close", N_("Close a question you asked: /close NUMBER")),
+    CommandSpec("history", N_("Everything that happened to a question: /history NUMBER")),
+    CommandSpec("oncall", N_("Who is on call for each party")),
+    CommandSpec(
+        "requests",
+        N_("Open questions and response times (/requests export: CSV)"),
+        roles=MANAGERS,
+    ),
+    CommandSpec(
+        "rotation",
+        N_("Set a party's on-call order: /rotation PARTY ID ID..."),
+        roles=MANAGERS,
+    ),
+    CommandSpec(
+        "override",
+        N_("Cover on-call duty: /override PARTY ID FROM TO"),
+        roles=MANAGERS,
+    ),
     CommandSpec(
         "invite",
         N_("Create an invite link: /invite PARTY ROLE [COUNT] [DAYSd]"),

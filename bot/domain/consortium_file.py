@@ -15,8 +15,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from babel import Locale
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
+from bot.domain.oncall import Notify, Period, parse_duration, parse_handoff, parse_quiet
 from db.models import PartyKind, Role
 
 
@@ -112,12 +122,76 @@ class PlacementSpec(_Spec):
     mentors: dict[PartyKind, int] = Field(default_factory=dict)
 
 
+def _check(parser: Any) -> Any:
+    def check(value: str) -> str:
+        parser(value)
+        return value
+
+    return check
+
+
+Duration = Annotated[str, AfterValidator(_check(parse_duration))]
+Quiet = Annotated[str, AfterValidator(_check(parse_quiet))]
+LocalTime = Annotated[dt.datetime, Field(description="local time of the party, no zone")]
+
+
+class EscalationSpec(_Spec):
+    after: Duration
+    notify: Notify
+
+
+class OverrideSpec(_Spec):
+    person: int = Field(gt=0)
+    start: LocalTime
+    end: LocalTime
+
+    @field_validator("start", "end")
+    @classmethod
+    def _naive(cls, value: dt.datetime) -> dt.datetime:
+        if value.tzinfo is not None:
+            raise ValueError("give the party's local time without a zone, e.g. 2026-12-01 09:00")
+        return value
+
+
+class OncallSpec(_Spec):
+    rotation: list[int] = Field(min_length=1)
+    period: Period = Period.WEEKLY
+    handoff: str = "mon 09:00"
+    escalation: list[EscalationSpec] = Field(
+        default_factory=lambda: [
+            EscalationSpec(after="30m", notify=Notify.NEXT),
+            EscalationSpec(after="2h", notify=Notify.COORDINATORS),
+        ],
+        min_length=1,
+    )
+    quiet: Quiet = "22:00-08:00"
+    starts_on: dt.date | None = None
+    overrides: list[OverrideSpec] = Field(default_factory=list)
+
+    @field_validator("handoff")
+    @classmethod
+    def _handoff(cls, value: str, info: ValidationInfo) -> str:
+        parse_handoff(value, info.data.get("period", Period.WEEKLY))
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> OncallSpec:
+        afters = [parse_duration(step.after) for step in self.escalation]
+        if afters != sorted(afters):
+            raise ValueError("escalation: steps must come in order of 'after'")
+        for override in self.overrides:
+            if override.end <= override.start:
+                raise ValueError(f"overrides: {override.end} is not after {override.start}")
+        return self
+
+
 class ConsortiumDoc(_Spec):
     consortium: ConsortiumSpec
     parties: list[PartySpec] = Field(default_factory=list)
     people: list[PersonSpec] = Field(default_factory=list)
     chats: list[ChatSpec] = Field(default_factory=list)
     placements: list[PlacementSpec] = Field(default_factory=list)
+    oncall: dict[Key, OncallSpec] = Field(default_factory=dict)
 
 
 def _place(loc: Iterable[Any]) -> str:
@@ -159,7 +233,8 @@ def _validate_entries(data: dict[str, Any]) -> tuple[ConsortiumDoc, set[str], Po
     Returns the valid entries, the keys of every party entry (valid or not), where each valid
     entry stands in the file, and the problems.
     """
-    problems = [f"{key}: unknown section" for key in data if key not in {"consortium", *_SECTIONS}]
+    known = {"consortium", "oncall", *_SECTIONS}
+    problems = [f"{key}: unknown section" for key in data if key not in known]
     valid: dict[str, Any] = {}
     try:
         valid["consortium"] = ConsortiumSpec.model_validate(data.get("consortium"))
@@ -185,6 +260,18 @@ def _validate_entries(data: dict[str, Any]) -> tuple[ConsortiumDoc, set[str], Po
                 positions[section].append(i)
             except ValidationError as exc:
                 problems += _pydantic_problems(exc, (section, i))
+    valid["oncall"] = {}
+    oncall = data.get("oncall") or {}
+    if not isinstance(oncall, dict):
+        problems.append("oncall: expected a mapping of party keys")
+        oncall = {}
+    for key, entry in oncall.items():
+        if str(key) not in party_keys:
+            problems.append(f"oncall.{key}: unknown party {str(key)!r}")
+        try:
+            valid["oncall"][str(key)] = OncallSpec.model_validate(entry)
+        except ValidationError as exc:
+            problems += _pydantic_problems(exc, ("oncall", key))
     doc = ConsortiumDoc.model_construct(**valid)
     return doc, party_keys, positions, problems
 
@@ -279,6 +366,9 @@ def cross_check(
                 problems.append(
                     f"placements[{i}].mentors.{kind.value}: the student cannot mentor themself"
                 )
+    for key, spec in (doc.oncall or {}).items():
+        if len(set(spec.rotation)) != len(spec.rotation):
+            problems.append(f"oncall.{key}.rotation: a person is listed twice")
     return problems
 
 
@@ -319,6 +409,9 @@ def dump_consortium_file(data: dict[str, Any]) -> str:
             continue
         lines.append(f"{section}:")
         lines += [f"  - {_flow(entry)}" for entry in entries]
+    if data.get("oncall"):
+        lines.append("oncall:")
+        lines += [f"  {key}: {_flow(entry)}" for key, entry in data["oncall"].items()]
     return "\n".join(lines) + "\n"
 
 

@@ -9,12 +9,16 @@ Entities the file does not list (people who joined through an invite) are left a
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.domain.consortium_file import ConsortiumDoc, PersonSpec
-from db.models import Chat, Consortium, Party, PartyKind, Person, Placement, Role
+from bot.domain.oncall import format_duration, parse_duration
+from bot.services.oncall import add_override, current_shift_date
+from db.models import Chat, Consortium, OncallPolicy, Party, PartyKind, Person, Placement, Role
 from db.repositories import Repos
 
 
@@ -58,7 +62,7 @@ def _given(spec: Any, *names: str) -> dict[str, Any]:
     return {name: getattr(spec, name) for name in names if name in spec.model_fields_set}
 
 
-async def apply_consortium(repos: Repos, doc: ConsortiumDoc) -> ImportReport:
+async def apply_consortium(repos: Repos, doc: ConsortiumDoc, now: dt.datetime) -> ImportReport:
     """Make the database agree with the file; the caller's transaction makes it all-or-nothing."""
     report = ImportReport()
     await _apply_consortium(repos, doc, report)
@@ -66,6 +70,7 @@ async def apply_consortium(repos: Repos, doc: ConsortiumDoc) -> ImportReport:
     people = await _apply_people(repos, doc, parties, report)
     await _apply_chats(repos, doc, parties, report)
     await _apply_placements(repos, doc, parties, people, report)
+    await _apply_oncall(repos, doc, parties, people, report, now)
     return report
 
 
@@ -100,6 +105,8 @@ async def _apply_people(
     repos: Repos, doc: ConsortiumDoc, parties: dict[str, Party], report: ImportReport
 ) -> dict[int, Person]:
     mentor_ids = {tid for p in doc.placements for tid in p.mentors.values()}
+    mentor_ids |= {tid for spec in doc.oncall.values() for tid in spec.rotation}
+    mentor_ids |= {o.person for spec in doc.oncall.values() for o in spec.overrides}
     people = await repos.people.by_telegram_ids(
         [spec.telegram_id for spec in doc.people] + list(mentor_ids)
     )
@@ -113,7 +120,7 @@ async def _apply_people(
         elif _assign(person, values):
             report.updated["people"] += 1
         await _apply_memberships(repos, person, spec, parties, report)
-    # Mentors named only in placements: known by Telegram id until they join.
+    # Mentors and on-call people named only by id: known by Telegram id until they join.
     for telegram_id in sorted(mentor_ids - set(people)):
         people[telegram_id] = await repos.people.add(Person(telegram_id=telegram_id))
         report.created["people"] += 1
@@ -178,6 +185,55 @@ async def _apply_placements(
             report.updated["placements"] += 1
 
 
+async def _apply_oncall(
+    repos: Repos,
+    doc: ConsortiumDoc,
+    parties: dict[str, Party],
+    people: dict[int, Person],
+    report: ImportReport,
+    now: dt.datetime,
+) -> None:
+    for key, spec in doc.oncall.items():
+        party = parties[key]
+        zone = party.timezone or doc.consortium.timezone
+        values: dict[str, Any] = {
+            "period": spec.period.value,
+            "handoff": spec.handoff,
+            "escalation": [
+                {
+                    "after": int(parse_duration(step.after).total_seconds()),
+                    "notify": step.notify.value,
+                }
+                for step in spec.escalation
+            ],
+            "quiet": spec.quiet,
+        }
+        policy = await repos.oncall.policy(party.id)
+        if spec.starts_on is not None:
+            values["starts_on"] = spec.starts_on
+        elif policy is None or policy.handoff != spec.handoff or policy.period != spec.period:
+            values["starts_on"] = current_shift_date(spec.period, spec.handoff, zone, now)
+        rotation = [people[tid].id for tid in spec.rotation]
+        if policy is None:
+            await repos.oncall.add_policy(OncallPolicy(party_id=party.id, **values))
+            await repos.oncall.set_rotation(party.id, rotation)
+            report.created["oncall"] += 1
+        else:
+            changed = _assign(policy, values)
+            if await repos.oncall.set_rotation(party.id, rotation) or changed:
+                report.updated["oncall"] += 1
+        for override in spec.overrides:
+            starts = override.start.replace(tzinfo=ZoneInfo(zone)).astimezone(dt.UTC)
+            ends = override.end.replace(tzinfo=ZoneInfo(zone)).astimezone(dt.UTC)
+            person = people[override.person]
+            existing = await repos.oncall.find_override(party.id, person.id, starts)
+            if existing is None:
+                await add_override(repos, party, person, starts, ends, None)
+                report.created["overrides"] += 1
+            elif _assign(existing, {"ends_at": ends}):
+                report.updated["overrides"] += 1
+
+
 async def export_consortium(repos: Repos) -> dict[str, Any]:
     """The database in the consortium file's form (what `import` reads back unchanged)."""
     consortium = await repos.consortium.get()
@@ -205,7 +261,40 @@ async def export_consortium(repos: Repos) -> dict[str, Any]:
         "placements": [
             _export_placement(pl, by_id, people_by_id) for pl in await repos.placements.all()
         ],
+        "oncall": await _export_oncall(repos, by_id, people_by_id, consortium.timezone),
     }
+
+
+async def _export_oncall(
+    repos: Repos, parties: dict[int, Party], people: dict[int, Person], consortium_tz: str
+) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for policy in sorted(await repos.oncall.policies(), key=lambda p: parties[p.party_id].key):
+        party = parties[policy.party_id]
+        zone = ZoneInfo(party.timezone or consortium_tz)
+        entry: dict[str, Any] = {
+            "rotation": [people[pid].telegram_id for pid in await repos.oncall.rotation(party.id)],
+            "period": policy.period,
+            "handoff": policy.handoff,
+            "escalation": [
+                {"after": format_duration(dt.timedelta(seconds=s["after"])), "notify": s["notify"]}
+                for s in policy.escalation
+            ],
+            "quiet": policy.quiet,
+            "starts_on": policy.starts_on.isoformat(),
+        }
+        overrides = await repos.oncall.overrides(party.id, dt.datetime.min.replace(tzinfo=dt.UTC))
+        if overrides:
+            entry["overrides"] = [
+                {
+                    "person": people[o.person_id].telegram_id,
+                    "start": o.starts_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+                    "end": o.ends_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+                }
+                for o in overrides
+            ]
+        result[party.key] = entry
+    return result
 
 
 def _drop_none(values: dict[str, Any]) -> dict[str, Any]:

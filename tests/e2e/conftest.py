@@ -15,9 +15,9 @@ from tests.conftest import SAMPLE_FILE
 
 
 @pytest.fixture
-async def sample_consortium(settings: Settings) -> None:
+async def sample_consortium(settings: Settings, clock: ManualClock) -> None:
     """The consortium of examples/consortium.yaml, imported."""
-    await import_file(settings, SAMPLE_FILE.read_text(encoding="utf-8"))
+    await import_file(settings, SAMPLE_FILE.read_text(encoding="utf-8"), now=clock.now())
 
 
 class RunningBot:
