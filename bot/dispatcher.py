@@ -2,8 +2,10 @@
 
 Sent messages are marked with Telegram's message id (and, for liaison messages, remembered
 so replies find their request). Transient failures (5xx, timeouts) are retried with
-exponential back-off, a 429 waits for its `retry_after`, and a 403 (never pressed Start,
-blocked) is recorded on the person and handed to the liaison service to move on.
+exponential back-off on the bot's clock; a 429 pauses the drain for its `retry_after` (real
+time) and the same message goes next; a 403 (never pressed Start, blocked, removed from a
+group) is recorded and handed on: the liaison moves to its next step, a lost group is marked
+inactive and the coordinators are told.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application
 
+from bot.checkin_outbox import CheckinOutbox
 from bot.context import SERVICES_KEY, Services
 from bot.notifier import ASKER_PURPOSES, CONTACT_PURPOSES, Notifier
 from bot.services import liaison
@@ -68,21 +71,34 @@ class Dispatcher:
             await self._refused(application, services, outbox_id, str(exc))
             return 0
         except RetryAfter as exc:
+            # Flood control is about real time, and it holds for everything we send: pause
+            # the whole drain for retry_after, then go on with the same message.
             retry = exc.retry_after
             wait = retry if isinstance(retry, dt.timedelta) else dt.timedelta(seconds=retry)
-            await self._later(services, outbox_id, wait, str(exc), count=False)
+            log.info("Telegram asked to wait %s s (outbox %s)", wait.total_seconds(), outbox_id)
+            await asyncio.sleep(wait.total_seconds())
             return 0
         except BadRequest as exc:
+            if snapshot.kind == "stop_poll" and "already been closed" in str(exc).lower():
+                await self._fail(services, outbox_id, str(exc), state=OutboxState.SENT)
+                return 0
+            if snapshot.chat_id < 0 and "chat not found" in str(exc).lower():
+                await self._refused(application, services, outbox_id, str(exc))  # bot not in it
+                return 0
             log.warning("outbox %s refused by Telegram: %s", outbox_id, exc)
             await self._fail(services, outbox_id, str(exc))
             return 0
         except NetworkError as exc:
-            await self._later(services, outbox_id, None, str(exc), count=True)
+            await self._later(services, outbox_id, str(exc))
             return 0
         async with services.database.transaction() as repos:
             row = await repos.outbox.get(outbox_id)
             assert row is not None
             row.state, row.message_id = OutboxState.SENT, message_id
+            if row.kind == "poll":
+                checkin_poll = await repos.checkins.poll_by_outbox(row.id)
+                if checkin_poll is not None:
+                    checkin_poll.message_id, checkin_poll.poll_id = message_id, snapshot.poll_id
             row.sent_at, row.error = services.clock.now(), None
             row.attempts += 1
             if row.request_id is not None and row.purpose in CONTACT_PURPOSES | ASKER_PURPOSES:
@@ -90,33 +106,31 @@ class Dispatcher:
                 await repos.requests.remember_message(row.chat_id, message_id, row.request_id, role)
         return 1
 
-    async def _later(
-        self,
-        services: Services,
-        outbox_id: int,
-        wait: dt.timedelta | None,
-        error: str,
-        *,
-        count: bool,
-    ) -> None:
+    async def _later(self, services: Services, outbox_id: int, error: str) -> None:
+        """A transient failure: try again after an exponential back-off on the bot's clock."""
         async with services.database.transaction() as repos:
             row = await repos.outbox.get(outbox_id)
             assert row is not None
-            if count:
-                row.attempts += 1
+            row.attempts += 1
             if row.attempts >= MAX_ATTEMPTS:
                 row.state, row.error = OutboxState.FAILED, error[:300]
                 log.error("outbox %s gave up after %s attempts: %s", outbox_id, row.attempts, error)
                 return
-            backoff = wait or min(MAX_BACKOFF, dt.timedelta(seconds=2**row.attempts))
+            backoff = min(MAX_BACKOFF, dt.timedelta(seconds=2**row.attempts))
             row.not_before = services.clock.now() + backoff
             row.error = error[:300]
 
-    async def _fail(self, services: Services, outbox_id: int, error: str) -> None:
+    async def _fail(
+        self,
+        services: Services,
+        outbox_id: int,
+        error: str,
+        state: OutboxState = OutboxState.FAILED,
+    ) -> None:
         async with services.database.transaction() as repos:
             row = await repos.outbox.get(outbox_id)
             assert row is not None
-            row.state, row.error, row.attempts = OutboxState.FAILED, error[:300], row.attempts + 1
+            row.state, row.error, row.attempts = state, error[:300], row.attempts + 1
 
     async def _refused(
         self,
@@ -131,6 +145,12 @@ class Dispatcher:
             row = await repos.outbox.get(outbox_id)
             assert row is not None
             row.state, row.error, row.attempts = OutboxState.FAILED, error[:300], row.attempts + 1
+            if row.chat_id < 0:  # a group that removed the bot: inactive, coordinators told
+                chat = await repos.chats.by_telegram_id(row.chat_id)
+                if chat is not None and chat.active:
+                    chat.active = False
+                    await CheckinOutbox(services, repos, now).group_lost(chat)
+                return
             person = await repos.people.by_id(row.person_id) if row.person_id else None
             if person is None:
                 return
@@ -152,8 +172,26 @@ class _Snapshot:
         self.reply_to = row.reply_to_message_id
         self.file_id = row.file_id
         self.file_kind = row.file_kind
+        self.kind = row.kind
+        self.poll = row.poll
+        self.poll_id: str | None = None
 
     async def send(self, bot: Any) -> int:
+        if self.kind == "poll":
+            assert self.poll is not None
+            message = await bot.send_poll(
+                self.chat_id,
+                str(self.poll["question"]),
+                list(self.poll["options"]),
+                is_anonymous=False,
+                allows_multiple_answers=False,
+            )
+            self.poll_id = message.poll.id
+            return int(message.message_id)
+        if self.kind == "stop_poll":
+            assert self.reply_to is not None
+            await bot.stop_poll(self.chat_id, self.reply_to)
+            return self.reply_to
         reply = (
             ReplyParameters(self.reply_to, allow_sending_without_reply=True)
             if self.reply_to

@@ -10,7 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from db.models import (
+    ActionItem,
     Chat,
+    Checkin,
+    CheckinPolicy,
+    CheckinPoll,
+    CheckinState,
+    CheckinVote,
     Consortium,
     Invite,
     InviteRedemption,
@@ -459,6 +465,101 @@ class OutboxRepo:
         return int(count or 0)
 
 
+class CheckinRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def policy(self) -> CheckinPolicy | None:
+        return await self.session.scalar(select(CheckinPolicy).order_by(CheckinPolicy.id).limit(1))
+
+    async def add_policy(self, policy: CheckinPolicy) -> CheckinPolicy:
+        self.session.add(policy)
+        await self.session.flush()
+        return policy
+
+    async def open_one(self, *, lock: bool = False) -> Checkin | None:
+        query = select(Checkin).where(Checkin.state == CheckinState.OPEN).order_by(Checkin.id)
+        if lock:
+            query = query.with_for_update()
+        return await self.session.scalar(query.limit(1))
+
+    async def get(self, checkin_id: int, *, lock: bool = False) -> Checkin | None:
+        query = select(Checkin).where(Checkin.id == checkin_id)
+        if lock:
+            query = query.with_for_update()
+        return await self.session.scalar(query)
+
+    async def by_date(self, day: dt.date) -> Checkin | None:
+        return await self.session.scalar(select(Checkin).where(Checkin.scheduled_for == day))
+
+    async def last(self) -> Checkin | None:
+        return await self.session.scalar(select(Checkin).order_by(Checkin.id.desc()).limit(1))
+
+    async def closed(self, limit: int = 12) -> Sequence[Checkin]:
+        rows = await self.session.scalars(
+            select(Checkin)
+            .where(Checkin.state == CheckinState.CLOSED)
+            .order_by(Checkin.id.desc())
+            .limit(limit)
+        )
+        return rows.all()
+
+    async def add(self, checkin: Checkin) -> Checkin:
+        self.session.add(checkin)
+        await self.session.flush()
+        return checkin
+
+    async def add_poll(self, poll: CheckinPoll) -> CheckinPoll:
+        self.session.add(poll)
+        await self.session.flush()
+        return poll
+
+    async def polls(self, checkin_id: int) -> Sequence[CheckinPoll]:
+        rows = await self.session.scalars(
+            select(CheckinPoll).where(CheckinPoll.checkin_id == checkin_id).order_by(CheckinPoll.id)
+        )
+        return rows.all()
+
+    async def poll_by_outbox(self, outbox_id: int) -> CheckinPoll | None:
+        return await self.session.scalar(
+            select(CheckinPoll).where(CheckinPoll.outbox_id == outbox_id)
+        )
+
+    async def poll_by_telegram_id(self, poll_id: str) -> CheckinPoll | None:
+        return await self.session.scalar(select(CheckinPoll).where(CheckinPoll.poll_id == poll_id))
+
+    async def vote(self, poll: CheckinPoll, telegram_user_id: int) -> CheckinVote | None:
+        return await self.session.get(CheckinVote, (poll.id, telegram_user_id))
+
+    async def votes(self, checkin_id: int) -> Sequence[CheckinVote]:
+        rows = await self.session.scalars(
+            select(CheckinVote)
+            .join(CheckinPoll, CheckinPoll.id == CheckinVote.poll_id)
+            .where(CheckinPoll.checkin_id == checkin_id)
+        )
+        return rows.all()
+
+    async def add_action(self, item: ActionItem) -> ActionItem:
+        self.session.add(item)
+        await self.session.flush()
+        return item
+
+    async def open_actions(self) -> Sequence[ActionItem]:
+        rows = await self.session.scalars(
+            select(ActionItem).where(ActionItem.done_at.is_(None)).order_by(ActionItem.id)
+        )
+        return rows.all()
+
+    async def actions_of(self, checkin_id: int) -> Sequence[ActionItem]:
+        rows = await self.session.scalars(
+            select(ActionItem).where(ActionItem.checkin_id == checkin_id).order_by(ActionItem.id)
+        )
+        return rows.all()
+
+    async def action(self, item_id: int) -> ActionItem | None:
+        return await self.session.get(ActionItem, item_id)
+
+
 class Repos:
     """All repositories over one session (one transaction)."""
 
@@ -474,3 +575,4 @@ class Repos:
         self.oncall = OncallRepo(session)
         self.requests = RequestRepo(session)
         self.outbox = OutboxRepo(session)
+        self.checkins = CheckinRepo(session)

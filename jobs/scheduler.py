@@ -6,11 +6,15 @@ loses nothing and a step that fell due while the bot was down runs on the first 
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
+from sqlalchemy.exc import IntegrityError
+
+from bot.checkin_outbox import CheckinOutbox
 from bot.context import BotContext
 from bot.notifier import Notifier
-from bot.services import liaison
+from bot.services import checkin, liaison
 
 log = logging.getLogger(__name__)
 TICK_JOB = "scheduler-tick"
@@ -27,4 +31,34 @@ async def tick(context: BotContext) -> None:
             ctx = liaison.Context(repos, now, services.settings.default_timezone)
             notices = await liaison.run_due(ctx, request_id)
             await Notifier(services, repos, context.bot.username).enqueue(notices, now)
+    await _checkins(context, now)
     await services.dispatcher.drain(context.application)
+
+
+async def _checkins(context: BotContext, now: dt.datetime) -> None:
+    """Open a scheduled check-in, send a due reminder, close one whose time is up."""
+    services = context.services
+    zone = services.settings.default_timezone
+    try:
+        async with services.database.transaction() as repos:
+            ctx = checkin.Context(repos, now, zone)
+            due = await checkin.scheduled_due(ctx)
+            if due is not None:
+                day, rules = due
+                opening = await checkin.open_checkin(ctx, None, day, rules.open_for)
+                if opening.reason == "opened":
+                    await CheckinOutbox(services, repos, now).opening(opening)
+    except IntegrityError:
+        log.info("a scheduled check-in was opened by someone else meanwhile")
+    async with services.database.transaction() as repos:
+        ctx = checkin.Context(repos, now, zone)
+        reminder = await checkin.reminder_due(ctx)
+        if reminder is not None:
+            await CheckinOutbox(services, repos, now).reminder(reminder)
+    async with services.database.transaction() as repos:
+        ctx = checkin.Context(repos, now, zone)
+        current = await repos.checkins.open_one()
+        if current is not None and current.closes_at <= now:
+            closing = await checkin.close_checkin(ctx, current.id)
+            if closing is not None:
+                await CheckinOutbox(services, repos, now).closing(closing)

@@ -172,3 +172,28 @@ async def test_oncall_section_round_trip(db_url: str, database: Database) -> Non
     assert "oncall:\n  nbu: {rotation: [1002, 1003]" in exported
     assert "start: '2026-12-01 09:00'" in exported
     assert not (await import_file(_settings(db_url), exported, now=now)).changed
+
+
+CHECKIN = """checkin: {schedule: "first mon 10:00", open_for: 72h, reminders: [24h],
+          holidays: {CN: [2026-10-01, 2026-10-02], th: [2026-12-05]}}
+"""
+
+
+async def test_checkin_section_round_trip_and_problems(db_url: str, database: Database) -> None:
+    report = await import_file(_settings(db_url), SAMPLE + CHECKIN)
+    assert report.created["checkin"] == 1
+    async with database.transaction() as repos:
+        policy = await repos.checkins.policy()
+        assert policy is not None and policy.open_for == 72 * 3600
+        assert policy.reminders == [24 * 3600]
+        assert policy.holidays == {"CN": ["2026-10-01", "2026-10-02"], "TH": ["2026-12-05"]}
+    exported = await export_file(_settings(db_url))
+    assert "checkin: {schedule: 'first mon 10:00', open_for: 3d, reminders: [1d]" in exported
+    assert not (await import_file(_settings(db_url), exported)).changed
+    bad = SAMPLE + 'checkin: {schedule: "fifth mon 10:00", open_for: 2h, reminders: [3h]}\n'
+    try:
+        await import_file(_settings(db_url), bad)
+    except ConsortiumFileError as error:
+        assert any(p.startswith("checkin.schedule: ") for p in error.problems)
+    else:
+        raise AssertionError("a wrong schedule was accepted")

@@ -67,6 +67,12 @@ COMMANDS: tuple[CommandSpec, ...] = (
         roles=MANAGERS,
     ),
     CommandSpec(
+        "checkin", N_("Monthly check-in: /checkin next (coordinators: open, close, schedule)")
+    ),
+    CommandSpec("checkins", N_("Past check-ins with participation")),
+    CommandSpec("action", N_("Record an action item during a check-in: /action TEXT")),
+    CommandSpec("done", N_("Mark an action item done: /done NUMBER")),
+    CommandSpec(
         "invite",
         N_("Create an invite link: /invite PARTY ROLE [COUNT] [DAYSd]"),
         roles=COORDINATORS,

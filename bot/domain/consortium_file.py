@@ -26,6 +26,7 @@ from pydantic import (
     model_validator,
 )
 
+from bot.domain.checkin import parse_schedule
 from bot.domain.oncall import Notify, Period, parse_duration, parse_handoff, parse_quiet
 from db.models import PartyKind, Role
 
@@ -185,6 +186,29 @@ class OncallSpec(_Spec):
         return self
 
 
+class CheckinSpec(_Spec):
+    schedule: Annotated[str, AfterValidator(_check(parse_schedule))] = "first mon 10:00"
+    open_for: Duration = "72h"
+    reminders: list[Duration] = Field(default_factory=lambda: ["24h"])
+    holidays: dict[str, list[dt.date]] = Field(default_factory=dict)
+
+    @field_validator("holidays")
+    @classmethod
+    def _countries(cls, value: dict[str, list[dt.date]]) -> dict[str, list[dt.date]]:
+        unknown = [code for code in value if code.upper() not in _countries()]
+        if unknown:
+            raise ValueError(f"unknown country code {unknown[0]!r} (ISO 3166, e.g. CN, TH)")
+        return {code.upper(): days for code, days in value.items()}
+
+    @model_validator(mode="after")
+    def _reminders_fit(self) -> CheckinSpec:
+        window = parse_duration(self.open_for)
+        for reminder in self.reminders:
+            if parse_duration(reminder) >= window:
+                raise ValueError(f"reminders: {reminder} is not within open_for {self.open_for}")
+        return self
+
+
 class ConsortiumDoc(_Spec):
     consortium: ConsortiumSpec
     parties: list[PartySpec] = Field(default_factory=list)
@@ -192,6 +216,7 @@ class ConsortiumDoc(_Spec):
     chats: list[ChatSpec] = Field(default_factory=list)
     placements: list[PlacementSpec] = Field(default_factory=list)
     oncall: dict[Key, OncallSpec] = Field(default_factory=dict)
+    checkin: CheckinSpec | None = None
 
 
 def _place(loc: Iterable[Any]) -> str:
@@ -233,7 +258,7 @@ def _validate_entries(data: dict[str, Any]) -> tuple[ConsortiumDoc, set[str], Po
     Returns the valid entries, the keys of every party entry (valid or not), where each valid
     entry stands in the file, and the problems.
     """
-    known = {"consortium", "oncall", *_SECTIONS}
+    known = {"consortium", "oncall", "checkin", *_SECTIONS}
     problems = [f"{key}: unknown section" for key in data if key not in known]
     valid: dict[str, Any] = {}
     try:
@@ -272,6 +297,11 @@ def _validate_entries(data: dict[str, Any]) -> tuple[ConsortiumDoc, set[str], Po
             valid["oncall"][str(key)] = OncallSpec.model_validate(entry)
         except ValidationError as exc:
             problems += _pydantic_problems(exc, ("oncall", key))
+    if data.get("checkin") is not None:
+        try:
+            valid["checkin"] = CheckinSpec.model_validate(data["checkin"])
+        except ValidationError as exc:
+            problems += _pydantic_problems(exc, ("checkin",))
     doc = ConsortiumDoc.model_construct(**valid)
     return doc, party_keys, positions, problems
 
@@ -409,6 +439,8 @@ def dump_consortium_file(data: dict[str, Any]) -> str:
             continue
         lines.append(f"{section}:")
         lines += [f"  - {_flow(entry)}" for entry in entries]
+    if data.get("checkin"):
+        lines.append("checkin: " + _flow(data["checkin"]))
     if data.get("oncall"):
         lines.append("oncall:")
         lines += [f"  {key}: {_flow(entry)}" for key, entry in data["oncall"].items()]

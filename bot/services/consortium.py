@@ -15,10 +15,21 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.domain.checkin import parse_schedule
 from bot.domain.consortium_file import ConsortiumDoc, PersonSpec
 from bot.domain.oncall import format_duration, parse_duration
 from bot.services.oncall import add_override, current_shift_date
-from db.models import Chat, Consortium, OncallPolicy, Party, PartyKind, Person, Placement, Role
+from db.models import (
+    Chat,
+    CheckinPolicy,
+    Consortium,
+    OncallPolicy,
+    Party,
+    PartyKind,
+    Person,
+    Placement,
+    Role,
+)
 from db.repositories import Repos
 
 
@@ -71,7 +82,29 @@ async def apply_consortium(repos: Repos, doc: ConsortiumDoc, now: dt.datetime) -
     await _apply_chats(repos, doc, parties, report)
     await _apply_placements(repos, doc, parties, people, report)
     await _apply_oncall(repos, doc, parties, people, report, now)
+    await _apply_checkin(repos, doc, report)
     return report
+
+
+async def _apply_checkin(repos: Repos, doc: ConsortiumDoc, report: ImportReport) -> None:
+    spec = doc.checkin
+    if spec is None:
+        return
+    values: dict[str, Any] = {
+        "schedule": str(parse_schedule(spec.schedule)),
+        "open_for": int(parse_duration(spec.open_for).total_seconds()),
+        "reminders": [int(parse_duration(r).total_seconds()) for r in spec.reminders],
+        "holidays": {
+            code: sorted(d.isoformat() for d in days)
+            for code, days in sorted(spec.holidays.items())
+        },
+    }
+    policy = await repos.checkins.policy()
+    if policy is None:
+        await repos.checkins.add_policy(CheckinPolicy(**values))
+        report.created["checkin"] += 1
+    elif _assign(policy, values):
+        report.updated["checkin"] += 1
 
 
 async def _apply_consortium(repos: Repos, doc: ConsortiumDoc, report: ImportReport) -> None:
@@ -262,7 +295,22 @@ async def export_consortium(repos: Repos) -> dict[str, Any]:
             _export_placement(pl, by_id, people_by_id) for pl in await repos.placements.all()
         ],
         "oncall": await _export_oncall(repos, by_id, people_by_id, consortium.timezone),
+        "checkin": await _export_checkin(repos),
     }
+
+
+async def _export_checkin(repos: Repos) -> dict[str, Any] | None:
+    policy = await repos.checkins.policy()
+    if policy is None:
+        return None
+    entry: dict[str, Any] = {
+        "schedule": policy.schedule,
+        "open_for": format_duration(dt.timedelta(seconds=policy.open_for)),
+        "reminders": [format_duration(dt.timedelta(seconds=r)) for r in policy.reminders],
+    }
+    if policy.holidays:
+        entry["holidays"] = policy.holidays
+    return entry
 
 
 async def _export_oncall(

@@ -1,0 +1,148 @@
+"""The check-in's messages, rendered per group language and written to the outbox in the
+caller's transaction. A poll's row and its `checkin_poll` row are written together, and
+(check-in, group) is unique, so no group ever gets two polls for one check-in."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bot.context import Services
+from bot.domain.language import resolve_language
+from bot.i18n import Translator
+from bot.renderers.checkin import (
+    poll_options,
+    poll_question,
+    render_absent_warning,
+    render_agenda,
+    render_group_lost,
+    render_group_reminder,
+    render_private_reminder,
+    render_summary,
+)
+from bot.services.checkin import Closing, Opening, Reminder
+from db.models import Chat, CheckinPoll, Outbox, OutboxState, Person, Role
+from db.repositories import Repos
+
+
+class CheckinOutbox:
+    def __init__(self, services: Services, repos: Repos, now: dt.datetime) -> None:
+        self.services, self.repos, self.now = services, repos, now
+
+    async def _zone_and_language(self) -> tuple[str, str | None]:
+        consortium = await self.repos.consortium.get()
+        if consortium is None:
+            return self.services.settings.default_timezone, None
+        return consortium.timezone, consortium.language
+
+    async def _for_chat(self, chat: Chat) -> Translator:
+        _, language = await self._zone_and_language()
+        return self.services.translations.for_language(
+            resolve_language(chat.language, None, language)
+        )
+
+    async def _for_person(self, person: Person) -> Translator:
+        _, language = await self._zone_and_language()
+        return self.services.translations.for_language(
+            resolve_language(person.language, None, language)
+        )
+
+    async def _add(
+        self,
+        chat_id: int,
+        purpose: str,
+        *,
+        text: str | None = None,
+        kind: str = "message",
+        poll: dict[str, object] | None = None,
+        reply_to: int | None = None,
+        person: Person | None = None,
+    ) -> Outbox:
+        return await self.repos.outbox.add(
+            Outbox(
+                chat_id=chat_id,
+                text=text,
+                kind=kind,
+                poll=poll,
+                reply_to_message_id=reply_to,
+                purpose=purpose,
+                person_id=person.id if person else None,
+                state=OutboxState.PENDING,
+                attempts=0,
+                not_before=self.now,
+                created_at=self.now,
+            )
+        )
+
+    async def opening(self, opening: Opening) -> None:
+        assert opening.checkin is not None
+        zone, _ = await self._zone_and_language()
+        for chat in opening.chats:
+            t = await self._for_chat(chat)
+            await self._add(
+                chat.telegram_id,
+                "checkin.agenda",
+                text=render_agenda(
+                    opening.checkin, opening.open_requests, opening.actions, zone, t
+                ),
+            )
+            row = await self._add(
+                chat.telegram_id,
+                "checkin.poll",
+                kind="poll",
+                poll={"question": poll_question(t), "options": poll_options(t)},
+            )
+            await self.repos.checkins.add_poll(
+                CheckinPoll(
+                    checkin_id=opening.checkin.id, chat_id=chat.telegram_id, outbox_id=row.id
+                )
+            )
+
+    async def reminder(self, reminder: Reminder) -> None:
+        zone, _ = await self._zone_and_language()
+        for party, person in reminder.contacts:
+            t = await self._for_person(person)
+            await self._add(
+                person.telegram_id,
+                "checkin.reminder",
+                person=person,
+                text=render_private_reminder(reminder.checkin, party, zone, t),
+            )
+        for chat in reminder.chats:
+            t = await self._for_chat(chat)
+            await self._add(
+                chat.telegram_id,
+                "checkin.reminder_group",
+                text=render_group_reminder(reminder.checkin, reminder.missing, zone, t),
+            )
+
+    async def closing(self, closing: Closing) -> None:
+        for chat_id, message_id in closing.polls:
+            await self._add(chat_id, "checkin.stop", kind="stop_poll", reply_to=message_id)
+        for chat in closing.chats:
+            t = await self._for_chat(chat)
+            await self._add(
+                chat.telegram_id,
+                "checkin.summary",
+                text=render_summary(closing.checkin, closing.tally, closing.actions, t),
+            )
+        if closing.absent_twice:
+            names = [closing.tally.party_names.get(k, k) for k in closing.absent_twice]
+            for coordinator in closing.coordinators:
+                t = await self._for_person(coordinator)
+                await self._add(
+                    coordinator.telegram_id,
+                    "checkin.absent",
+                    person=coordinator,
+                    text=render_absent_warning(closing.checkin, names, t),
+                )
+
+    async def group_lost(self, chat: Chat) -> None:
+        """The bot was removed from a group (403): coordinators are told."""
+        for coordinator in await self.repos.memberships.people_with_role(Role.COORDINATOR):
+            t = await self._for_person(coordinator)
+            await self._add(
+                coordinator.telegram_id,
+                "group.lost",
+                person=coordinator,
+                text=render_group_lost(chat.title or str(chat.telegram_id), t),
+            )

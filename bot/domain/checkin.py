@@ -1,0 +1,118 @@
+"""Monthly check-in rules as pure functions: the schedule, participation and absences."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from bot.domain.oncall import WEEKDAYS
+
+ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "last": -1}
+OPTION_KEYS = ("on_track", "minor_issues", "blocked", "need_meeting")
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Monthly: the nth weekday (`nth` 1-4, or -1 for the last) or a day of the month."""
+
+    time: dt.time
+    nth: int | None = None
+    weekday: int | None = None
+    day: int | None = None
+
+    def __str__(self) -> str:
+        clock = self.time.strftime("%H:%M")
+        if self.day is not None:
+            return f"{self.day} {clock}"
+        assert self.nth is not None and self.weekday is not None
+        ordinal = next(name for name, n in ORDINALS.items() if n == self.nth)
+        return f"{ordinal} {WEEKDAYS[self.weekday]} {clock}"
+
+
+def parse_schedule(text: str) -> Schedule:
+    """`first mon 10:00`, `last fri 16:30` or `15 10:00`; ValueError with the reason."""
+    words = text.lower().split()
+    if len(words) not in (2, 3):
+        raise ValueError(f"expected e.g. 'first mon 10:00' or '15 10:00', got {text!r}")
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})", words[-1])
+    if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
+        raise ValueError(f"no such time of day: {words[-1]!r}")
+    at = dt.time(int(match.group(1)), int(match.group(2)))
+    if len(words) == 2:
+        if not words[0].isdigit() or not 1 <= int(words[0]) <= 28:
+            raise ValueError("a day of the month must be 1-28 (every month has it)")
+        return Schedule(at, day=int(words[0]))
+    if words[0] not in ORDINALS:
+        raise ValueError(f"expected first, second, third, fourth or last, got {words[0]!r}")
+    if words[1] not in WEEKDAYS:
+        raise ValueError(f"unknown weekday {words[1]!r} (mon, tue, ... sun)")
+    return Schedule(at, nth=ORDINALS[words[0]], weekday=WEEKDAYS.index(words[1]))
+
+
+def _nominal_day(schedule: Schedule, year: int, month: int) -> dt.date:
+    if schedule.day is not None:
+        return dt.date(year, month, schedule.day)
+    assert schedule.nth is not None and schedule.weekday is not None
+    if schedule.nth > 0:
+        first = dt.date(year, month, 1)
+        offset = (schedule.weekday - first.weekday()) % 7
+        return first + dt.timedelta(days=offset + 7 * (schedule.nth - 1))
+    following = dt.date(year + month // 12, month % 12 + 1, 1)
+    last = following - dt.timedelta(days=1)
+    return last - dt.timedelta(days=(last.weekday() - schedule.weekday) % 7)
+
+
+def working_day(day: dt.date, holidays: set[dt.date]) -> dt.date:
+    """The day itself, or the next day that is neither a weekend nor a holiday."""
+    while day.weekday() >= 5 or day in holidays:
+        day += dt.timedelta(days=1)
+    return day
+
+
+def occurrence(schedule: Schedule, year: int, month: int, holidays: set[dt.date]) -> dt.date:
+    """The check-in's date in a month, moved to the next working day when needed."""
+    return working_day(_nominal_day(schedule, year, month), holidays)
+
+
+def next_checkin(
+    schedule: Schedule, timezone: str, after: dt.datetime, holidays: set[dt.date]
+) -> tuple[dt.date, dt.datetime]:
+    """The next check-in strictly after `after`: its local date and its UTC start."""
+    zone = ZoneInfo(timezone)
+    local = after.astimezone(zone)
+    year, month = local.year, local.month
+    for _ in range(24):
+        day = occurrence(schedule, year, month, holidays)
+        start = dt.datetime.combine(day, schedule.time, tzinfo=zone).astimezone(dt.UTC)
+        if start > after:
+            return day, start
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    raise ValueError("no check-in within two years")  # pragma: no cover - holidays everywhere
+
+
+@dataclass(frozen=True)
+class PartyTurnout:
+    party_key: str
+    voters: tuple[str, ...]  # names of the party's people who answered
+
+    @property
+    def answered(self) -> bool:
+        return bool(self.voters)
+
+
+def turnout(party_keys: Sequence[str], votes: Mapping[str, Iterable[str]]) -> list[PartyTurnout]:
+    """Participation per party, from who voted (party key -> voter names)."""
+    return [PartyTurnout(key, tuple(sorted(set(votes.get(key, ()))))) for key in party_keys]
+
+
+def absent_twice(
+    previous: Sequence[PartyTurnout] | None, current: Sequence[PartyTurnout]
+) -> list[str]:
+    """Parties that did not answer this check-in nor the one before it."""
+    if previous is None:
+        return []
+    missed_before = {p.party_key for p in previous if not p.answered}
+    return [p.party_key for p in current if not p.answered and p.party_key in missed_before]

@@ -1,0 +1,163 @@
+"""What the monthly check-in says: agenda, poll, reminders, summary, warnings, history."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bot.domain.checkin import OPTION_KEYS
+from bot.i18n import Translator
+from bot.renderers import esc
+from bot.renderers.liaison import local
+from bot.services.checkin import Tally
+from db.models import ActionItem, Checkin, LiaisonRequest, Party
+
+
+def poll_question(t: Translator) -> str:
+    return t.gettext("How is your party's work this month?")
+
+
+def poll_options(t: Translator) -> list[str]:
+    names = {
+        "on_track": t.gettext("On track"),
+        "minor_issues": t.gettext("Minor issues"),
+        "blocked": t.gettext("Blocked"),
+        "need_meeting": t.gettext("Need a meeting"),
+    }
+    return [names[key] for key in OPTION_KEYS]
+
+
+def _action_lines(actions: list[ActionItem], t: Translator) -> list[str]:
+    return [f"• #{a.id} {esc(a.text)}" + (" ✓" if a.done_at else "") for a in actions]
+
+
+def render_agenda(
+    checkin: Checkin,
+    requests: list[tuple[LiaisonRequest, Party]],
+    actions: list[ActionItem],
+    zone: str,
+    t: Translator,
+) -> str:
+    lines = [
+        t.gettext(
+            "<b>Monthly check-in #{id}</b>: please answer the poll below by {time} ({zone})."
+        ).format(id=checkin.id, time=local(checkin.closes_at, zone), zone=esc(zone))
+    ]
+    lines.append(
+        t.ngettext(
+            "{n} liaison question is still open.",
+            "{n} liaison questions are still open.",
+            len(requests),
+        ).format(n=len(requests))
+    )
+    lines += [f"• #{r.id} {esc(p.key)}: {esc(r.question[:80])}" for r, p in requests[:5]]
+    lines.append(t.gettext("Weekly reports: not tracked yet."))
+    if actions:
+        lines.append(t.gettext("Action items carried over:"))
+        lines += _action_lines(actions, t)
+    lines.append(t.gettext("Record new action items with /action TEXT."))
+    return "\n".join(lines)
+
+
+def render_group_reminder(checkin: Checkin, missing: list[Party], zone: str, t: Translator) -> str:
+    names = ", ".join(esc(p.name) for p in missing)
+    return t.gettext("Check-in #{id} closes at {time} ({zone}). Not answered yet: {names}.").format(
+        id=checkin.id, time=local(checkin.closes_at, zone), zone=esc(zone), names=names
+    )
+
+
+def render_private_reminder(checkin: Checkin, party: Party, zone: str, t: Translator) -> str:
+    return t.gettext(
+        "No one from {party} has answered check-in #{id} yet. Please answer the poll "
+        "in the consortium's group before {time} ({zone})."
+    ).format(
+        party=esc(party.name), id=checkin.id, time=local(checkin.closes_at, zone), zone=esc(zone)
+    )
+
+
+def render_summary(checkin: Checkin, tally: Tally, actions: list[ActionItem], t: Translator) -> str:
+    answered = sum(1 for p in tally.parties if p.answered)
+    lines = [
+        t.gettext("<b>Check-in #{id} is closed</b>: {answered}/{total} parties answered.").format(
+            id=checkin.id, answered=answered, total=len(tally.parties)
+        )
+    ]
+    for name, count in zip(poll_options(t), tally.options, strict=True):
+        lines.append(f"{esc(name)}: {count}")
+    for turnout in tally.parties:
+        party = esc(tally.party_names.get(turnout.party_key, turnout.party_key))
+        if turnout.answered:
+            lines.append(
+                "✅ "
+                + t.gettext("{party}: {people}").format(
+                    party=party, people=esc(", ".join(turnout.voters))
+                )
+            )
+        else:
+            lines.append("❌ " + t.gettext("{party}: no answer").format(party=party))
+    if tally.outsiders:
+        lines.append(
+            t.ngettext(
+                "{n} vote from outside the consortium was counted apart.",
+                "{n} votes from outside the consortium were counted apart.",
+                tally.outsiders,
+            ).format(n=tally.outsiders)
+        )
+    if actions:
+        lines.append(t.gettext("Action items:"))
+        lines += _action_lines(actions, t)
+    return "\n".join(lines)
+
+
+def render_absent_warning(checkin: Checkin, names: list[str], t: Translator) -> str:
+    return t.gettext(
+        "Warning: {names} did not answer check-in #{id} nor the one before it."
+    ).format(names=esc(", ".join(names)), id=checkin.id)
+
+
+def render_group_lost(title: str, t: Translator) -> str:
+    return t.gettext(
+        "The group {title} removed me or closed: I marked it inactive and will not "
+        "post there until I am added again."
+    ).format(title=esc(title))
+
+
+def render_next(
+    start: dt.datetime | None, open_checkin: Checkin | None, zone: str, t: Translator
+) -> str:
+    lines = []
+    if open_checkin is not None:
+        lines.append(
+            t.gettext("Check-in #{id} is open until {time} ({zone}).").format(
+                id=open_checkin.id, time=local(open_checkin.closes_at, zone), zone=esc(zone)
+            )
+        )
+    if start is None:
+        lines.append(
+            t.gettext(
+                "No monthly schedule is set; a coordinator can set one with "
+                "/checkin schedule first mon 10:00."
+            )
+        )
+    else:
+        lines.append(
+            t.gettext("The next check-in opens on {time} ({zone}).").format(
+                time=local(start, zone), zone=esc(zone)
+            )
+        )
+    return "\n".join(lines)
+
+
+def render_history_line(checkin: Checkin, zone: str, t: Translator) -> str:
+    summary = checkin.summary or {}
+    parties: dict[str, list[str]] = summary.get("parties", {})
+    answered = [key for key, names in parties.items() if names]
+    missing = [key for key, names in parties.items() if not names]
+    line = t.gettext("#{id} {date}: {answered}/{total} parties").format(
+        id=checkin.id,
+        date=local(checkin.opened_at, zone)[:10],
+        answered=len(answered),
+        total=len(parties),
+    )
+    if missing:
+        line += " — " + t.gettext("missing: {keys}").format(keys=esc(", ".join(missing)))
+    return line

@@ -1,0 +1,338 @@
+"""The monthly check-in: opening (scheduled or at once), votes, reminders, closing with a
+summary, action items and history. No Telegram here: the caller renders and enqueues."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from bot.domain.checkin import (
+    OPTION_KEYS,
+    PartyTurnout,
+    Schedule,
+    absent_twice,
+    next_checkin,
+    parse_schedule,
+    turnout,
+)
+from bot.services.oncall import party_contacts, party_oncall
+from db.models import (
+    ActionItem,
+    Chat,
+    Checkin,
+    CheckinPolicy,
+    CheckinState,
+    CheckinVote,
+    LiaisonRequest,
+    Party,
+    Person,
+    Role,
+)
+from db.repositories import Repos
+
+
+@dataclass
+class Context:
+    repos: Repos
+    now: dt.datetime
+    default_tz: str
+
+
+@dataclass(frozen=True)
+class Rules:
+    schedule: Schedule
+    open_for: dt.timedelta
+    reminders: tuple[dt.timedelta, ...]  # before closing, longest first
+    holidays: frozenset[dt.date]
+    timezone: str
+
+
+async def rules(ctx: Context) -> Rules | None:
+    policy = await ctx.repos.checkins.policy()
+    if policy is None:
+        return None
+    consortium = await ctx.repos.consortium.get()
+    holidays = frozenset(
+        dt.date.fromisoformat(d) for days in policy.holidays.values() for d in days
+    )
+    return Rules(
+        schedule=parse_schedule(policy.schedule),
+        open_for=dt.timedelta(seconds=policy.open_for),
+        reminders=tuple(sorted((dt.timedelta(seconds=s) for s in policy.reminders), reverse=True)),
+        holidays=holidays,
+        timezone=consortium.timezone if consortium else ctx.default_tz,
+    )
+
+
+async def set_policy(
+    ctx: Context,
+    schedule: str,
+    open_for: dt.timedelta | None = None,
+    reminders: list[dt.timedelta] | None = None,
+    holidays: dict[str, list[str]] | None = None,
+) -> CheckinPolicy:
+    parse_schedule(schedule)
+    policy = await ctx.repos.checkins.policy()
+    if policy is None:
+        policy = await ctx.repos.checkins.add_policy(
+            CheckinPolicy(schedule=schedule, open_for=72 * 3600, reminders=[24 * 3600], holidays={})
+        )
+    policy.schedule = schedule
+    if open_for is not None:
+        policy.open_for = int(open_for.total_seconds())
+    if reminders is not None:
+        policy.reminders = [int(r.total_seconds()) for r in reminders]
+    if holidays is not None:
+        policy.holidays = holidays
+    return policy
+
+
+@dataclass
+class Opening:
+    reason: str  # "opened", "already_open", "no_groups"
+    checkin: Checkin | None = None
+    chats: list[Chat] = field(default_factory=list)
+    open_requests: list[tuple[LiaisonRequest, Party]] = field(default_factory=list)
+    actions: list[ActionItem] = field(default_factory=list)
+
+
+async def open_checkin(
+    ctx: Context, opener: Person | None, scheduled_for: dt.date | None, open_for: dt.timedelta
+) -> Opening:
+    """Open a check-in in every active linked group (the caller posts agenda and poll)."""
+    if await ctx.repos.checkins.open_one(lock=True) is not None:
+        return Opening("already_open", await ctx.repos.checkins.open_one())
+    chats = list(await ctx.repos.chats.linked_active())
+    if not chats:
+        return Opening("no_groups")
+    try:
+        # A savepoint: when someone opened one at the same moment, the database's
+        # one-open-check-in index refuses this one and the caller's transaction goes on.
+        async with ctx.repos.session.begin_nested():
+            checkin = await ctx.repos.checkins.add(
+                Checkin(
+                    scheduled_for=scheduled_for,
+                    state=CheckinState.OPEN,
+                    opened_at=ctx.now,
+                    closes_at=ctx.now + open_for,
+                    opened_by_id=opener.id if opener else None,
+                    reminders_sent=0,
+                )
+            )
+    except IntegrityError:
+        return Opening("already_open", await ctx.repos.checkins.open_one())
+    parties = {p.id: p for p in await ctx.repos.parties.all()}
+    requests = [(r, parties[r.party_id]) for r in await ctx.repos.requests.open_requests()]
+    actions = list(await ctx.repos.checkins.open_actions())
+    return Opening("opened", checkin, chats, requests, actions)
+
+
+async def scheduled_due(ctx: Context) -> tuple[dt.date, Rules] | None:
+    """A scheduled check-in whose time has come and that was not opened yet."""
+    found = await rules(ctx)
+    if found is None:
+        return None
+    day, start = next_checkin(
+        found.schedule, found.timezone, ctx.now - found.open_for, set(found.holidays)
+    )
+    if start > ctx.now or await ctx.repos.checkins.by_date(day) is not None:
+        return None
+    return day, found
+
+
+async def record_answer(
+    ctx: Context, poll_id: str, telegram_user_id: int, name: str, option_ids: list[int]
+) -> bool:
+    """A vote, a changed vote or (no options) a withdrawn one; False if not ours or closed."""
+    poll = await ctx.repos.checkins.poll_by_telegram_id(poll_id)
+    if poll is None:
+        return False
+    checkin = await ctx.repos.checkins.get(poll.checkin_id)
+    if checkin is None or checkin.state is not CheckinState.OPEN:
+        return False
+    vote = await ctx.repos.checkins.vote(poll, telegram_user_id)
+    valid = sorted({i for i in option_ids if 0 <= i < len(OPTION_KEYS)})
+    if not valid:
+        if vote is not None:
+            await ctx.repos.session.delete(vote)
+        return True
+    person = await ctx.repos.people.by_telegram_id(telegram_user_id)
+    if vote is None:
+        ctx.repos.session.add(
+            CheckinVote(
+                poll_id=poll.id,
+                telegram_user_id=telegram_user_id,
+                person_id=person.id if person else None,
+                name=name[:200],
+                option_ids=valid,
+                at=ctx.now,
+            )
+        )
+    else:
+        vote.option_ids, vote.at = valid, ctx.now
+    return True
+
+
+@dataclass
+class Tally:
+    options: list[int]  # votes per option, in OPTION_KEYS order
+    parties: list[PartyTurnout]
+    outsiders: int  # votes from people outside the consortium
+    party_names: dict[str, str]
+
+
+async def tally(ctx: Context, checkin: Checkin) -> Tally:
+    parties = list(await ctx.repos.parties.all())
+    by_id = {p.id: p for p in parties}
+    memberships: dict[int, set[str]] = {}
+    for membership in await ctx.repos.memberships.all():
+        memberships.setdefault(membership.person_id, set()).add(by_id[membership.party_id].key)
+    options = [0] * len(OPTION_KEYS)
+    voters: dict[str, list[str]] = {}
+    outsiders = 0
+    for vote in await ctx.repos.checkins.votes(checkin.id):
+        keys = memberships.get(vote.person_id or -1, set())
+        if not keys:  # outside the consortium: counted apart, not in the options
+            outsiders += 1
+            continue
+        for index in vote.option_ids:
+            options[index] += 1
+        for key in keys:
+            voters.setdefault(key, []).append(vote.name)
+    return Tally(
+        options,
+        turnout([p.key for p in parties], voters),
+        outsiders,
+        {p.key: p.name for p in parties},
+    )
+
+
+@dataclass
+class Reminder:
+    checkin: Checkin
+    missing: list[Party]
+    contacts: list[tuple[Party, Person]]  # whom to remind privately
+    chats: list[Chat]
+
+
+async def reminder_due(ctx: Context) -> Reminder | None:
+    """The next reminder of the open check-in, if its time has come (marked as sent)."""
+    checkin = await ctx.repos.checkins.open_one(lock=True)
+    found = await rules(ctx)
+    if checkin is None or found is None or checkin.reminders_sent >= len(found.reminders):
+        return None
+    if ctx.now < checkin.closes_at - found.reminders[checkin.reminders_sent]:
+        return None
+    checkin.reminders_sent += 1
+    counted = await tally(ctx, checkin)
+    parties = {p.key: p for p in await ctx.repos.parties.all()}
+    missing = [parties[t.party_key] for t in counted.parties if not t.answered]
+    contacts = []
+    for party in missing:
+        state = await party_oncall(ctx.repos, party, ctx.now, ctx.default_tz)
+        person_id = state.at(ctx.now).person
+        person = await ctx.repos.people.by_id(person_id) if person_id else None
+        if person is None:
+            found_contacts = await party_contacts(ctx.repos, party.id)
+            person = found_contacts[0] if found_contacts else None
+        if person is not None:
+            contacts.append((party, person))
+    chats = [
+        c
+        for c in await ctx.repos.chats.linked_active()
+        if any(
+            p.checkin_id == checkin.id and p.chat_id == c.telegram_id
+            for p in await ctx.repos.checkins.polls(checkin.id)
+        )
+    ]
+    return Reminder(checkin, missing, contacts, chats) if missing else None
+
+
+@dataclass
+class Closing:
+    checkin: Checkin
+    tally: Tally
+    absent_twice: list[str]
+    actions: list[ActionItem]
+    polls: list[tuple[int, int]]  # (chat id, poll message id) to stop
+    chats: list[Chat]
+    coordinators: list[Person]
+
+
+async def close_checkin(ctx: Context, checkin_id: int | None = None) -> Closing | None:
+    """Close the open check-in (when its time is up, or when asked); None if none is open."""
+    checkin = (
+        await ctx.repos.checkins.get(checkin_id, lock=True)
+        if checkin_id
+        else await ctx.repos.checkins.open_one(lock=True)
+    )
+    if checkin is None or checkin.state is not CheckinState.OPEN:
+        return None
+    counted = await tally(ctx, checkin)
+    previous = await _previous_turnout(ctx, checkin)
+    absent = absent_twice(previous, counted.parties)
+    checkin.state, checkin.closed_at = CheckinState.CLOSED, ctx.now
+    checkin.summary = {
+        "options": counted.options,
+        "parties": {t.party_key: list(t.voters) for t in counted.parties},
+        "outsiders": counted.outsiders,
+        "absent_twice": absent,
+    }
+    polls = [
+        (p.chat_id, p.message_id)
+        for p in await ctx.repos.checkins.polls(checkin.id)
+        if p.message_id is not None
+    ]
+    chat_ids = {p.chat_id for p in await ctx.repos.checkins.polls(checkin.id)}
+    chats = [c for c in await ctx.repos.chats.linked_active() if c.telegram_id in chat_ids]
+    coordinators = list(await ctx.repos.memberships.people_with_role(Role.COORDINATOR))
+    return Closing(
+        checkin,
+        counted,
+        absent,
+        list(await ctx.repos.checkins.actions_of(checkin.id))
+        + [a for a in await ctx.repos.checkins.open_actions() if a.checkin_id != checkin.id],
+        polls,
+        chats,
+        coordinators,
+    )
+
+
+async def _previous_turnout(ctx: Context, checkin: Checkin) -> list[PartyTurnout] | None:
+    for earlier in await ctx.repos.checkins.closed():
+        if earlier.id < checkin.id and earlier.summary:
+            voters: dict[str, Any] = earlier.summary.get("parties", {})
+            return [PartyTurnout(key, tuple(names)) for key, names in voters.items()]
+    return None
+
+
+async def add_action(ctx: Context, person: Person, text: str) -> ActionItem | None:
+    checkin = await ctx.repos.checkins.open_one()
+    if checkin is None:
+        return None
+    memberships = await ctx.repos.memberships.of_person(person.id)
+    party_id = memberships[0].party_id if memberships else None
+    return await ctx.repos.checkins.add_action(
+        ActionItem(checkin_id=checkin.id, text=text[:500], author_id=person.id, party_id=party_id)
+    )
+
+
+async def finish_action(ctx: Context, person: Person, item_id: int) -> str:
+    """Mark an action item done: its author, its party's contacts or a coordinator."""
+    item = await ctx.repos.checkins.action(item_id)
+    if item is None:
+        return "unknown"
+    if item.done_at is not None:
+        return "already"
+    roles = await ctx.repos.memberships.of_person(person.id)
+    allowed = person.id == item.author_id or any(
+        m.role is Role.COORDINATOR or (m.role is Role.CONTACT and m.party_id == item.party_id)
+        for m in roles
+    )
+    if not allowed:
+        return "not_yours"
+    item.done_at, item.done_by_id = ctx.now, person.id
+    return "done"

@@ -1,0 +1,225 @@
+"""The monthly check-in: /checkin (open, next, close, schedule), /checkins, /action, /done,
+and the poll answers."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from telegram import Update
+from telegram.ext import BaseHandler, PollAnswerHandler
+
+from bot.checkin_outbox import CheckinOutbox
+from bot.context import BotContext
+from bot.domain.checkin import next_checkin, parse_schedule
+from bot.domain.oncall import parse_duration
+from bot.renderers import esc
+from bot.renderers.checkin import render_history_line, render_next
+from bot.services import checkin
+from db.models import Checkin, Role
+from handlers.base import Reply, Request, command
+
+
+def _ctx(request: Request) -> checkin.Context:
+    return checkin.Context(
+        request.repos, request.now, request.context.services.settings.default_timezone
+    )
+
+
+async def _zone(request: Request) -> str:
+    consortium = await request.repos.consortium.get()
+    return consortium.timezone if consortium else request.context.services.settings.default_timezone
+
+
+async def checkin_command(request: Request) -> Reply:
+    """/checkin: coordinators open one now; /checkin next|close|schedule ..."""
+    t, sub = request.t, (request.args[0].lower() if request.args else "")
+    if sub == "next":
+        return await _next(request)
+    if Role.COORDINATOR not in request.caller.roles:
+        return Reply(
+            text=t.gettext(
+                "Only a coordinator can open or close a check-in; "
+                "/checkin next tells when the next one is."
+            )
+        )
+    if sub == "close":
+        closing = await checkin.close_checkin(_ctx(request))
+        if closing is None:
+            return Reply(text=t.gettext("No check-in is open."))
+        await CheckinOutbox(request.context.services, request.repos, request.now).closing(closing)
+        return Reply(
+            text=t.gettext("Check-in #{id} is closed; the summary is on its way.").format(
+                id=closing.checkin.id
+            ),
+            drain=True,
+        )
+    if sub == "schedule":
+        return await _schedule(request)
+    if sub:
+        return Reply(
+            text=t.gettext(
+                "Usage: /checkin, /checkin next, /checkin close, "
+                "/checkin schedule first mon 10:00 [72h]"
+            )
+        )
+    found = await checkin.rules(_ctx(request))
+    open_for = found.open_for if found else parse_duration("72h")
+    opening = await checkin.open_checkin(_ctx(request), request.caller.person, None, open_for)
+    if opening.reason == "already_open" and opening.checkin is not None:
+        return Reply(
+            text=t.gettext("Check-in #{id} is already open; nothing new was sent.").format(
+                id=opening.checkin.id
+            )
+        )
+    if opening.reason == "no_groups":
+        return Reply(text=t.gettext("No group is linked yet: link one with /link first."))
+    await CheckinOutbox(request.context.services, request.repos, request.now).opening(opening)
+    assert opening.checkin is not None
+    return Reply(
+        text=t.ngettext(
+            "Check-in #{id} is open in {n} group.",
+            "Check-in #{id} is open in {n} groups.",
+            len(opening.chats),
+        ).format(id=opening.checkin.id, n=len(opening.chats)),
+        drain=True,
+    )
+
+
+async def _next(request: Request) -> Reply:
+    found = await checkin.rules(_ctx(request))
+    zone = await _zone(request)
+    start = None
+    if found is not None:
+        start = next_checkin(found.schedule, found.timezone, request.now, set(found.holidays))[1]
+    current = await request.repos.checkins.open_one()
+    return Reply(text=render_next(start, current, zone, request.t))
+
+
+async def _schedule(request: Request) -> Reply:
+    t, words = request.t, request.args[1:]
+    duration = None
+    if words and words[-1][-1:] in ("h", "d") and words[-1][:-1].isdigit():
+        duration = parse_duration(words[-1])
+        words = words[:-1]
+    try:
+        schedule = parse_schedule(" ".join(words))
+    except ValueError as exc:
+        return Reply(
+            text=t.gettext(
+                "I could not read that schedule ({problem}). Examples: "
+                "/checkin schedule first mon 10:00 72h, "
+                "/checkin schedule 15 09:30"
+            ).format(problem=esc(exc))
+        )
+    await checkin.set_policy(_ctx(request), str(schedule), duration)
+    return await _next(request)
+
+
+async def checkins(request: Request) -> Reply:
+    """/checkins: past check-ins with participation; /checkins export for coordinators."""
+    t, zone = request.t, await _zone(request)
+    past = list(await request.repos.checkins.closed(limit=1000))
+    if request.args[:1] == ["export"]:
+        if Role.COORDINATOR not in request.caller.roles:
+            return Reply(text=t.gettext("Only coordinators can export check-ins."))
+        return Reply(
+            text=t.gettext("All check-ins with participation per party."),
+            document=("checkins.csv", _csv(past)),
+        )
+    lines = [t.gettext("<b>Past check-ins</b>")]
+    lines += [render_history_line(c, zone, t) for c in past[:12]] or [t.gettext("None yet.")]
+    return Reply(text="\n".join(lines))
+
+
+def _csv(past: list[Checkin]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(
+        (
+            "checkin",
+            "opened_at",
+            "closed_at",
+            "party",
+            "answered",
+            "voters",
+            "on_track",
+            "minor_issues",
+            "blocked",
+            "need_meeting",
+            "outsiders",
+        )
+    )
+    for item in past:
+        summary = item.summary or {}
+        options = summary.get("options", [0, 0, 0, 0])
+        closed = item.closed_at.isoformat() if item.closed_at else ""
+        for party, voters in summary.get("parties", {}).items():
+            writer.writerow(
+                (
+                    item.id,
+                    item.opened_at.isoformat(),
+                    closed,
+                    party,
+                    bool(voters),
+                    "; ".join(voters),
+                    *options,
+                    summary.get("outsiders", 0),
+                )
+            )
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+async def action(request: Request) -> Reply:
+    """/action TEXT: an action item for the open check-in."""
+    t, person = request.t, request.caller.person
+    text = " ".join(request.args).strip()
+    if person is None or not text:
+        return Reply(text=t.gettext("Usage: /action what needs doing (during a check-in)"))
+    item = await checkin.add_action(_ctx(request), person, text)
+    if item is None:
+        return Reply(text=t.gettext("No check-in is open; action items belong to a check-in."))
+    return Reply(
+        text=t.gettext("Action item #{id} recorded; /done {id} when it is done.").format(id=item.id)
+    )
+
+
+async def done(request: Request) -> Reply:
+    """/done NUMBER: an action item is done."""
+    t, person = request.t, request.caller.person
+    if person is None or len(request.args) != 1 or not request.args[0].lstrip("#").isdigit():
+        return Reply(text=t.gettext("Usage: /done NUMBER"))
+    item_id = int(request.args[0].lstrip("#"))
+    outcome = await checkin.finish_action(_ctx(request), person, item_id)
+    texts = {
+        "done": t.gettext("Action item #{id} is done."),
+        "already": t.gettext("Action item #{id} was already done."),
+        "unknown": t.gettext("There is no action item #{id}."),
+        "not_yours": t.gettext(
+            "Only its author, its party's contacts or a coordinator can close action item #{id}."
+        ),
+    }
+    return Reply(text=texts[outcome].format(id=item_id))
+
+
+async def poll_answer(update: Update, context: BotContext) -> None:
+    """A vote in a check-in poll (changed or withdrawn votes included)."""
+    answer = update.poll_answer
+    if answer is None or answer.user is None:
+        return
+    services = context.services
+    async with services.database.transaction() as repos:
+        ctx = checkin.Context(repos, services.clock.now(), services.settings.default_timezone)
+        await checkin.record_answer(
+            ctx, answer.poll_id, answer.user.id, answer.user.full_name, list(answer.option_ids)
+        )
+
+
+def build_handlers() -> list[BaseHandler[Update, BotContext, None]]:
+    return [
+        command("checkin", checkin_command),
+        command("checkins", checkins),
+        command("action", action),
+        command("done", done),
+        PollAnswerHandler(poll_answer),
+    ]
