@@ -7,11 +7,12 @@ initialises and starts what this returns.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from telegram import Update
 from telegram.constants import ChatType, ParseMode
 from telegram.error import Forbidden, TelegramError
-from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
+from telegram.ext import ApplicationBuilder, BaseRateLimiter, ContextTypes
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings, opt_in_library_defaults
@@ -19,6 +20,7 @@ from bot.context import SERVICES_KEY, BotApplication, BotContext, Services
 from bot.dispatcher import Dispatcher
 from bot.domain.language import resolve_language
 from bot.i18n import Translations
+from bot.ratelimit import TelegramRateLimiter
 from bot.renderers.access import render_error
 from db.engine import Database
 from handlers import admin, checkin, groups, liaison, onboarding, profile
@@ -42,6 +44,7 @@ def build_application(
     *,
     clock: Clock | None = None,
     translations: Translations | None = None,
+    rate_limiter: BaseRateLimiter[Any] | None = None,
 ) -> BotApplication:
     """The Application with every handler registered, and the shared services in bot_data."""
     opt_in_library_defaults()
@@ -51,8 +54,8 @@ def build_application(
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_file_url)
         .context_types(ContextTypes(context=BotContext))
-        .rate_limiter(AIORateLimiter(max_retries=3))
-        .build()  # type: ignore[assignment]
+        .rate_limiter(rate_limiter or TelegramRateLimiter(margin=settings.rate_limit_margin))
+        .build()
     )
     application.bot_data[SERVICES_KEY] = Services(
         settings=settings,

@@ -141,4 +141,7 @@ def settings(tg: FakeTelegram, db_url: str) -> Settings:
         database_url=db_url,
         default_timezone="UTC",
         scheduler_tick_seconds=0.05,
+        # The fake shares the bot's event loop here: its clock lags under load, like a
+        # jittery network, so the limiter keeps a wider margin than the default 20 ms.
+        rate_limit_margin=0.1,
     )

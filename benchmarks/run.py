@@ -1,0 +1,160 @@
+"""Benchmarks, each case beside its baseline in the same run: `python -m benchmarks.run`.
+
+Case "fan-out": a check-in opened in N groups (an agenda and a poll each) is delivered by the
+real dispatcher against the fake Telegram, run as a separate process as Telegram is, which
+enforces Telegram's limits (30 messages in any second, 20 per minute per group, about 1 per
+second per chat) with a 50 ms round trip.
+Ours: `bot.ratelimit.TelegramRateLimiter`. Baseline: PTB's `AIORateLimiter` (max_retries=5)
+with the same dispatcher. Target: every message delivered, zero 429 answers, and a total time
+within 105% of messages / 30 seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import platform
+import signal
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from telegram.ext import AIORateLimiter, BaseRateLimiter
+
+from bot.app import build_application
+from bot.checkin_outbox import CheckinOutbox
+from bot.clock import ManualClock
+from bot.config import Settings
+from bot.context import SERVICES_KEY, Services
+from bot.fake_telegram.__main__ import GROUP_BASE
+from bot.ratelimit import TelegramRateLimiter
+from bot.services import checkin
+from db.migrate import upgrade
+from db.models import Chat, Consortium
+
+NOW = dt.datetime(2026, 11, 2, 2, 0, tzinfo=dt.UTC)
+
+
+@dataclass
+class FanOut:
+    name: str
+    groups: int
+    messages: int
+    seconds: float
+    answers_429: int
+    delivered: int
+
+    @property
+    def rate(self) -> float:
+        return self.messages / self.seconds
+
+    @property
+    def ceiling_ratio(self) -> float:
+        """Time taken over the least time Telegram's 30 per second allows."""
+        return self.seconds / (self.messages / 30)
+
+
+async def _start_fake(groups: int) -> tuple[asyncio.subprocess.Process, str, str, str]:
+    """The fake Telegram in a process of its own, as Telegram is."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.fake_telegram",
+        "--groups",
+        str(groups),
+        "--latency",
+        "0.05",
+        stdout=asyncio.subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    line = (await asyncio.wait_for(process.stdout.readline(), 30)).decode().split()
+    assert line[:1] == ["READY"], line
+    return process, line[1], line[2], line[3]
+
+
+async def fan_out(name: str, limiter: BaseRateLimiter[Any], groups: int) -> FanOut:
+    process, base_url, stats_url, token = await _start_fake(groups)
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            settings = Settings(
+                _env_file=None,  # type: ignore[call-arg]
+                telegram_bot_token=token,
+                telegram_api_base_url=base_url,
+                database_url=f"sqlite+aiosqlite:///{Path(folder) / 'bench.sqlite3'}",
+            )
+            application = build_application(settings, clock=ManualClock(NOW), rate_limiter=limiter)
+            services: Services = application.bot_data[SERVICES_KEY]
+            await upgrade(services.database.engine)
+            async with services.database.transaction() as repos:
+                await repos.consortium.add(Consortium(name="Bench", timezone="UTC", language="en"))
+                for i in range(groups):
+                    await repos.chats.add(
+                        Chat(
+                            telegram_id=GROUP_BASE - i,
+                            title=f"G{i}",
+                            type="supergroup",
+                            linked=True,
+                            active=True,
+                        )
+                    )
+            async with services.database.transaction() as repos:
+                ctx = checkin.Context(repos, NOW, "UTC")
+                opening = await checkin.open_checkin(ctx, None, None, dt.timedelta(hours=72))
+                await CheckinOutbox(services, repos, NOW).opening(opening)
+            async with application:
+                started = time.monotonic()
+                await services.dispatcher.drain(application)
+                seconds = time.monotonic() - started
+            await services.database.dispose()
+        async with httpx.AsyncClient() as client:
+            stats = (await client.get(stats_url)).json()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        await process.wait()
+    return FanOut(
+        name, groups, 2 * groups, seconds, int(stats["errors"].get("429", 0)), int(stats["sent"])
+    )
+
+
+def table(results: list[FanOut]) -> str:
+    lines = [
+        "| case | groups | messages | delivered | seconds | msg/s | time / (messages/30) | 429s |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r.name} | {r.groups} | {r.messages} | {r.delivered} | "
+            f"{r.seconds:.1f} | {r.rate:.1f} | {r.ceiling_ratio:.3f} | {r.answers_429} |"
+        )
+    return "\n".join(lines)
+
+
+async def main(groups: int) -> str:
+    ours = await fan_out("fan-out, ours (TelegramRateLimiter)", TelegramRateLimiter(), groups)
+    base = await fan_out(
+        "fan-out, baseline (AIORateLimiter)", AIORateLimiter(max_retries=5), groups
+    )
+    holds = ours.delivered == ours.messages and ours.answers_429 == 0 and ours.ceiling_ratio <= 1.05
+    verdict = (
+        f"target (all {ours.messages} delivered, zero 429s, within 105% of "
+        f"{ours.messages}/30 s): {'HOLDS' if holds else 'MISSED'} "
+        f"({ours.ceiling_ratio:.1%} of the ceiling time, {ours.answers_429} 429s; "
+        f"baseline {base.ceiling_ratio:.1%}, {base.answers_429} 429s)"
+    )
+    return f"{table([ours, base])}\n\n{verdict}"
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run")
+    parser.add_argument("--groups", type=int, default=1000)
+    arguments = parser.parse_args()
+    print(
+        f"machine: {platform.machine()}, {platform.python_implementation()} "
+        f"{platform.python_version()}, {__import__('os').cpu_count()} cores"
+    )
+    print(asyncio.run(main(arguments.groups)))

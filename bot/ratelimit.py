@@ -1,0 +1,158 @@
+"""A rate limiter that keeps the bot at Telegram's ceiling without crossing it.
+
+PTB's `AIORateLimiter` lets a burst of 30 through at start (its leaky bucket starts full), has
+no per-chat limit, and its pause after a 429 ends early when another request finishes. This
+one keeps sliding windows, measured when each request is let through:
+
+- at most `overall` sends in any `window` seconds (Telegram: about 30 per second),
+- at most `group` sends to one group in any `group_window` seconds (20 per minute),
+- at most one send to one chat per `chat_gap` seconds (about 1 per second),
+
+and after a 429 nothing at all is sent for the whole `retry_after`; then the request is tried
+again (up to `max_retries` times). Each window is lengthened by `margin` (20 ms): Telegram
+counts a request when it arrives, a little after it was let through here, and that jitter
+must not let a 31st message into a window. Only methods that post messages are limited; the rest
+(getUpdates, answerCallbackQuery, ...) wait only for a 429 pause.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import time
+from collections import deque
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
+
+log = logging.getLogger(__name__)
+
+LIMITED = frozenset(
+    {
+        "sendMessage",
+        "sendPoll",
+        "sendPhoto",
+        "sendDocument",
+        "sendMediaGroup",
+        "sendVideo",
+        "sendAudio",
+        "sendVoice",
+        "sendSticker",
+        "sendLocation",
+        "sendContact",
+        "copyMessage",
+        "forwardMessage",
+        "copyMessages",
+        "forwardMessages",
+    }
+)
+JSONDict = dict[str, Any]
+
+
+class TelegramRateLimiter(BaseRateLimiter[int]):
+    def __init__(
+        self,
+        overall: int = 30,
+        window: float = 1.0,
+        group: int = 20,
+        group_window: float = 60.0,
+        chat_gap: float = 1.0,
+        max_retries: int = 5,
+        margin: float = 0.02,
+    ) -> None:
+        self.overall, self.window = overall, window + margin
+        self.group, self.group_window = group, group_window + margin
+        self.chat_gap = chat_gap + margin
+        self.max_retries = max_retries
+        self._sent: deque[float] = deque()
+        self._groups: dict[int, deque[float]] = {}
+        self._last: dict[int, float] = {}
+        self._queues: dict[int, asyncio.Lock] = {}
+        self._paused_until = 0.0
+        self.retries = 0  # 429s met (for benchmarks and logs)
+
+    def _queue(self, chat_id: int) -> asyncio.Lock:
+        lock = self._queues.get(chat_id)
+        if lock is None:
+            lock = self._queues[chat_id] = asyncio.Lock()
+        return lock
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    def _wait(self, chat_id: int | None, now: float) -> float:
+        """How long this send must wait now (0: it may go)."""
+        waits = [self._paused_until - now]
+        while self._sent and now - self._sent[0] >= self.window:
+            self._sent.popleft()
+        if len(self._sent) >= self.overall:
+            waits.append(self._sent[0] + self.window - now)
+        if chat_id is not None:
+            waits.append(self._last.get(chat_id, -1e9) + self.chat_gap - now)
+            if chat_id < 0:
+                sent = self._groups.setdefault(chat_id, deque())
+                while sent and now - sent[0] >= self.group_window:
+                    sent.popleft()
+                if len(sent) >= self.group:
+                    waits.append(sent[0] + self.group_window - now)
+        return max(waits)
+
+    def _record(self, chat_id: int | None, now: float) -> None:
+        self._sent.append(now)
+        if chat_id is not None:
+            self._last[chat_id] = now
+            if chat_id < 0:
+                self._groups.setdefault(chat_id, deque()).append(now)
+
+    async def _admit(self, endpoint: str, chat_id: int | None) -> None:
+        limited = endpoint in LIMITED
+        while True:
+            now = time.monotonic()
+            wait = self._wait(chat_id, now) if limited else self._paused_until - now
+            if wait <= 0:
+                if limited:
+                    self._record(chat_id, now)  # no await between check and record
+                return
+            await asyncio.sleep(wait)
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | JSONDict | list[JSONDict]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> bool | JSONDict | list[JSONDict]:
+        chat_id = _chat_id(data.get("chat_id"))
+        for attempt in range(self.max_retries + 1):
+            if chat_id is None:
+                await self._admit(endpoint, chat_id)
+            else:
+                # First come, first served within a chat: asyncio's locks are fair.
+                async with self._queue(chat_id):
+                    await self._admit(endpoint, chat_id)
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as exc:
+                if attempt >= self.max_retries:
+                    raise
+                retry = exc.retry_after
+                seconds = retry.total_seconds() if isinstance(retry, dt.timedelta) else retry
+                self.retries += 1
+                self._paused_until = max(self._paused_until, time.monotonic() + seconds + 0.1)
+                log.info("Telegram asked to pause %s s (%s); everything waits", seconds, endpoint)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _chat_id(value: object) -> int | None:
+    try:
+        return int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return None  # a @channelusername or no chat at all

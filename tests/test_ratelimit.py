@@ -1,0 +1,74 @@
+"""The rate limiter against the fake Telegram (which enforces the limits): it keeps every
+limit, pauses everything for a 429's whole retry_after, and loses no request."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+from telegram.ext import ExtBot
+
+from bot.config import opt_in_library_defaults
+from bot.fake_telegram import FakeTelegram, RateLimits
+from bot.ratelimit import TelegramRateLimiter
+
+
+@pytest.fixture
+async def limited(tg: FakeTelegram) -> AsyncIterator[tuple[ExtBot[None], TelegramRateLimiter]]:
+    opt_in_library_defaults()
+    # margin: the fake shares our event loop, so its clock lags under load (see conftest).
+    limiter = TelegramRateLimiter(
+        overall=30, window=1.0, group=3, group_window=1.0, chat_gap=0.3, margin=0.1
+    )
+    bot: ExtBot[None] = ExtBot(tg.token, base_url=f"{tg.base_url}/bot", rate_limiter=limiter)
+    async with bot:
+        yield bot, limiter
+
+
+async def test_overall_limit_without_a_single_429(tg: FakeTelegram, limited: tuple) -> None:
+    bot, limiter = limited
+    for i in range(45):
+        tg.user(500 + i, f"P{i}").send("/start")
+    started = time.monotonic()
+    await asyncio.gather(*(bot.send_message(500 + i, "hello") for i in range(45)))
+    assert time.monotonic() - started >= 1.0  # 45 sends cannot fit into one second
+    assert [e for e in tg.errors if e[1] == 429] == [] and limiter.retries == 0
+    assert sum(len(tg.messages(500 + i)) for i in range(45)) == 45
+
+
+async def test_per_chat_and_per_group_spacing(tg: FakeTelegram, limited: tuple) -> None:
+    bot, _ = limited
+    tg.user(600, "Q").send("/start")
+    started = time.monotonic()
+    await asyncio.gather(*(bot.send_message(600, f"m{i}") for i in range(3)))
+    assert time.monotonic() - started >= 0.6  # one per 0.3 s in one chat
+    assert [m.text for m in tg.messages(600)] == ["m0", "m1", "m2"]  # and in order
+
+    tg.rate_limits = RateLimits(
+        overall_per_second=None, chat_per_second=None, group_per_minute=None
+    )
+    group = tg.group(-100600, "G")
+    group.add_bot(by=tg.user(601, "R"))
+    started = time.monotonic()
+    for i in range(4):
+        await bot.send_message(group.id, f"g{i}")
+    assert time.monotonic() - started >= 1.0  # the 4th waits for the group's window
+
+
+async def test_a_429_pauses_everything_for_its_whole_retry_after(
+    tg: FakeTelegram, limited: tuple
+) -> None:
+    bot, limiter = limited
+    tg.user(700, "S").send("/start")
+    tg.user(701, "T").send("/start")
+    tg.fail("sendMessage", status=429, retry_after=1, chat_id=700)
+    started = time.monotonic()
+    first = asyncio.create_task(bot.send_message(700, "after the pause"))
+    await asyncio.sleep(0.1)
+    second = asyncio.create_task(bot.send_message(701, "also waits"))
+    await asyncio.gather(first, second)
+    assert time.monotonic() - started >= 1.0
+    assert limiter.retries == 1
+    assert tg.messages(700)[0].text == "after the pause" and tg.messages(701)
