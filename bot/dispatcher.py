@@ -224,17 +224,9 @@ class _Snapshot:
             markup = InlineKeyboardMarkup.de_json(self.markup, bot)
         elif self.markup and self.markup.get("force_reply"):
             markup = ForceReply.de_json(self.markup, bot)
-        if self.file_id and self.file_kind == "photo":
-            message = await bot.send_photo(
-                self.chat_id,
-                self.file_id,
-                caption=self.text[:1024],
-                parse_mode=ParseMode.HTML,
-                reply_parameters=reply,
-                reply_markup=markup,
-            )
-        elif self.file_id:
-            message = await bot.send_document(
+        if self.file_id:
+            send_file = bot.send_photo if self.file_kind == "photo" else bot.send_document
+            message = await send_file(
                 self.chat_id,
                 self.file_id,
                 caption=self.text[:1024],

@@ -3,9 +3,6 @@ and the poll answers."""
 
 from __future__ import annotations
 
-import csv
-import io
-
 from telegram import Update
 from telegram.ext import BaseHandler, PollAnswerHandler
 
@@ -15,6 +12,7 @@ from bot.domain.checkin import next_checkin, parse_schedule
 from bot.domain.oncall import parse_duration
 from bot.renderers import esc
 from bot.renderers.checkin import render_history_line, render_next
+from bot.renderers.tables import csv_bytes
 from bot.services import checkin
 from db.models import Checkin, Role
 from handlers.base import Reply, Request, command
@@ -125,37 +123,36 @@ async def checkins(request: Request) -> Reply:
             return Reply(text=t.gettext("Only coordinators can export check-ins."))
         return Reply(
             text=t.gettext("All check-ins with participation per party."),
-            document=("checkins.csv", _csv(past)),
+            document=("checkins.csv", csv_bytes(CHECKIN_COLUMNS, _rows(past))),
         )
     lines = [t.gettext("<b>Past check-ins</b>")]
     lines += [render_history_line(c, zone, t) for c in past[:12]] or [t.gettext("None yet.")]
     return Reply(text="\n".join(lines))
 
 
-def _csv(past: list[Checkin]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(
-        (
-            "checkin",
-            "opened_at",
-            "closed_at",
-            "party",
-            "answered",
-            "voters",
-            "on_track",
-            "minor_issues",
-            "blocked",
-            "need_meeting",
-            "outsiders",
-        )
-    )
+CHECKIN_COLUMNS = (
+    "checkin",
+    "opened_at",
+    "closed_at",
+    "party",
+    "answered",
+    "voters",
+    "on_track",
+    "minor_issues",
+    "blocked",
+    "need_meeting",
+    "outsiders",
+)
+
+
+def _rows(past: list[Checkin]) -> list[tuple[object, ...]]:
+    rows: list[tuple[object, ...]] = []
     for item in past:
         summary = item.summary or {}
         options = summary.get("options", [0, 0, 0, 0])
         closed = item.closed_at.isoformat() if item.closed_at else ""
         for party, voters in summary.get("parties", {}).items():
-            writer.writerow(
+            rows.append(
                 (
                     item.id,
                     item.opened_at.isoformat(),
@@ -167,7 +164,7 @@ def _csv(past: list[Checkin]) -> bytes:
                     summary.get("outsiders", 0),
                 )
             )
-    return buffer.getvalue().encode("utf-8-sig")
+    return rows
 
 
 async def action(request: Request) -> Reply:

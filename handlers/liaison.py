@@ -4,9 +4,7 @@
 from __future__ import annotations
 
 import asyncio
-import csv
 import datetime as dt
-import io
 from zoneinfo import ZoneInfo
 
 from telegram import Message, Update
@@ -29,6 +27,7 @@ from bot.renderers.liaison import (
     render_request_line,
     render_routed,
 )
+from bot.renderers.tables import csv_bytes
 from bot.services import liaison
 from bot.services.oncall import (
     add_override,
@@ -319,7 +318,10 @@ async def requests(request: Request) -> Reply:
             return Reply(text=t.gettext("Only coordinators can export the questions."))
         return Reply(
             text=t.gettext("All questions and their events."),
-            document=("questions.csv", _csv(await liaison.export_rows(_ctx(request)))),
+            document=(
+                "questions.csv",
+                csv_bytes(liaison.EXPORT_COLUMNS, await liaison.export_rows(_ctx(request))),
+            ),
         )
     party_ids = (
         None if coordinator else [m.party_id for m in caller.memberships if m.role is Role.CONTACT]
@@ -349,14 +351,6 @@ async def requests(request: Request) -> Reply:
                     )
                 )
     return Reply(text="\n".join(lines))
-
-
-def _csv(rows: list[tuple[object, ...]]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(liaison.EXPORT_COLUMNS)
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8-sig")  # with a BOM, so spreadsheets read UTF-8
 
 
 def _span(delta: dt.timedelta | None) -> str:

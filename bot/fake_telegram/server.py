@@ -349,6 +349,19 @@ class FakeTelegram:
         self._notify()
         return update_id
 
+    def _bot_membership(self, chat: _Chat, by: JSON, old: str, new: str) -> None:
+        """A my_chat_member update: the bot's status in a chat changed."""
+        self.push_update(
+            "my_chat_member",
+            {
+                "chat": chat.as_json(),
+                "from": by,
+                "date": int(time.time()),
+                "old_chat_member": _member(self.bot_user, old),
+                "new_chat_member": _member(self.bot_user, new),
+            },
+        )
+
     def messages(self, chat_id: int) -> list[SentMessage]:
         return [m for m in self.sent if m.chat_id == chat_id]
 
@@ -1002,16 +1015,7 @@ class FakeUser:
 
     def block_bot(self) -> None:
         self.server._blocked.add(self.id)
-        self.server.push_update(
-            "my_chat_member",
-            {
-                "chat": self.chat.as_json(),
-                "from": self.data,
-                "date": int(time.time()),
-                "old_chat_member": _member(self.server.bot_user, "member"),
-                "new_chat_member": _member(self.server.bot_user, "kicked"),
-            },
-        )
+        self.server._bot_membership(self.chat, self.data, "member", "kicked")
 
     async def next_message(self, timeout: float = 10.0) -> SentMessage:
         return await self.server.next_message(self.id, timeout)
@@ -1035,29 +1039,11 @@ class FakeGroup:
     def add_bot(self, by: FakeUser) -> None:
         old = "kicked" if self.chat.bot_kicked else "left"
         self.chat.bot_member, self.chat.bot_kicked = True, False
-        self.server.push_update(
-            "my_chat_member",
-            {
-                "chat": self.chat.as_json(),
-                "from": by.data,
-                "date": int(time.time()),
-                "old_chat_member": _member(self.server.bot_user, old),
-                "new_chat_member": _member(self.server.bot_user, "member"),
-            },
-        )
+        self.server._bot_membership(self.chat, by.data, old, "member")
 
     def remove_bot(self, by: FakeUser) -> None:
         self.chat.bot_member, self.chat.bot_kicked = False, True
-        self.server.push_update(
-            "my_chat_member",
-            {
-                "chat": self.chat.as_json(),
-                "from": by.data,
-                "date": int(time.time()),
-                "old_chat_member": _member(self.server.bot_user, "member"),
-                "new_chat_member": _member(self.server.bot_user, "kicked"),
-            },
-        )
+        self.server._bot_membership(self.chat, by.data, "member", "kicked")
 
     async def next_message(self, timeout: float = 10.0) -> SentMessage:
         return await self.server.next_message(self.id, timeout)

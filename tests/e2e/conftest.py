@@ -9,6 +9,7 @@ import pytest
 
 from bot.clock import ManualClock
 from bot.config import Settings
+from bot.fake_telegram import FakeGroup, FakeTelegram, FakeUser
 from bot.runner import serve
 from bot.services.consortium_io import import_file
 from tests.conftest import SAMPLE_FILE
@@ -63,3 +64,22 @@ async def bot(
     await running.start()
     yield running
     await running.stop()
+
+
+MAIN_GROUP = -1001234567890  # the consortium file's main group
+
+
+async def started(tg: FakeTelegram, user_id: int, name: str, language: str = "en") -> FakeUser:
+    """A person who opened a private chat with the bot and pressed Start."""
+    person = tg.user(user_id, name, language_code=language)
+    person.send("/start")
+    await person.next_message()
+    return person
+
+
+async def main_group(tg: FakeTelegram, by: FakeUser) -> FakeGroup:
+    """The consortium file's group, with the bot added (its greeting read)."""
+    group = tg.group(MAIN_GROUP, "Alliance main group")
+    group.add_bot(by=by)
+    await group.next_message()
+    return group

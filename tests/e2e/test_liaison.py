@@ -8,13 +8,12 @@ import datetime as dt
 import pytest
 
 from bot.config import Settings
-from bot.fake_telegram import FakeGroup, FakeTelegram, FakeUser, SentMessage
+from bot.fake_telegram import FakeTelegram, SentMessage
 from bot.services.consortium_io import import_file
 from db.engine import Database
 from tests.conftest import SAMPLE_FILE
-from tests.e2e.conftest import RunningBot
+from tests.e2e.conftest import RunningBot, main_group, started
 
-MAIN_GROUP = -1001234567890
 ONCALL = """\
   - {telegram_id: 1003, name: Wang Lei, party: nbu, roles: [contact]}
 oncall:
@@ -32,20 +31,6 @@ async def liaison(settings: Settings, bot: RunningBot) -> None:
 
 
 pytestmark = pytest.mark.usefixtures("liaison")
-
-
-async def started(tg: FakeTelegram, user_id: int, name: str, language: str = "en") -> FakeUser:
-    person = tg.user(user_id, name, language_code=language)
-    person.send("/start")
-    await person.next_message()
-    return person
-
-
-async def main_group(tg: FakeTelegram, by: FakeUser) -> FakeGroup:
-    group = tg.group(MAIN_GROUP, "Alliance main group")
-    group.add_bot(by=by)
-    await group.next_message()  # the greeting
-    return group
 
 
 async def test_the_whole_life_of_a_request(tg: FakeTelegram, database: Database) -> None:
