@@ -20,7 +20,7 @@ async def limited(tg: FakeTelegram) -> AsyncIterator[tuple[ExtBot[None], Telegra
     opt_in_library_defaults()
     # margin: the fake shares our event loop, so its clock lags under load (see conftest).
     limiter = TelegramRateLimiter(
-        overall=30, window=1.0, group=3, group_window=1.0, chat_gap=0.3, margin=0.1
+        overall=30, window=1.0, group=3, group_window=1.0, chat_gap=0.3, margin=0.25
     )
     bot: ExtBot[None] = ExtBot(tg.token, base_url=f"{tg.base_url}/bot", rate_limiter=limiter)
     async with bot:

@@ -597,20 +597,12 @@ class FakeTelegram:
             raise ApiError(400, "Bad Request: message is not modified")
         message["text"] = text
         message["edit_date"] = int(time.time())
-        if params.get("reply_markup"):
-            _check_markup(params["reply_markup"])
-            message["reply_markup"] = params["reply_markup"]
-        else:
-            message.pop("reply_markup", None)
+        _set_markup(message, params)
         return message
 
     async def _api_editMessageReplyMarkup(self, params: JSON) -> JSON:
         message = self._own_message(params)
-        if params.get("reply_markup"):
-            _check_markup(params["reply_markup"])
-            message["reply_markup"] = params["reply_markup"]
-        else:
-            message.pop("reply_markup", None)
+        _set_markup(message, params)
         return message
 
     async def _api_deleteMessage(self, params: JSON) -> bool:
@@ -822,6 +814,15 @@ def _member(user: JSON, status: str) -> JSON:
     if status == "kicked":
         member["until_date"] = 0
     return member
+
+
+def _set_markup(message: JSON, params: JSON) -> None:
+    """An edit replaces the inline keyboard, or removes it when none is given."""
+    if params.get("reply_markup"):
+        _check_markup(params["reply_markup"])
+        message["reply_markup"] = params["reply_markup"]
+    else:
+        message.pop("reply_markup", None)
 
 
 def _check_markup(markup: JSON) -> None:

@@ -217,6 +217,18 @@ async def _load(ctx: Context, request_id: int) -> tuple[LiaisonRequest, Party] |
     return request, party
 
 
+async def _load_for(
+    ctx: Context, request_id: int, person: Person
+) -> tuple[LiaisonRequest, Party] | Outcome:
+    """The request (locked) and its party, if it exists and this person may act on it."""
+    loaded = await _load(ctx, request_id)
+    if loaded is None:
+        return Outcome(False, "unknown")
+    if not await may_act(ctx, loaded[0], person):
+        return Outcome(False, "not_yours", loaded[0])
+    return loaded
+
+
 async def may_act(ctx: Context, request: LiaisonRequest, person: Person) -> bool:
     """Whoever the request reached, the party's contacts, and coordinators may act on it."""
     if person.id == request.contact_id or person.id in await ctx.repos.requests.recipients(
@@ -232,12 +244,10 @@ async def may_act(ctx: Context, request: LiaisonRequest, person: Person) -> bool
 
 
 async def acknowledge(ctx: Context, request_id: int, person: Person) -> Outcome:
-    loaded = await _load(ctx, request_id)
-    if loaded is None:
-        return Outcome(False, "unknown")
+    loaded = await _load_for(ctx, request_id, person)
+    if isinstance(loaded, Outcome):
+        return loaded
     request, _party = loaded
-    if not await may_act(ctx, request, person):
-        return Outcome(False, "not_yours", request)
     if request.acknowledged_at is not None or request.state not in ACTIVE:
         return Outcome(False, "already", request)
     request.state = RequestState.ACKNOWLEDGED
@@ -249,12 +259,10 @@ async def acknowledge(ctx: Context, request_id: int, person: Person) -> Outcome:
 
 
 async def prompt_answer(ctx: Context, request_id: int, person: Person) -> Outcome:
-    loaded = await _load(ctx, request_id)
-    if loaded is None:
-        return Outcome(False, "unknown")
+    loaded = await _load_for(ctx, request_id, person)
+    if isinstance(loaded, Outcome):
+        return loaded
     request, party = loaded
-    if not await may_act(ctx, request, person):
-        return Outcome(False, "not_yours", request)
     if request.state is RequestState.CLOSED:
         return Outcome(False, "closed", request)
     return Outcome(
@@ -275,12 +283,10 @@ async def answer(
     file_kind: str | None = None,
 ) -> Outcome:
     """The contact's answer goes back where the question was asked."""
-    loaded = await _load(ctx, request_id)
-    if loaded is None:
-        return Outcome(False, "unknown")
+    loaded = await _load_for(ctx, request_id, person)
+    if isinstance(loaded, Outcome):
+        return loaded
     request, party = loaded
-    if not await may_act(ctx, request, person):
-        return Outcome(False, "not_yours", request)
     if request.state is RequestState.CLOSED:
         return Outcome(False, "closed", request)
     if request.acknowledged_at is None:
@@ -338,12 +344,10 @@ async def follow_up(
 
 async def hand_over(ctx: Context, request_id: int, person: Person) -> Outcome:
     """Pass the request to the next contact in the rotation; escalation starts afresh."""
-    loaded = await _load(ctx, request_id)
-    if loaded is None:
-        return Outcome(False, "unknown")
+    loaded = await _load_for(ctx, request_id, person)
+    if isinstance(loaded, Outcome):
+        return loaded
     request, party = loaded
-    if not await may_act(ctx, request, person):
-        return Outcome(False, "not_yours", request)
     if request.state not in ACTIVE:
         return Outcome(False, "closed", request)
     oncall = await party_oncall(ctx.repos, party, ctx.now, ctx.default_tz)
