@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from db.models import (
     ActionItem,
+    Assessment,
     Chat,
     Checkin,
     CheckinPolicy,
@@ -18,6 +19,7 @@ from db.models import (
     CheckinState,
     CheckinVote,
     Consortium,
+    Conversation,
     Invite,
     InviteRedemption,
     LiaisonMessage,
@@ -31,10 +33,15 @@ from db.models import (
     Person,
     Placement,
     PlacementMentor,
+    ReportAttachment,
+    ReportPolicy,
+    ReportReminder,
+    ReportStatus,
     RequestEvent,
     RequestState,
     Role,
     RotationMember,
+    WeeklyReport,
 )
 
 
@@ -560,6 +567,211 @@ class CheckinRepo:
         return await self.session.get(ActionItem, item_id)
 
 
+class ReportRepo:
+    """Weekly reports, their attachments and reminders, and the rules they follow."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def policy(self) -> ReportPolicy | None:
+        return await self.session.scalar(select(ReportPolicy).order_by(ReportPolicy.id).limit(1))
+
+    async def add_policy(self, policy: ReportPolicy) -> ReportPolicy:
+        self.session.add(policy)
+        await self.session.flush()
+        return policy
+
+    async def get(self, report_id: int, *, for_update: bool = False) -> WeeklyReport | None:
+        query = (
+            select(WeeklyReport)
+            .where(WeeklyReport.id == report_id)
+            .options(selectinload(WeeklyReport.attachments))
+            .execution_options(populate_existing=True)
+        )
+        if for_update:
+            query = query.with_for_update()
+        return await self.session.scalar(query)
+
+    async def of_week(self, student_id: int, week: dt.date) -> WeeklyReport | None:
+        return await self.session.scalar(
+            select(WeeklyReport)
+            .where(WeeklyReport.student_id == student_id, WeeklyReport.week == week)
+            .options(selectinload(WeeklyReport.attachments))
+        )
+
+    async def of_student(self, student_id: int) -> Sequence[WeeklyReport]:
+        rows = await self.session.scalars(
+            select(WeeklyReport)
+            .where(WeeklyReport.student_id == student_id)
+            .order_by(WeeklyReport.week)
+        )
+        return rows.all()
+
+    async def statuses(
+        self, student_ids: Iterable[int], weeks: Iterable[dt.date]
+    ) -> dict[tuple[int, dt.date], ReportStatus]:
+        """Per (student, week): the report's status; a report being corrected counts as
+        submitted."""
+        rows = await self.session.execute(
+            select(
+                WeeklyReport.student_id,
+                WeeklyReport.week,
+                WeeklyReport.status,
+                WeeklyReport.submitted_at,
+            ).where(
+                WeeklyReport.student_id.in_(list(student_ids)),
+                WeeklyReport.week.in_(list(weeks)),
+            )
+        )
+        return {
+            (student, week): ReportStatus.SUBMITTED if submitted_at else status
+            for student, week, status, submitted_at in rows.all()
+        }
+
+    async def add(self, report: WeeklyReport) -> WeeklyReport:
+        self.session.add(report)
+        await self.session.flush()
+        await self.session.refresh(report, ["attachments"])
+        return report
+
+    async def delete(self, report: WeeklyReport) -> None:
+        await self.session.delete(report)
+        await self.session.flush()
+
+    async def add_attachment(self, attachment: ReportAttachment) -> None:
+        self.session.add(attachment)
+        await self.session.flush()
+
+    async def reminders(
+        self, student_ids: Iterable[int], weeks: Iterable[dt.date]
+    ) -> set[tuple[int, dt.date, str]]:
+        rows = await self.session.execute(
+            select(ReportReminder.student_id, ReportReminder.week, ReportReminder.stage).where(
+                ReportReminder.student_id.in_(list(student_ids)),
+                ReportReminder.week.in_(list(weeks)),
+            )
+        )
+        return {(student, week, stage) for student, week, stage in rows.all()}
+
+    async def add_reminder(self, reminder: ReportReminder) -> None:
+        self.session.add(reminder)
+        await self.session.flush()
+
+    async def submitted_counts(self) -> dict[int, int]:
+        """Per student, how many reports were submitted (late ones included)."""
+        rows = await self.session.execute(
+            select(WeeklyReport.student_id, func.count())
+            .where(WeeklyReport.status == ReportStatus.SUBMITTED)
+            .group_by(WeeklyReport.student_id)
+        )
+        return {student: count for student, count in rows.all()}
+
+    async def submitted(self, student_ids: Iterable[int] | None = None) -> Sequence[WeeklyReport]:
+        query = select(WeeklyReport).where(WeeklyReport.status != ReportStatus.DRAFT)
+        if student_ids is not None:
+            query = query.where(WeeklyReport.student_id.in_(list(student_ids)))
+        rows = await self.session.scalars(
+            query.order_by(WeeklyReport.student_id, WeeklyReport.week)
+        )
+        return rows.all()
+
+
+class AssessmentRepo:
+    """Scores per party and week: requested from mentors, or imported."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, assessment_id: int, *, for_update: bool = False) -> Assessment | None:
+        query = (
+            select(Assessment)
+            .where(Assessment.id == assessment_id)
+            .execution_options(populate_existing=True)
+        )
+        if for_update:
+            query = query.with_for_update()
+        return await self.session.scalar(query)
+
+    async def of_report(self, report_id: int) -> Sequence[Assessment]:
+        rows = await self.session.scalars(
+            select(Assessment)
+            .where(Assessment.report_id == report_id)
+            .order_by(Assessment.party_kind)
+            .execution_options(populate_existing=True)
+        )
+        return rows.all()
+
+    async def of_week(self, student_id: int, week: dt.date) -> Sequence[Assessment]:
+        rows = await self.session.scalars(
+            select(Assessment).where(Assessment.student_id == student_id, Assessment.week == week)
+        )
+        return rows.all()
+
+    async def add(self, assessment: Assessment) -> Assessment:
+        self.session.add(assessment)
+        await self.session.flush()
+        return assessment
+
+    async def waiting_since(self, before: dt.datetime) -> Sequence[Assessment]:
+        """Requested before `before`, not completed, not yet reminded."""
+        rows = await self.session.scalars(
+            select(Assessment)
+            .where(
+                Assessment.completed_at.is_(None),
+                Assessment.reminded_at.is_(None),
+                Assessment.requested_at <= before,
+                Assessment.mentor_id.is_not(None),
+            )
+            .order_by(Assessment.id)
+        )
+        return rows.all()
+
+    async def pending_count(self) -> int:
+        """Scores requested from mentors and not given yet."""
+        count = await self.session.scalar(
+            select(func.count())
+            .select_from(Assessment)
+            .where(Assessment.completed_at.is_(None), Assessment.report_id.is_not(None))
+        )
+        return int(count or 0)
+
+    async def mentored_by(self, mentor_id: int) -> list[int]:
+        """The students (person ids) a mentor scores, from placements."""
+        rows = await self.session.scalars(
+            select(Placement.student_id)
+            .join(PlacementMentor, PlacementMentor.placement_id == Placement.id)
+            .where(PlacementMentor.person_id == mentor_id)
+            .distinct()
+        )
+        return sorted(rows.all())
+
+
+class ConversationRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, person_id: int) -> Conversation | None:
+        return await self.session.get(Conversation, person_id, populate_existing=True)
+
+    async def set(
+        self, person_id: int, kind: str, ref_id: int, step: str, now: dt.datetime
+    ) -> Conversation:
+        conversation = await self.session.get(Conversation, person_id)
+        if conversation is None:
+            conversation = Conversation(person_id=person_id)
+            self.session.add(conversation)
+        conversation.kind, conversation.ref_id = kind, ref_id
+        conversation.step, conversation.updated_at = step, now
+        await self.session.flush()
+        return conversation
+
+    async def clear(self, person_id: int, kind: str | None = None) -> None:
+        query = delete(Conversation).where(Conversation.person_id == person_id)
+        if kind is not None:
+            query = query.where(Conversation.kind == kind)
+        await self.session.execute(query)
+
+
 class Repos:
     """All repositories over one session (one transaction)."""
 
@@ -576,3 +788,6 @@ class Repos:
         self.requests = RequestRepo(session)
         self.outbox = OutboxRepo(session)
         self.checkins = CheckinRepo(session)
+        self.reports = ReportRepo(session)
+        self.assessments = AssessmentRepo(session)
+        self.conversations = ConversationRepo(session)

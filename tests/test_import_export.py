@@ -25,9 +25,10 @@ async def test_import_creates_everything(db_url: str, database: Database) -> Non
         "consortium": 1,
         "parties": 4,
         "people": 6,
-        "roles": 4,
+        "roles": 7,
         "chats": 1,
         "placements": 1,
+        "reports": 1,
     }
     assert not report.updated and not report.removed
     async with database.transaction() as repos:
@@ -35,8 +36,10 @@ async def test_import_creates_everything(db_url: str, database: Database) -> Non
         assert zhang is not None
         roles = sorted(m.role for m in await repos.memberships.of_person(zhang.id))
         assert roles == [Role.CONTACT, Role.MENTOR]
-        placeholder = await repos.people.by_telegram_id(1301)  # a mentor known only by id
-        assert placeholder is not None and placeholder.name is None
+        mentor = await repos.people.by_telegram_id(1301)
+        assert mentor is not None and mentor.name == "Somchai Prasert"
+        policy = await repos.reports.policy()
+        assert policy is not None and policy.disagreement == 20 and policy.credits_per_month == "2"
         (placement,) = await repos.placements.all()
         assert {m.party_kind.value for m in placement.mentors} == {
             "university",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterable
+from decimal import Decimal
 from functools import cache
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -28,6 +29,7 @@ from pydantic import (
 
 from bot.domain.checkin import parse_schedule
 from bot.domain.oncall import Notify, Period, parse_duration, parse_handoff, parse_quiet
+from bot.domain.reports import ReportCalendar
 from db.models import PartyKind, Role
 
 
@@ -209,6 +211,31 @@ class CheckinSpec(_Spec):
         return self
 
 
+class ReportsSpec(_Spec):
+    """Weekly reports: when students are reminded and when reports are due (in each
+    student's zone), and how the parties' scores are combined."""
+
+    reminder: str = "fri 17:00"
+    second_reminder: str = "mon 09:00"  # in the following week
+    deadline: str = "mon 12:00"  # in the following week
+    review_reminder: Duration = "3d"  # mentors reminded of reports waiting this long
+    weights: dict[PartyKind, Annotated[float, Field(gt=0, le=100)]] = Field(default_factory=dict)
+    disagreement: int = Field(default=20, ge=0, le=100)
+    baseline_weeks: int = Field(default=2, ge=1, le=26)
+    current_weeks: int = Field(default=4, ge=1, le=26)
+
+    @model_validator(mode="after")
+    def _calendar(self) -> ReportsSpec:
+        ReportCalendar.parse(self.reminder, self.second_reminder, self.deadline)
+        return self
+
+
+class CreditsSpec(_Spec):
+    """Credits for practice: per full calendar month abroad."""
+
+    overseas_per_month: Decimal = Field(default=Decimal(2), ge=0, le=30, decimal_places=2)
+
+
 class ConsortiumDoc(_Spec):
     consortium: ConsortiumSpec
     parties: list[PartySpec] = Field(default_factory=list)
@@ -217,6 +244,16 @@ class ConsortiumDoc(_Spec):
     placements: list[PlacementSpec] = Field(default_factory=list)
     oncall: dict[Key, OncallSpec] = Field(default_factory=dict)
     checkin: CheckinSpec | None = None
+    reports: ReportsSpec | None = None
+    credits: CreditsSpec | None = None
+
+
+# Sections that hold one mapping of settings.
+_SETTINGS: dict[str, type[_Spec]] = {
+    "checkin": CheckinSpec,
+    "reports": ReportsSpec,
+    "credits": CreditsSpec,
+}
 
 
 def _place(loc: Iterable[Any]) -> str:
@@ -258,7 +295,7 @@ def _validate_entries(data: dict[str, Any]) -> tuple[ConsortiumDoc, set[str], Po
     Returns the valid entries, the keys of every party entry (valid or not), where each valid
     entry stands in the file, and the problems.
     """
-    known = {"consortium", "oncall", "checkin", *_SECTIONS}
+    known = {"consortium", "oncall", *_SETTINGS, *_SECTIONS}
     problems = [f"{key}: unknown section" for key in data if key not in known]
     valid: dict[str, Any] = {}
     try:
@@ -297,11 +334,13 @@ def _validate_entries(data: dict[str, Any]) -> tuple[ConsortiumDoc, set[str], Po
             valid["oncall"][str(key)] = OncallSpec.model_validate(entry)
         except ValidationError as exc:
             problems += _pydantic_problems(exc, ("oncall", key))
-    if data.get("checkin") is not None:
+    for section, settings in _SETTINGS.items():
+        if data.get(section) is None:
+            continue
         try:
-            valid["checkin"] = CheckinSpec.model_validate(data["checkin"])
+            valid[section] = settings.model_validate(data[section])
         except ValidationError as exc:
-            problems += _pydantic_problems(exc, ("checkin",))
+            problems += _pydantic_problems(exc, (section,))
     doc = ConsortiumDoc.model_construct(**valid)
     return doc, party_keys, positions, problems
 
@@ -439,8 +478,9 @@ def dump_consortium_file(data: dict[str, Any]) -> str:
             continue
         lines.append(f"{section}:")
         lines += [f"  - {_flow(entry)}" for entry in entries]
-    if data.get("checkin"):
-        lines.append("checkin: " + _flow(data["checkin"]))
+    for section in _SETTINGS:
+        if data.get(section):
+            lines.append(f"{section}: " + _flow(data[section]))
     if data.get("oncall"):
         lines.append("oncall:")
         lines += [f"  {key}: {_flow(entry)}" for key, entry in data["oncall"].items()]

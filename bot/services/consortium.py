@@ -28,6 +28,7 @@ from db.models import (
     PartyKind,
     Person,
     Placement,
+    ReportPolicy,
     Role,
 )
 from db.repositories import Repos
@@ -83,7 +84,35 @@ async def apply_consortium(repos: Repos, doc: ConsortiumDoc, now: dt.datetime) -
     await _apply_placements(repos, doc, parties, people, report)
     await _apply_oncall(repos, doc, parties, people, report, now)
     await _apply_checkin(repos, doc, report)
+    await _apply_reports(repos, doc, report)
     return report
+
+
+async def _apply_reports(repos: Repos, doc: ConsortiumDoc, report: ImportReport) -> None:
+    """The `reports` and `credits` sections share one row of rules."""
+    values: dict[str, Any] = {}
+    if doc.reports is not None:
+        spec = doc.reports
+        values |= {
+            "reminder": spec.reminder,
+            "second_reminder": spec.second_reminder,
+            "deadline": spec.deadline,
+            "review_after": int(parse_duration(spec.review_reminder).total_seconds()),
+            "weights": {kind.value: weight for kind, weight in sorted(spec.weights.items())},
+            "disagreement": spec.disagreement,
+            "baseline_weeks": spec.baseline_weeks,
+            "current_weeks": spec.current_weeks,
+        }
+    if doc.credits is not None:
+        values["credits_per_month"] = str(doc.credits.overseas_per_month.normalize())
+    if not values:
+        return
+    policy = await repos.reports.policy()
+    if policy is None:
+        await repos.reports.add_policy(ReportPolicy(**values))
+        report.created["reports"] += 1
+    elif _assign(policy, values):
+        report.updated["reports"] += 1
 
 
 async def _apply_checkin(repos: Repos, doc: ConsortiumDoc, report: ImportReport) -> None:
@@ -296,6 +325,26 @@ async def export_consortium(repos: Repos) -> dict[str, Any]:
         ],
         "oncall": await _export_oncall(repos, by_id, people_by_id, consortium.timezone),
         "checkin": await _export_checkin(repos),
+        **await _export_reports(repos),
+    }
+
+
+async def _export_reports(repos: Repos) -> dict[str, Any]:
+    policy = await repos.reports.policy()
+    if policy is None:
+        return {}
+    return {
+        "reports": {
+            "reminder": policy.reminder,
+            "second_reminder": policy.second_reminder,
+            "deadline": policy.deadline,
+            "review_reminder": format_duration(dt.timedelta(seconds=policy.review_after)),
+            **({"weights": policy.weights} if policy.weights else {}),
+            "disagreement": policy.disagreement,
+            "baseline_weeks": policy.baseline_weeks,
+            "current_weeks": policy.current_weeks,
+        },
+        "credits": {"overseas_per_month": float(policy.credits_per_month)},
     }
 
 

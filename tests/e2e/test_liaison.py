@@ -74,7 +74,7 @@ async def test_the_whole_life_of_a_request(tg: FakeTelegram, database: Database)
     chen.send(f"/history {request_id}", chat=group)
     story = (await group.next_message()).text
     assert "asked — Chen Jie" in story and "answered — Zhang Min" in story
-    outsider = tg.user(1201, "Mentor known only by id")  # no role yet: sees nothing
+    outsider = tg.user(1999, "Somebody else")  # not in the consortium: sees nothing
     outsider.send(f"/history {request_id}")
     assert "invite" in (await outsider.next_message()).text
     chen.send(f"/close {request_id}", chat=group)

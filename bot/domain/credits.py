@@ -1,0 +1,55 @@
+"""Credits for overseas practice: full calendar months abroad times a rate (2 by default)."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+DEFAULT_PER_MONTH = Decimal(2)
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later, or the month's last day when it is shorter."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def full_months(start: dt.date, end: dt.date) -> int:
+    """Complete months in the stay from `start` to `end`, both days included.
+
+    1 Sep - 30 Sep is one month; 15 Sep - 14 Nov is two; 31 Jan - 28 Feb (not a leap year)
+    is one, because the month from 31 January ends on the last day of February."""
+    after = end + dt.timedelta(days=1)
+    if after <= start:
+        return 0
+    months = (after.year - start.year) * 12 + after.month - start.month
+    while months > 0 and _month_after(start, months) > after:
+        months -= 1
+    return months
+
+
+def _month_after(start: dt.date, months: int) -> dt.date:
+    """The first day after `months` full months from `start`: a month that lacks the start's
+    day ends on its last day."""
+    day = add_months(start, months)
+    return day if day.day == start.day else day + dt.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Credits:
+    months: int  # full months abroad so far
+    earned: Decimal  # credits for them
+    planned_months: int  # full months in the whole stay
+    planned: Decimal
+
+
+def overseas_credits(
+    start: dt.date, end: dt.date, today: dt.date, per_month: Decimal = DEFAULT_PER_MONTH
+) -> Credits:
+    """Credits earned by `today` and planned for the whole stay."""
+    so_far = full_months(start, min(end, today - dt.timedelta(days=1)))
+    planned = full_months(start, end)
+    return Credits(so_far, so_far * per_month, planned, planned * per_month)
