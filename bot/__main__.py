@@ -1,4 +1,4 @@
-"""`python -m bot [run|migrate|import FILE|export FILE]`."""
+"""`python -m bot [run|migrate|import FILE|export FILE|import-scores FILE.csv]`."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import Settings, SettingsError, load_settings
 from bot.domain.consortium_file import ConsortiumFileError
+from bot.domain.score_import import ScoreImportError
 
 EXIT_USAGE = 2
 
@@ -33,6 +34,11 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("file", type=Path)
     exp = sub.add_parser("export", help="write the consortium back to a file (YAML)")
     exp.add_argument("file", type=Path, help="where to write; - for standard output")
+    scores = sub.add_parser(
+        "import-scores",
+        help="load past assessments from a CSV file (student,date,party_kind,dimension,score)",
+    )
+    scores.add_argument("file", type=Path)
     return parser
 
 
@@ -65,6 +71,16 @@ def _run_import(settings: Settings, path: Path) -> str:
     return f"{path}: {report.summary()}"
 
 
+def _run_import_scores(settings: Settings, path: Path) -> str:
+    from bot.services.consortium_io import import_scores_file
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CliError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    return f"{path}: {asyncio.run(import_scores_file(settings, text)).summary()}"
+
+
 def _run_export(settings: Settings, path: Path) -> str | None:
     from bot.services.consortium_io import export_file
 
@@ -94,6 +110,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"database at revision {asyncio.run(_migrate(settings))}")
         elif command == "import":
             print(_run_import(settings, args.file))
+        elif command == "import-scores":
+            print(_run_import_scores(settings, args.file))
         elif command == "export":
             message = _run_export(settings, args.file)
             if message:
@@ -105,7 +123,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         cause = getattr(exc, "orig", None) or exc
         print(f"error: the database at DATABASE_URL failed: {cause}", file=sys.stderr)
         return 1
-    except ConsortiumFileError as exc:
+    except (ConsortiumFileError, ScoreImportError) as exc:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
         count = len(exc.problems)

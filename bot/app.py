@@ -23,7 +23,7 @@ from bot.i18n import Translations
 from bot.ratelimit import TelegramRateLimiter
 from bot.renderers.access import render_error
 from db.engine import Database
-from handlers import admin, checkin, groups, liaison, onboarding, profile
+from handlers import admin, analytics, checkin, groups, liaison, onboarding, profile, reports
 from jobs import scheduler
 
 log = logging.getLogger(__name__)
@@ -66,7 +66,7 @@ def build_application(
     )
     # Order matters: liaison's reply handler comes before onboarding's catch-all for
     # private messages, which comes last.
-    for module in (profile, admin, groups, checkin, liaison, onboarding):
+    for module in (profile, admin, groups, checkin, liaison, reports, analytics, onboarding):
         application.add_handlers(module.build_handlers())
     application.add_error_handler(on_error)
     assert application.job_queue is not None

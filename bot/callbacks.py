@@ -23,6 +23,9 @@ class Action(StrEnum):
     ANSWER = "lw"  # args: request id
     HAND_OVER = "lh"  # args: request id
     ASK_PARTY = "ap"  # args: party id, telegram id of the asker
+    REPORT = "rp"  # args: report id, operation (see handlers.reports)
+    SCORE = "sc"  # args: assessment id, operation
+    PROGRESS = "pg"  # args: telegram id of the student
 
 
 _ARITY = {
@@ -32,6 +35,9 @@ _ARITY = {
     Action.ANSWER: 1,
     Action.HAND_OVER: 1,
     Action.ASK_PARTY: 2,
+    Action.REPORT: 2,
+    Action.SCORE: 2,
+    Action.PROGRESS: 1,
 }
 
 

@@ -4,11 +4,7 @@ caller's transaction. A poll's row and its `checkin_poll` row are written togeth
 
 from __future__ import annotations
 
-import datetime as dt
-
-from bot.context import Services
-from bot.domain.language import resolve_language
-from bot.i18n import Translator
+from bot.outbox_writer import OutboxWriter
 from bot.renderers.checkin import (
     poll_options,
     poll_question,
@@ -19,70 +15,25 @@ from bot.renderers.checkin import (
     render_private_reminder,
     render_summary,
 )
+from bot.services.analytics import recent_reports
 from bot.services.checkin import Closing, Opening, Reminder
-from db.models import Chat, CheckinPoll, Outbox, OutboxState, Person, Role
-from db.repositories import Repos
+from db.models import Chat, CheckinPoll, Role
 
 
-class CheckinOutbox:
-    def __init__(self, services: Services, repos: Repos, now: dt.datetime) -> None:
-        self.services, self.repos, self.now = services, repos, now
-
-    async def _zone_and_language(self) -> tuple[str, str | None]:
-        consortium = await self.repos.consortium.get()
-        if consortium is None:
-            return self.services.settings.default_timezone, None
-        return consortium.timezone, consortium.language
-
-    async def _for_chat(self, chat: Chat) -> Translator:
-        _, language = await self._zone_and_language()
-        return self.services.translations.for_language(
-            resolve_language(chat.language, None, language)
-        )
-
-    async def _for_person(self, person: Person) -> Translator:
-        _, language = await self._zone_and_language()
-        return self.services.translations.for_language(
-            resolve_language(person.language, None, language)
-        )
-
-    async def _add(
-        self,
-        chat_id: int,
-        purpose: str,
-        *,
-        text: str | None = None,
-        kind: str = "message",
-        poll: dict[str, object] | None = None,
-        reply_to: int | None = None,
-        person: Person | None = None,
-    ) -> Outbox:
-        return await self.repos.outbox.add(
-            Outbox(
-                chat_id=chat_id,
-                text=text,
-                kind=kind,
-                poll=poll,
-                reply_to_message_id=reply_to,
-                purpose=purpose,
-                person_id=person.id if person else None,
-                state=OutboxState.PENDING,
-                attempts=0,
-                not_before=self.now,
-                created_at=self.now,
-            )
-        )
-
+class CheckinOutbox(OutboxWriter):
     async def opening(self, opening: Opening) -> None:
         assert opening.checkin is not None
         zone, _ = await self._zone_and_language()
+        reports = await recent_reports(
+            self.repos, self.now, self.services.settings.default_timezone
+        )
         for chat in opening.chats:
             t = await self._for_chat(chat)
             await self._add(
                 chat.telegram_id,
                 "checkin.agenda",
                 text=render_agenda(
-                    opening.checkin, opening.open_requests, opening.actions, zone, t
+                    opening.checkin, opening.open_requests, opening.actions, reports, zone, t
                 ),
             )
             row = await self._add(

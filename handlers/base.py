@@ -75,6 +75,8 @@ class Reply:
     edit: bool = False  # edit the message whose button was pressed, instead of a new one
     alert: str | None = None  # a short answer to a button press
     document: tuple[str, bytes] | None = None
+    photos: list[bytes] = field(default_factory=list)  # sent after the text (charts)
+    files: list[tuple[str, bytes]] = field(default_factory=list)  # documents after the text
     quote: bool | None = None  # reply as a quote (default: in groups only)
     drain: bool = False  # the transaction wrote to the outbox: deliver it now
     after: list[AfterCommit] = field(default_factory=list)
@@ -199,6 +201,11 @@ async def deliver(update: Update, context: BotContext, reply: Reply | None) -> N
                     do_quote=in_group if reply.quote is None else reply.quote,
                     disable_web_page_preview=True,
                 )
+        if message is not None:
+            for photo in reply.photos:
+                await message.reply_photo(InputFile(photo, filename="chart.png"), do_quote=False)
+            for name, content in reply.files:
+                await message.reply_document(InputFile(content, filename=name), do_quote=False)
     except Forbidden as exc:
         log.info("cannot reply in chat %s: %s", message.chat_id if message else "?", exc)
     except TelegramError:

@@ -15,6 +15,7 @@ from bot.renderers.access import render_stranger
 from bot.renderers.profile import render_join, render_welcome_back
 from bot.services.people import JoinResult, join_with_invite, load_caller, record_private_start
 from handlers.base import MyChatMemberHandler, Reply, Request, command, deliver, in_transaction
+from handlers.reports import continue_conversation
 
 
 async def start(request: Request) -> Reply | None:
@@ -52,12 +53,15 @@ async def _greet(request: Request) -> Reply:
 
 
 async def private_text(update: Update, context: BotContext) -> None:
-    """Any other private message or unknown command: strangers learn how to join, members
-    where to start."""
+    """Any other private message or unknown command: the next answer in a conversation (a
+    report draft, scoring), else strangers learn how to join and members where to start."""
 
     async def run(request: Request) -> Reply:
         if not request.caller.is_member:
             return Reply.of(render_stranger(request.t))
+        continued = await continue_conversation(request)
+        if continued is not None:
+            return continued
         return Reply(
             text=request.t.gettext("I did not understand that. Send /help to see what I can do.")
         )

@@ -14,7 +14,8 @@ from sqlalchemy.exc import IntegrityError
 from bot.checkin_outbox import CheckinOutbox
 from bot.context import BotContext
 from bot.notifier import Notifier
-from bot.services import checkin, liaison
+from bot.report_outbox import ReportOutbox
+from bot.services import checkin, liaison, reports
 
 log = logging.getLogger(__name__)
 TICK_JOB = "scheduler-tick"
@@ -32,7 +33,26 @@ async def tick(context: BotContext) -> None:
             notices = await liaison.run_due(ctx, request_id)
             await Notifier(services, repos, context.bot.username).enqueue(notices, now)
     await _checkins(context, now)
+    await _reports(context, now)
     await services.dispatcher.drain(context.application)
+
+
+REPORT_SWEEP = dt.timedelta(minutes=1)
+_SWEPT_AT = "reports-swept-at"
+
+
+async def _reports(context: BotContext, now: dt.datetime) -> None:
+    """Report reminders, missing reports and mentor reminders: at most once a minute (each
+    stage is recorded with its message, so a restart never repeats one)."""
+    services = context.services
+    last = context.application.bot_data.get(_SWEPT_AT)
+    if last is not None and now - last < REPORT_SWEEP:
+        return
+    context.application.bot_data[_SWEPT_AT] = now
+    async with services.database.transaction() as repos:
+        ctx = reports.Context(repos, now, services.settings.default_timezone)
+        due = await reports.sweep(ctx)
+        await ReportOutbox(services, repos, now).due(due)
 
 
 async def _checkins(context: BotContext, now: dt.datetime) -> None:

@@ -73,6 +73,36 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("action", N_("Record an action item during a check-in: /action TEXT")),
     CommandSpec("done", N_("Mark an action item done: /done NUMBER")),
     CommandSpec(
+        "report",
+        N_("Write this week's report (students abroad)"),
+        roles=frozenset({Role.STUDENT}),
+        where=Where.PRIVATE,
+    ),
+    CommandSpec(
+        "cancel", N_("Stop the current conversation (your draft is kept)"), where=Where.PRIVATE
+    ),
+    CommandSpec(
+        "progress",
+        N_("Capability scores over time, with a chart"),
+        roles=frozenset({Role.STUDENT, Role.MENTOR, Role.COORDINATOR}),
+    ),
+    CommandSpec(
+        "credits",
+        N_("Credits for practice abroad"),
+        roles=frozenset({Role.STUDENT, Role.COORDINATOR}),
+    ),
+    CommandSpec(
+        "cohort",
+        N_("The cohort's growth per party, site and collaboration model"),
+        roles=COORDINATORS,
+    ),
+    CommandSpec(
+        "export",
+        N_("Reports, scores and aggregates as XLSX and CSV"),
+        roles=COORDINATORS,
+        where=Where.PRIVATE,
+    ),
+    CommandSpec(
         "invite",
         N_("Create an invite link: /invite PARTY ROLE [COUNT] [DAYSd]"),
         roles=COORDINATORS,

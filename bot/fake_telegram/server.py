@@ -253,6 +253,7 @@ class FakeTelegram:
         self._started: set[int] = set()
         self._blocked: set[int] = set()
         self._messages: dict[tuple[int, int], JSON] = {}
+        self.edits: dict[tuple[int, int], int] = {}  # how often each message was edited
         self._polls: dict[str, _Poll] = {}
         self._updates: list[JSON] = []
         self._allowed: frozenset[str] = _DEFAULT_UPDATES
@@ -598,12 +599,18 @@ class FakeTelegram:
         message["text"] = text
         message["edit_date"] = int(time.time())
         _set_markup(message, params)
+        self._edited(message)
         return message
 
     async def _api_editMessageReplyMarkup(self, params: JSON) -> JSON:
         message = self._own_message(params)
         _set_markup(message, params)
+        self._edited(message)
         return message
+
+    def _edited(self, message: JSON) -> None:
+        key = (message["chat"]["id"], message["message_id"])
+        self.edits[key] = self.edits.get(key, 0) + 1
 
     async def _api_deleteMessage(self, params: JSON) -> bool:
         message = self._own_message(params)
@@ -779,7 +786,8 @@ class FakeTelegram:
             return value
         if isinstance(value, str) and value in self.files:
             path, content = self.files[value]
-            return path.rsplit("/", 1)[-1], content
+            # Sent again by file_id: Telegram keeps the original name.
+            return path.rsplit("/", 1)[-1].split("_", 1)[1], content
         if isinstance(value, str) and value.startswith("attach://"):
             attached = params.get(value.removeprefix("attach://"))
             if isinstance(attached, tuple):
@@ -970,6 +978,27 @@ class FakeUser:
             if text == button_text:
                 return self.press_data(message, data)
         raise AssertionError(f"no button {button_text!r} on the message: {message.buttons}")
+
+    async def press_and_read(
+        self, message: SentMessage, button_text: str, timeout: float = 10.0
+    ) -> SentMessage:
+        """Press a button and return what the bot made of it: the pressed message once edited,
+        or the next new message in this chat."""
+        key = (message.chat_id, message.message_id)
+        edits = self.server.edits.get(key, 0)
+        chat_id = message.chat_id
+
+        def outcome() -> SentMessage | None:
+            if self.server.edits.get(key, 0) > edits:
+                return SentMessage(chat_id, message.message_id, self.server._messages[key])
+            unread = self.server.unread(chat_id)
+            return unread[0] if unread else None
+
+        self.press(message, button_text)
+        result: SentMessage = await self.server.wait_for(outcome, timeout)
+        if result.message_id != message.message_id:
+            self.server._cursors[chat_id] = self.server._cursors.get(chat_id, 0) + 1
+        return result
 
     def press_data(self, message: SentMessage, data: str) -> str:
         """Send a callback query with any data (a forged press, when it is not on the message)."""

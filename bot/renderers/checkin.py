@@ -8,6 +8,7 @@ from bot.domain.checkin import OPTION_KEYS
 from bot.i18n import Translator
 from bot.renderers import esc
 from bot.renderers.liaison import local
+from bot.services.analytics import ReportStats
 from bot.services.checkin import Tally
 from db.models import ActionItem, Checkin, LiaisonRequest, Party
 
@@ -34,6 +35,7 @@ def render_agenda(
     checkin: Checkin,
     requests: list[tuple[LiaisonRequest, Party]],
     actions: list[ActionItem],
+    reports: ReportStats,
     zone: str,
     t: Translator,
 ) -> str:
@@ -50,12 +52,29 @@ def render_agenda(
         ).format(n=len(requests))
     )
     lines += [f"• #{r.id} {esc(p.key)}: {esc(r.question[:80])}" for r, p in requests[:5]]
-    lines.append(t.gettext("Weekly reports: not tracked yet."))
+    lines.append(render_report_stats(reports, t))
     if actions:
         lines.append(t.gettext("Action items carried over:"))
         lines += _action_lines(actions, t)
     lines.append(t.gettext("Record new action items with /action TEXT."))
     return "\n".join(lines)
+
+
+def render_report_stats(stats: ReportStats, t: Translator) -> str:
+    if stats.expected == 0:
+        text = t.gettext("Weekly reports: none were due in the last four weeks.")
+    else:
+        text = t.gettext(
+            "Weekly reports due in the last four weeks: {submitted} of {expected} submitted "
+            "({late} late)."
+        ).format(submitted=stats.submitted, expected=stats.expected, late=stats.late)
+    if stats.waiting:
+        text += " " + t.ngettext(
+            "{n} score is still awaited from a mentor.",
+            "{n} scores are still awaited from mentors.",
+            stats.waiting,
+        ).format(n=stats.waiting)
+    return text
 
 
 def render_group_reminder(checkin: Checkin, missing: list[Party], zone: str, t: Translator) -> str:

@@ -1,0 +1,207 @@
+"""What /progress, /cohort and /credits say: numbers first, charts beside them."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import pandas as pd
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot import callbacks
+from bot.domain.capability import DIMS
+from bot.domain.credits import Credits
+from bot.i18n import Translator
+from bot.renderers import Rendered, esc
+from bot.renderers.reports import dimension_name
+from bot.services.analytics import Cohort, Participation, Progress
+from db.models import Person
+
+MAX_ROWS = 15
+
+
+def short_name(dimension: str, t: Translator) -> str:
+    return {
+        "tech_rd": t.gettext("R&D"),
+        "cross_cultural": t.gettext("Cross-cultural"),
+        "rule_adaptation": t.gettext("Rules"),
+    }[dimension]
+
+
+def _num(value: object, digits: int = 1) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{float(value):.{digits}f}"  # type: ignore[arg-type]
+
+
+def _signed(value: object) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{float(value):+.1f}"  # type: ignore[arg-type]
+
+
+def person_name(person: Person) -> str:
+    return person.name or str(person.telegram_id)
+
+
+def render_participation(p: Participation, t: Translator) -> str:
+    if p.rate is None:
+        return t.gettext("Reports: none expected yet")
+    return t.gettext("Reports: {submitted} of {expected} weeks ({rate:.0%}), {late} late").format(
+        submitted=p.submitted, expected=p.expected, rate=p.rate, late=p.late
+    )
+
+
+def render_credits_line(credits: Credits, t: Translator) -> str:
+    return t.gettext(
+        "Credits: {earned} earned ({months} full months abroad), {planned} for the whole stay"
+    ).format(earned=f"{credits.earned:g}", months=credits.months, planned=f"{credits.planned:g}")
+
+
+def render_progress(progress: Progress, t: Translator) -> str:
+    lines = [
+        "<b>"
+        + t.gettext("Progress of {student}").format(student=esc(person_name(progress.student)))
+        + "</b>"
+    ]
+    cap = progress.capability.set_index("dimension") if not progress.capability.empty else None
+    for dim in DIMS:
+        name = esc(dimension_name(dim, t))
+        if cap is None or dim not in cap.index:
+            lines.append(t.gettext("{dimension}: no scores yet").format(dimension=name))
+            continue
+        row = cap.loc[dim]
+        lines.append(
+            t.gettext(
+                "{dimension}: baseline {baseline}, now {current} ({points} points, {percent}%) "
+                "over {weeks} weeks"
+            ).format(
+                dimension=name,
+                baseline=_num(row["baseline"]),
+                current=_num(row["current"]),
+                points=_signed(row["points"]),
+                percent=_signed(row["percent"]),
+                weeks=_num(row["weeks"], 0),
+            )
+        )
+    lines.append(render_participation(progress.participation, t))
+    if progress.pending:
+        lines.append(
+            t.ngettext(
+                "{n} report is waiting for scores",
+                "{n} reports are waiting for scores",
+                progress.pending,
+            ).format(n=progress.pending)
+        )
+    if progress.flagged:
+        lines.append(
+            t.gettext("Scores on which the parties disagreed widely: {n}").format(
+                n=progress.flagged
+            )
+        )
+    lines.append(render_credits_line(progress.credits, t))
+    return "\n".join(lines)
+
+
+def render_pick_student(people: Sequence[Person], t: Translator) -> Rendered:
+    rows = [
+        [
+            InlineKeyboardButton(
+                person_name(p),
+                callback_data=callbacks.encode(callbacks.Action.PROGRESS, p.telegram_id),
+            )
+        ]
+        for p in people[:40]
+    ]
+    text = t.gettext("Whose progress? (or /progress TELEGRAM_ID)")
+    return Rendered(text, InlineKeyboardMarkup(rows) if rows else None)
+
+
+def _summary_lines(
+    summary: pd.DataFrame, by: str, t: Translator, label: object = None
+) -> list[str]:
+    if summary.empty:
+        return [t.gettext("no scores yet")]
+    lines = []
+    groups = sorted(summary[by].unique(), key=str)
+    for group in groups[:MAX_ROWS]:
+        rows = summary[summary[by] == group].set_index("dimension")
+        students = int(rows["students"].to_numpy().max())
+        parts = [
+            f"{esc(short_name(d, t))} {_num(rows.loc[d, 'baseline'], 0)}→"
+            f"{_num(rows.loc[d, 'current'], 0)} ({_signed(rows.loc[d, 'points'])})"
+            for d in DIMS
+            if d in rows.index
+        ]
+        name = label(group) if callable(label) else str(group)
+        lines.append(
+            t.ngettext("{name} ({n} student): ", "{name} ({n} students): ", students).format(
+                name=esc(name), n=students
+            )
+            + " · ".join(parts)
+        )
+    if len(groups) > MAX_ROWS:
+        lines.append(t.gettext("… and {n} more (see /export)").format(n=len(groups) - MAX_ROWS))
+    return lines
+
+
+def render_cohort(cohort: Cohort, t: Translator) -> str:
+    taking_part = list(cohort.participation.values())
+    expected = sum(p.expected for p in taking_part)
+    submitted = sum(p.submitted for p in taking_part)
+    rate = f"{submitted / expected:.0%}" if expected else "–"
+    lines = [
+        "<b>"
+        + t.ngettext(
+            "Cohort: {students} student, {submitted} of {expected} weekly reports ({rate})",
+            "Cohort: {students} students, {submitted} of {expected} weekly reports ({rate})",
+            len(cohort.students),
+        ).format(students=len(cohort.students), submitted=submitted, expected=expected, rate=rate)
+        + "</b>",
+        t.gettext("Each line: baseline → current level (change in points)."),
+        "",
+        "<b>" + t.gettext("Per party") + "</b>",
+        *_summary_lines(cohort.by_party, "party", t),
+        "",
+        "<b>" + t.gettext("Per placement site") + "</b>",
+        *_summary_lines(cohort.by_site, "site", t),
+        "",
+        "<b>" + t.gettext("Per collaboration model") + "</b>",
+        *_summary_lines(
+            cohort.by_model,
+            "model",
+            t,
+            lambda n: t.gettext("{n} kinds of party").format(n=n),
+        ),
+        "",
+        "<b>" + t.gettext("Scoring reliability (Cronbach's alpha)") + "</b>",
+        " · ".join(
+            f"{esc(short_name(d, t))} "
+            + (_num(a, 2) if a is not None else t.gettext("not enough data"))
+            for d, a in cohort.reliability.items()
+        ),
+        t.gettext("Scores on which the parties disagreed widely: {n}").format(
+            n=len(cohort.flagged)
+        ),
+    ]
+    return "\n".join(lines)
+
+
+def render_credits(rows: Sequence[tuple[Person, Credits]], everybody: bool, t: Translator) -> str:
+    """A student's own credits, or (`everybody`) a line per student."""
+    if not rows:
+        return t.gettext("No placements abroad are recorded yet.")
+    if not everybody:
+        return render_credits_line(rows[0][1], t)
+    lines = ["<b>" + t.gettext("Credits for practice abroad") + "</b>"]
+    for person, credits in rows[:50]:
+        lines.append(
+            t.gettext("{name}: {earned} earned, {planned} planned").format(
+                name=esc(person_name(person)),
+                earned=f"{credits.earned:g}",
+                planned=f"{credits.planned:g}",
+            )
+        )
+    if len(rows) > 50:
+        lines.append(t.gettext("… and {n} more (see /export)").format(n=len(rows) - 50))
+    return "\n".join(lines)
