@@ -1,5 +1,8 @@
 """Benchmarks, each case beside its baseline in the same run: `python -m benchmarks.run`.
 
+Cases: the fan-out below, and the capability analytics of `benchmarks.analytics` (6.24
+million scores: pandas beside plain Python, and the load from SQLite).
+
 Case "fan-out": a check-in opened in N groups (an agenda and a poll each) is delivered by the
 real dispatcher against the fake Telegram, run as a separate process as Telegram is, which
 enforces Telegram's limits (30 messages in any second, 20 per minute per group, about 1 per
@@ -26,6 +29,7 @@ from typing import Any
 import httpx
 from telegram.ext import AIORateLimiter, BaseRateLimiter
 
+from benchmarks import analytics
 from bot.app import build_application
 from bot.checkin_outbox import CheckinOutbox
 from bot.clock import ManualClock
@@ -152,9 +156,12 @@ async def main(groups: int) -> str:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run")
     parser.add_argument("--groups", type=int, default=1000)
+    parser.add_argument("--students", type=int, default=analytics.STUDENTS)
     arguments = parser.parse_args()
     print(
         f"machine: {platform.machine()}, {platform.python_implementation()} "
         f"{platform.python_version()}, {__import__('os').cpu_count()} cores"
     )
     print(asyncio.run(main(arguments.groups)))
+    print()
+    print(analytics.report(arguments.students))

@@ -1,0 +1,255 @@
+"""Capability analytics at scale: 10,000 students, 52 weekly scores from four parties on three
+dimensions (6.24 million scores, 2.08 million assessment rows).
+
+Each case runs in a fresh process, so that its peak memory (ru_maxrss) is its own:
+- "aggregates": the cohort's figures with pandas (`bot.domain.capability`): joint scores,
+  baseline/current/improvement, disagreements, collaboration models, Cronbach's alpha and the
+  summaries per site and per model.
+- "plain Python": the same joint scores and baseline/current/improvement with dicts and loops,
+  the baseline this project would have written without pandas.
+- "load from SQLite": the assessment rows read by `bot.services.analytics.load_scores` from a
+  database file holding them (the path /cohort takes before computing).
+
+`python -m benchmarks.analytics` prints a table; `benchmarks.run` includes it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+STUDENTS, WEEKS, KINDS = 10_000, 52, ("university", "enterprise", "research", "overseas_site")
+DIMS = ("tech_rd", "cross_cultural", "rule_adaptation")
+TARGET_SECONDS, TARGET_BYTES = 3.0, 2 * 1024**3
+
+
+def cohort_frame(students: int = STUDENTS, weeks: int = WEEKS) -> pd.DataFrame:
+    """Scores that grow over the year with noise, one row per student, week and party kind."""
+    rng = np.random.default_rng(7)
+    n = students * weeks * len(KINDS)
+    student = np.repeat(np.arange(1, students + 1), weeks * len(KINDS))
+    week_index = np.tile(np.repeat(np.arange(weeks), len(KINDS)), students)
+    mondays = pd.Timestamp("2025-09-01") + pd.to_timedelta(week_index * 7, unit="D")
+    frame = pd.DataFrame(
+        {
+            "student": student.astype("int64"),
+            "week": mondays,
+            "party_kind": np.tile(np.array(KINDS, dtype=object), students * weeks),
+        }
+    )
+    start = rng.normal(55, 8, students)[student - 1]
+    for dim in DIMS:
+        growth = week_index * 0.5 + rng.normal(0, 6, n)
+        frame[dim] = np.clip(np.round(start + growth), 0, 100)
+    return frame
+
+
+def run_aggregates(frame: pd.DataFrame) -> dict[str, Any]:
+    from bot.domain.capability import (
+        ModelRules,
+        capability,
+        collaboration_models,
+        disagreements,
+        group_summary,
+        joint_scores,
+        scoring_reliability,
+    )
+
+    rules = ModelRules(baseline_weeks=2, current_weeks=4)
+    started = time.perf_counter()
+    joint = joint_scores(frame, rules)
+    cap = capability(joint, rules)
+    flagged = disagreements(frame, rules)
+    models = collaboration_models(frame).reset_index()
+    by_model = group_summary(cap, models, "model")
+    sites = pd.DataFrame({"student": models["student"], "site": models["student"] % 40})
+    by_site = group_summary(cap, sites, "site")
+    alpha = scoring_reliability(frame)
+    seconds = time.perf_counter() - started
+    return {
+        "seconds": seconds,
+        "rows": len(frame),
+        "check": round(float(cap["points"].mean()), 3),
+        "flagged": len(flagged),
+        "alpha_tech_rd": round(alpha["tech_rd"] or 0, 3),
+        "groups": len(by_model) + len(by_site),
+    }
+
+
+def run_plain(frame: pd.DataFrame) -> dict[str, Any]:
+    """Joint scores and baseline/current/improvement with dicts and loops."""
+    records = list(
+        zip(
+            frame["student"].tolist(),
+            frame["week"].tolist(),
+            *(frame[d].tolist() for d in DIMS),
+            strict=True,
+        )
+    )
+    started = time.perf_counter()
+    sums: dict[tuple[int, Any], list[float]] = {}
+    for student, week, *values in records:
+        acc = sums.setdefault((student, week), [0.0] * 6)
+        for i, value in enumerate(values):
+            if value == value:  # not NaN
+                acc[i] += value
+                acc[3 + i] += 1
+    per_student: dict[int, list[tuple[Any, list[float]]]] = {}
+    for (student, week), acc in sums.items():
+        joint = [acc[i] / acc[3 + i] if acc[3 + i] else float("nan") for i in range(3)]
+        per_student.setdefault(student, []).append((week, joint))
+    improvements = []
+    for rows in per_student.values():
+        rows.sort(key=lambda r: r[0])
+        for i in range(3):
+            series = [r[1][i] for r in rows if r[1][i] == r[1][i]]
+            baseline = sum(series[:2]) / len(series[:2])
+            current = sum(series[-4:]) / len(series[-4:])
+            improvements.append(current - baseline)
+    seconds = time.perf_counter() - started
+    return {
+        "seconds": seconds,
+        "rows": len(records),
+        "check": round(sum(improvements) / len(improvements), 3),
+    }
+
+
+def run_load(frame: pd.DataFrame) -> dict[str, Any]:
+    """Write the rows as assessments into a SQLite file, then time `load_scores` reading them."""
+    import sqlite3
+
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from bot.services.analytics import load_scores
+    from db.engine import Database
+    from db.migrate import upgrade
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "scores.sqlite3"
+        url = f"sqlite+aiosqlite:///{path}"
+
+        async def migrate() -> None:
+            engine = create_async_engine(url)
+            await upgrade(engine)
+            await engine.dispose()
+
+        asyncio.run(migrate())
+        connection = sqlite3.connect(path)
+        connection.executemany(
+            "INSERT INTO person (id, telegram_id, can_message) VALUES (?, ?, 0)",
+            [(i, 10_000_000 + i) for i in range(1, int(frame["student"].max()) + 1)],
+        )
+        weeks = frame["week"].dt.strftime("%Y-%m-%d").tolist()
+        connection.executemany(
+            "INSERT INTO assessment (student_id, week, party_kind, tech_rd, cross_cultural, "
+            "rule_adaptation, source, completed_at) VALUES (?, ?, ?, ?, ?, ?, 'import', ?)",
+            (
+                (s, w, k, int(a), int(b), int(c), w + " 00:00:00.000000")
+                for s, w, k, a, b, c in zip(
+                    frame["student"].tolist(),
+                    weeks,
+                    frame["party_kind"].tolist(),
+                    frame["tech_rd"].tolist(),
+                    frame["cross_cultural"].tolist(),
+                    frame["rule_adaptation"].tolist(),
+                    strict=True,
+                )
+            ),
+        )
+        connection.commit()
+        connection.close()
+
+        async def load() -> tuple[float, int]:
+            database = Database.from_url(url)
+            started = time.perf_counter()
+            async with database.transaction() as repos:
+                loaded = await load_scores(repos)
+            seconds = time.perf_counter() - started
+            await database.dispose()
+            return seconds, len(loaded)
+
+        seconds, rows = asyncio.run(load())
+    return {"seconds": seconds, "rows": rows}
+
+
+CASES = {"aggregates": run_aggregates, "plain": run_plain, "load": run_load}
+
+
+def _child(case: str, students: int) -> None:
+    frame = cohort_frame(students)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    result = CASES[case](frame)
+    result["peak_bytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    result["frame_bytes"] = before
+    print(json.dumps(result))
+
+
+def measure(case: str, students: int = STUDENTS) -> dict[str, Any]:
+    output = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.analytics",
+            "--child",
+            case,
+            "--students",
+            str(students),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    )
+    result: dict[str, Any] = json.loads(output.stdout.strip().splitlines()[-1])
+    return result
+
+
+def report(students: int = STUDENTS) -> str:
+    ours = measure("aggregates", students)
+    plain = measure("plain", students)
+    load = measure("load", students)
+    scores = ours["rows"] * len(DIMS)
+    mib = 1024**2
+    lines = [
+        "| analytics case | assessment rows | scores | seconds | peak memory (MiB) |",
+        "|---|---|---|---|---|",
+        f"| cohort aggregates, ours (pandas) | {ours['rows']} | {scores} | "
+        f"{ours['seconds']:.2f} | {ours['peak_bytes'] / mib:.0f} |",
+        f"| joint + improvement only, baseline (plain Python) | {plain['rows']} | {scores} | "
+        f"{plain['seconds']:.2f} | {plain['peak_bytes'] / mib:.0f} |",
+        f"| load the rows from SQLite (load_scores) | {load['rows']} | {scores} | "
+        f"{load['seconds']:.2f} | {load['peak_bytes'] / mib:.0f} |",
+    ]
+    same = abs(ours["check"] - plain["check"]) < 1e-6
+    holds = ours["seconds"] < TARGET_SECONDS and ours["peak_bytes"] < TARGET_BYTES and same
+    lines += [
+        "",
+        f"target (aggregates over {scores:,} scores in under {TARGET_SECONDS:.0f} s and 2 GB, "
+        f"same mean improvement as the baseline): {'HOLDS' if holds else 'MISSED'} "
+        f"({ours['seconds']:.2f} s, {ours['peak_bytes'] / mib:.0f} MiB; "
+        f"{plain['seconds'] / ours['seconds']:.1f}x faster than plain Python, which computes "
+        f"less; mean improvement {ours['check']} vs {plain['check']})",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.analytics")
+    parser.add_argument("--child", choices=sorted(CASES))
+    parser.add_argument("--students", type=int, default=STUDENTS)
+    arguments = parser.parse_args()
+    if arguments.child:
+        _child(arguments.child, arguments.students)
+    else:
+        print(report(arguments.students))
