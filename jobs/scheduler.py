@@ -16,6 +16,8 @@ from bot.context import BotContext
 from bot.notifier import Notifier
 from bot.report_outbox import ReportOutbox
 from bot.services import checkin, liaison, reports
+from bot.services.people import erase_report_texts
+from db.models import WeeklyReport
 
 log = logging.getLogger(__name__)
 TICK_JOB = "scheduler-tick"
@@ -53,6 +55,13 @@ async def _reports(context: BotContext, now: dt.datetime) -> None:
         ctx = reports.Context(repos, now, services.settings.default_timezone)
         due = await reports.sweep(ctx)
         await ReportOutbox(services, repos, now).due(due)
+    retention = services.settings.report_retention_days
+    if retention:
+        cutoff = now.date() - dt.timedelta(days=retention)
+        async with services.database.transaction() as repos:
+            erased = await erase_report_texts(repos, WeeklyReport.week < cutoff)
+        if erased:
+            log.info("erased the texts of %d weekly reports older than %d days", erased, retention)
 
 
 async def _checkins(context: BotContext, now: dt.datetime) -> None:

@@ -6,8 +6,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from bot.domain.invites import (
     InviteFacts,
@@ -19,6 +20,8 @@ from bot.domain.invites import (
 )
 from bot.domain.language import resolve_language
 from db.models import (
+    Assessment,
+    Conversation,
     Invite,
     InviteRedemption,
     Membership,
@@ -26,7 +29,10 @@ from db.models import (
     Person,
     Placement,
     PlacementMentor,
+    ReportAttachment,
+    ReportStatus,
     Role,
+    WeeklyReport,
 )
 from db.repositories import Repos
 
@@ -217,6 +223,65 @@ async def personal_data(repos: Repos, person: Person) -> dict[str, Any]:
         ],
         "mentoring_placements": [m.placement_id for m in mentoring],
         "invites_used": [_iso(r.redeemed_at) for r in redemptions],
+        "weekly_reports": [_report(r) for r in await _reports_of(repos, person)],
+        "scores_received": [
+            _assessment(a)
+            for a in await repos.session.scalars(
+                select(Assessment)
+                .where(Assessment.student_id == person.id)
+                .order_by(Assessment.week, Assessment.party_kind)
+            )
+        ],
+        "scores_given": [
+            _assessment(a)
+            for a in await repos.session.scalars(
+                select(Assessment).where(Assessment.mentor_id == person.id).order_by(Assessment.id)
+            )
+        ],
+    }
+
+
+async def _reports_of(repos: Repos, person: Person) -> list[WeeklyReport]:
+    rows = await repos.session.scalars(
+        select(WeeklyReport)
+        .where(WeeklyReport.student_id == person.id)
+        .options(selectinload(WeeklyReport.attachments))
+        .order_by(WeeklyReport.week)
+    )
+    return list(rows.all())
+
+
+def _report(report: WeeklyReport) -> dict[str, Any]:
+    return {
+        "week": report.week.isoformat(),
+        "status": report.status.value,
+        "late": report.late,
+        "submitted_at": _iso(report.submitted_at),
+        "activities": report.activities,
+        "hours": report.hours,
+        "cross_cultural_episode": report.episode,
+        "rules_met": report.compliance,
+        "rules_note": report.compliance_note,
+        "problems": report.problems,
+        "self_assessment": {
+            "tech_rd": report.self_tech_rd,
+            "cross_cultural": report.self_cross_cultural,
+            "rule_adaptation": report.self_rule_adaptation,
+        },
+        "files": [a.name or a.kind for a in report.attachments],
+    }
+
+
+def _assessment(assessment: Assessment) -> dict[str, Any]:
+    return {
+        "week": assessment.week.isoformat(),
+        "party_kind": assessment.party_kind.value,
+        "tech_rd": assessment.tech_rd,
+        "cross_cultural": assessment.cross_cultural,
+        "rule_adaptation": assessment.rule_adaptation,
+        "comment": assessment.comment,
+        "source": assessment.source,
+        "completed_at": _iso(assessment.completed_at),
     }
 
 
@@ -224,15 +289,70 @@ def _iso(value: dt.datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-async def forget_person(repos: Repos, person: Person) -> None:
-    """Erase a person: their profile, roles, placements and invite history go."""
+async def forget_person(repos: Repos, person: Person) -> bool:
+    """Erase a person. Someone whose scores feed the cohort's figures is anonymised instead:
+    their profile, roles, invites, comments, report texts and files go; scores, weeks and
+    placements stay, under a number that no Telegram account has. True if anonymised."""
     await repos.session.execute(
         delete(PlacementMentor).where(PlacementMentor.person_id == person.id)
     )
-    await repos.session.execute(delete(Placement).where(Placement.student_id == person.id))
     await repos.session.execute(
         delete(InviteRedemption).where(InviteRedemption.person_id == person.id)
     )
     await repos.session.execute(delete(Membership).where(Membership.person_id == person.id))
-    await repos.session.delete(person)
+    await repos.session.execute(delete(Conversation).where(Conversation.person_id == person.id))
+    scored = await repos.session.scalar(
+        select(Assessment.id).where(Assessment.student_id == person.id).limit(1)
+    )
+    submitted = await repos.session.scalar(
+        select(WeeklyReport.id)
+        .where(WeeklyReport.student_id == person.id, WeeklyReport.submitted_at.is_not(None))
+        .limit(1)
+    )
+    if scored is None and submitted is None:
+        await repos.session.execute(delete(Placement).where(Placement.student_id == person.id))
+        await repos.session.delete(person)
+        await repos.session.flush()
+        return False
+    await repos.session.execute(
+        delete(WeeklyReport).where(
+            WeeklyReport.student_id == person.id, WeeklyReport.status == ReportStatus.DRAFT
+        )
+    )
+    await erase_report_texts(repos, WeeklyReport.student_id == person.id)
+    await repos.session.execute(
+        update(Assessment).where(Assessment.student_id == person.id).values(comment=None)
+    )
+    person.telegram_id = -person.id  # Telegram's user ids are positive: no one has this one
+    person.name = person.username = person.language = person.timezone = None
+    person.consented_at, person.can_message, person.message_error = None, False, None
     await repos.session.flush()
+    return True
+
+
+async def erase_report_texts(repos: Repos, which: Any) -> int:
+    """Blank the free text of the reports `which` selects and drop their files; the weeks,
+    hours, self-assessments and scores stay. The number of reports blanked."""
+    ids = list(
+        (
+            await repos.session.scalars(
+                select(WeeklyReport.id).where(
+                    which,
+                    (WeeklyReport.activities.is_not(None))
+                    | (WeeklyReport.episode.is_not(None))
+                    | (WeeklyReport.problems.is_not(None))
+                    | (WeeklyReport.compliance_note.is_not(None))
+                    | WeeklyReport.id.in_(select(ReportAttachment.report_id)),
+                )
+            )
+        ).all()
+    )
+    if not ids:
+        return 0
+    await repos.session.execute(
+        update(WeeklyReport)
+        .where(WeeklyReport.id.in_(ids))
+        .values(activities=None, episode=None, problems=None, compliance_note=None)
+    )
+    await repos.session.execute(delete(ReportAttachment).where(ReportAttachment.report_id.in_(ids)))
+    return len(ids)

@@ -1,0 +1,156 @@
+"""Personal data of weekly reports: /mydata holds it, /forget anonymises a student whose
+scores feed the cohort's figures, and old report texts are erased after the retention."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bot.config import Settings
+from bot.services.analytics import load_scores
+from bot.services.consortium_io import import_file
+from bot.services.people import erase_report_texts, forget_person, personal_data
+from db.engine import Database
+from db.models import (
+    Assessment,
+    PartyKind,
+    ReportAttachment,
+    ReportStatus,
+    WeeklyReport,
+)
+from tests.conftest import SAMPLE_FILE
+
+NOW = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
+W44, W45 = dt.date(2026, 10, 26), dt.date(2026, 11, 2)
+
+
+async def _chen_with_a_scored_report(db_url: str, database: Database) -> None:
+    settings = Settings(_env_file=None, database_url=db_url)  # type: ignore[call-arg]
+    await import_file(settings, SAMPLE_FILE.read_text(encoding="utf-8"), now=NOW)
+    async with database.transaction() as repos:
+        chen = await repos.people.by_telegram_id(2001)
+        zhang = await repos.people.by_telegram_id(1002)
+        assert chen is not None and zhang is not None
+        chen.consented_at = NOW
+        report = await repos.reports.add(
+            WeeklyReport(
+                student_id=chen.id,
+                week=W44,
+                status=ReportStatus.SUBMITTED,
+                week_chosen=True,
+                activities="Taught robotics at the school in Bangkok",
+                hours=38.0,
+                episode="A parent's request about photos",
+                compliance=["child_privacy"],
+                problems="",
+                self_tech_rd=4,
+                self_cross_cultural=3,
+                self_rule_adaptation=5,
+                attachments_done=True,
+                submitted_at=NOW,
+                late=False,
+            )
+        )
+        await repos.reports.add_attachment(
+            ReportAttachment(
+                report_id=report.id,
+                kind="document",
+                file_id="F1",
+                file_unique_id="U1",
+                name="plan.pdf",
+                size=10,
+                added_at=NOW,
+            )
+        )
+        await repos.reports.add(
+            WeeklyReport(
+                student_id=chen.id,
+                week=W45,
+                status=ReportStatus.DRAFT,
+                week_chosen=True,
+                activities="half written",
+                attachments_done=False,
+            )
+        )
+        await repos.assessments.add(
+            Assessment(
+                student_id=chen.id,
+                week=W44,
+                party_kind=PartyKind.UNIVERSITY,
+                report_id=report.id,
+                mentor_id=zhang.id,
+                tech_rd=70,
+                cross_cultural=65,
+                rule_adaptation=80,
+                comment="Chen did well",
+                source="bot",
+                requested_at=NOW,
+                completed_at=NOW,
+            )
+        )
+
+
+async def test_mydata_holds_reports_and_scores(db_url: str, database: Database) -> None:
+    await _chen_with_a_scored_report(db_url, database)
+    async with database.transaction() as repos:
+        chen = await repos.people.by_telegram_id(2001)
+        zhang = await repos.people.by_telegram_id(1002)
+        assert chen is not None and zhang is not None
+        data = await personal_data(repos, chen)
+        given = await personal_data(repos, zhang)
+    first = data["weekly_reports"][0]
+    assert first["activities"].startswith("Taught robotics") and first["files"] == ["plan.pdf"]
+    assert data["weekly_reports"][1]["status"] == "draft"
+    assert data["scores_received"][0]["tech_rd"] == 70
+    assert data["scores_received"][0]["comment"] == "Chen did well"
+    assert given["scores_given"][0]["party_kind"] == "university"
+
+
+async def test_forget_anonymises_a_scored_student(db_url: str, database: Database) -> None:
+    await _chen_with_a_scored_report(db_url, database)
+    async with database.transaction() as repos:
+        chen = await repos.people.by_telegram_id(2001)
+        assert chen is not None
+        chen_id = chen.id
+        assert await forget_person(repos, chen)
+    async with database.transaction() as repos:
+        assert await repos.people.by_telegram_id(2001) is None
+        anonymous = await repos.people.by_id(chen_id)
+        assert anonymous is not None and anonymous.telegram_id < 0
+        assert anonymous.name is None and anonymous.consented_at is None
+        assert await repos.memberships.of_person(chen_id) == []
+        reports = await repos.reports.of_student(chen_id)
+        assert [r.week for r in reports] == [W44]  # the draft is gone
+        kept = await repos.reports.get(reports[0].id)
+        assert kept is not None and kept.activities is None and kept.episode is None
+        assert kept.attachments == [] and kept.hours == 38.0 and kept.self_tech_rd == 4
+        (score,) = await repos.assessments.of_week(chen_id, W44)
+        assert score.comment is None and score.tech_rd == 70
+        assert len(await repos.placements.of_student(chen_id)) == 1  # for per-site figures
+        frame = await load_scores(repos)
+        assert frame["tech_rd"].tolist() == [70.0]
+
+
+async def test_forget_erases_someone_without_scores(db_url: str, database: Database) -> None:
+    settings = Settings(_env_file=None, database_url=db_url)  # type: ignore[call-arg]
+    await import_file(settings, SAMPLE_FILE.read_text(encoding="utf-8"), now=NOW)
+    async with database.transaction() as repos:
+        chen = await repos.people.by_telegram_id(2001)
+        assert chen is not None
+        assert not await forget_person(repos, chen)
+    async with database.transaction() as repos:
+        assert await repos.people.by_telegram_id(2001) is None
+        assert await repos.placements.all() == []
+
+
+async def test_retention_erases_old_texts_once(db_url: str, database: Database) -> None:
+    await _chen_with_a_scored_report(db_url, database)
+    async with database.transaction() as repos:
+        assert await erase_report_texts(repos, WeeklyReport.week < W45) == 1
+    async with database.transaction() as repos:
+        assert await erase_report_texts(repos, WeeklyReport.week < W45) == 0
+        chen = await repos.people.by_telegram_id(2001)
+        assert chen is not None
+        old = await repos.reports.of_week(chen.id, W44)
+        new = await repos.reports.of_week(chen.id, W45)
+        assert old is not None and old.activities is None and old.attachments == []
+        assert new is not None and new.activities == "half written"
