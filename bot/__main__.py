@@ -1,4 +1,4 @@
-"""`python -m bot [run|migrate|import FILE|export FILE|import-scores FILE.csv]`."""
+"""`python -m bot [run|migrate|import|export|import-scores|people|invite|doctor] --help`."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.admin_cli import AdminError
 from bot.config import Settings, SettingsError, load_settings
 from bot.domain.consortium_file import ConsortiumFileError
 from bot.domain.score_import import ScoreImportError
+from db.models import Role
 
 EXIT_USAGE = 2
 
@@ -39,6 +41,20 @@ def _parser() -> argparse.ArgumentParser:
         help="load past assessments from a CSV file (student,date,party_kind,dimension,score)",
     )
     scores.add_argument("file", type=Path)
+    people = sub.add_parser("people", help="list the people the bot knows (find, filter by role)")
+    people.add_argument("--find", metavar="TEXT", help="part of a name, username, id or party")
+    people.add_argument("--role", choices=[r.value for r in Role])
+    invite = sub.add_parser(
+        "invite", help="create an invite link from the shell (e.g. for the first coordinator)"
+    )
+    invite.add_argument("party", help="the party's key in the consortium file, e.g. nbu")
+    invite.add_argument("role", help="coordinator, contact, mentor or student")
+    invite.add_argument("--uses", type=int, default=1, help="how many people may use it")
+    invite.add_argument("--days", type=int, default=None, help="days valid (INVITE_DAYS)")
+    sub.add_parser(
+        "doctor",
+        help="check settings, database, migrations, outbox and the Bot API; change nothing",
+    )
     return parser
 
 
@@ -81,6 +97,35 @@ def _run_import_scores(settings: Settings, path: Path) -> str:
     return f"{path}: {asyncio.run(import_scores_file(settings, text)).summary()}"
 
 
+def _run_invite(settings: Settings, args: argparse.Namespace) -> str:
+    from bot.admin_cli import bot_username, new_invite
+
+    days = args.days or settings.invite_days
+    created = asyncio.run(new_invite(settings, args.party, args.role, args.uses, days))
+    username = asyncio.run(bot_username(settings))
+    expires = created.expires_at.strftime("%Y-%m-%d %H:%M UTC")
+    where = (
+        f"https://t.me/{username}?start={created.token}"
+        if username
+        else f"/start {created.token}  (send it to the bot; its @username was not reachable)"
+    )
+    return (
+        f"{where}\n{created.role.value} of {created.party.name}, "
+        f"{created.uses} use(s), valid until {expires}"
+    )
+
+
+def _run_doctor(settings: Settings) -> int:
+    from bot.doctor import FAIL, diagnose
+
+    checks = asyncio.run(diagnose(settings))
+    for check in checks:
+        print(check.line())
+    failed = sum(1 for c in checks if c.status == FAIL)
+    print("all good" if not failed else f"{failed} problem{'' if failed == 1 else 's'} to fix")
+    return 1 if failed else 0
+
+
 def _run_export(settings: Settings, path: Path) -> str | None:
     from bot.services.consortium_io import export_file
 
@@ -110,13 +155,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"database at revision {asyncio.run(_migrate(settings))}")
         elif command == "import":
             print(_run_import(settings, args.file))
+        elif command == "people":
+            from bot.admin_cli import list_people
+
+            lines = asyncio.run(list_people(settings, args.find, args.role))
+            print("\n".join(lines) if lines else "no one matches")
+        elif command == "invite":
+            print(_run_invite(settings, args))
+        elif command == "doctor":
+            return _run_doctor(settings)
         elif command == "import-scores":
             print(_run_import_scores(settings, args.file))
         elif command == "export":
             message = _run_export(settings, args.file)
             if message:
                 print(message)
-    except (SettingsError, CliError, LookupError) as exc:
+    except (SettingsError, CliError, LookupError, AdminError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except (SQLAlchemyError, OSError) as exc:
