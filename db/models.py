@@ -602,3 +602,13 @@ class Conversation(Base):
     ref_id: Mapped[int] = mapped_column(Integer)
     step: Mapped[str] = mapped_column(String(32))
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class ProcessedUpdate(Base):
+    """An update already handled: Telegram may deliver it again after a restart, and the
+    handler's transaction records it, so it takes effect once."""
+
+    __tablename__ = "processed_update"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)

@@ -33,6 +33,7 @@ from db.models import (
     Person,
     Placement,
     PlacementMentor,
+    ProcessedUpdate,
     ReportAttachment,
     ReportPolicy,
     ReportReminder,
@@ -772,6 +773,33 @@ class ConversationRepo:
         await self.session.execute(query)
 
 
+class UpdateRepo:
+    """Which updates have been handled already."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def claim(self, update_id: int, now: dt.datetime) -> bool:
+        """Record the update in this transaction; False if it was handled before. A second
+        transaction claiming the same update waits for the first (the row's key on
+        PostgreSQL, the write lock on SQLite) and, once the first has committed, gets False."""
+        from sqlalchemy.dialects import postgresql, sqlite
+
+        dialect = self.session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = insert(ProcessedUpdate).on_conflict_do_nothing()
+        result = await self.session.execute(
+            statement.values(update_id=update_id, at=now).returning(ProcessedUpdate.update_id)
+        )
+        return result.first() is not None
+
+    async def forget_before(self, moment: dt.datetime) -> int:
+        result = await self.session.execute(
+            delete(ProcessedUpdate).where(ProcessedUpdate.at < moment)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
 class Repos:
     """All repositories over one session (one transaction)."""
 
@@ -791,3 +819,4 @@ class Repos:
         self.reports = ReportRepo(session)
         self.assessments = AssessmentRepo(session)
         self.conversations = ConversationRepo(session)
+        self.updates = UpdateRepo(session)

@@ -100,6 +100,9 @@ async def in_transaction(
         return None
     services = context.services
     async with services.database.transaction() as repos:
+        if not await repos.updates.claim(update.update_id, services.clock.now()):
+            log.info("update %s was handled before; skipped", update.update_id)
+            return None
         caller = await load_caller(
             repos, user.id, user.language_code, services.settings.default_timezone
         )

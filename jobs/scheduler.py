@@ -55,6 +55,9 @@ async def _reports(context: BotContext, now: dt.datetime) -> None:
         ctx = reports.Context(repos, now, services.settings.default_timezone)
         due = await reports.sweep(ctx)
         await ReportOutbox(services, repos, now).due(due)
+    async with services.database.transaction() as repos:
+        # Telegram keeps an update for 24 hours: after two days it cannot come again.
+        await repos.updates.forget_before(now - dt.timedelta(days=2))
     retention = services.settings.report_retention_days
     if retention:
         cutoff = now.date() - dt.timedelta(days=retention)

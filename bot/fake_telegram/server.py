@@ -256,6 +256,7 @@ class FakeTelegram:
         self.edits: dict[tuple[int, int], int] = {}  # how often each message was edited
         self._polls: dict[str, _Poll] = {}
         self._updates: list[JSON] = []
+        self._history: dict[int, JSON] = {}
         self._allowed: frozenset[str] = _DEFAULT_UPDATES
         self._update_ids = itertools.count(1)
         self._message_ids: dict[int, itertools.count[int]] = {}
@@ -347,8 +348,19 @@ class FakeTelegram:
     def push_update(self, kind: str, payload: JSON) -> int:
         update_id = next(self._update_ids)
         self._updates.append({"update_id": update_id, kind: payload})
+        self._history[update_id] = self._updates[-1]
         self._notify()
         return update_id
+
+    def redeliver(self, update_id: int) -> None:
+        """Offer an update again, as Telegram does when the bot did not confirm it (a crash
+        after handling it, before the next getUpdates): a bot that starts without an offset
+        receives it once more."""
+        self._updates.insert(0, self._history[update_id])
+        self._notify()
+
+    def last_update_id(self) -> int:
+        return max(self._history, default=0)
 
     def _bot_membership(self, chat: _Chat, by: JSON, old: str, new: str) -> None:
         """A my_chat_member update: the bot's status in a chat changed."""
