@@ -22,6 +22,7 @@ from bot.domain.language import resolve_language
 from bot.i18n import Translations
 from bot.ratelimit import TelegramRateLimiter
 from bot.renderers.access import render_error
+from bot.updates import PerChatUpdateProcessor
 from db.engine import Database
 from handlers import admin, analytics, checkin, groups, liaison, onboarding, profile, reports
 from jobs import scheduler
@@ -55,6 +56,7 @@ def build_application(
         .base_file_url(settings.api_file_url)
         .context_types(ContextTypes(context=BotContext))
         .rate_limiter(rate_limiter or TelegramRateLimiter(margin=settings.rate_limit_margin))
+        .concurrent_updates(PerChatUpdateProcessor(settings.concurrent_updates))
         .build()
     )
     application.bot_data[SERVICES_KEY] = Services(

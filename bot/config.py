@@ -31,10 +31,12 @@ class Settings(BaseSettings):
     default_timezone: str = Field(default="UTC")
     default_language: Literal["en", "zh"] = Field(default="en")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO")
+    log_format: Literal["text", "json"] = Field(default="text")
     invite_days: int = Field(default=7, ge=1, le=365)
     scheduler_tick_seconds: float = Field(default=10.0, ge=0.05, le=300)
     rate_limit_margin: float = Field(default=0.02, ge=0.0, le=0.5)
     report_retention_days: int = Field(default=0, ge=0, le=36500)
+    concurrent_updates: int = Field(default=16, ge=1, le=256)
 
     @field_validator("telegram_bot_token")
     @classmethod
