@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///synergy-bot.sqlite3"
@@ -37,6 +37,39 @@ class Settings(BaseSettings):
     rate_limit_margin: float = Field(default=0.02, ge=0.0, le=0.5)
     report_retention_days: int = Field(default=0, ge=0, le=36500)
     concurrent_updates: int = Field(default=16, ge=1, le=256)
+    bot_mode: Literal["polling", "webhook"] = Field(default="polling")
+    webhook_url: str | None = Field(default=None)
+    webhook_listen: str = Field(default="127.0.0.1")
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    webhook_secret: SecretStr | None = Field(default=None)
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        assert value is not None
+        if not re.match(r"^https?://[^\s/]+(/\S*)?$", value):
+            raise ValueError(
+                "expected the public address Telegram posts to, e.g. https://bot.example.org/telegram"
+            )
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not re.match(r"^[A-Za-z0-9_-]{16,256}$", value.get_secret_value()):
+            raise ValueError("expected 16-256 characters: letters, digits, _ and -")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_complete(self) -> Settings:
+        if self.bot_mode == "webhook":
+            if self.webhook_url is None:
+                raise ValueError("WEBHOOK_URL is required when BOT_MODE=webhook")
+            if self.webhook_secret is None:
+                raise ValueError("WEBHOOK_SECRET is required when BOT_MODE=webhook")
+        return self
 
     @field_validator("telegram_bot_token")
     @classmethod

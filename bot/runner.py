@@ -8,11 +8,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from urllib.parse import urlsplit
 
 from bot.app import ALLOWED_UPDATES, build_application
 from bot.clock import Clock
 from bot.config import Settings
-from bot.context import SERVICES_KEY, Services
+from bot.context import SERVICES_KEY, BotApplication, Services
 from bot.menus import set_default_menus
 from db.migrate import current_revision, upgrade
 
@@ -27,7 +28,8 @@ async def serve(
     ready: asyncio.Event | None = None,
     poll_timeout: int = 10,
 ) -> None:
-    """Run until `stop` is set; `ready` is set once the bot is polling."""
+    """Run until `stop` is set; `ready` is set once updates can arrive (polling, or the
+    webhook listening and registered)."""
     application = build_application(settings, clock=clock)
     services: Services = application.bot_data[SERVICES_KEY]
     await upgrade(services.database.engine)
@@ -36,11 +38,14 @@ async def serve(
         async with application:  # getMe, then shutdown on the way out
             await set_default_menus(application.bot, services.translations)
             assert application.updater is not None
-            await application.updater.start_polling(
-                allowed_updates=ALLOWED_UPDATES, timeout=poll_timeout, poll_interval=0
-            )
+            if settings.bot_mode == "webhook":
+                await _start_webhook(application, settings)
+            else:
+                await application.updater.start_polling(
+                    allowed_updates=ALLOWED_UPDATES, timeout=poll_timeout, poll_interval=0
+                )
             await application.start()
-            log.info("polling as @%s", application.bot.username)
+            log.info("%s as @%s", settings.bot_mode, application.bot.username)
             if ready is not None:
                 ready.set()
             try:
@@ -53,6 +58,22 @@ async def serve(
                     await application.stop()
     finally:
         await services.database.dispose()
+
+
+async def _start_webhook(application: BotApplication, settings: Settings) -> None:
+    """Listen on WEBHOOK_LISTEN:WEBHOOK_PORT at WEBHOOK_URL's path and tell Telegram to post
+    there with the secret; requests without it are refused (403)."""
+    assert application.updater is not None and settings.webhook_url is not None
+    assert settings.webhook_secret is not None
+    path = urlsplit(settings.webhook_url).path.lstrip("/")
+    await application.updater.start_webhook(
+        listen=settings.webhook_listen,
+        port=settings.webhook_port,
+        url_path=path,
+        webhook_url=settings.webhook_url,
+        secret_token=settings.webhook_secret.get_secret_value(),
+        allowed_updates=ALLOWED_UPDATES,
+    )
 
 
 async def run_until_signalled(settings: Settings) -> None:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
 
-from aiohttp import BodyPartReader, web
+from aiohttp import BodyPartReader, ClientSession, web
 
 JSON = dict[str, Any]
 
@@ -267,6 +267,9 @@ class FakeTelegram:
         self._cursors: dict[int, int] = {}
         self._runner: web.AppRunner | None = None
         self.webhook_url: str | None = None
+        self.webhook_secret: str | None = None
+        self.webhook_answers: list[int] = []  # what the bot answered to each post
+        self._webhook_task: asyncio.Task[None] | None = None
 
     # ----------------------------------------------------------------- lifecycle
     async def start(self, port: int = 0) -> str:
@@ -283,6 +286,11 @@ class FakeTelegram:
         return self.base_url
 
     async def stop(self) -> None:
+        self.webhook_url = None
+        if self._webhook_task is not None:
+            self._webhook_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._webhook_task
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -568,15 +576,65 @@ class FakeTelegram:
 
     async def _api_deleteWebhook(self, params: JSON) -> bool:
         self.webhook_url = None
+        if self._webhook_task is not None:
+            self._webhook_task.cancel()
         if params.get("drop_pending_updates"):
             self._updates.clear()
         return True
 
     async def _api_setWebhook(self, params: JSON) -> bool:
         self.webhook_url = str(params.get("url") or "") or None
+        self.webhook_secret = str(params.get("secret_token") or "") or None
+        allowed = params.get("allowed_updates")
+        if isinstance(allowed, list):
+            self._allowed = frozenset(allowed) if allowed else _DEFAULT_UPDATES
+        if self._webhook_task is not None:
+            self._webhook_task.cancel()
+        if self.webhook_url:
+            self._webhook_task = asyncio.get_running_loop().create_task(self._post_updates())
         return True
 
+    async def _post_updates(self) -> None:
+        """While a webhook is set, post each update to it (in order, one at a time, as
+        Telegram does), with its secret header; an update is retried until the bot says 200."""
+        async with ClientSession() as session:
+            while self.webhook_url:
+                if not self._updates:
+                    changed = self._changed
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(changed.wait(), 1.0)
+                    continue
+                update = self._updates[0]
+                headers = {"X-Telegram-Bot-Api-Secret-Token": self.webhook_secret or ""}
+                try:
+                    async with session.post(self.webhook_url, json=update, headers=headers) as r:
+                        self.webhook_answers.append(r.status)
+                        ok = r.status == 200
+                except OSError:
+                    ok = False
+                if ok:
+                    self._updates.pop(0)
+                    self._notify()
+                else:
+                    await asyncio.sleep(0.2)
+
+    async def post_to_webhook(self, update: JSON, secret: str | None) -> int:
+        """Post an update to the bot's webhook with any secret (a forged one, for tests)."""
+        assert self.webhook_url is not None
+        headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
+        async with (
+            ClientSession() as session,
+            session.post(self.webhook_url, json=update, headers=headers) as response,
+        ):
+            return response.status
+
     async def _api_getUpdates(self, params: JSON) -> list[JSON]:
+        if self.webhook_url:
+            raise ApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; "
+                "use deleteWebhook to delete the webhook first",
+            )
         offset = int(params.get("offset") or 0)
         limit = min(max(int(params.get("limit") or 100), 1), 100)
         timeout = float(params.get("timeout") or 0)
