@@ -1,7 +1,8 @@
 """Benchmarks, each case beside its baseline in the same run: `python -m benchmarks.run`.
 
-Cases: the fan-out below, and the capability analytics of `benchmarks.analytics` (6.24
-million scores: pandas beside plain Python, and the load from SQLite).
+Cases: the fan-out below, the capability analytics of `benchmarks.analytics` (6.24 million
+scores: pandas beside plain Python, and the load from SQLite), and the start-up of
+`benchmarks.startup` (10,000 people in the database, beside bare PTB).
 
 Case "fan-out": a check-in opened in N groups (an agenda and a poll each) is delivered by the
 real dispatcher against the fake Telegram, run as a separate process as Telegram is, which
@@ -29,7 +30,7 @@ from typing import Any
 import httpx
 from telegram.ext import AIORateLimiter, BaseRateLimiter
 
-from benchmarks import analytics
+from benchmarks import analytics, startup
 from bot.app import build_application
 from bot.checkin_outbox import CheckinOutbox
 from bot.clock import ManualClock
@@ -165,3 +166,5 @@ if __name__ == "__main__":
     print(asyncio.run(main(arguments.groups)))
     print()
     print(analytics.report(arguments.students))
+    print()
+    print(asyncio.run(startup.report()))
