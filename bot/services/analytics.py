@@ -73,13 +73,19 @@ class StudentInfo:
     zone: str
 
 
-async def students(repos: Repos, default_zone: str) -> dict[int, StudentInfo]:
-    """Every student with a placement, with the zone their weeks are counted in."""
+async def students(
+    repos: Repos, default_zone: str, only: int | None = None
+) -> dict[int, StudentInfo]:
+    """Every student with a placement (or only the one whose person id is `only`), with the
+    zone their weeks are counted in."""
     consortium = await repos.consortium.get()
     fallback = consortium.timezone if consortium else default_zone
     parties = {p.id: p for p in await repos.parties.all()}
     found: dict[int, StudentInfo] = {}
-    for placement in await repos.placements.all():
+    placements = (
+        await repos.placements.all() if only is None else await repos.placements.of_student(only)
+    )
+    for placement in placements:
         info = found.get(placement.student_id)
         if info is None:
             person = await repos.people.by_id(placement.student_id)
@@ -179,8 +185,7 @@ class Progress:
 async def progress(
     repos: Repos, student_id: int, now: dt.datetime, default_zone: str
 ) -> Progress | None:
-    infos = await students(repos, default_zone)
-    info = infos.get(student_id)
+    info = (await students(repos, default_zone, only=student_id)).get(student_id)
     if info is None:
         return None
     policy = await rules(repos)
