@@ -79,6 +79,14 @@ async def cancel(request: Request) -> Reply:
     if person is None or conversation is None:
         return Reply(text=t.gettext("There is nothing to cancel."))
     await request.repos.conversations.clear(person.id)
+    draft = await request.repos.reports.get(conversation.ref_id)
+    if conversation.kind == reports.REPORT and draft is not None and draft.submitted_at:
+        return Reply(
+            text=t.gettext(
+                "Your correction is kept. Send /report to finish it: mentors score the report "
+                "once you submit the correction."
+            )
+        )
     if conversation.kind == reports.REPORT:
         discard = InlineKeyboardButton(
             t.gettext("Discard the draft"),
@@ -177,16 +185,19 @@ async def _apply_button(request: Request, report: WeeklyReport, op: str) -> str 
         return step
     elif op == "sub":
         return await _submit(request, student, report)
+    elif op in ("dis", "disy") and report.submitted_at is not None:
+        # A correction edits the submitted report itself: it ends by being submitted again.
+        return Reply(
+            alert=t.gettext(
+                "A submitted report is corrected, not discarded: "
+                "press Submit the correction when you are done."
+            )
+        )
     elif op == "dis":
         return _confirm_discard(report, request)
     elif op == "disy":
-        deleted = await reports.discard(ctx, student, report)
-        text = (
-            t.gettext("The draft is discarded.")
-            if deleted
-            else t.gettext("Correction abandoned; the submitted report stays as it was.")
-        )
-        return Reply(text=text, edit=True)
+        await reports.discard(ctx, student, report)
+        return Reply(text=t.gettext("The draft is discarded."), edit=True)
     elif op != "keep":
         return None
     await request.repos.session.flush()
@@ -212,11 +223,7 @@ def _confirm_discard(report: WeeklyReport, request: Request) -> Reply:
             text, callback_data=callbacks.encode(callbacks.Action.REPORT, report.id, op)
         )
 
-    question = (
-        t.gettext("Abandon this correction? The submitted report stays as it was.")
-        if report.submitted_at
-        else t.gettext("Discard this draft? This cannot be undone.")
-    )
+    question = t.gettext("Discard this draft? This cannot be undone.")
     keyboard = InlineKeyboardMarkup(
         [[b(t.gettext("Yes, discard"), "disy"), b(t.gettext("Keep it"), "keep")]]
     )

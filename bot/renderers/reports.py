@@ -238,9 +238,10 @@ def render_review(report: WeeklyReport, t: Translator) -> Rendered:
         ]
         for i in range(0, 6, 2)
     ]
-    rows.append(
-        [_button(edits[6][1], rid, "e-attachments"), _button(t.gettext("Discard"), rid, "dis")]
-    )
+    last = [_button(edits[6][1], rid, "e-attachments")]
+    if report.submitted_at is None:  # a correction is submitted again, never discarded
+        last.append(_button(t.gettext("Discard"), rid, "dis"))
+    rows.append(last)
     return Rendered(
         f"<b>{esc(head)}</b>\n\n{render_report_body(report, t)}", InlineKeyboardMarkup(rows)
     )

@@ -355,15 +355,11 @@ async def start_correction(ctx: Context, student: Person, report_id: int) -> str
     return "ok"
 
 
-async def discard(ctx: Context, student: Person, report: WeeklyReport) -> bool:
-    """Delete a draft that was never submitted (a correction is abandoned instead)."""
+async def discard(ctx: Context, student: Person, report: WeeklyReport) -> None:
+    """Delete a draft that was never submitted."""
+    assert report.submitted_at is None
     await ctx.repos.conversations.clear(student.id, REPORT)
-    if report.submitted_at is not None:
-        report.status = ReportStatus.SUBMITTED
-        await ctx.repos.session.flush()
-        return False
     await ctx.repos.reports.delete(report)
-    return True
 
 
 # --- scoring -----------------------------------------------------------------------------

@@ -206,6 +206,9 @@ async def test_correction_before_scoring_and_not_after(
     offer = await chen.next_message()
     assert "You can still correct it" in offer.text
     review = await chen.press_and_read(offer, "Correct it")
+    assert "Discard" not in [text for text, _ in review.buttons]  # corrected, not discarded
+    query = chen.press_data(review, f"rp:{review.buttons[0][1].split(':')[1]}:dis")
+    assert "corrected, not discarded" in (await chen.callback_answer(query))["text"]
     hours = await chen.press_and_read(review, "Edit: hours")
     assert "2/7" in hours.text
     chen.send("41")
