@@ -107,7 +107,7 @@ async def _prompt(request: Request, report: WeeklyReport, step: str) -> Reply:
     weeks: list[dt.date] = []
     if step == "week":
         assert request.caller.person is not None
-        weeks = (await reports.begin(_ctx(request), request.caller.person)).weeks
+        weeks = (await reports.weeks_of(_ctx(request), request.caller.person)).open
     return Reply.of(render_step(report, step, request.t, weeks))
 
 

@@ -24,7 +24,7 @@ from bot.domain.capability import (
 )
 from bot.domain.credits import Credits, overseas_credits
 from bot.domain.reports import ReportCalendar, expected_weeks
-from bot.services.reports import Rules, local_today, rules
+from bot.services.reports import Rules, StudentInfo, local_today, rules, students
 from db.models import (
     Assessment,
     Membership,
@@ -64,38 +64,6 @@ async def load_scores(repos: Repos, student_ids: Iterable[int] | None = None) ->
     return frame.astype(
         {"student": "int64", "party_kind": "object", **dict.fromkeys(DIMS, "float64")}
     )
-
-
-@dataclass
-class StudentInfo:
-    person: Person
-    placements: list[Placement]
-    zone: str
-
-
-async def students(
-    repos: Repos, default_zone: str, only: int | None = None
-) -> dict[int, StudentInfo]:
-    """Every student with a placement (or only the one whose person id is `only`), with the
-    zone their weeks are counted in."""
-    consortium = await repos.consortium.get()
-    fallback = consortium.timezone if consortium else default_zone
-    parties = {p.id: p for p in await repos.parties.all()}
-    found: dict[int, StudentInfo] = {}
-    placements = (
-        await repos.placements.all() if only is None else await repos.placements.of_student(only)
-    )
-    for placement in placements:
-        info = found.get(placement.student_id)
-        if info is None:
-            person = await repos.people.by_id(placement.student_id)
-            if person is None:
-                continue
-            site = parties.get(placement.site_id)
-            zone = person.timezone or (site.timezone if site else None) or fallback
-            info = found[placement.student_id] = StudentInfo(person, [], zone)
-        info.placements.append(placement)
-    return found
 
 
 @dataclass(frozen=True)

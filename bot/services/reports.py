@@ -76,15 +76,46 @@ class Context:
     default_timezone: str
 
 
-async def student_zone(ctx: Context, student: Person, placement: Placement | None) -> str:
-    """The student's own zone, else the site's, else the consortium's."""
-    if student.timezone:
-        return student.timezone
-    site = await ctx.repos.parties.by_id(placement.site_id) if placement else None
-    if site is not None and site.timezone:
-        return site.timezone
+@dataclass
+class StudentInfo:
+    person: Person
+    placements: list[Placement]
+    zone: str
+
+
+async def students(
+    repos: Repos, default_zone: str, only: int | None = None
+) -> dict[int, StudentInfo]:
+    """Every student with a placement (or only the one whose person id is `only`), with the
+    zone their weeks are counted in: their own, else their first site's, else the
+    consortium's."""
+    consortium = await repos.consortium.get()
+    fallback = consortium.timezone if consortium else default_zone
+    parties = {p.id: p for p in await repos.parties.all()}
+    found: dict[int, StudentInfo] = {}
+    placements = (
+        await repos.placements.all() if only is None else await repos.placements.of_student(only)
+    )
+    for placement in placements:
+        info = found.get(placement.student_id)
+        if info is None:
+            person = await repos.people.by_id(placement.student_id)
+            if person is None:
+                continue
+            site = parties.get(placement.site_id)
+            zone = person.timezone or (site.timezone if site else None) or fallback
+            info = found[placement.student_id] = StudentInfo(person, [], zone)
+        info.placements.append(placement)
+    return found
+
+
+async def student_zone(ctx: Context, student: Person) -> str:
+    """The zone a student's weeks are counted in (the same one the reminders use)."""
+    info = (await students(ctx.repos, ctx.default_timezone, only=student.id)).get(student.id)
+    if info is not None:
+        return info.zone
     consortium = await ctx.repos.consortium.get()
-    return consortium.timezone if consortium else ctx.default_timezone
+    return student.timezone or (consortium.timezone if consortium else ctx.default_timezone)
 
 
 def local_today(now: dt.datetime, zone: str) -> dt.date:
@@ -129,20 +160,36 @@ class Begin:
     zone: str = "UTC"
 
 
-async def begin(ctx: Context, student: Person) -> Begin:
-    """Continue the open draft, or start one for the open week (the late one first)."""
-    zone = await student_zone(ctx, student, None)
+@dataclass
+class Weeks:
+    """A student's weeks as /report sees them today."""
+
+    zone: str
+    placed: bool  # a placement covers this week or last week
+    reports: dict[dt.date, WeeklyReport]
+    open: list[dt.date]  # weeks that may still be reported on, the late one first
+
+
+async def weeks_of(ctx: Context, student: Person) -> Weeks:
+    """Which weeks the student may report on now; reads only."""
+    zone = await student_zone(ctx, student)
     today = local_today(ctx.now, zone)
     this_week = week_of(today)
     expected: list[dt.date] = []
-    placements = await ctx.repos.placements.of_student(student.id)
-    for placement in placements:
+    for placement in await ctx.repos.placements.of_student(student.id):
         expected += expected_weeks(placement.start_date, placement.end_date, today)
-    if not placements or not {this_week, this_week - dt.timedelta(days=7)} & set(expected):
-        return Begin("no_placement", zone=zone)
+    placed = bool({this_week, this_week - dt.timedelta(days=7)} & set(expected))
     reports = {r.week: r for r in await ctx.repos.reports.of_student(student.id)}
     submitted = [w for w, r in reports.items() if r.status is not ReportStatus.DRAFT]
-    weeks = open_weeks(today, expected, submitted)
+    return Weeks(zone, placed, reports, open_weeks(today, expected, submitted))
+
+
+async def begin(ctx: Context, student: Person) -> Begin:
+    """Continue the open draft, or start one for the open week (the late one first)."""
+    found = await weeks_of(ctx, student)
+    zone, reports, weeks = found.zone, found.reports, found.open
+    if not found.placed:
+        return Begin("no_placement", zone=zone)
     for week in weeks:
         draft = reports.get(week)
         if draft is not None and draft.status is ReportStatus.DRAFT:
@@ -199,7 +246,7 @@ async def advance(ctx: Context, student: Person, report: WeeklyReport) -> str:
 
 async def choose_week(ctx: Context, student: Person, report: WeeklyReport, week: dt.date) -> bool:
     """Move the draft to another open week; False if that week is not open or taken."""
-    zone = await student_zone(ctx, student, None)
+    zone = await student_zone(ctx, student)
     today = local_today(ctx.now, zone)
     if week not in (week_of(today), week_of(today) - dt.timedelta(days=7)):
         return False
@@ -302,7 +349,7 @@ async def submit(ctx: Context, student: Person, report: WeeklyReport) -> Submiss
     """Submit a complete draft: its assessments are requested from the placement's mentors."""
     assert next_step(draft_state(report)) == "review"
     corrected = report.submitted_at is not None
-    zone = await student_zone(ctx, student, None)
+    zone = await student_zone(ctx, student)
     policy = await rules(ctx.repos)
     if corrected:
         report.corrected_at = ctx.now
@@ -458,22 +505,20 @@ async def sweep(ctx: Context) -> Due:
     """
     due = Due()
     policy = await rules(ctx.repos)
-    placements = await ctx.repos.placements.all()
     weeks_by_student: dict[int, tuple[Person, str, list[dt.date]]] = {}
-    for placement in placements:
-        student = await ctx.repos.people.by_id(placement.student_id)
-        if student is None or student.consented_at is None:
+    for info in (await students(ctx.repos, ctx.default_timezone)).values():
+        student, zone = info.person, info.zone
+        if student.consented_at is None:
             continue
-        zone = await student_zone(ctx, student, placement)
         today = local_today(ctx.now, zone)
         recent = [
             w
+            for placement in info.placements
             for w in expected_weeks(placement.start_date, placement.end_date, today)
             if w >= week_of(today) - dt.timedelta(days=14)
         ]
         if recent:
-            _, _, weeks = weeks_by_student.setdefault(student.id, (student, zone, []))
-            weeks += recent
+            weeks_by_student[student.id] = (student, zone, recent)
     if weeks_by_student:
         all_weeks = {w for _, _, weeks in weeks_by_student.values() for w in weeks}
         statuses = await ctx.repos.reports.statuses(weeks_by_student, all_weeks)
@@ -507,10 +552,10 @@ async def sweep(ctx: Context) -> Due:
     for assessment in await ctx.repos.assessments.waiting_since(ctx.now - policy.review_after):
         assessment.reminded_at = ctx.now
         mentor = await ctx.repos.people.by_id(assessment.mentor_id or 0)
-        student = await ctx.repos.people.by_id(assessment.student_id)
+        scored = await ctx.repos.people.by_id(assessment.student_id)
         report = await ctx.repos.reports.get(assessment.report_id or 0)
-        if mentor and student and report and report.status is ReportStatus.SUBMITTED:
-            due.reviews.append((assessment, mentor, student))
+        if mentor and scored and report and report.status is ReportStatus.SUBMITTED:
+            due.reviews.append((assessment, mentor, scored))
     await ctx.repos.session.flush()
     return due
 
