@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from functools import partial
 
 from telegram import Update
 from telegram.ext import BaseHandler
@@ -10,6 +12,7 @@ from telegram.ext import BaseHandler
 from bot import callbacks
 from bot.context import BotContext
 from bot.domain.capability import DIMS
+from bot.i18n import Translator
 from bot.renderers.analytics import (
     render_cohort,
     render_credits,
@@ -28,10 +31,15 @@ def _zone(request: Request) -> str:
     return request.context.services.settings.default_timezone
 
 
+def _chart_text(request: Request, render: Callable[[Translator], str]) -> str:
+    """A chart's text in the reader's language, or from the English catalog when this
+    machine has no font for the reader's script."""
+    english = request.context.services.translations.for_language("en")
+    return usable(render(request.t), render(english))
+
+
 def _labels(request: Request) -> dict[str, str]:
-    english = {"tech_rd": "Technology R&D", "cross_cultural": "Cross-cultural operation"}
-    english["rule_adaptation"] = "International rule adaptation"
-    return {d: usable(dimension_name(d, request.t), english[d]) for d in DIMS}
+    return {d: _chart_text(request, partial(dimension_name, d)) for d in DIMS}
 
 
 async def _visible_students(request: Request) -> list[Person] | None:
@@ -99,15 +107,12 @@ async def cohort(request: Request) -> Reply:
     reply = Reply(text=render_cohort(found, request.t))
     labels = _labels(request)
     if not found.by_model.empty:
-        title = usable(
-            request.t.gettext("Improvement per collaboration model"),
-            "Improvement per collaboration model",
-        )
+        title = _chart_text(request, lambda t: t.gettext("Improvement per collaboration model"))
         reply.photos.append(
             await asyncio.to_thread(grouped_bars, found.by_model, "model", "points", title, labels)
         )
     if not found.by_party.empty:
-        title = usable(request.t.gettext("Current level per party"), "Current level per party")
+        title = _chart_text(request, lambda t: t.gettext("Current level per party"))
         reply.photos.append(
             await asyncio.to_thread(grouped_bars, found.by_party, "party", "current", title, labels)
         )
