@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
@@ -64,6 +66,23 @@ async def bot(
     await running.start()
     yield running
     await running.stop()
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def process_env(tg: FakeTelegram, database_url: str, **extra: str) -> dict[str, str]:
+    """The environment of `python -m bot` run as a process against the fake Telegram (no
+    TELEGRAM_ or DATABASE_ settings leak in from the test's own environment)."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_"))}
+    return {
+        **clean,
+        "PYTHONPATH": str(ROOT),
+        "TELEGRAM_BOT_TOKEN": tg.token,
+        "TELEGRAM_API_BASE_URL": tg.base_url,
+        "DATABASE_URL": database_url,
+        **extra,
+    }
 
 
 MAIN_GROUP = -1001234567890  # the consortium file's main group

@@ -4,7 +4,6 @@ the draft and the conversation's step survive, and nothing is answered twice."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sys
 from pathlib import Path
@@ -14,19 +13,11 @@ from bot.fake_telegram import FakeTelegram, FakeUser, SentMessage
 from bot.services.consortium_io import import_file
 from db.engine import Database
 from tests.conftest import SAMPLE_FILE
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.e2e.conftest import process_env
 
 
 async def _bot(tg: FakeTelegram, database_url: str, cwd: Path) -> asyncio.subprocess.Process:
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_"))},
-        "PYTHONPATH": str(ROOT),
-        "TELEGRAM_BOT_TOKEN": tg.token,
-        "TELEGRAM_API_BASE_URL": tg.base_url,
-        "DATABASE_URL": database_url,
-        "SCHEDULER_TICK_SECONDS": "1",
-    }
+    env = process_env(tg, database_url, SCHEDULER_TICK_SECONDS="1")
     calls = tg.count_calls("getUpdates")
     process = await asyncio.create_subprocess_exec(
         sys.executable,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sys
 from pathlib import Path
@@ -13,8 +12,7 @@ import pytest
 from bot.fake_telegram import FakeTelegram
 from db.engine import create_engine
 from db.migrate import current_revision, head_revision
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.e2e.conftest import process_env
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
@@ -22,14 +20,7 @@ async def test_run_migrates_polls_answers_and_stops_cleanly(
     tg: FakeTelegram, tmp_path: Path, signum: signal.Signals
 ) -> None:
     database_url = f"sqlite+aiosqlite:///{tmp_path / 'fresh.sqlite3'}"
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_"))},
-        "PYTHONPATH": str(ROOT),
-        "TELEGRAM_BOT_TOKEN": tg.token,
-        "TELEGRAM_API_BASE_URL": tg.base_url,
-        "DATABASE_URL": database_url,
-        "LOG_LEVEL": "INFO",
-    }
+    env = process_env(tg, database_url, LOG_LEVEL="INFO")
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
