@@ -23,7 +23,7 @@ from telegram.ext import Application
 from bot.checkin_outbox import CheckinOutbox
 from bot.context import SERVICES_KEY, Services
 from bot.notifier import ASKER_PURPOSES, CONTACT_PURPOSES, Notifier
-from bot.services import liaison
+from bot.services import checkin, liaison
 from db.models import Outbox, OutboxState
 
 log = logging.getLogger(__name__)
@@ -121,6 +121,10 @@ class Dispatcher:
                 checkin_poll = await repos.checkins.poll_by_outbox(row.id)
                 if checkin_poll is not None:
                     checkin_poll.message_id, checkin_poll.poll_id = message_id, snapshot.poll_id
+                    ctx = checkin.Context(
+                        repos, services.clock.now(), services.settings.default_timezone
+                    )
+                    await checkin.count_early_answers(ctx, [checkin_poll])
             row.sent_at, row.error = services.clock.now(), None
             row.attempts += 1
             if row.request_id is not None and row.purpose in CONTACT_PURPOSES | ASKER_PURPOSES:

@@ -1,5 +1,7 @@
 """Updates processed concurrently where it is safe: those of different chats at once, those
-of one chat (or, without a chat, of one person) one after another in arrival order."""
+of one chat (or, without a chat, of one person) one after another in arrival order, and a
+command only after every update that arrived before it (so `/checkin close` counts the vote
+Telegram delivered just before it, though the vote came from another lane)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,14 @@ from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
 from bot.logs import current_update
+
+
+def is_command(update: object) -> bool:
+    """A message that starts with a bot command: it may read what any earlier update wrote."""
+    if not isinstance(update, Update) or update.message is None:
+        return False
+    entities = update.message.entities
+    return bool(entities) and entities[0].type == "bot_command" and entities[0].offset == 0
 
 
 def lane(update: object) -> int | None:
@@ -26,25 +36,45 @@ def lane(update: object) -> int | None:
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
     """At most `max_concurrent_updates` at once; one at a time per lane, first come first
-    served (asyncio's locks wake waiters in order). Idle lanes are dropped, so memory does
-    not grow with the number of chats ever seen."""
+    served (asyncio's locks wake waiters in order); a command waits, once it has its lane,
+    for every update that started before it. Idle lanes are dropped, so memory does not grow
+    with the number of chats ever seen.
+
+    Updates start in arrival order: the Application hands them over in order and the
+    semaphore in front of this method lets them in first come first served."""
 
     def __init__(self, max_concurrent_updates: int = 16) -> None:
         super().__init__(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._users: dict[int, int] = {}
+        self._running: set[asyncio.Future[None]] = set()
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         if isinstance(update, Update):
             current_update.set(update.update_id)  # this task's log lines carry the id
-        key = lane(update)
+        earlier = list(self._running) if is_command(update) else []
+        done = asyncio.get_running_loop().create_future()
+        self._running.add(done)
+        try:
+            await self._in_lane(lane(update), earlier, coroutine)
+        finally:
+            self._running.discard(done)
+            done.set_result(None)
+
+    async def _in_lane(
+        self, key: int | None, earlier: list[asyncio.Future[None]], coroutine: Awaitable[Any]
+    ) -> None:
         if key is None:
+            if earlier:
+                await asyncio.wait(earlier)
             await coroutine
             return
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._users[key] = self._users.get(key, 0) + 1
         try:
             async with lock:
+                if earlier:  # earlier updates of this lane are done: the lock was theirs
+                    await asyncio.wait(earlier)
                 await coroutine
         finally:
             self._users[key] -= 1

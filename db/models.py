@@ -604,6 +604,20 @@ class Conversation(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 
+class EarlyPollAnswer(Base):
+    """A vote that arrived before the bot had recorded which poll Telegram gave its message
+    (a quick voter can answer between Telegram's reply to sendPoll and our write of its id).
+    Kept until that poll is known, then counted; forgotten after two days."""
+
+    __tablename__ = "early_poll_answer"
+
+    poll_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    option_ids: Mapped[list[int]] = mapped_column(JSON)  # empty: the vote was withdrawn
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+
+
 class ProcessedUpdate(Base):
     """An update already handled: Telegram may deliver it again after a restart, and the
     handler's transaction records it, so it takes effect once."""

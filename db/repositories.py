@@ -20,6 +20,7 @@ from db.models import (
     CheckinVote,
     Consortium,
     Conversation,
+    EarlyPollAnswer,
     Invite,
     InviteRedemption,
     LiaisonMessage,
@@ -535,6 +536,42 @@ class CheckinRepo:
 
     async def poll_by_telegram_id(self, poll_id: str) -> CheckinPoll | None:
         return await self.session.scalar(select(CheckinPoll).where(CheckinPoll.poll_id == poll_id))
+
+    async def keep_early_answer(
+        self, poll_id: str, telegram_user_id: int, name: str, option_ids: list[int], at: dt.datetime
+    ) -> None:
+        """Keep a vote for a poll not known yet (the latest answer of a person wins)."""
+        early = await self.session.get(EarlyPollAnswer, (poll_id, telegram_user_id))
+        if early is None:
+            self.session.add(
+                EarlyPollAnswer(
+                    poll_id=poll_id,
+                    telegram_user_id=telegram_user_id,
+                    name=name,
+                    option_ids=option_ids,
+                    at=at,
+                )
+            )
+        else:
+            early.name, early.option_ids, early.at = name, option_ids, at
+
+    async def take_early_answers(self, poll_ids: Sequence[str]) -> list[EarlyPollAnswer]:
+        """The kept votes for these polls, oldest first, deleted in this transaction."""
+        if not poll_ids:
+            return []
+        rows = list(
+            await self.session.scalars(
+                select(EarlyPollAnswer)
+                .where(EarlyPollAnswer.poll_id.in_(poll_ids))
+                .order_by(EarlyPollAnswer.at)
+            )
+        )
+        for row in rows:
+            await self.session.delete(row)
+        return rows
+
+    async def forget_early_answers(self, before: dt.datetime) -> None:
+        await self.session.execute(delete(EarlyPollAnswer).where(EarlyPollAnswer.at < before))
 
     async def vote(self, poll: CheckinPoll, telegram_user_id: int) -> CheckinVote | None:
         return await self.session.get(CheckinVote, (poll.id, telegram_user_id))

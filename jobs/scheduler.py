@@ -58,6 +58,8 @@ async def _reports(context: BotContext, now: dt.datetime) -> None:
     async with services.database.transaction() as repos:
         # Telegram keeps an update for 24 hours: after two days it cannot come again.
         await repos.updates.forget_before(now - dt.timedelta(days=2))
+        # A vote for a poll still unknown after two days was not for one of ours.
+        await repos.checkins.forget_early_answers(now - dt.timedelta(days=2))
     retention = services.settings.report_retention_days
     if retention:
         cutoff = now.date() - dt.timedelta(days=retention)

@@ -5,15 +5,34 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
-from telegram import Chat, Message, Update, User
+from telegram import Chat, Message, MessageEntity, PollAnswer, Update, User
 
-from bot.updates import PerChatUpdateProcessor, lane
+from bot.updates import PerChatUpdateProcessor, is_command, lane
 
 
-def _update(update_id: int, chat_id: int) -> Update:
+def _update(update_id: int, chat_id: int, text: str | None = None) -> Update:
     chat = Chat(chat_id, "private" if chat_id > 0 else "supergroup")
-    message = Message(update_id, dt.datetime.now(dt.UTC), chat, from_user=User(7, "A", False))
+    entities = (
+        [MessageEntity("bot_command", 0, len(text.split()[0]))]
+        if text and text.startswith("/")
+        else None
+    )
+    message = Message(
+        update_id,
+        dt.datetime.now(dt.UTC),
+        chat,
+        from_user=User(7, "A", False),
+        text=text,
+        entities=entities,
+    )
     return Update(update_id, message=message)
+
+
+def _vote(update_id: int, user_id: int) -> Update:
+    answer = PollAnswer(
+        "5000000001", [0], user=User(user_id, "Z", False), option_persistent_ids=["0"]
+    )
+    return Update(update_id, poll_answer=answer)
 
 
 async def test_one_chat_in_order_other_chats_at_once() -> None:
@@ -41,6 +60,39 @@ async def test_one_chat_in_order_other_chats_at_once() -> None:
     assert processor.lanes == 0  # idle lanes are dropped
 
 
+async def test_a_command_waits_for_every_earlier_update() -> None:
+    """A vote (a person's lane) still being stored when a coordinator's command arrives in
+    a private chat: the command starts after it, later updates of other chats do not wait."""
+    processor = PerChatUpdateProcessor(8)
+    events: list[str] = []
+    gate = asyncio.Event()
+
+    async def work(name: str, wait: bool = False) -> None:
+        events.append(f"start {name}")
+        if wait:
+            await gate.wait()
+        events.append(f"end {name}")
+
+    tasks = [
+        asyncio.create_task(processor.process_update(_vote(1, 1002), work("vote", True))),
+        asyncio.create_task(
+            processor.process_update(_update(2, 1001, "/checkin close"), work("close"))
+        ),
+        asyncio.create_task(processor.process_update(_update(3, -20, "hello"), work("text"))),
+        asyncio.create_task(processor.process_update(_update(4, 1001, "thanks"), work("next"))),
+    ]
+    await asyncio.sleep(0.05)
+    assert "end text" in events  # not a command: it does not wait for the vote
+    assert "start close" not in events and "start next" not in events  # next: close's lane
+    gate.set()
+    await asyncio.gather(*tasks)
+    assert events.index("end vote") < events.index("start close") < events.index("start next")
+    assert processor.lanes == 0
+
+
 def test_lanes() -> None:
     assert lane(_update(1, -5)) == -5
+    assert lane(_vote(2, 1002)) == 1002
     assert lane(object()) is None
+    assert is_command(_update(1, 5, "/checkin close"))
+    assert not is_command(_update(1, 5, "see /checkin")) and not is_command(_vote(2, 1))

@@ -248,6 +248,7 @@ class FakeTelegram:
         self.callback_answers: dict[str, JSON] = {}
         self.commands: dict[tuple[str, str], list[JSON]] = {}
         self.faults: list[Fault] = []
+        self._slow: list[Fault] = []  # calls that take effect before their answer
         self.files: dict[str, tuple[str, bytes]] = {}
         self._chats: dict[int, _Chat] = {}
         self._started: set[int] = set()
@@ -353,6 +354,13 @@ class FakeTelegram:
         self.faults.append(fault)
         return fault
 
+    def slow_answer(self, method: str, delay: float, *, times: int = 1) -> Fault:
+        """The next `times` calls of `method` take effect at once (people see the message),
+        but their answer reaches the bot `delay` seconds later."""
+        fault = Fault(method=method, status=0, times=times, delay=delay)
+        self._slow.append(fault)
+        return fault
+
     def push_update(self, kind: str, payload: JSON) -> int:
         update_id = next(self._update_ids)
         self._updates.append({"update_id": update_id, kind: payload})
@@ -456,6 +464,10 @@ class FakeTelegram:
             self.errors.append((method, exc.code, exc.description))
             return _error(exc)
         self._notify()
+        slow = next((f for f in self._slow if f.method == method and f.times > 0), None)
+        if slow is not None:
+            slow.times -= 1
+            await asyncio.sleep(slow.delay)
         return web.json_response({"ok": True, "result": result})
 
     async def _handle_file(self, request: web.Request) -> web.Response:

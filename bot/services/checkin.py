@@ -4,6 +4,7 @@ summary, action items and history. No Telegram here: the caller renders and enqu
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +25,7 @@ from db.models import (
     Chat,
     Checkin,
     CheckinPolicy,
+    CheckinPoll,
     CheckinState,
     CheckinVote,
     LiaisonRequest,
@@ -146,10 +148,43 @@ async def scheduled_due(ctx: Context) -> tuple[dt.date, Rules] | None:
 async def record_answer(
     ctx: Context, poll_id: str, telegram_user_id: int, name: str, option_ids: list[int]
 ) -> bool:
-    """A vote, a changed vote or (no options) a withdrawn one; False if not ours or closed."""
+    """A vote, a changed vote or (no options) a withdrawn one; False if not counted now:
+    closed, or for a poll whose id is not recorded yet (kept until it is, see `EarlyPollAnswer`).
+    """
     poll = await ctx.repos.checkins.poll_by_telegram_id(poll_id)
     if poll is None:
+        valid = sorted({i for i in option_ids if 0 <= i < len(OPTION_KEYS)})
+        await ctx.repos.checkins.keep_early_answer(
+            poll_id, telegram_user_id, name[:200], valid, ctx.now
+        )
         return False
+    return await _count(ctx, poll, telegram_user_id, name, option_ids, ctx.now)
+
+
+async def count_early_answers(ctx: Context, polls: Iterable[CheckinPoll]) -> int:
+    """Count the votes kept for these polls before their ids were recorded; how many."""
+    known = {p.poll_id: p for p in polls if p.poll_id is not None}
+    early = await ctx.repos.checkins.take_early_answers(sorted(known))
+    for answer in early:
+        await _count(
+            ctx,
+            known[answer.poll_id],
+            answer.telegram_user_id,
+            answer.name,
+            answer.option_ids,
+            answer.at,
+        )
+    return len(early)
+
+
+async def _count(
+    ctx: Context,
+    poll: CheckinPoll,
+    telegram_user_id: int,
+    name: str,
+    option_ids: list[int],
+    at: dt.datetime,
+) -> bool:
     checkin = await ctx.repos.checkins.get(poll.checkin_id)
     if checkin is None or checkin.state is not CheckinState.OPEN:
         return False
@@ -168,11 +203,11 @@ async def record_answer(
                 person_id=person.id if person else None,
                 name=name[:200],
                 option_ids=valid,
-                at=ctx.now,
+                at=at,
             )
         )
     else:
-        vote.option_ids, vote.at = valid, ctx.now
+        vote.option_ids, vote.at = valid, at
     return True
 
 
@@ -271,6 +306,7 @@ async def close_checkin(ctx: Context, checkin_id: int | None = None) -> Closing 
     )
     if checkin is None or checkin.state is not CheckinState.OPEN:
         return None
+    await count_early_answers(ctx, await ctx.repos.checkins.polls(checkin.id))
     counted = await tally(ctx, checkin)
     previous = await _previous_turnout(ctx, checkin)
     absent = absent_twice(previous, counted.parties)

@@ -131,6 +131,31 @@ async def test_two_in_a_row_warning_and_carried_action_items(
     assert "Book the video room" not in (await group.next_message()).text
 
 
+async def test_a_vote_before_the_bot_has_recorded_its_poll(
+    tg: FakeTelegram, bot: RunningBot, database: Database
+) -> None:
+    """Telegram's answer to sendPoll is slow: people see the poll and vote before the bot
+    knows the poll's id. The vote is kept and counted once the id is recorded."""
+    li = await started(tg, 1001, "Li Wei", "en")
+    zhang = await started(tg, 1002, "Zhang Min")
+    group = await main_group(tg, li)
+    tg.slow_answer("sendPoll", 1.0)
+    li.send("/checkin")
+    await li.next_message()
+    await group.next_message()
+    zhang.vote(await group.next_message(), [0])
+    for _ in range(100):  # until the bot has the poll's id (a second from now)
+        async with database.transaction() as repos:
+            checkin = await repos.checkins.open_one()
+            assert checkin is not None
+            if all(p.poll_id for p in await repos.checkins.polls(checkin.id)):
+                break
+        await asyncio.sleep(0.05)
+    li.send("/checkin close")
+    await li.next_message()
+    assert "1/4 parties answered" in (await group.next_message()).text
+
+
 async def test_a_restart_while_a_checkin_is_open(tg: FakeTelegram, bot: RunningBot) -> None:
     li = await started(tg, 1001, "Li Wei", "en")
     zhang = await started(tg, 1002, "Zhang Min")
