@@ -8,10 +8,14 @@ import datetime as dt
 from bot.config import Settings
 from bot.services.analytics import load_scores
 from bot.services.consortium_io import import_file
-from bot.services.people import erase_report_texts, forget_person, personal_data
+from bot.services.people import ERASED_VOTER, erase_report_texts, forget_person, personal_data
 from db.engine import Database
 from db.models import (
     Assessment,
+    Checkin,
+    CheckinPoll,
+    CheckinState,
+    CheckinVote,
     PartyKind,
     ReportAttachment,
     ReportStatus,
@@ -128,6 +132,50 @@ async def test_forget_anonymises_a_scored_student(db_url: str, database: Databas
         assert len(await repos.placements.of_student(chen_id)) == 1  # for per-site figures
         frame = await load_scores(repos)
         assert frame["tech_rd"].tolist() == [70.0]
+
+
+async def test_forget_takes_the_name_out_of_checkin_votes(db_url: str, database: Database) -> None:
+    """A closed check-in keeps that the party answered, not who; a vote kept for a poll not
+    known yet goes; /mydata lists the person's votes before."""
+    await _chen_with_a_scored_report(db_url, database)
+    async with database.transaction() as repos:
+        checkin = Checkin(
+            state=CheckinState.CLOSED,
+            opened_at=NOW,
+            closes_at=NOW,
+            closed_at=NOW,
+            summary={"parties": {"nbu": ["Chen Jie", "Zhang Min"], "edtech": []}},
+        )
+        repos.session.add(checkin)
+        await repos.session.flush()
+        poll = CheckinPoll(checkin_id=checkin.id, chat_id=-100, poll_id="P1")
+        repos.session.add(poll)
+        await repos.session.flush()
+        for user, name in ((2001, "Chen Jie"), (1002, "Zhang Min")):
+            repos.session.add(
+                CheckinVote(
+                    poll_id=poll.id, telegram_user_id=user, name=name, option_ids=[0], at=NOW
+                )
+            )
+        await repos.checkins.keep_early_answer("P2", 2001, "Chen Jie", [1], NOW)
+    async with database.transaction() as repos:
+        chen = await repos.people.by_telegram_id(2001)
+        assert chen is not None
+        data = await personal_data(repos, chen)
+        assert data["checkin_votes"] == [
+            {"checkin": checkin.id, "options": [0], "at": NOW.isoformat()}
+        ]
+        await forget_person(repos, chen)
+    async with database.transaction() as repos:
+        kept = await repos.checkins.get(checkin.id)
+        assert kept is not None and kept.summary is not None
+        assert kept.summary["parties"] == {"nbu": [ERASED_VOTER, "Zhang Min"], "edtech": []}
+        votes = sorted(await repos.checkins.votes(checkin.id), key=lambda v: v.name)
+        assert [(v.name, v.telegram_user_id > 0) for v in votes] == [
+            ("Zhang Min", True),
+            (ERASED_VOTER, False),
+        ]
+        assert await repos.checkins.take_early_answers(["P2"]) == []
 
 
 async def test_forget_erases_someone_without_scores(db_url: str, database: Database) -> None:

@@ -21,7 +21,11 @@ from bot.domain.invites import (
 from bot.domain.language import resolve_language
 from db.models import (
     Assessment,
+    Checkin,
+    CheckinPoll,
+    CheckinVote,
     Conversation,
+    EarlyPollAnswer,
     Invite,
     InviteRedemption,
     Membership,
@@ -238,6 +242,15 @@ async def personal_data(repos: Repos, person: Person) -> dict[str, Any]:
                 select(Assessment).where(Assessment.mentor_id == person.id).order_by(Assessment.id)
             )
         ],
+        "checkin_votes": [
+            {"checkin": checkin_id, "options": vote.option_ids, "at": _iso(vote.at)}
+            for vote, checkin_id in await repos.session.execute(
+                select(CheckinVote, CheckinPoll.checkin_id)
+                .join(CheckinPoll, CheckinPoll.id == CheckinVote.poll_id)
+                .where(CheckinVote.telegram_user_id == person.telegram_id)
+                .order_by(CheckinPoll.checkin_id)
+            )
+        ],
     }
 
 
@@ -292,7 +305,9 @@ def _iso(value: dt.datetime | None) -> str | None:
 async def forget_person(repos: Repos, person: Person) -> bool:
     """Erase a person. Someone whose scores feed the cohort's figures is anonymised instead:
     their profile, roles, invites, comments, report texts and files go; scores, weeks and
-    placements stay, under a number that no Telegram account has. True if anonymised."""
+    placements stay, under a number that no Telegram account has. True if anonymised.
+    Check-in votes lose their voter: the party still counts as having answered."""
+    await _forget_votes(repos, person)
     await repos.session.execute(
         delete(PlacementMentor).where(PlacementMentor.person_id == person.id)
     )
@@ -328,6 +343,34 @@ async def forget_person(repos: Repos, person: Person) -> bool:
     person.consented_at, person.can_message, person.message_error = None, False, None
     await repos.session.flush()
     return True
+
+
+ERASED_VOTER = "—"  # a forgotten person's name in check-in results
+
+
+async def _forget_votes(repos: Repos, person: Person) -> None:
+    voter = person.telegram_id
+    names = {person.name} | set(
+        await repos.session.scalars(
+            select(CheckinVote.name).where(CheckinVote.telegram_user_id == voter)
+        )
+    )
+    await repos.session.execute(
+        delete(EarlyPollAnswer).where(EarlyPollAnswer.telegram_user_id == voter)
+    )
+    await repos.session.execute(
+        update(CheckinVote)
+        .where(CheckinVote.telegram_user_id == voter)
+        .values(telegram_user_id=-person.id, person_id=None, name=ERASED_VOTER)
+    )
+    for checkin in await repos.session.scalars(select(Checkin).where(Checkin.summary.is_not(None))):
+        summary = dict(checkin.summary or {})
+        parties = {
+            key: [ERASED_VOTER if name in names else name for name in voters]
+            for key, voters in summary.get("parties", {}).items()
+        }
+        if parties != summary.get("parties"):
+            checkin.summary = {**summary, "parties": parties}  # a new dict: JSON is not tracked
 
 
 async def erase_report_texts(repos: Repos, which: Any) -> int:
