@@ -22,7 +22,7 @@ from bot.domain.language import resolve_language
 from bot.i18n import Translations
 from bot.ratelimit import TelegramRateLimiter
 from bot.renderers.access import render_error
-from bot.updates import PerChatUpdateProcessor
+from bot.updates import LenientUpdatesRequest, PerChatUpdateProcessor
 from db.engine import Database
 from handlers import admin, analytics, checkin, groups, liaison, onboarding, profile, reports
 from jobs import scheduler
@@ -57,6 +57,9 @@ def build_application(
         .context_types(ContextTypes(context=BotContext))
         .rate_limiter(rate_limiter or TelegramRateLimiter(margin=settings.rate_limit_margin))
         .concurrent_updates(PerChatUpdateProcessor(settings.concurrent_updates))
+        # getUpdates: one pooled connection, as PTB's default, but an unreadable update is
+        # skipped instead of stopping polling for good.
+        .get_updates_request(LenientUpdatesRequest(connection_pool_size=1))
         .build()
     )
     application.bot_data[SERVICES_KEY] = Services(

@@ -6,13 +6,20 @@ Telegram delivered just before it, though the vote came from another lane)."""
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 from collections.abc import Awaitable
+from http import HTTPStatus
 from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
+from telegram.request import HTTPXRequest, RequestData
 
 from bot.logs import current_update
+
+log = logging.getLogger(__name__)
+JSONDict = dict[str, Any]
 
 
 def is_command(update: object) -> bool:
@@ -90,3 +97,64 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
 
     async def shutdown(self) -> None:
         """Nothing to tear down: the Application waits for running updates itself."""
+
+
+def readable(data: JSONDict) -> JSONDict:
+    """The update as it came, or only its id if python-telegram-bot cannot read it (a field
+    missing or of the wrong type): then it is logged and handled as an empty update."""
+    try:
+        Update.de_json(dict(data), None)
+    except Exception as exc:  # whatever the parser raises: the update is unreadable
+        log.warning(
+            "update %s could not be read (%s: %s); skipped",
+            data.get("update_id"),
+            type(exc).__name__,
+            exc,
+        )
+        log.debug("the unreadable update: %r", data)
+        return {"update_id": data["update_id"]}
+    return data
+
+
+class LenientUpdatesRequest(HTTPXRequest):
+    """The request `getUpdates` goes through, reading each update on its own.
+
+    python-telegram-bot parses a batch of updates in one piece: a single update it cannot
+    read fails the whole batch, the updater asks again from the same offset, gets the same
+    batch, and the bot handles nothing ever again (hundreds of requests a second). Here such
+    an update is reduced to its id, so the batch parses and polling moves past it."""
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = HTTPXRequest.DEFAULT_NONE,
+        write_timeout: Any = HTTPXRequest.DEFAULT_NONE,
+        connect_timeout: Any = HTTPXRequest.DEFAULT_NONE,
+        pool_timeout: Any = HTTPXRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        code, payload = await super().do_request(
+            url,
+            method,
+            request_data,
+            read_timeout=read_timeout,
+            write_timeout=write_timeout,
+            connect_timeout=connect_timeout,
+            pool_timeout=pool_timeout,
+        )
+        if code != HTTPStatus.OK:
+            return code, payload
+        try:
+            answer = json.loads(payload)
+        except ValueError:
+            return code, payload  # PTB reports it as it would
+        updates = answer.get("result") if isinstance(answer, dict) else None
+        if not isinstance(updates, list):
+            return code, payload
+        answer["result"] = [
+            readable(update)
+            for update in updates
+            if isinstance(update, dict) and isinstance(update.get("update_id"), int)
+        ]
+        return code, json.dumps(answer).encode()

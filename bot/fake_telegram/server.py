@@ -993,6 +993,10 @@ class FakeUser:
         self.server.push_update("message", message)
         return message
 
+    def post(self, content: JSON, *, chat: FakeGroup | None = None) -> JSON:
+        """A message with any content, e.g. of a kind newer than the bot."""
+        return self._post(chat, content, None)
+
     def send(
         self, text: str, *, chat: FakeGroup | None = None, reply_to: SentMessage | None = None
     ) -> JSON:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from bot.fake_telegram import FakeTelegram
 from db.engine import Database
 from tests.e2e.conftest import RunningBot, started
@@ -26,3 +28,25 @@ async def test_a_redelivered_update_is_handled_once(
     assert tg.unread(1002) == [] and tg.unread(2001) == []  # no second question, no reply
     async with database.transaction() as repos:
         assert await repos.requests.get(2) is None  # one request only
+
+
+async def test_unreadable_and_unknown_updates_are_passed_over(
+    tg: FakeTelegram, bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An update python-telegram-bot cannot read (no date; a chat that is not an object) is
+    logged and skipped, and polling goes on: without that, one such update stops the bot
+    for good. A message of a kind the bot does not know gets the usual answer."""
+    zhang = await started(tg, 1002, "Zhang Min")
+    calls = tg.count_calls("getUpdates")
+    no_date = tg.push_update("message", {"message_id": 5, "text": "no chat, no date"})
+    tg.push_update("message", {"message_id": 6, "date": 1, "chat": "not an object"})
+    tg.push_update("edited_message", {"message_id": 7, "date": 1, "chat": {"id": 1002}})
+    zhang.send("/whoami")
+    assert "Zhang Min" in (await zhang.next_message()).text
+    assert tg.count_calls("getUpdates") - calls < 20  # no loop over the same batch
+    assert f"update {no_date} could not be read (KeyError" in caplog.text
+    assert "no chat, no date" not in caplog.text  # bodies only at DEBUG
+    zhang.post({"future_content": {"id": 1}})  # a kind of message newer than the bot
+    assert (await zhang.next_message()).text
+    zhang.send("/whoami")
+    assert "Zhang Min" in (await zhang.next_message()).text
