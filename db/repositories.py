@@ -133,6 +133,16 @@ class MembershipRepo:
         )
         return rows.all()
 
+    async def people_of_party(self, party_id: int, role: Role) -> Sequence[Person]:
+        """The party's people in that role (by person, as `all()` orders them)."""
+        rows = await self.session.scalars(
+            select(Person)
+            .join(Membership, Membership.person_id == Person.id)
+            .where(Membership.party_id == party_id, Membership.role == role)
+            .order_by(Membership.person_id)
+        )
+        return rows.all()
+
     async def exists(self, person_id: int, party_id: int, role: Role) -> bool:
         found = await self.session.scalar(
             select(Membership.id).where(

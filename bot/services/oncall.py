@@ -84,11 +84,7 @@ async def party_oncall(
 
 async def party_contacts(repos: Repos, party_id: int) -> list[Person]:
     """The party's contact persons (used when it has no rotation)."""
-    people = []
-    for membership in await repos.memberships.all():
-        if membership.party_id == party_id and membership.role is Role.CONTACT:
-            people.append(membership.person)
-    return people
+    return list(await repos.memberships.people_of_party(party_id, Role.CONTACT))
 
 
 async def may_manage(repos: Repos, person: Person | None, party: Party) -> bool:
