@@ -1,14 +1,16 @@
 """Updates processed concurrently where it is safe: those of different chats at once, those
 of one chat (or, without a chat, of one person) one after another in arrival order, and a
-command only after every update that arrived before it (so `/checkin close` counts the vote
-Telegram delivered just before it, though the vote came from another lane)."""
+command only once every update that arrived before it has committed what it wrote (so
+`/checkin close` counts the vote Telegram delivered just before it, though the vote came
+from another lane). Replies still on their way do not hold a command up."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from http import HTTPStatus
 from typing import Any
 
@@ -20,6 +22,15 @@ from bot.logs import current_update
 
 log = logging.getLogger(__name__)
 JSONDict = dict[str, Any]
+_committed: ContextVar[Callable[[], None] | None] = ContextVar("committed", default=None)
+
+
+def committed() -> None:
+    """The running update has committed its transaction: a command that waits for it may
+    start (what it reads is written); the update's reply may still be on its way."""
+    signal = _committed.get()
+    if signal is not None:
+        signal()
 
 
 def is_command(update: object) -> bool:
@@ -44,8 +55,8 @@ def lane(update: object) -> int | None:
 class PerChatUpdateProcessor(BaseUpdateProcessor):
     """At most `max_concurrent_updates` at once; one at a time per lane, first come first
     served (asyncio's locks wake waiters in order); a command waits, once it has its lane,
-    for every update that started before it. Idle lanes are dropped, so memory does not grow
-    with the number of chats ever seen.
+    until every update that started before it has committed (or ended). Idle lanes are
+    dropped, so memory does not grow with the number of chats ever seen.
 
     Updates start in arrival order: the Application hands them over in order and the
     semaphore in front of this method lets them in first come first served."""
@@ -60,13 +71,19 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         if isinstance(update, Update):
             current_update.set(update.update_id)  # this task's log lines carry the id
         earlier = list(self._running) if is_command(update) else []
-        done = asyncio.get_running_loop().create_future()
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def finish() -> None:
+            if not done.done():
+                done.set_result(None)
+
+        _committed.set(finish)  # this update's task: its handler says when it committed
         self._running.add(done)
         try:
             await self._in_lane(lane(update), earlier, coroutine)
         finally:
             self._running.discard(done)
-            done.set_result(None)
+            finish()
 
     async def _in_lane(
         self, key: int | None, earlier: list[asyncio.Future[None]], coroutine: Awaitable[Any]

@@ -30,6 +30,7 @@ from bot.renderers.access import (
     render_wrong_chat,
 )
 from bot.services.people import Caller, TelegramProfile, load_caller
+from bot.updates import committed
 from db.repositories import Repos
 
 log = logging.getLogger(__name__)
@@ -108,7 +109,9 @@ async def in_transaction(
         )
         t = services.translations.for_language(caller.language)
         request = Request(update, context, repos, caller, t, services.clock.now(), args)
-        return await run(request)
+        reply = await run(request)
+    committed()  # a command waiting for this update may read what it wrote
+    return reply
 
 
 def refusal(spec: CommandSpec, request: Request) -> Rendered | None:

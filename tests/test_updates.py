@@ -7,7 +7,7 @@ import datetime as dt
 
 from telegram import Chat, Message, MessageEntity, PollAnswer, Update, User
 
-from bot.updates import PerChatUpdateProcessor, is_command, lane
+from bot.updates import PerChatUpdateProcessor, committed, is_command, lane
 
 
 def _update(update_id: int, chat_id: int, text: str | None = None) -> Update:
@@ -87,6 +87,37 @@ async def test_a_command_waits_for_every_earlier_update() -> None:
     gate.set()
     await asyncio.gather(*tasks)
     assert events.index("end vote") < events.index("start close") < events.index("start next")
+    assert processor.lanes == 0
+
+
+async def test_a_command_waits_for_the_commit_not_for_the_reply() -> None:
+    """Once the earlier update has committed, a command goes ahead while that update's reply
+    is still on its way; the earlier update's own chat still waits for it to end."""
+    processor = PerChatUpdateProcessor(8)
+    events: list[str] = []
+    replied = asyncio.Event()
+
+    async def vote() -> None:
+        events.append("vote committed")
+        committed()
+        await replied.wait()  # its reply to Telegram takes its time
+        events.append("vote done")
+
+    async def work(name: str) -> None:
+        events.append(name)
+
+    tasks = [
+        asyncio.create_task(processor.process_update(_vote(1, 1002), vote())),
+        asyncio.create_task(
+            processor.process_update(_update(2, 1001, "/checkin close"), work("close"))
+        ),
+        asyncio.create_task(processor.process_update(_vote(3, 1002), work("second vote"))),
+    ]
+    await asyncio.sleep(0.05)
+    assert events == ["vote committed", "close"]  # the voter's lane is still busy
+    replied.set()
+    await asyncio.gather(*tasks)
+    assert events == ["vote committed", "close", "vote done", "second vote"]
     assert processor.lanes == 0
 
 
