@@ -1,8 +1,9 @@
 """Benchmarks, each case beside its baseline in the same run: `python -m benchmarks.run`.
 
 Cases: the fan-out below, the capability analytics of `benchmarks.analytics` (6.24 million
-scores: pandas beside plain Python, and the load from SQLite), and the start-up of
-`benchmarks.startup` (10,000 people in the database, beside bare PTB).
+scores: pandas beside plain Python, and the load from SQLite), the start-up of
+`benchmarks.startup` (10,000 people in the database, beside bare PTB), and the update path
+of `benchmarks.updates` (the real handlers beside bare PTB, on SQLite and PostgreSQL).
 
 Case "fan-out": a check-in opened in N groups (an agenda and a poll each) is delivered by the
 real dispatcher against the fake Telegram, run as a separate process as Telegram is, which
@@ -30,7 +31,7 @@ from typing import Any
 import httpx
 from telegram.ext import AIORateLimiter, BaseRateLimiter
 
-from benchmarks import analytics, startup
+from benchmarks import analytics, startup, updates
 from bot.app import build_application
 from bot.checkin_outbox import CheckinOutbox
 from bot.clock import ManualClock
@@ -64,8 +65,10 @@ class FanOut:
         return self.seconds / (self.messages / 30)
 
 
-async def _start_fake(groups: int) -> tuple[asyncio.subprocess.Process, str, str, str]:
-    """The fake Telegram in a process of its own, as Telegram is."""
+async def _start_fake(
+    groups: int, *, limits: bool = True, latency: float = 0.05, users: tuple[str, ...] = ()
+) -> tuple[asyncio.subprocess.Process, str, str, str]:
+    """The fake Telegram in a process of its own, as Telegram is (a 50 ms round trip)."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -73,7 +76,9 @@ async def _start_fake(groups: int) -> tuple[asyncio.subprocess.Process, str, str
         "--groups",
         str(groups),
         "--latency",
-        "0.05",
+        str(latency),
+        *([] if limits else ["--no-limits"]),
+        *(f"--users={span}" for span in users),
         stdout=asyncio.subprocess.PIPE,
     )
     assert process.stdout is not None
@@ -168,3 +173,5 @@ if __name__ == "__main__":
     print(analytics.report(arguments.students))
     print()
     print(asyncio.run(startup.report()))
+    print()
+    print(asyncio.run(updates.report()))
