@@ -22,6 +22,7 @@ from db.models import (
     WeeklyReport,
 )
 from tests.conftest import SAMPLE_FILE
+from tests.factories import submitted_report
 
 NOW = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
 W44, W45 = dt.date(2026, 10, 26), dt.date(2026, 11, 2)
@@ -36,22 +37,16 @@ async def _chen_with_a_scored_report(db_url: str, database: Database) -> None:
         assert chen is not None and zhang is not None
         chen.consented_at = NOW
         report = await repos.reports.add(
-            WeeklyReport(
-                student_id=chen.id,
-                week=W44,
-                status=ReportStatus.SUBMITTED,
-                week_chosen=True,
+            submitted_report(
+                chen.id,
+                W44,
+                NOW,
                 activities="Taught robotics at the school in Bangkok",
                 hours=38.0,
                 episode="A parent's request about photos",
                 compliance=["child_privacy"],
-                problems="",
                 self_tech_rd=4,
-                self_cross_cultural=3,
                 self_rule_adaptation=5,
-                attachments_done=True,
-                submitted_at=NOW,
-                late=False,
             )
         )
         await repos.reports.add_attachment(

@@ -30,10 +30,10 @@ from db.models import (
     Person,
     ReportStatus,
     RequestState,
-    WeeklyReport,
 )
 from db.repositories import Repos
 from tests.conftest import SAMPLE_FILE
+from tests.factories import submitted_report
 
 NOW = dt.datetime(2026, 11, 2, 2, 0, tzinfo=dt.UTC)  # Monday 10:00 in Ningbo: no quiet hours
 W44 = dt.date(2026, 10, 26)
@@ -136,24 +136,7 @@ async def _submitted_report_with_scores_entered(db_url: str, database: Database)
     await _sample(db_url)
     async with database.transaction() as repos:
         chen = await _person(repos, 2001)
-        report = await repos.reports.add(
-            WeeklyReport(
-                student_id=chen.id,
-                week=W44,
-                status=ReportStatus.SUBMITTED,
-                week_chosen=True,
-                activities="Robotics club",
-                hours=30.0,
-                episode="",
-                compliance=[],
-                problems="",
-                self_tech_rd=3,
-                self_cross_cultural=3,
-                self_rule_adaptation=3,
-                attachments_done=True,
-                submitted_at=NOW,
-            )
-        )
+        report = await repos.reports.add(submitted_report(chen.id, W44, NOW))
         for kind, mentor, score in (
             (PartyKind.UNIVERSITY, 1002, 40),
             (PartyKind.ENTERPRISE, 1101, 90),
