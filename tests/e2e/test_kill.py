@@ -40,8 +40,10 @@ async def _reply(user: FakeUser, text: str) -> SentMessage:
     return await user.next_message(timeout=20)
 
 
-async def test_sigkill_in_the_middle_of_a_draft(tg: FakeTelegram, tmp_path: Path) -> None:
-    database_url = f"sqlite+aiosqlite:///{tmp_path / 'kill.sqlite3'}"
+async def test_sigkill_in_the_middle_of_a_draft(
+    tg: FakeTelegram, tmp_path: Path, db_url: str
+) -> None:
+    database_url = db_url
     settings = Settings(_env_file=None, database_url=database_url)  # type: ignore[call-arg]
     await import_file(settings, SAMPLE_FILE.read_text(encoding="utf-8"))
     process = await _bot(tg, database_url, tmp_path)
@@ -92,8 +94,10 @@ async def _stalled(tg: FakeTelegram) -> None:
     raise AssertionError("the bot kept sending for a minute")
 
 
-async def test_sigkill_in_the_middle_of_a_checkin_fan_out(tg: FakeTelegram, tmp_path: Path) -> None:
-    database_url = f"sqlite+aiosqlite:///{tmp_path / 'kill.sqlite3'}"
+async def test_sigkill_in_the_middle_of_a_checkin_fan_out(
+    tg: FakeTelegram, tmp_path: Path, db_url: str
+) -> None:
+    database_url = db_url
     settings = Settings(_env_file=None, database_url=database_url)  # type: ignore[call-arg]
     await import_file(settings, SAMPLE_FILE.read_text(encoding="utf-8"))
     database = Database.from_url(database_url)

@@ -304,6 +304,30 @@ async def test_a_failed_delivery_is_retried_and_arrives_once(
         assert await repos.outbox.pending_count() == 0
 
 
+async def test_a_timed_out_delivery_is_sent_again_once(
+    tg: FakeTelegram, bot: RunningBot, database: Database
+) -> None:
+    """Telegram does not answer within the bot's read timeout (5 s, PTB's default): the
+    request is given up, backed off and sent again, and the question arrives once."""
+    import asyncio
+
+    zhang = await started(tg, 1002, "Zhang Min")
+    chen = await started(tg, 2001, "Chen Jie")
+    tg.fail("sendMessage", status=0, delay=30, chat_id=zhang.id)  # hangs, never answers
+    chen.send("/ask nbu Where do I collect my visa letter?")
+    await chen.next_message()
+    await asyncio.sleep(5.0)  # the read timeout
+    await _attempts_recorded(database, 1)
+    async with database.transaction() as repos:
+        (row,) = await repos.outbox.due(dt.datetime.max.replace(tzinfo=dt.UTC))
+        assert row.error is not None and "timed out" in row.error.lower(), row.error
+    await _quiet_for(tg, zhang.id)  # backing off: 2 s on the bot's clock
+    bot.clock.advance(dt.timedelta(seconds=3))
+    assert "visa letter" in (await zhang.next_message()).text
+    await _quiet_for(tg, zhang.id)
+    assert len(tg.messages(zhang.id)) == 2  # the welcome and exactly one delivery
+
+
 async def test_a_429_is_waited_out(tg: FakeTelegram) -> None:
     zhang = await started(tg, 1002, "Zhang Min")
     chen = await started(tg, 2001, "Chen Jie")
