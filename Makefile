@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint format messages clean
+.PHONY: install run test demo lint format messages clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ run: $(STAMP)
 ## Run the test suite (also on PostgreSQL when TEST_DATABASE_URL is set).
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+## A month of a consortium against a local fake Telegram: no token, no network.
+demo: $(STAMP)
+	$(BIN)/python -m bot demo $(DEMO_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

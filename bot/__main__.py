@@ -1,4 +1,4 @@
-"""`python -m bot [run|migrate|import|export|import-scores|people|invite|doctor] --help`."""
+"""`python -m bot [run|migrate|import|export|import-scores|people|invite|doctor|demo] --help`."""
 
 from __future__ import annotations
 
@@ -51,6 +51,14 @@ def _parser() -> argparse.ArgumentParser:
     invite.add_argument("role", help="coordinator, contact, mentor or student")
     invite.add_argument("--uses", type=int, default=1, help="how many people may use it")
     invite.add_argument("--days", type=int, default=None, help="days valid (INVITE_DAYS)")
+    demo = sub.add_parser(
+        "demo",
+        help="play a month of a consortium against a local fake Telegram (no token needed)",
+    )
+    demo.add_argument("--lang", choices=["en", "zh"], default="en", help="the people's language")
+    demo.add_argument(
+        "--out", type=Path, default=Path("synergy-demo"), help="folder for charts and exports"
+    )
     sub.add_parser(
         "doctor",
         help="check settings, database, migrations, outbox and the Bot API; change nothing",
@@ -142,6 +150,12 @@ def _run_export(settings: Settings, path: Path) -> str | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "demo":  # no settings: the demo brings its own
+        from bot.demo import main as demo
+
+        logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+        logging.getLogger("apscheduler").setLevel(logging.ERROR)  # ticks skipped while busy
+        return demo(args.lang, args.out)
     try:
         settings = load_settings()
         configure_logging(settings)

@@ -8,7 +8,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from typing import Any
 from urllib.parse import urlsplit
+
+from telegram.ext import BaseRateLimiter
 
 from bot.app import ALLOWED_UPDATES, build_application
 from bot.clock import Clock
@@ -27,10 +30,11 @@ async def serve(
     clock: Clock | None = None,
     ready: asyncio.Event | None = None,
     poll_timeout: int = 10,
+    rate_limiter: BaseRateLimiter[Any] | None = None,
 ) -> None:
     """Run until `stop` is set; `ready` is set once updates can arrive (polling, or the
     webhook listening and registered)."""
-    application = build_application(settings, clock=clock)
+    application = build_application(settings, clock=clock, rate_limiter=rate_limiter)
     services: Services = application.bot_data[SERVICES_KEY]
     await upgrade(services.database.engine)
     log.info("database at revision %s", await current_revision(services.database.engine))

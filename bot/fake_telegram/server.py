@@ -394,6 +394,10 @@ class FakeTelegram:
     def messages(self, chat_id: int) -> list[SentMessage]:
         return [m for m in self.sent if m.chat_id == chat_id]
 
+    def message(self, chat_id: int, message_id: int) -> SentMessage:
+        """A message the bot sent, as it stands now (after any edits)."""
+        return SentMessage(chat_id, message_id, self._messages[(chat_id, message_id)])
+
     def count_calls(self, method: str) -> int:
         return sum(1 for name, _ in self.calls if name == method)
 

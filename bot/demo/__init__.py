@@ -1,0 +1,514 @@
+"""`python -m bot demo`: one month of a consortium's life, played by the real bot against the
+project's own fake Telegram, printed as a chat transcript.
+
+No token, no network, no configuration: the fake Bot API server listens on 127.0.0.1, the
+database is a SQLite file in the output folder, and a clock the demo moves on plays four weeks
+in well under a minute. What the people do is scripted; everything the bot says is the bot's
+own, in English or (`--lang zh`) Chinese. Charts and export files land in the folder.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import html
+import re
+import sys
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import SecretStr
+
+from bot.clock import ManualClock
+from bot.config import Settings
+from bot.fake_telegram import FakeGroup, FakeTelegram, FakeUser, RateLimits, SentMessage
+from bot.i18n import Translations, Translator
+from bot.ratelimit import TelegramRateLimiter
+from bot.runner import serve
+from bot.services.consortium_io import import_file
+
+# Monday 2 November, 14:00 in Ningbo: the people join after last week's reports were due
+# (12:00 in Bangkok), so the bot expects this week's of the students, not last week's.
+START = dt.datetime(2026, 11, 2, 6, 0, tzinfo=dt.UTC)
+GROUP_ID, GROUP_TITLE = -1001234567890, "Alliance main group"
+PEOPLE = {
+    1001: "Li Wei",
+    1002: "Zhang Min",
+    1101: "Wang Fang",
+    1201: "Liu Yang",
+    1301: "Somchai Prasert",
+    2001: "Chen Jie",
+    2002: "Li Na",
+    2003: "Zhao Lei",
+}
+NEWCOMER = (1102, "Tan Wei Ming")  # joins GlobalEd Tech through an invite
+MENTORS = (1002, 1101, 1201, 1301)
+STUDENTS = (2001, 2002, 2003)
+# What each student did in the four weeks, and how the four mentors scored it (rising).
+WORK = {
+    2001: ("Taught robotics lessons with the host teachers and built a weather station.", 62),
+    2002: ("Prepared the science fair and translated the lab's safety rules into Thai.", 55),
+    2003: ("Ran the coding club and tested the new tablets' parental controls.", 68),
+}
+STEP = 4  # points gained each week
+
+
+class DemoError(RuntimeError):
+    """The bot did not do what the script expected (a bug, or a changed conversation)."""
+
+
+@dataclass
+class Transcript:
+    """Prints what people send and what the bot answers, in order, as a chat log."""
+
+    tg: FakeTelegram
+    echo: Callable[[str], None]
+    names: dict[int, str]
+    lines: list[str] = field(default_factory=list)
+    _seen: int = 0
+    _edits: dict[tuple[int, int], int] = field(default_factory=dict)
+    focus: frozenset[int] | None = None  # the chats shown; None: all
+
+    def shows(self, chat_id: int) -> bool:
+        return self.focus is None or chat_id in self.focus
+
+    def say(self, line: str) -> None:
+        self.lines.append(line)
+        self.echo(line)
+
+    def heading(self, text: str) -> None:
+        self.flush()
+        self.say("")
+        self.say(f"── {text} ──")
+
+    def person(self, user: FakeUser, text: str, group: FakeGroup | None = None) -> None:
+        self.flush()
+        if self.shows(GROUP_ID if group is not None else user.id):
+            where = f" in {GROUP_TITLE}" if group is not None else ""
+            self.say(f"{self.names[user.id]}{where}: {_plain(text)}")
+
+    def flush(self) -> None:
+        """Print what the bot sent or edited since the last call."""
+        new = self.tg.sent[self._seen :]
+        self._seen = len(self.tg.sent)
+        for message in new:
+            self._edits[(message.chat_id, message.message_id)] = self._edit_count(message)
+            if self.shows(message.chat_id):
+                self._bot(message, edited=False)
+        for key, count in self.tg.edits.items():
+            if count > self._edits.get(key, 0):
+                self._edits[key] = count
+                if self.shows(key[0]):
+                    self._bot(self.tg.message(*key), edited=True)
+
+    def _edit_count(self, message: SentMessage) -> int:
+        return self.tg.edits.get((message.chat_id, message.message_id), 0)
+
+    def _bot(self, message: SentMessage, *, edited: bool) -> None:
+        where = GROUP_TITLE if message.chat_id < 0 else self.names.get(message.chat_id, "?")
+        mark = " (edited)" if edited else ""
+        body = _plain(message.text)
+        if message.poll:
+            options = " / ".join(o["text"] for o in message.poll["options"])
+            body = f"[poll] {message.poll['question']}  ({options})"
+        elif message.raw.get("photo"):
+            body = f"[chart] {body}".rstrip()
+        elif message.raw.get("document"):
+            body = f"[file {message.raw['document']['file_name']}] {body}".rstrip()
+        self.say(f"  bot → {where}{mark}: {body}".replace("\n", "\n      "))
+        buttons = [text for text, _ in message.buttons]
+        if buttons:
+            self.say("      " + " ".join(f"[{b}]" for b in buttons))
+
+
+def _plain(text: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", text)).strip()
+
+
+class Demo:
+    """The script: people act, the bot answers; each step waits for what it expects."""
+
+    def __init__(self, tg: FakeTelegram, clock: ManualClock, t: Translator, lang: str) -> None:
+        self.tg, self.clock, self.t, self.lang = tg, clock, t, lang
+        self.users: dict[int, FakeUser] = {}
+        self.group: FakeGroup | None = None
+        self.scored: set[tuple[int, int]] = set()
+        self.log = Transcript(tg, lambda line: None, {**PEOPLE, NEWCOMER[0]: NEWCOMER[1]})
+
+    # --- people acting ------------------------------------------------------------------
+
+    def user(self, telegram_id: int) -> FakeUser:
+        if telegram_id not in self.users:
+            name = PEOPLE.get(telegram_id) or NEWCOMER[1]
+            self.users[telegram_id] = self.tg.user(telegram_id, name, language_code=self.lang)
+        return self.users[telegram_id]
+
+    async def send(self, telegram_id: int, text: str, *, in_group: bool = False) -> SentMessage:
+        """A message to the bot (privately, or in the group); the bot's answer there."""
+        user = self.user(telegram_id)
+        chat_id = GROUP_ID if in_group else telegram_id
+        before = len(self.tg.messages(chat_id))
+        self.log.person(user, text, self.group if in_group else None)
+        user.send(text, chat=self.group if in_group else None)
+        return await self.after(chat_id, before)
+
+    async def press(self, telegram_id: int, message: SentMessage, label: str) -> SentMessage:
+        """Press the button with this (translated) label; the edited message or a new one."""
+        user = self.user(telegram_id)
+        key = (message.chat_id, message.message_id)
+        edits, before = self.tg.edits.get(key, 0), self.count(message.chat_id)
+        self.log.person(user, f"[{label}]")
+        query = user.press(message, label)
+
+        def outcome() -> SentMessage | None:
+            if self.tg.edits.get(key, 0) > edits:
+                return self.tg.message(*key)
+            messages = self.tg.messages(message.chat_id)
+            if len(messages) > before:
+                return messages[before]
+            answer = user.answer_to(query)
+            return message if answer is not None and answer.get("text") else None
+
+        try:
+            result: SentMessage = await self.tg.wait_for(outcome, 20)
+        except TimeoutError:
+            raise DemoError(f"nothing came of pressing {label!r}") from None
+        answer = user.answer_to(query)
+        if result is message and answer is not None:
+            self.log.flush()
+            if self.log.shows(message.chat_id):
+                self.log.say(f"  bot (to the button): {answer['text']}")
+        return result
+
+    async def after(self, chat_id: int, before: int, timeout: float = 20) -> SentMessage:
+        """The first message the bot sends to this chat after the `before`-th."""
+
+        def arrived() -> SentMessage | None:
+            messages = self.tg.messages(chat_id)
+            return messages[before] if len(messages) > before else None
+
+        try:
+            message: SentMessage = await self.tg.wait_for(arrived, timeout)
+        except TimeoutError:
+            raise DemoError(f"the bot did not answer in chat {chat_id}") from None
+        return message
+
+    async def later(self, delta: dt.timedelta, *waits: tuple[int, int]) -> None:
+        """Move the clock on; wait for one new message in each (chat, count before) given."""
+        self.clock.advance(delta)
+        for chat_id, before in waits:
+            await self.after(chat_id, before, timeout=30)
+
+    @contextlib.asynccontextmanager
+    async def passage(self, *chats: int, show: bool = True) -> AsyncIterator[None]:
+        """A part of the story that shows only these chats (all, when none are named; none,
+        when `show` is false); it ends once the bot has sent everything it was going to."""
+        self.log.flush()
+        self.log.focus = (frozenset(chats) if chats else None) if show else frozenset()
+        try:
+            yield
+            await self.settled()
+        finally:
+            self.log.flush()
+            self.log.focus = None
+
+    async def settled(self, quiet_for: float = 0.3) -> None:
+        """Until the bot has sent and edited nothing for a while (the outbox is drained)."""
+        seen = -1
+        for _ in range(200):
+            now = len(self.tg.sent) + sum(self.tg.edits.values())
+            if now == seen:
+                return
+            seen = now
+            await asyncio.sleep(quiet_for)
+        raise DemoError("the bot kept sending for a minute")
+
+    def count(self, chat_id: int) -> int:
+        return len(self.tg.messages(chat_id))
+
+    def when(self, at: dt.datetime | None = None) -> str:
+        local = (at or self.clock.now()).astimezone(dt.timezone(dt.timedelta(hours=8)))
+        return local.strftime("%a %d %b %Y, %H:%M in Ningbo")
+
+    # --- the month ------------------------------------------------------------------------
+
+    async def onboarding(self) -> None:
+        self.log.heading(f"Week 1 · {self.when()} · joining")
+        async with self.passage(1001, 2001):
+            for telegram_id in PEOPLE:
+                await self.send(telegram_id, "/start")
+        self.log.say("  (the other six people of the consortium file press Start too)")
+        async with self.passage():
+            invite = await self.send(1001, "/invite edtech contact")
+            token = re.search(r"start=([A-Za-z0-9_-]+)", invite.text)
+            if token is None:
+                raise DemoError("no invite link in the coordinator's answer")
+            await self.send(NEWCOMER[0], f"/start {token.group(1)}")
+            await self.send(1001, f"/rotation edtech 1101 {NEWCOMER[0]}")
+            self.group = self.tg.group(GROUP_ID, GROUP_TITLE)
+            self.log.say(f"Li Wei adds the bot to {GROUP_TITLE}")
+            before = self.count(GROUP_ID)
+            self.group.add_bot(by=self.user(1001))
+            await self.after(GROUP_ID, before)
+            await self.send(1001, "/link", in_group=True)
+            await self.send(2001, "/help")
+
+    async def question(self) -> None:
+        async with self.passage():
+            await self._question()
+
+    async def _question(self) -> None:
+        t = self.t
+        self.log.heading(f"Week 1 · {self.when()} · a question for a party, escalated")
+        wang_before, tan_before = self.count(1101), self.count(NEWCOMER[0])
+        await self.send(
+            2001, "/ask edtech Can we borrow two robotics kits for Saturday's fair?", in_group=True
+        )
+        await self.after(1101, wang_before)
+        self.log.flush()
+        self.log.say("  (Wang Fang is in a meeting and does not react)")
+        await self.later(dt.timedelta(minutes=31), (NEWCOMER[0], tan_before))
+        delivery = self.tg.messages(NEWCOMER[0])[tan_before]
+        await self.press(NEWCOMER[0], delivery, t.gettext("Acknowledge"))
+        group_before = self.count(GROUP_ID)
+        tan = self.user(NEWCOMER[0])
+        answer = "Yes: two kits will be at the school's gate on Friday at 16:00."
+        self.log.person(tan, f"(replying to the question) {answer}")
+        tan.send(answer, reply_to=delivery)
+        await self.after(GROUP_ID, group_before)
+        await self.send(1001, "/requests")
+
+    async def checkin(self) -> None:
+        async with self.passage():
+            await self._checkin()
+
+    async def _checkin(self) -> None:
+        self.log.heading(f"Week 1 · {self.when()} · the monthly check-in")
+        await self.send(1001, "/checkin next")
+        before = self.count(GROUP_ID)
+        await self.later(dt.timedelta(minutes=40), (GROUP_ID, before), (GROUP_ID, before + 1))
+        poll = next(m for m in reversed(self.tg.messages(GROUP_ID)) if m.poll)
+        options = [option["text"] for option in (poll.poll or {})["options"]]
+        for telegram_id, option in ((1002, 0), (1101, 1), (1301, 0)):
+            self.log.person(self.user(telegram_id), f"(votes: {options[option]})")
+            self.user(telegram_id).vote(poll, [option])
+        await self.send(1101, "/action Send the fair's equipment list to the school by Thursday")
+        await self.settled()
+        self.log.heading("Two days later")
+        liu, group = self.count(1201), self.count(GROUP_ID)
+        await self.later(dt.timedelta(hours=48), (1201, liu), (GROUP_ID, group))
+        self.log.person(self.user(1201), f"(votes: {options[0]})")
+        self.user(1201).vote(poll, [0])
+        await self.settled()
+        self.log.heading("The check-in's 72 hours are over")
+        before = self.count(GROUP_ID)
+        await self.later(dt.timedelta(hours=25), (GROUP_ID, before))
+
+    async def week_of_reports(self, week: int, *, shown: bool) -> None:
+        """Every student reports; every mentor scores. In the first week Chen Jie's report and
+        Zhang Min's scores of it are shown in full; the rest is summed up in one line."""
+        async with self.passage(2001, 1002, show=shown):
+            await self.report(2001, week)
+        async with self.passage(show=False):
+            for student in STUDENTS[1:]:
+                await self.report(student, week)
+
+        def delivered() -> bool:  # every review request (and week 1's file) has arrived
+            files = week > 1 or all(
+                any(m.raw.get("document") for m in self.tg.messages(mentor)) for mentor in MENTORS
+            )
+            return files and all(len(self._requests(mentor)) == len(STUDENTS) for mentor in MENTORS)
+
+        await self.tg.wait_for(delivered, timeout=30)
+        async with self.passage(1002, 2001, show=shown):
+            await self.score(1002, 2001, week)
+        async with self.passage(show=False):
+            for mentor in MENTORS:
+                for student in STUDENTS:
+                    if (mentor, student) != (1002, 2001):
+                        await self.score(mentor, student, week)
+        self.log.say(
+            f"  ({'the other ' if shown else ''}reports of the week submitted and scored "
+            f"through the same conversations: {len(STUDENTS)} reports, "
+            f"{len(STUDENTS) * len(MENTORS)} scores in all)"
+        )
+
+    async def report(self, student: int, week: int) -> None:
+        t = self.t
+        step = await self.send(student, "/report")
+        if step.buttons and "1/7" not in step.text:  # which week: this one
+            step = await self.press(student, step, step.buttons[-1][0])
+        text, _ = WORK[student]
+        await self.send(student, text)
+        episode = await self.send(student, str(30 + week * 2))
+        if student == 2001 and week == 1:
+            rules = await self.send(
+                student, "A parent asked us not to photograph her child; we blurred the photos."
+            )
+            rules = await self.press(student, rules, t.gettext("Child privacy"))
+        else:
+            rules = await self.press(student, episode, t.gettext("Nothing this week"))
+        problems = await self.press(student, rules, t.gettext("Next"))
+        rating = await self.press(student, problems, t.gettext("No problems"))
+        for value in ("3", "4", "4"):
+            rating = await self.press(student, rating, value)
+        files = rating
+        if student == 2001 and week == 1:
+            user = self.user(student)
+            before = self.count(student)
+            self.log.person(user, "(sends a file) lesson-plan.pdf")
+            user.send_document(
+                "lesson-plan.pdf", b"%PDF-1.7 lesson plan", mime_type="application/pdf"
+            )
+            files = await self.after(student, before)
+        review = await self.press(student, files, files.buttons[0][0])
+        await self.press(student, review, t.gettext("Submit"))
+
+    def _requests(self, mentor: int) -> list[SentMessage]:
+        """The review requests this mentor has received and not scored yet."""
+        label = self.t.gettext("Score this report")
+        return [
+            m
+            for m in self.tg.messages(mentor)
+            if label in str(m.buttons) and (m.chat_id, m.message_id) not in self.scored
+        ]
+
+    async def score(self, mentor: int, student: int, week: int) -> None:
+        t = self.t
+        request = next((m for m in self._requests(mentor) if PEOPLE[student] in m.text), None)
+        if request is None:
+            raise DemoError(f"{PEOPLE[mentor]} got no report of {PEOPLE[student]} to score")
+        self.scored.add((request.chat_id, request.message_id))
+        base = WORK[student][1] + STEP * (week - 1) + (MENTORS.index(mentor) - 1) * 3
+        step = await self.press(mentor, request, t.gettext("Score this report"))
+        for dimension, offset in enumerate((0, -6, 4)):
+            # Mentors differ a little from week to week: a fixed, repeatable jitter.
+            jitter = (mentor * 7 + student * 13 + week * 29 + dimension * 17) % 11 - 5
+            value = str(max(0, min(100, base + offset + jitter)))
+            if value in [text for text, _ in step.buttons]:
+                step = await self.press(mentor, step, value)
+            else:
+                step = await self.send(mentor, value)
+        if mentor == 1002 and student == 2001 and week == 1:
+            step = await self.send(mentor, "Good lesson plans; next, let the pupils lead.")
+        else:
+            step = await self.press(mentor, step, t.gettext("No comment"))
+        await self.press(mentor, step, t.gettext("Save"))
+
+    async def views(self) -> None:
+        async with self.passage():
+            await self._views()
+
+    async def _views(self) -> None:
+        self.log.heading(f"{self.when()} · progress, cohort, credits, export")
+        # Each answers with a text, then its charts or files: wait for all of them.
+        for telegram_id, command, messages in (
+            (2001, "/progress", 2),
+            (1001, "/cohort", 3),
+            (2001, "/credits", 1),
+            (1001, "/export", 3),
+        ):
+            expected = self.count(telegram_id) + messages
+            await self.send(telegram_id, command)
+
+            def complete(chat: int = telegram_id, n: int = expected) -> bool:
+                return self.count(chat) >= n
+
+            await self.tg.wait_for(complete, timeout=60)
+
+    async def month(self) -> None:
+        await self.onboarding()
+        await self.question()
+        await self.checkin()
+        for week in range(1, 5):
+            # Friday 17:00 in Bangkok: each student who has not reported yet is reminded.
+            friday = START + dt.timedelta(weeks=week - 1, days=4, hours=4)
+            before = {student: self.count(student) for student in STUDENTS}
+            self.log.heading(f"Week {week} · {self.when(friday)} · weekly reports")
+            await self.later(friday - self.clock.now(), *before.items())
+            self.log.flush()
+            await self.week_of_reports(week, shown=week == 1)
+        await self.later(START + dt.timedelta(weeks=4, days=1) - self.clock.now())
+        await self.views()
+
+
+def save_files(tg: FakeTelegram, out: Path) -> list[Path]:
+    """Every chart and file the bot sent, into `out`, named as the bot named them."""
+    saved = []
+    for message in tg.sent:
+        if message.raw.get("photo"):
+            file_id = message.raw["photo"][-1]["file_id"]
+            name = f"chart-{message.message_id}-{message.chat_id}.png"
+        elif message.raw.get("document"):
+            file_id = message.raw["document"]["file_id"]
+            name = message.raw["document"]["file_name"]
+            if message.chat_id != 1001:  # the coordinator's export; reports' files are inputs
+                continue
+        else:
+            continue
+        path = out / name
+        path.write_bytes(tg.files[file_id][1])
+        saved.append(path)
+    return saved
+
+
+def _settings(tg: FakeTelegram, out: Path) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        telegram_bot_token=SecretStr(tg.token),
+        telegram_api_base_url=tg.base_url,
+        database_url=f"sqlite+aiosqlite:///{out / 'demo.sqlite3'}",
+        default_timezone="Asia/Shanghai",
+        scheduler_tick_seconds=0.05,
+    )
+
+
+async def play(lang: str, out: Path, echo: Callable[[str], None]) -> tuple[list[str], list[Path]]:
+    """Play the month into an empty folder `out`, printing the transcript through `echo`;
+    the transcript's lines and the files saved."""
+    t = Translations.load().for_language(lang)
+    no_limits = RateLimits(None, None, None)
+    async with FakeTelegram(rate_limits=no_limits) as tg:
+        settings = _settings(tg, out)
+        text = resources.files("bot.demo").joinpath("consortium.yaml").read_text("utf-8")
+        await import_file(settings, text.replace("LANGUAGE", lang), now=START)
+        clock = ManualClock(START)
+        stop, ready = asyncio.Event(), asyncio.Event()
+        # The demo's Telegram has no flood limits: people here answer at once, not once a
+        # second, and the month would otherwise take minutes.
+        limiter = TelegramRateLimiter(chat_gap=0.0, group=10_000)
+        bot = asyncio.create_task(
+            serve(settings, stop, clock=clock, ready=ready, poll_timeout=1, rate_limiter=limiter)
+        )
+        await asyncio.wait({bot, asyncio.create_task(ready.wait())}, return_when="FIRST_COMPLETED")
+        if bot.done():
+            bot.result()
+        demo = Demo(tg, clock, t, lang)
+        demo.log.echo = echo
+        try:
+            await demo.month()
+        finally:
+            stop.set()
+            await asyncio.wait_for(bot, 30)
+        return demo.log.lines, save_files(tg, out)
+
+
+def main(lang: str, out: Path, echo: Callable[[Any], None] = print) -> int:
+    """Play the demo; 0 when the month played through, 1 (and one line) when it did not."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "demo.sqlite3").unlink(missing_ok=True)  # each run starts a new consortium
+    try:
+        lines, saved = asyncio.run(play(lang, out, echo))
+    except DemoError as exc:
+        print(f"error: the demo stopped: {exc}", file=sys.stderr)
+        return 1
+    (out / "transcript.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    echo("")
+    echo(f"Saved in {out}: transcript.txt, demo.sqlite3 and")
+    for path in saved:
+        echo(f"  {path.name}")
+    return 0

@@ -1,0 +1,91 @@
+"""`python -m bot demo` plays a month against the fake Telegram and exits 0, in English and
+in Chinese, with every feature in its transcript and the charts and exports in its folder."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from bot.i18n import Translations
+
+ROOT = Path(__file__).resolve().parents[1]
+# One line per feature that has landed: what the bot says when it happens.
+FEATURES = {
+    "invite": "Invite to join GlobalEd Tech Ltd as a party contact",
+    "join": "Welcome! You have joined GlobalEd Tech Ltd as a party contact.",
+    "group": "This group is now linked to the consortium.",
+    "question": "Question #1 for GlobalEd Tech Ltd, you are on call",
+    "escalation": "Question #1 for GlobalEd Tech Ltd is still unacknowledged",
+    "answer": "Answer to #1 from Tan Wei Ming (GlobalEd Tech Ltd):",
+    "poll": "[poll]",
+    "check-in reminder": "No one from Institute of Educational AI has answered check-in #1 yet.",
+    "check-in summary": "Check-in #1 is closed: 4/4 parties answered.",
+    "report reminder": "Time for your weekly report for week 2026-W45",
+    "report": "is submitted. Thank you! 4 mentors will score it",
+    "scores": "Saved; the student will see your scores.",
+    "feedback": "Your university mentor Zhang Min (Ningbo University) scored your report",
+    "progress": "Progress of Chen Jie",
+    "cohort": "Cohort: 3 students, 12 of 12 weekly reports (100%)",
+    "credits": "Credits: 6 earned (3 full months abroad), 10 for the whole stay",
+    "export": "[file synergy-",
+}
+
+
+async def _demo(out: Path, *args: str) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_"))}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "demo",
+        "--out",
+        str(out),
+        *args,
+        cwd=out.parent,
+        env={**env, "PYTHONPATH": str(ROOT)},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    stdout, stderr = await asyncio.wait_for(process.communicate(), 120)
+    assert process.returncode == 0, stderr.decode()[-2000:]
+    return stdout.decode()
+
+
+def _files_are_real(out: Path) -> None:
+    charts = sorted(out.glob("*.png"))
+    assert len(charts) == 3  # /progress, and /cohort's two
+    assert all(chart.read_bytes().startswith(b"\x89PNG\r\n\x1a\n") for chart in charts)
+    (workbook,) = out.glob("*.xlsx")
+    assert len(openpyxl.load_workbook(workbook, read_only=True).sheetnames) > 3
+    (archive,) = out.glob("*-csv.zip")
+    with zipfile.ZipFile(archive) as csvs:
+        assert "scores.csv" in csvs.namelist()
+        assert csvs.read("scores.csv").decode().count("\n") == 1 + 4 * 3 * 3 * 4  # a month
+    assert (out / "transcript.txt").read_text(encoding="utf-8").strip()
+
+
+async def test_the_demo_plays_a_month_in_english(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    printed = await _demo(out)
+    missing = [name for name, line in FEATURES.items() if line not in printed]
+    assert missing == [], missing
+    assert printed.index(FEATURES["question"]) < printed.index(FEATURES["escalation"])
+    assert (out / "transcript.txt").read_text(encoding="utf-8") in printed
+    _files_are_real(out)
+
+
+@pytest.mark.parametrize("lang", ["zh"])
+async def test_the_demo_plays_in_chinese(tmp_path: Path, lang: str) -> None:
+    out = tmp_path / "demo"
+    printed = await _demo(out, "--lang", lang)
+    zh = Translations.load().for_language(lang)
+    for english in ("Saved; the student will see your scores.", "Score this report"):
+        assert zh.gettext(english) != english and zh.gettext(english) in printed
+    assert "Check-in #1 is closed" not in printed
+    _files_are_real(out)
