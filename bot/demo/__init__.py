@@ -21,12 +21,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from babel.dates import format_skeleton
 from pydantic import SecretStr
 
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.fake_telegram import FakeGroup, FakeTelegram, FakeUser, RateLimits, SentMessage
-from bot.i18n import Translations, Translator
+from bot.i18n import N_, Translations, Translator
 from bot.ratelimit import TelegramRateLimiter
 from bot.runner import serve
 from bot.services.consortium_io import import_file
@@ -50,9 +51,9 @@ MENTORS = (1002, 1101, 1201, 1301)
 STUDENTS = (2001, 2002, 2003)
 # What each student did in the four weeks, and how the four mentors scored it (rising).
 WORK = {
-    2001: ("Taught robotics lessons with the host teachers and built a weather station.", 62),
-    2002: ("Prepared the science fair and translated the lab's safety rules into Thai.", 55),
-    2003: ("Ran the coding club and tested the new tablets' parental controls.", 68),
+    2001: (N_("Taught robotics lessons with the host teachers and built a weather station."), 62),
+    2002: (N_("Prepared the science fair and translated the lab's safety rules into Thai."), 55),
+    2003: (N_("Ran the coding club and tested the new tablets' parental controls."), 68),
 }
 STEP = 4  # points gained each week
 
@@ -68,6 +69,7 @@ class Transcript:
     tg: FakeTelegram
     echo: Callable[[str], None]
     names: dict[int, str]
+    t: Translator
     lines: list[str] = field(default_factory=list)
     _seen: int = 0
     _edits: dict[tuple[int, int], int] = field(default_factory=dict)
@@ -88,8 +90,10 @@ class Transcript:
     def person(self, user: FakeUser, text: str, group: FakeGroup | None = None) -> None:
         self.flush()
         if self.shows(GROUP_ID if group is not None else user.id):
-            where = f" in {GROUP_TITLE}" if group is not None else ""
-            self.say(f"{self.names[user.id]}{where}: {_plain(text)}")
+            name = self.names[user.id]
+            if group is not None:
+                name = self.t.gettext("{name} in {group}").format(name=name, group=GROUP_TITLE)
+            self.say(f"{name}: {_plain(text)}")
 
     def flush(self) -> None:
         """Print what the bot sent or edited since the last call."""
@@ -110,15 +114,17 @@ class Transcript:
 
     def _bot(self, message: SentMessage, *, edited: bool) -> None:
         where = GROUP_TITLE if message.chat_id < 0 else self.names.get(message.chat_id, "?")
-        mark = " (edited)" if edited else ""
+        mark = " " + self.t.gettext("(edited)") if edited else ""
         body = _plain(message.text)
         if message.poll:
             options = " / ".join(o["text"] for o in message.poll["options"])
-            body = f"[poll] {message.poll['question']}  ({options})"
+            poll = self.t.gettext("[poll] {question} ({options})")
+            body = poll.format(question=message.poll["question"], options=options)
         elif message.raw.get("photo"):
-            body = f"[chart] {body}".rstrip()
+            body = f"{self.t.gettext('[chart]')} {body}".rstrip()
         elif message.raw.get("document"):
-            body = f"[file {message.raw['document']['file_name']}] {body}".rstrip()
+            name = message.raw["document"]["file_name"]
+            body = f"{self.t.gettext('[file {name}]').format(name=name)} {body}".rstrip()
         self.say(f"  bot → {where}{mark}: {body}".replace("\n", "\n      "))
         buttons = [text for text, _ in message.buttons]
         if buttons:
@@ -137,7 +143,7 @@ class Demo:
         self.users: dict[int, FakeUser] = {}
         self.group: FakeGroup | None = None
         self.scored: set[tuple[int, int]] = set()
-        self.log = Transcript(tg, lambda line: None, {**PEOPLE, NEWCOMER[0]: NEWCOMER[1]})
+        self.log = Transcript(tg, lambda line: None, {**PEOPLE, NEWCOMER[0]: NEWCOMER[1]}, t)
 
     # --- people acting ------------------------------------------------------------------
 
@@ -181,7 +187,8 @@ class Demo:
         if result is message and answer is not None:
             self.log.flush()
             if self.log.shows(message.chat_id):
-                self.log.say(f"  bot (to the button): {answer['text']}")
+                reply = self.t.gettext("bot (to the button): {text}").format(text=answer["text"])
+                self.log.say(f"  {reply}")
         return result
 
     async def after(self, chat_id: int, before: int, timeout: float = 20) -> SentMessage:
@@ -231,17 +238,21 @@ class Demo:
         return len(self.tg.messages(chat_id))
 
     def when(self, at: dt.datetime | None = None) -> str:
-        local = (at or self.clock.now()).astimezone(dt.timezone(dt.timedelta(hours=8)))
-        return local.strftime("%a %d %b %Y, %H:%M in Ningbo")
+        """The moment in Ningbo (the consortium's time zone), as the reader's locale writes it."""
+        moment = (at or self.clock.now()).astimezone(dt.timezone(dt.timedelta(hours=8)))
+        day = format_skeleton("yMMMEd", moment, locale=self.lang)
+        return self.t.gettext("{moment} in Ningbo").format(moment=f"{day} {moment:%H:%M}")
 
     # --- the month ------------------------------------------------------------------------
 
     async def onboarding(self) -> None:
-        self.log.heading(f"Week 1 · {self.when()} · joining")
+        self.log.heading(self.t.gettext("Week 1 · {when} · joining").format(when=self.when()))
         async with self.passage(1001, 2001):
             for telegram_id in PEOPLE:
                 await self.send(telegram_id, "/start")
-        self.log.say("  (the other six people of the consortium file press Start too)")
+        self.log.say(
+            "  " + self.t.gettext("(the other six people of the consortium file press Start too)")
+        )
         async with self.passage():
             invite = await self.send(1001, "/invite edtech contact")
             token = re.search(r"start=([A-Za-z0-9_-]+)", invite.text)
@@ -250,7 +261,7 @@ class Demo:
             await self.send(NEWCOMER[0], f"/start {token.group(1)}")
             await self.send(1001, f"/rotation edtech 1101 {NEWCOMER[0]}")
             self.group = self.tg.group(GROUP_ID, GROUP_TITLE)
-            self.log.say(f"Li Wei adds the bot to {GROUP_TITLE}")
+            self.log.say(self.t.gettext("Li Wei adds the bot to {group}").format(group=GROUP_TITLE))
             before = self.count(GROUP_ID)
             self.group.add_bot(by=self.user(1001))
             await self.after(GROUP_ID, before)
@@ -263,21 +274,27 @@ class Demo:
 
     async def _question(self) -> None:
         t = self.t
-        self.log.heading(f"Week 1 · {self.when()} · a question for a party, escalated")
+        self.log.heading(
+            t.gettext("Week 1 · {when} · a question for a party, escalated").format(
+                when=self.when()
+            )
+        )
         wang_before, tan_before = self.count(1101), self.count(NEWCOMER[0])
         await self.send(
-            2001, "/ask edtech Can we borrow two robotics kits for Saturday's fair?", in_group=True
+            2001,
+            "/ask edtech " + t.gettext("Can we borrow two robotics kits for Saturday's fair?"),
+            in_group=True,
         )
         await self.after(1101, wang_before)
         self.log.flush()
-        self.log.say("  (Wang Fang is in a meeting and does not react)")
+        self.log.say("  " + t.gettext("(Wang Fang is in a meeting and does not react)"))
         await self.later(dt.timedelta(minutes=31), (NEWCOMER[0], tan_before))
         delivery = self.tg.messages(NEWCOMER[0])[tan_before]
         await self.press(NEWCOMER[0], delivery, t.gettext("Acknowledge"))
         group_before = self.count(GROUP_ID)
         tan = self.user(NEWCOMER[0])
-        answer = "Yes: two kits will be at the school's gate on Friday at 16:00."
-        self.log.person(tan, f"(replying to the question) {answer}")
+        answer = t.gettext("Yes: two kits will be at the school's gate on Friday at 16:00.")
+        self.log.person(tan, t.gettext("(replying to the question) {text}").format(text=answer))
         tan.send(answer, reply_to=delivery)
         await self.after(GROUP_ID, group_before)
         await self.send(1001, "/requests")
@@ -287,24 +304,29 @@ class Demo:
             await self._checkin()
 
     async def _checkin(self) -> None:
-        self.log.heading(f"Week 1 · {self.when()} · the monthly check-in")
+        t = self.t
+        self.log.heading(
+            t.gettext("Week 1 · {when} · the monthly check-in").format(when=self.when())
+        )
         await self.send(1001, "/checkin next")
         before = self.count(GROUP_ID)
         await self.later(dt.timedelta(minutes=40), (GROUP_ID, before), (GROUP_ID, before + 1))
         poll = next(m for m in reversed(self.tg.messages(GROUP_ID)) if m.poll)
         options = [option["text"] for option in (poll.poll or {})["options"]]
         for telegram_id, option in ((1002, 0), (1101, 1), (1301, 0)):
-            self.log.person(self.user(telegram_id), f"(votes: {options[option]})")
+            vote = t.gettext("(votes: {option})").format(option=options[option])
+            self.log.person(self.user(telegram_id), vote)
             self.user(telegram_id).vote(poll, [option])
-        await self.send(1101, "/action Send the fair's equipment list to the school by Thursday")
+        item = t.gettext("Send the fair's equipment list to the school by Thursday")
+        await self.send(1101, f"/action {item}")
         await self.settled()
-        self.log.heading("Two days later")
+        self.log.heading(t.gettext("Two days later"))
         liu, group = self.count(1201), self.count(GROUP_ID)
         await self.later(dt.timedelta(hours=48), (1201, liu), (GROUP_ID, group))
-        self.log.person(self.user(1201), f"(votes: {options[0]})")
+        self.log.person(self.user(1201), t.gettext("(votes: {option})").format(option=options[0]))
         self.user(1201).vote(poll, [0])
         await self.settled()
-        self.log.heading("The check-in's 72 hours are over")
+        self.log.heading(t.gettext("The check-in's 72 hours are over"))
         before = self.count(GROUP_ID)
         await self.later(dt.timedelta(hours=25), (GROUP_ID, before))
 
@@ -331,23 +353,30 @@ class Demo:
                 for student in STUDENTS:
                     if (mentor, student) != (1002, 2001):
                         await self.score(mentor, student, week)
-        self.log.say(
-            f"  ({'the other ' if shown else ''}reports of the week submitted and scored "
-            f"through the same conversations: {len(STUDENTS)} reports, "
-            f"{len(STUDENTS) * len(MENTORS)} scores in all)"
+        summary = (
+            self.t.gettext(
+                "(the other reports of the week written and scored the same way: "
+                "{reports} reports and {scores} scores in all)"
+            )
+            if shown
+            else self.t.gettext(
+                "(this week's reports written and scored through the same conversations: "
+                "{reports} reports and {scores} scores)"
+            )
         )
+        self.log.say("  " + summary.format(reports=len(STUDENTS), scores=len(STUDENTS) * 4))
 
     async def report(self, student: int, week: int) -> None:
         t = self.t
         step = await self.send(student, "/report")
         if step.buttons and "1/7" not in step.text:  # which week: this one
             step = await self.press(student, step, step.buttons[-1][0])
-        text, _ = WORK[student]
-        await self.send(student, text)
+        await self.send(student, t.gettext(WORK[student][0]))
         episode = await self.send(student, str(30 + week * 2))
         if student == 2001 and week == 1:
             rules = await self.send(
-                student, "A parent asked us not to photograph her child; we blurred the photos."
+                student,
+                t.gettext("A parent asked us not to photograph her child; we blurred the photos."),
             )
             rules = await self.press(student, rules, t.gettext("Child privacy"))
         else:
@@ -360,7 +389,7 @@ class Demo:
         if student == 2001 and week == 1:
             user = self.user(student)
             before = self.count(student)
-            self.log.person(user, "(sends a file) lesson-plan.pdf")
+            self.log.person(user, t.gettext("(sends a file) {name}").format(name="lesson-plan.pdf"))
             user.send_document(
                 "lesson-plan.pdf", b"%PDF-1.7 lesson plan", mime_type="application/pdf"
             )
@@ -394,7 +423,9 @@ class Demo:
             else:
                 step = await self.send(mentor, value)
         if mentor == 1002 and student == 2001 and week == 1:
-            step = await self.send(mentor, "Good lesson plans; next, let the pupils lead.")
+            step = await self.send(
+                mentor, t.gettext("Good lesson plans; next, let the pupils lead.")
+            )
         else:
             step = await self.press(mentor, step, t.gettext("No comment"))
         await self.press(mentor, step, t.gettext("Save"))
@@ -404,7 +435,9 @@ class Demo:
             await self._views()
 
     async def _views(self) -> None:
-        self.log.heading(f"{self.when()} · progress, cohort, credits, export")
+        self.log.heading(
+            self.t.gettext("{when} · progress, cohort, credits, export").format(when=self.when())
+        )
         # Each answers with a text, then its charts or files: wait for all of them.
         for telegram_id, command, messages in (
             (2001, "/progress", 2),
@@ -428,7 +461,8 @@ class Demo:
             # Friday 17:00 in Bangkok: each student who has not reported yet is reminded.
             friday = START + dt.timedelta(weeks=week - 1, days=4, hours=4)
             before = {student: self.count(student) for student in STUDENTS}
-            self.log.heading(f"Week {week} · {self.when(friday)} · weekly reports")
+            heading = self.t.gettext("Week {week} · {when} · weekly reports")
+            self.log.heading(heading.format(week=week, when=self.when(friday)))
             await self.later(friday - self.clock.now(), *before.items())
             self.log.flush()
             await self.week_of_reports(week, shown=week == 1)
