@@ -1,4 +1,5 @@
-"""`python -m bot [run|migrate|import|export|import-scores|people|invite|doctor|demo] --help`."""
+"""`python -m bot COMMAND --help`: run, migrate, import, export, import-scores, people,
+invite, doctor, backup, restore, demo."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.admin_cli import AdminError
+from bot.backup import BackupError
 from bot.config import Settings, SettingsError, load_settings
 from bot.domain.consortium_file import ConsortiumFileError
 from bot.domain.score_import import ScoreImportError
@@ -59,6 +61,15 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--out", type=Path, default=Path("synergy-demo"), help="folder for charts and exports"
     )
+    back = sub.add_parser(
+        "backup", help="copy the whole database to a file, consistently, while the bot runs"
+    )
+    back.add_argument("file", type=Path, help="where to write the backup")
+    rest = sub.add_parser(
+        "restore",
+        help="replace the database with a backup (stop the bot first), then upgrade it",
+    )
+    rest.add_argument("file", type=Path, help="a file written by backup")
     sub.add_parser(
         "doctor",
         help="check settings, database, migrations, outbox and the Bot API; change nothing",
@@ -178,6 +189,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(_run_invite(settings, args))
         elif command == "doctor":
             return _run_doctor(settings)
+        elif command == "backup":
+            from bot.backup import backup
+
+            print(backup(settings.database_url, args.file))
+        elif command == "restore":
+            from bot.backup import restore
+
+            print(restore(settings.database_url, args.file))
+            print(f"database at revision {asyncio.run(_migrate(settings))}")
         elif command == "import-scores":
             print(_run_import_scores(settings, args.file))
         elif command == "export":
@@ -187,6 +207,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (SettingsError, CliError, LookupError, AdminError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except BackupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     except (SQLAlchemyError, OSError) as exc:
         cause = getattr(exc, "orig", None) or exc
         print(f"error: the database at DATABASE_URL failed: {cause}", file=sys.stderr)
