@@ -20,6 +20,7 @@ from bot.context import SERVICES_KEY, BotApplication, BotContext, Services
 from bot.dispatcher import Dispatcher
 from bot.domain.language import resolve_language
 from bot.i18n import Translations
+from bot.metrics import MeteredRequest, Metrics
 from bot.ratelimit import TelegramRateLimiter
 from bot.renderers.access import render_error
 from bot.updates import LenientUpdatesRequest, PerChatUpdateProcessor
@@ -49,6 +50,7 @@ def build_application(
 ) -> BotApplication:
     """The Application with every handler registered, and the shared services in bot_data."""
     opt_in_library_defaults()
+    metrics = Metrics() if settings.metrics_port else None
     application: BotApplication = (
         ApplicationBuilder()
         .token(settings.require_token())
@@ -56,7 +58,9 @@ def build_application(
         .base_file_url(settings.api_file_url)
         .context_types(ContextTypes(context=BotContext))
         .rate_limiter(rate_limiter or TelegramRateLimiter(margin=settings.rate_limit_margin))
-        .concurrent_updates(PerChatUpdateProcessor(settings.concurrent_updates))
+        .concurrent_updates(PerChatUpdateProcessor(settings.concurrent_updates, metrics))
+        # PTB's default pool for the bot's own requests, counting the failed ones by kind.
+        .request(MeteredRequest(metrics, connection_pool_size=256))
         # getUpdates: one pooled connection, as PTB's default, but an unreadable update is
         # skipped instead of stopping polling for good.
         .get_updates_request(LenientUpdatesRequest(connection_pool_size=1))
@@ -68,6 +72,7 @@ def build_application(
         translations=translations or Translations.load(),
         clock=clock or SystemClock(),
         dispatcher=Dispatcher(),
+        metrics=metrics,
     )
     # Order matters: liaison's reply handler comes before onboarding's catch-all for
     # private messages, which comes last.

@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     webhook_listen: str = Field(default="127.0.0.1")
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     webhook_secret: SecretStr | None = Field(default=None)
+    metrics_port: int = Field(default=0, ge=0, le=65535)
+    metrics_listen: str = Field(default="127.0.0.1")
 
     @field_validator("webhook_url")
     @classmethod

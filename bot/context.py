@@ -14,6 +14,7 @@ from db.engine import Database
 
 if TYPE_CHECKING:
     from bot.dispatcher import Dispatcher
+    from bot.metrics import Metrics
 
 SERVICES_KEY = "services"
 
@@ -25,6 +26,7 @@ class Services:
     translations: Translations
     clock: Clock
     dispatcher: Dispatcher
+    metrics: Metrics | None = None  # when METRICS_PORT is set
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

@@ -38,6 +38,10 @@ async def serve(
     services: Services = application.bot_data[SERVICES_KEY]
     await upgrade(services.database.engine)
     log.info("database at revision %s", await current_revision(services.database.engine))
+    metrics_server = None
+    if services.metrics is not None:
+        metrics_server = services.metrics.serve(settings.metrics_listen, settings.metrics_port)
+        log.info("metrics on http://%s:%s/metrics", settings.metrics_listen, settings.metrics_port)
     try:
         async with application:  # getMe, then shutdown on the way out
             await set_default_menus(application.bot, services.translations)
@@ -61,6 +65,9 @@ async def serve(
                 if application.running:
                     await application.stop()
     finally:
+        if metrics_server is not None:
+            metrics_server.shutdown()
+            metrics_server.server_close()
         await services.database.dispose()
 
 

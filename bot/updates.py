@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from http import HTTPStatus
@@ -19,6 +20,7 @@ from telegram.ext import BaseUpdateProcessor
 from telegram.request import HTTPXRequest, RequestData
 
 from bot.logs import current_update
+from bot.metrics import Metrics
 
 log = logging.getLogger(__name__)
 JSONDict = dict[str, Any]
@@ -61,8 +63,9 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
     Updates start in arrival order: the Application hands them over in order and the
     semaphore in front of this method lets them in first come first served."""
 
-    def __init__(self, max_concurrent_updates: int = 16) -> None:
+    def __init__(self, max_concurrent_updates: int = 16, metrics: Metrics | None = None) -> None:
         super().__init__(max_concurrent_updates)
+        self.metrics = metrics
         self._locks: dict[int, asyncio.Lock] = {}
         self._users: dict[int, int] = {}
         self._running: set[asyncio.Future[None]] = set()
@@ -79,11 +82,14 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
 
         _committed.set(finish)  # this update's task: its handler says when it committed
         self._running.add(done)
+        started = time.perf_counter()
         try:
             await self._in_lane(lane(update), earlier, coroutine)
         finally:
             self._running.discard(done)
             finish()
+            if self.metrics is not None:
+                self.metrics.handled(update, started)
 
     async def _in_lane(
         self, key: int | None, earlier: list[asyncio.Future[None]], coroutine: Awaitable[Any]

@@ -37,6 +37,9 @@ async def tick(context: BotContext) -> None:
     await _checkins(context, now)
     await _reports(context, now)
     await services.dispatcher.drain(context.application)
+    if services.metrics is not None:
+        async with services.database.transaction() as repos:
+            await services.metrics.refresh(repos, services.clock.now())
 
 
 REPORT_SWEEP = dt.timedelta(minutes=1)

@@ -1,0 +1,167 @@
+"""Prometheus metrics, served on METRICS_LISTEN:METRICS_PORT when METRICS_PORT is set.
+
+Counted as they happen: updates handled (by kind) and how long each took; Bot API answers
+that were errors (by kind: 429, 403, 400, other 4xx, 5xx, time-out, network). Read from the
+database by the scheduler tick: the outbox's pending messages and the age of the oldest,
+open liaison questions, weekly reports overdue. Each application has a registry of its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from http import HTTPStatus
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+from sqlalchemy import and_, exists, func, select
+from telegram import Update
+from telegram.error import TimedOut
+from telegram.request import HTTPXRequest, RequestData
+
+from db.models import (
+    LiaisonRequest,
+    Outbox,
+    OutboxState,
+    ReportReminder,
+    ReportStatus,
+    RequestState,
+    WeeklyReport,
+)
+from db.repositories import Repos
+
+OPEN = (RequestState.HELD, RequestState.OPEN, RequestState.ACKNOWLEDGED)
+UPDATE_KINDS = ("message", "edited_message", "callback_query", "poll_answer", "my_chat_member")
+
+
+def update_kind(update: object) -> str:
+    if isinstance(update, Update):
+        for kind in UPDATE_KINDS:
+            if getattr(update, kind, None) is not None:
+                return kind
+    return "other"
+
+
+def error_kind(status: int) -> str:
+    if status in (HTTPStatus.TOO_MANY_REQUESTS, HTTPStatus.FORBIDDEN, HTTPStatus.BAD_REQUEST):
+        return str(status)
+    return "5xx" if status >= 500 else "4xx"
+
+
+class Metrics:
+    """The bot's metrics, in a registry of their own."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.updates = Counter(
+            "synergy_updates", "Updates handled, by kind", ["kind"], registry=self.registry
+        )
+        self.update_seconds = Histogram(
+            "synergy_update_seconds",
+            "Time to handle an update, replies included",
+            buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+            registry=self.registry,
+        )
+        self.telegram_errors = Counter(
+            "synergy_telegram_errors",
+            "Bot API requests that failed, by kind (429, 403, 400, 4xx, 5xx, timeout, network)",
+            ["kind"],
+            registry=self.registry,
+        )
+        self.outbox_pending = Gauge(
+            "synergy_outbox_pending", "Messages waiting in the outbox", registry=self.registry
+        )
+        self.outbox_oldest = Gauge(
+            "synergy_outbox_oldest_seconds",
+            "How long the oldest message due in the outbox has waited (0 when none)",
+            registry=self.registry,
+        )
+        self.open_requests = Gauge(
+            "synergy_open_requests",
+            "Liaison questions not answered or closed",
+            registry=self.registry,
+        )
+        self.overdue_reports = Gauge(
+            "synergy_overdue_reports",
+            "Weekly reports past their deadline and not submitted",
+            registry=self.registry,
+        )
+        for kind in (*UPDATE_KINDS, "other"):
+            self.updates.labels(kind)
+        for kind in ("429", "403", "400", "4xx", "5xx", "timeout", "network"):
+            self.telegram_errors.labels(kind)
+
+    def handled(self, update: object, started: float) -> None:
+        self.updates.labels(update_kind(update)).inc()
+        self.update_seconds.observe(time.perf_counter() - started)
+
+    async def refresh(self, repos: Repos, now: dt.datetime) -> None:
+        """The figures read from the database (one query each)."""
+        session = repos.session
+        waiting = Outbox.state == OutboxState.PENDING
+        self.outbox_pending.set(await session.scalar(select(func.count()).where(waiting)) or 0)
+        # Due messages only: one held for a contact's quiet hours waits on purpose.
+        oldest = await session.scalar(
+            select(func.min(Outbox.not_before)).where(waiting, Outbox.not_before <= now)
+        )
+        self.outbox_oldest.set(max(0.0, (now - oldest).total_seconds()) if oldest else 0.0)
+        self.open_requests.set(
+            await session.scalar(select(func.count()).where(LiaisonRequest.state.in_(OPEN))) or 0
+        )
+        submitted = exists().where(
+            and_(
+                WeeklyReport.student_id == ReportReminder.student_id,
+                WeeklyReport.week == ReportReminder.week,
+                WeeklyReport.status == ReportStatus.SUBMITTED,
+            )
+        )
+        self.overdue_reports.set(
+            await session.scalar(
+                select(func.count())
+                .select_from(ReportReminder)
+                .where(ReportReminder.stage == "overdue", ~submitted)
+            )
+            or 0
+        )
+
+    def serve(self, listen: str, port: int) -> Any:
+        """Start the HTTP endpoint (a thread); what to call `shutdown()` on to stop it."""
+        server, _thread = start_http_server(port, addr=listen, registry=self.registry)
+        return server
+
+
+class MeteredRequest(HTTPXRequest):
+    """The bot's requests to the Bot API, counting those that failed by kind."""
+
+    def __init__(self, metrics: Metrics | None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.metrics = metrics
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = HTTPXRequest.DEFAULT_NONE,
+        write_timeout: Any = HTTPXRequest.DEFAULT_NONE,
+        connect_timeout: Any = HTTPXRequest.DEFAULT_NONE,
+        pool_timeout: Any = HTTPXRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        try:
+            code, payload = await super().do_request(
+                url,
+                method,
+                request_data,
+                read_timeout=read_timeout,
+                write_timeout=write_timeout,
+                connect_timeout=connect_timeout,
+                pool_timeout=pool_timeout,
+            )
+        except Exception as exc:
+            if self.metrics is not None:
+                kind = "timeout" if isinstance(exc, TimedOut) else "network"
+                self.metrics.telegram_errors.labels(kind).inc()
+            raise
+        if self.metrics is not None and code >= HTTPStatus.BAD_REQUEST:
+            self.metrics.telegram_errors.labels(error_kind(code)).inc()
+        return code, payload
