@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import sys
 import zipfile
 from pathlib import Path
@@ -76,8 +77,23 @@ async def test_the_demo_plays_a_month_in_english(tmp_path: Path) -> None:
     missing = [name for name, line in FEATURES.items() if line not in printed]
     assert missing == [], missing
     assert printed.index(FEATURES["question"]) < printed.index(FEATURES["escalation"])
-    assert (out / "transcript.txt").read_text(encoding="utf-8") in printed
+    transcript = (out / "transcript.txt").read_text(encoding="utf-8")
+    assert transcript in printed
     _files_are_real(out)
+    _guides_quote_the_demo(transcript)
+
+
+def _guides_quote_the_demo(transcript: str) -> None:
+    """Every line of a transcript in docs/guides/ is a line the demo printed."""
+    said = {line.rstrip() for line in transcript.splitlines()}
+    guides = sorted((ROOT / "docs" / "guides").glob("*.md"))
+    assert [g.stem for g in guides] == ["contact", "coordinator", "mentor", "student"]
+    for guide in guides:
+        quoted = re.findall(r"```text\n(.*?)```", guide.read_text(encoding="utf-8"), re.S)
+        lines = [line.rstrip() for block in quoted for line in block.splitlines()]
+        assert len(lines) > 10, guide.name
+        stale = [line for line in lines if line not in said]
+        assert stale == [], (guide.name, stale[:3])
 
 
 @pytest.mark.parametrize("lang", ["zh"])

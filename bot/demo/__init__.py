@@ -82,6 +82,11 @@ class Transcript:
         self.lines.append(line)
         self.echo(line)
 
+    def narrate(self, text: str) -> None:
+        """A line of the story, after what the bot has said so far."""
+        self.flush()
+        self.say(text)
+
     def heading(self, text: str) -> None:
         self.flush()
         self.say("")
@@ -188,7 +193,7 @@ class Demo:
             self.log.flush()
             if self.log.shows(message.chat_id):
                 reply = self.t.gettext("bot (to the button): {text}").format(text=answer["text"])
-                self.log.say(f"  {reply}")
+                self.log.narrate(f"  {reply}")
         return result
 
     async def after(self, chat_id: int, before: int, timeout: float = 20) -> SentMessage:
@@ -250,7 +255,7 @@ class Demo:
         async with self.passage(1001, 2001):
             for telegram_id in PEOPLE:
                 await self.send(telegram_id, "/start")
-        self.log.say(
+        self.log.narrate(
             "  " + self.t.gettext("(the other six people of the consortium file press Start too)")
         )
         async with self.passage():
@@ -261,7 +266,8 @@ class Demo:
             await self.send(NEWCOMER[0], f"/start {token.group(1)}")
             await self.send(1001, f"/rotation edtech 1101 {NEWCOMER[0]}")
             self.group = self.tg.group(GROUP_ID, GROUP_TITLE)
-            self.log.say(self.t.gettext("Li Wei adds the bot to {group}").format(group=GROUP_TITLE))
+            adds = self.t.gettext("Li Wei adds the bot to {group}")
+            self.log.narrate(adds.format(group=GROUP_TITLE))
             before = self.count(GROUP_ID)
             self.group.add_bot(by=self.user(1001))
             await self.after(GROUP_ID, before)
@@ -287,7 +293,7 @@ class Demo:
         )
         await self.after(1101, wang_before)
         self.log.flush()
-        self.log.say("  " + t.gettext("(Wang Fang is in a meeting and does not react)"))
+        self.log.narrate("  " + t.gettext("(Wang Fang is in a meeting and does not react)"))
         await self.later(dt.timedelta(minutes=31), (NEWCOMER[0], tan_before))
         delivery = self.tg.messages(NEWCOMER[0])[tan_before]
         await self.press(NEWCOMER[0], delivery, t.gettext("Acknowledge"))
@@ -364,7 +370,7 @@ class Demo:
                 "{reports} reports and {scores} scores)"
             )
         )
-        self.log.say("  " + summary.format(reports=len(STUDENTS), scores=len(STUDENTS) * 4))
+        self.log.narrate("  " + summary.format(reports=len(STUDENTS), scores=len(STUDENTS) * 4))
 
     async def report(self, student: int, week: int) -> None:
         t = self.t
@@ -436,13 +442,18 @@ class Demo:
 
     async def _views(self) -> None:
         self.log.heading(
-            self.t.gettext("{when} · progress, cohort, credits, export").format(when=self.when())
+            self.t.gettext(
+                "{when} · on call, past check-ins, progress, cohort, credits, data"
+            ).format(when=self.when())
         )
         # Each answers with a text, then its charts or files: wait for all of them.
         for telegram_id, command, messages in (
+            (1001, "/oncall", 1),
+            (1001, "/checkins", 1),
             (2001, "/progress", 2),
             (1001, "/cohort", 3),
             (2001, "/credits", 1),
+            (2001, "/mydata", 1),
             (1001, "/export", 3),
         ):
             expected = self.count(telegram_id) + messages
