@@ -63,7 +63,7 @@ def build_application(
         .request(MeteredRequest(metrics, connection_pool_size=256))
         # getUpdates: one pooled connection, as PTB's default, but an unreadable update is
         # skipped instead of stopping polling for good.
-        .get_updates_request(LenientUpdatesRequest(connection_pool_size=1))
+        .get_updates_request(LenientUpdatesRequest(metrics, connection_pool_size=1))
         .build()
     )
     application.bot_data[SERVICES_KEY] = Services(

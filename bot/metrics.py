@@ -17,7 +17,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, star
 from sqlalchemy import and_, exists, func, select
 from telegram import Update
 from telegram.error import TimedOut
-from telegram.request import HTTPXRequest, RequestData
+from telegram.request import HTTPXRequest
 
 from db.models import (
     LiaisonRequest,
@@ -137,26 +137,9 @@ class MeteredRequest(HTTPXRequest):
         super().__init__(**kwargs)
         self.metrics = metrics
 
-    async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: Any = HTTPXRequest.DEFAULT_NONE,
-        write_timeout: Any = HTTPXRequest.DEFAULT_NONE,
-        connect_timeout: Any = HTTPXRequest.DEFAULT_NONE,
-        pool_timeout: Any = HTTPXRequest.DEFAULT_NONE,
-    ) -> tuple[int, bytes]:
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
         try:
-            code, payload = await super().do_request(
-                url,
-                method,
-                request_data,
-                read_timeout=read_timeout,
-                write_timeout=write_timeout,
-                connect_timeout=connect_timeout,
-                pool_timeout=pool_timeout,
-            )
+            code, payload = await super().do_request(*args, **kwargs)
         except Exception as exc:
             if self.metrics is not None:
                 kind = "timeout" if isinstance(exc, TimedOut) else "network"

@@ -17,10 +17,9 @@ from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
-from telegram.request import HTTPXRequest, RequestData
 
 from bot.logs import current_update
-from bot.metrics import Metrics
+from bot.metrics import MeteredRequest, Metrics
 
 log = logging.getLogger(__name__)
 JSONDict = dict[str, Any]
@@ -139,33 +138,17 @@ def readable(data: JSONDict) -> JSONDict:
     return data
 
 
-class LenientUpdatesRequest(HTTPXRequest):
-    """The request `getUpdates` goes through, reading each update on its own.
+class LenientUpdatesRequest(MeteredRequest):
+    """The request `getUpdates` goes through, reading each update on its own (and, with
+    metrics on, counting the failed requests as the bot's other requests are counted).
 
     python-telegram-bot parses a batch of updates in one piece: a single update it cannot
     read fails the whole batch, the updater asks again from the same offset, gets the same
     batch, and the bot handles nothing ever again (hundreds of requests a second). Here such
     an update is reduced to its id, so the batch parses and polling moves past it."""
 
-    async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: Any = HTTPXRequest.DEFAULT_NONE,
-        write_timeout: Any = HTTPXRequest.DEFAULT_NONE,
-        connect_timeout: Any = HTTPXRequest.DEFAULT_NONE,
-        pool_timeout: Any = HTTPXRequest.DEFAULT_NONE,
-    ) -> tuple[int, bytes]:
-        code, payload = await super().do_request(
-            url,
-            method,
-            request_data,
-            read_timeout=read_timeout,
-            write_timeout=write_timeout,
-            connect_timeout=connect_timeout,
-            pool_timeout=pool_timeout,
-        )
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        code, payload = await super().do_request(*args, **kwargs)
         if code != HTTPStatus.OK:
             return code, payload
         try:

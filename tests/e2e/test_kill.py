@@ -35,6 +35,13 @@ async def _bot(tg: FakeTelegram, database_url: str, cwd: Path) -> asyncio.subpro
     return process
 
 
+async def _with_the_sample(database_url: str) -> str:
+    """The database, with the consortium of examples/consortium.yaml imported."""
+    settings = Settings(_env_file=None, database_url=database_url)  # type: ignore[call-arg]
+    await import_file(settings, SAMPLE_FILE.read_text(encoding="utf-8"))
+    return database_url
+
+
 async def _reply(user: FakeUser, text: str) -> SentMessage:
     user.send(text)
     return await user.next_message(timeout=20)
@@ -43,9 +50,7 @@ async def _reply(user: FakeUser, text: str) -> SentMessage:
 async def test_sigkill_in_the_middle_of_a_draft(
     tg: FakeTelegram, tmp_path: Path, db_url: str
 ) -> None:
-    database_url = db_url
-    settings = Settings(_env_file=None, database_url=database_url)  # type: ignore[call-arg]
-    await import_file(settings, SAMPLE_FILE.read_text(encoding="utf-8"))
+    database_url = await _with_the_sample(db_url)
     process = await _bot(tg, database_url, tmp_path)
     try:
         chen = tg.user(2001, "Chen Jie", language_code="en")
@@ -97,9 +102,7 @@ async def _stalled(tg: FakeTelegram) -> None:
 async def test_sigkill_in_the_middle_of_a_checkin_fan_out(
     tg: FakeTelegram, tmp_path: Path, db_url: str
 ) -> None:
-    database_url = db_url
-    settings = Settings(_env_file=None, database_url=database_url)  # type: ignore[call-arg]
-    await import_file(settings, SAMPLE_FILE.read_text(encoding="utf-8"))
+    database_url = await _with_the_sample(db_url)
     database = Database.from_url(database_url)
     groups = [MAIN_GROUP]
     async with database.transaction() as repos:
