@@ -10,10 +10,12 @@ newest migration, so a backup taken before an upgrade restores too.
 
 from __future__ import annotations
 
-import os
+import contextlib
 import shutil
 import sqlite3
 import subprocess
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
@@ -29,24 +31,62 @@ def _sqlite_file(url: URL) -> Path:
     return Path(url.database)
 
 
-def _pg_args(url: URL) -> tuple[list[str], dict[str, str]]:
-    """Connection options for the PostgreSQL client programs, and their environment."""
-    args = ["--host", url.host or "127.0.0.1", "--port", str(url.port or 5432)]
-    if url.username:
-        args += ["--username", url.username]
-    env = {**os.environ, "PGCONNECT_TIMEOUT": "10"}
-    if url.password:
-        env["PGPASSWORD"] = str(url.password)
-    return args, env
+def _quoted(value: str) -> str:
+    """A value in a libpq connection string."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-def _run(program: str, args: list[str], env: dict[str, str]) -> None:
+def _pgpass_field(value: str) -> str:
+    """A field of a line of a libpq password file."""
+    return value.replace("\\", "\\\\").replace(":", "\\:")
+
+
+@contextlib.contextmanager
+def _pg_connection(url: URL) -> Iterator[str]:
+    """A libpq connection string for the client programs. A password goes into a passfile
+    only this user can read, for as long as the program runs: never into the command line
+    (which other users can see) or the environment."""
+    host, port = url.host or "127.0.0.1", str(url.port or 5432)
+    database, user = url.database or "postgres", url.username or ""
+    fields = {"host": host, "port": port, "dbname": database, "connect_timeout": "10"}
+    if user:
+        fields["user"] = user
+    with tempfile.TemporaryDirectory() as folder:
+        if url.password:
+            passfile = Path(folder) / "pgpass"
+            entry = (host, port, database, user, str(url.password))
+            passfile.write_text(":".join(map(_pgpass_field, entry)) + "\n", encoding="utf-8")
+            passfile.chmod(0o600)
+            fields["passfile"] = str(passfile)
+        yield " ".join(f"{key}={_quoted(value)}" for key, value in fields.items())
+
+
+def _run(program: str, args: list[str]) -> None:
     if shutil.which(program) is None:
         raise BackupError(f"{program} is not installed (Debian: apt-get install postgresql-client)")
-    done = subprocess.run([program, *args], env=env, capture_output=True, text=True, check=False)
+    done = subprocess.run([program, *args], capture_output=True, text=True, check=False)
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["no message"])[-1]
         raise BackupError(f"{program} failed: {last}")
+
+
+def _copy_sqlite(source: Path, target: Path, *, check: bool = False) -> None:
+    """SQLite's online backup from `source` (opened read-only) into `target`, whose whole
+    content it replaces at once; `check`: first make sure `source` is this bot's database."""
+    reader = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    try:
+        if check:
+            try:
+                reader.execute("SELECT version_num FROM alembic_version").fetchone()
+            except sqlite3.DatabaseError:
+                raise BackupError(f"{source} is not a backup of this bot's database") from None
+        writer = sqlite3.connect(target)
+        try:
+            reader.backup(writer)
+        finally:
+            writer.close()
+    finally:
+        reader.close()
 
 
 def backup(database_url: str, target: Path) -> str:
@@ -56,30 +96,20 @@ def backup(database_url: str, target: Path) -> str:
         source_path = _sqlite_file(url)
         if not source_path.exists():
             raise BackupError(f"there is no database at {source_path}")
-        source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True)
-        try:
-            copy = sqlite3.connect(target)
-            try:
-                source.backup(copy)
-            finally:
-                copy.close()
-        finally:
-            source.close()
+        _copy_sqlite(source_path, target)
     elif url.get_backend_name() == "postgresql":
-        args, env = _pg_args(url)
-        _run(
-            "pg_dump",
-            [
-                *args,
-                "--format=custom",
-                "--no-owner",
-                "--no-privileges",
-                "--file",
-                str(target),
-                url.database or "postgres",
-            ],
-            env,
-        )
+        with _pg_connection(url) as connection:
+            _run(
+                "pg_dump",
+                [
+                    "--format=custom",
+                    "--no-owner",
+                    "--no-privileges",
+                    "--file",
+                    str(target),
+                    f"--dbname={connection}",
+                ],
+            )
     else:
         raise BackupError(f"cannot back up a {url.get_backend_name()} database")
     return f"backed up the database to {target} ({target.stat().st_size:,} bytes)"
@@ -92,36 +122,21 @@ def restore(database_url: str, source: Path) -> str:
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
         target_path = _sqlite_file(url)
-        backup_db = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
-        try:
-            try:
-                backup_db.execute("SELECT version_num FROM alembic_version").fetchone()
-            except sqlite3.DatabaseError:
-                raise BackupError(f"{source} is not a backup of this bot's database") from None
-            target = sqlite3.connect(target_path)
-            try:
-                backup_db.backup(target)  # replaces the whole file's content, atomically
-            finally:
-                target.close()
-        finally:
-            backup_db.close()
+        _copy_sqlite(source, target_path, check=True)
     elif url.get_backend_name() == "postgresql":
-        args, env = _pg_args(url)
-        _run(
-            "pg_restore",
-            [
-                *args,
-                "--clean",
-                "--if-exists",
-                "--no-owner",
-                "--no-privileges",
-                "--single-transaction",
-                "--dbname",
-                url.database or "postgres",
-                str(source),
-            ],
-            env,
-        )
+        with _pg_connection(url) as connection:
+            _run(
+                "pg_restore",
+                [
+                    "--clean",
+                    "--if-exists",
+                    "--no-owner",
+                    "--no-privileges",
+                    "--single-transaction",
+                    f"--dbname={connection}",
+                    str(source),
+                ],
+            )
     else:
         raise BackupError(f"cannot restore a {url.get_backend_name()} database")
     return f"restored the database from {source}"

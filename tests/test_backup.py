@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 from pathlib import Path
 
-from bot.backup import backup, restore
+from sqlalchemy.engine import make_url
+
+from bot.backup import _pg_connection, backup, restore
 from bot.config import Settings
 from bot.services.consortium_io import import_file
 from bot.services.people import forget_person
@@ -67,3 +70,16 @@ def test_cli_backup_restore_and_mistakes(tmp_path: Path) -> None:
     ):
         wrong = run_cli(*args, cwd=tmp_path, env=db)
         assert (wrong.returncode, wrong.stderr.strip()) == (1, message)
+
+
+def test_a_password_goes_to_a_passfile_never_to_the_command_line() -> None:
+    url = make_url("postgresql+asyncpg://bot:p'a:s\\s@db.example.org:6543/synergy")
+    with _pg_connection(url) as connection:
+        assert "p'a" not in connection and "db.example.org" in connection
+        assert "host='db.example.org'" in connection and "dbname='synergy'" in connection
+        passfile = Path(re.search(r"passfile='([^']+)'", connection).group(1))  # type: ignore[union-attr]
+        assert passfile.stat().st_mode & 0o777 == 0o600
+        assert passfile.read_text(encoding="utf-8") == (
+            "db.example.org:6543:synergy:bot:p'a\\:s\\\\s\n"
+        )
+    assert not passfile.exists()  # gone once the program has run
