@@ -11,7 +11,6 @@ import zipfile
 from pathlib import Path
 
 import openpyxl
-import pytest
 
 from bot.i18n import Translations
 
@@ -71,16 +70,24 @@ def _files_are_real(out: Path) -> None:
     assert (out / "transcript.txt").read_text(encoding="utf-8").strip()
 
 
-async def test_the_demo_plays_a_month_in_english(tmp_path: Path) -> None:
-    out = tmp_path / "demo"
-    printed = await _demo(out)
+async def test_the_demo_plays_a_month_in_english_and_in_chinese(tmp_path: Path) -> None:
+    """Both languages at once (two processes, two cores)."""
+    english, chinese = tmp_path / "en", tmp_path / "zh"
+    printed, printed_zh = await asyncio.gather(_demo(english), _demo(chinese, "--lang", "zh"))
+
     missing = [name for name, line in FEATURES.items() if line not in printed]
     assert missing == [], missing
     assert printed.index(FEATURES["question"]) < printed.index(FEATURES["escalation"])
-    transcript = (out / "transcript.txt").read_text(encoding="utf-8")
+    transcript = (english / "transcript.txt").read_text(encoding="utf-8")
     assert transcript in printed
-    _files_are_real(out)
+    _files_are_real(english)
     _guides_quote_the_demo(transcript)
+
+    zh = Translations.load().for_language("zh")
+    for line in ("Saved; the student will see your scores.", "Score this report"):
+        assert zh.gettext(line) != line and zh.gettext(line) in printed_zh
+    assert "Check-in #1 is closed" not in printed_zh
+    _files_are_real(chinese)
 
 
 def _guides_quote_the_demo(transcript: str) -> None:
@@ -94,14 +101,3 @@ def _guides_quote_the_demo(transcript: str) -> None:
         assert len(lines) > 10, guide.name
         stale = [line for line in lines if line not in said]
         assert stale == [], (guide.name, stale[:3])
-
-
-@pytest.mark.parametrize("lang", ["zh"])
-async def test_the_demo_plays_in_chinese(tmp_path: Path, lang: str) -> None:
-    out = tmp_path / "demo"
-    printed = await _demo(out, "--lang", lang)
-    zh = Translations.load().for_language(lang)
-    for english in ("Saved; the student will see your scores.", "Score this report"):
-        assert zh.gettext(english) != english and zh.gettext(english) in printed
-    assert "Check-in #1 is closed" not in printed
-    _files_are_real(out)
