@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from telegram.ext import ExtBot
+from telegram.request import HTTPXRequest
 
 from bot.config import opt_in_library_defaults
 from bot.fake_telegram import FakeTelegram, RateLimits
@@ -22,7 +23,15 @@ async def limited(tg: FakeTelegram) -> AsyncIterator[tuple[ExtBot[None], Telegra
     limiter = TelegramRateLimiter(
         overall=30, window=1.0, group=3, group_window=1.0, chat_gap=0.3, margin=0.25
     )
-    bot: ExtBot[None] = ExtBot(tg.token, base_url=f"{tg.base_url}/bot", rate_limiter=limiter)
+    # A pool like the real bot's (PTB's builder gives it 256): with a bare Bot's single
+    # connection, the 30 sends the limiter lets go at once would reach the fake one after
+    # another over some 0.3 s, longer than the margin, and meet 429s the limiter never caused.
+    bot: ExtBot[None] = ExtBot(
+        tg.token,
+        base_url=f"{tg.base_url}/bot",
+        rate_limiter=limiter,
+        request=HTTPXRequest(connection_pool_size=64),
+    )
     async with bot:
         yield bot, limiter
 
