@@ -2,15 +2,31 @@
 
 from __future__ import annotations
 
+import argparse
 import re
 from pathlib import Path
 
 import pytest
 
+from bot.__main__ import _parser
 from tests.conftest import SAMPLE_FILE
 from tests.test_config_cli import run_cli
 
-SUBCOMMANDS = ("run", "migrate", "import", "export", "import-scores", "people", "invite", "doctor")
+
+def _subcommands() -> tuple[str, ...]:
+    """Every subcommand the parser knows, so that a new one cannot go without --help."""
+    actions = [a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    return tuple(actions[0].choices)
+
+
+SUBCOMMANDS = _subcommands()
+
+
+def test_the_operators_commands_are_all_there() -> None:
+    assert set(SUBCOMMANDS) == {
+        "run", "migrate", "import", "export", "import-scores", "people", "invite", "doctor",
+        "backup", "restore", "demo",
+    }  # fmt: skip
 
 
 @pytest.fixture
