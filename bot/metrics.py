@@ -19,18 +19,17 @@ from telegram import Update
 from telegram.error import TimedOut
 from telegram.request import HTTPXRequest
 
+from bot.services.liaison import ACTIVE
 from db.models import (
     LiaisonRequest,
     Outbox,
     OutboxState,
     ReportReminder,
     ReportStatus,
-    RequestState,
     WeeklyReport,
 )
 from db.repositories import Repos
 
-OPEN = (RequestState.HELD, RequestState.OPEN, RequestState.ACKNOWLEDGED)
 UPDATE_KINDS = ("message", "edited_message", "callback_query", "poll_answer", "my_chat_member")
 
 
@@ -99,14 +98,14 @@ class Metrics:
         """The figures read from the database (one query each)."""
         session = repos.session
         waiting = Outbox.state == OutboxState.PENDING
-        self.outbox_pending.set(await session.scalar(select(func.count()).where(waiting)) or 0)
+        self.outbox_pending.set(await repos.outbox.pending_count())
         # Due messages only: one held for a contact's quiet hours waits on purpose.
         oldest = await session.scalar(
             select(func.min(Outbox.not_before)).where(waiting, Outbox.not_before <= now)
         )
         self.outbox_oldest.set(max(0.0, (now - oldest).total_seconds()) if oldest else 0.0)
         self.open_requests.set(
-            await session.scalar(select(func.count()).where(LiaisonRequest.state.in_(OPEN))) or 0
+            await session.scalar(select(func.count()).where(LiaisonRequest.state.in_(ACTIVE))) or 0
         )
         submitted = exists().where(
             and_(
