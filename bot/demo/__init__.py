@@ -143,12 +143,19 @@ def _plain(text: str) -> str:
 class Demo:
     """The script: people act, the bot answers; each step waits for what it expects."""
 
-    def __init__(self, tg: FakeTelegram, clock: ManualClock, t: Translator, lang: str) -> None:
+    def __init__(
+        self,
+        tg: FakeTelegram,
+        clock: ManualClock,
+        t: Translator,
+        lang: str,
+        echo: Callable[[str], None],
+    ) -> None:
         self.tg, self.clock, self.t, self.lang = tg, clock, t, lang
         self.users: dict[int, FakeUser] = {}
         self.group: FakeGroup | None = None
         self.scored: set[tuple[int, int]] = set()
-        self.log = Transcript(tg, lambda line: None, {**PEOPLE, NEWCOMER[0]: NEWCOMER[1]}, t)
+        self.log = Transcript(tg, echo, {**PEOPLE, NEWCOMER[0]: NEWCOMER[1]}, t)
 
     # --- people acting ------------------------------------------------------------------
 
@@ -189,11 +196,9 @@ class Demo:
         except TimeoutError:
             raise DemoError(f"nothing came of pressing {label!r}") from None
         answer = user.answer_to(query)
-        if result is message and answer is not None:
-            self.log.flush()
-            if self.log.shows(message.chat_id):
-                reply = self.t.gettext("bot (to the button): {text}").format(text=answer["text"])
-                self.log.narrate(f"  {reply}")
+        if result is message and answer is not None and self.log.shows(message.chat_id):
+            reply = self.t.gettext("bot (to the button): {text}").format(text=answer["text"])
+            self.log.narrate(f"  {reply}")
         return result
 
     async def after(self, chat_id: int, before: int, timeout: float = 20) -> SentMessage:
@@ -292,7 +297,6 @@ class Demo:
             in_group=True,
         )
         await self.after(1101, wang_before)
-        self.log.flush()
         self.log.narrate("  " + t.gettext("(Wang Fang is in a meeting and does not react)"))
         await self.later(dt.timedelta(minutes=31), (NEWCOMER[0], tan_before))
         delivery = self.tg.messages(NEWCOMER[0])[tan_before]
@@ -456,13 +460,9 @@ class Demo:
             (2001, "/mydata", 1),
             (1001, "/export", 3),
         ):
-            expected = self.count(telegram_id) + messages
+            before = self.count(telegram_id)
             await self.send(telegram_id, command)
-
-            def complete(chat: int = telegram_id, n: int = expected) -> bool:
-                return self.count(chat) >= n
-
-            await self.tg.wait_for(complete, timeout=60)
+            await self.after(telegram_id, before + messages - 1, timeout=60)  # the last one
 
     async def month(self) -> None:
         await self.onboarding()
@@ -475,7 +475,6 @@ class Demo:
             heading = self.t.gettext("Week {week} · {when} · weekly reports")
             self.log.heading(heading.format(week=week, when=self.when(friday)))
             await self.later(friday - self.clock.now(), *before.items())
-            self.log.flush()
             await self.week_of_reports(week, shown=week == 1)
         await self.later(START + dt.timedelta(weeks=4, days=1) - self.clock.now())
         await self.views()
@@ -532,8 +531,7 @@ async def play(lang: str, out: Path, echo: Callable[[str], None]) -> tuple[list[
         await asyncio.wait({bot, asyncio.create_task(ready.wait())}, return_when="FIRST_COMPLETED")
         if bot.done():
             bot.result()
-        demo = Demo(tg, clock, t, lang)
-        demo.log.echo = echo
+        demo = Demo(tg, clock, t, lang, echo)
         try:
             await demo.month()
         finally:
