@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from db.models import (
+    Achievement,
     ActionItem,
+    ApplicationState,
     Assessment,
     Chat,
     Checkin,
@@ -19,6 +22,7 @@ from db.models import (
     CheckinState,
     CheckinVote,
     Consortium,
+    ConsortiumRules,
     Conversation,
     EarlyPollAnswer,
     Invite,
@@ -31,6 +35,7 @@ from db.models import (
     Outbox,
     OutboxState,
     Party,
+    PartyMonth,
     Person,
     Placement,
     PlacementMentor,
@@ -41,8 +46,18 @@ from db.models import (
     ReportStatus,
     RequestEvent,
     RequestState,
+    Revenue,
     Role,
     RotationMember,
+    Topic,
+    TopicApplication,
+    TopicAssessment,
+    TopicMentor,
+    TopicNeed,
+    TopicReminder,
+    TopicReport,
+    TopicState,
+    TrainingRecord,
     WeeklyReport,
 )
 
@@ -390,6 +405,16 @@ class RequestRepo:
             query = query.where(LiaisonRequest.party_id.in_(list(party_ids)))
         return (await self.session.scalars(query.order_by(LiaisonRequest.opened_at))).all()
 
+    async def opened_between(
+        self, since: dt.datetime, until: dt.datetime
+    ) -> Sequence[LiaisonRequest]:
+        rows = await self.session.scalars(
+            select(LiaisonRequest).where(
+                LiaisonRequest.opened_at >= since, LiaisonRequest.opened_at < until
+            )
+        )
+        return rows.all()
+
     async def since(self, when: dt.datetime) -> Sequence[LiaisonRequest]:
         rows = await self.session.scalars(
             select(LiaisonRequest)
@@ -513,6 +538,18 @@ class CheckinRepo:
 
     async def last(self) -> Checkin | None:
         return await self.session.scalar(select(Checkin).order_by(Checkin.id.desc()).limit(1))
+
+    async def opened_between(self, since: dt.datetime, until: dt.datetime) -> Sequence[Checkin]:
+        rows = await self.session.scalars(
+            select(Checkin)
+            .where(
+                Checkin.state == CheckinState.CLOSED,
+                Checkin.opened_at >= since,
+                Checkin.opened_at < until,
+            )
+            .order_by(Checkin.id)
+        )
+        return rows.all()
 
     async def closed(self, limit: int = 12) -> Sequence[Checkin]:
         rows = await self.session.scalars(
@@ -783,6 +820,19 @@ class AssessmentRepo:
         )
         return int(count or 0)
 
+    async def requested_between(
+        self, since: dt.datetime, until: dt.datetime
+    ) -> Sequence[Assessment]:
+        """Scores asked of mentors in a period (imported ones are never asked)."""
+        rows = await self.session.scalars(
+            select(Assessment).where(
+                Assessment.requested_at >= since,
+                Assessment.requested_at < until,
+                Assessment.mentor_id.is_not(None),
+            )
+        )
+        return rows.all()
+
     async def mentored_by(self, mentor_id: int) -> list[int]:
         """The students (person ids) a mentor scores, from placements."""
         rows = await self.session.scalars(
@@ -847,6 +897,315 @@ class UpdateRepo:
         return int(getattr(result, "rowcount", 0) or 0)
 
 
+class RulesRepo:
+    """The consortium file's sections of rules, as imported."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, section: str) -> dict[str, Any] | None:
+        row = await self.session.get(ConsortiumRules, section)
+        return dict(row.values) if row else None
+
+    async def set(self, section: str, values: dict[str, Any]) -> bool:
+        """Store a section; True if it changed."""
+        row = await self.session.get(ConsortiumRules, section)
+        if row is None:
+            self.session.add(ConsortiumRules(section=section, values=values))
+        elif row.values != values:
+            row.values = values
+        else:
+            return False
+        await self.session.flush()
+        return True
+
+
+class TopicRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, topic: Topic) -> Topic:
+        self.session.add(topic)
+        await self.session.flush()
+        return topic
+
+    async def get(self, topic_id: int, *, for_update: bool = False) -> Topic | None:
+        query = select(Topic).where(Topic.id == topic_id).execution_options(populate_existing=True)
+        if for_update:
+            query = query.with_for_update()
+        return await self.session.scalar(query)
+
+    async def listed(self) -> Sequence[Topic]:
+        """Open and running topics, the newest first."""
+        rows = await self.session.scalars(
+            select(Topic)
+            .where(Topic.state.in_([TopicState.OPEN, TopicState.RUNNING]))
+            .order_by(Topic.id.desc())
+        )
+        return rows.all()
+
+    async def running(self) -> Sequence[Topic]:
+        rows = await self.session.scalars(
+            select(Topic).where(Topic.state == TopicState.RUNNING).order_by(Topic.id)
+        )
+        return rows.all()
+
+    async def of_party(self, party_id: int) -> Sequence[Topic]:
+        rows = await self.session.scalars(
+            select(Topic).where(Topic.party_id == party_id).order_by(Topic.id)
+        )
+        return rows.all()
+
+    async def drafts_of(self, person_id: int) -> Sequence[Topic]:
+        rows = await self.session.scalars(
+            select(Topic).where(Topic.author_id == person_id, Topic.state == TopicState.DRAFT)
+        )
+        return rows.all()
+
+    async def add_need(self, need: TopicNeed) -> TopicNeed:
+        self.session.add(need)
+        await self.session.flush()
+        return need
+
+    async def needs(self, topic_id: int) -> Sequence[TopicNeed]:
+        rows = await self.session.scalars(
+            select(TopicNeed).where(TopicNeed.topic_id == topic_id).order_by(TopicNeed.id)
+        )
+        return rows.all()
+
+    async def application(self, application_id: int) -> TopicApplication | None:
+        return await self.session.scalar(
+            select(TopicApplication)
+            .where(TopicApplication.id == application_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+
+    async def application_of(self, topic_id: int, student_id: int) -> TopicApplication | None:
+        return await self.session.scalar(
+            select(TopicApplication).where(
+                TopicApplication.topic_id == topic_id, TopicApplication.student_id == student_id
+            )
+        )
+
+    async def add_application(self, application: TopicApplication) -> TopicApplication:
+        self.session.add(application)
+        await self.session.flush()
+        return application
+
+    async def applications(self, topic_id: int) -> Sequence[TopicApplication]:
+        rows = await self.session.scalars(
+            select(TopicApplication)
+            .where(TopicApplication.topic_id == topic_id)
+            .order_by(TopicApplication.id)
+        )
+        return rows.all()
+
+    async def applications_to_party(
+        self, party_id: int, since: dt.datetime, until: dt.datetime
+    ) -> Sequence[TopicApplication]:
+        rows = await self.session.scalars(
+            select(TopicApplication)
+            .join(Topic, Topic.id == TopicApplication.topic_id)
+            .where(
+                Topic.party_id == party_id,
+                TopicApplication.applied_at >= since,
+                TopicApplication.applied_at < until,
+            )
+        )
+        return rows.all()
+
+    async def team(self, topic_id: int) -> list[int]:
+        """Person ids of the accepted students."""
+        rows = await self.session.scalars(
+            select(TopicApplication.student_id)
+            .where(
+                TopicApplication.topic_id == topic_id,
+                TopicApplication.state == ApplicationState.ACCEPTED,
+            )
+            .order_by(TopicApplication.id)
+        )
+        return list(rows.all())
+
+    async def topics_of_student(self, student_id: int) -> Sequence[Topic]:
+        """Topics whose team the student is in."""
+        rows = await self.session.scalars(
+            select(Topic)
+            .join(TopicApplication, TopicApplication.topic_id == Topic.id)
+            .where(
+                TopicApplication.student_id == student_id,
+                TopicApplication.state == ApplicationState.ACCEPTED,
+            )
+            .order_by(Topic.id)
+        )
+        return rows.all()
+
+    async def mentors(self, topic_id: int) -> Sequence[TopicMentor]:
+        rows = await self.session.scalars(
+            select(TopicMentor)
+            .where(TopicMentor.topic_id == topic_id)
+            .order_by(TopicMentor.party_kind)
+        )
+        return rows.all()
+
+    async def set_mentor(self, mentor: TopicMentor) -> None:
+        await self.session.merge(mentor)
+        await self.session.flush()
+
+    async def report(self, report_id: int, *, for_update: bool = False) -> TopicReport | None:
+        query = (
+            select(TopicReport)
+            .where(TopicReport.id == report_id)
+            .execution_options(populate_existing=True)
+        )
+        if for_update:
+            query = query.with_for_update()
+        return await self.session.scalar(query)
+
+    async def report_of(self, topic_id: int, cycle: int) -> TopicReport | None:
+        return await self.session.scalar(
+            select(TopicReport).where(TopicReport.topic_id == topic_id, TopicReport.cycle == cycle)
+        )
+
+    async def reports(self, topic_id: int) -> Sequence[TopicReport]:
+        rows = await self.session.scalars(
+            select(TopicReport).where(TopicReport.topic_id == topic_id).order_by(TopicReport.cycle)
+        )
+        return rows.all()
+
+    async def add_report(self, report: TopicReport) -> TopicReport:
+        self.session.add(report)
+        await self.session.flush()
+        return report
+
+    async def assessment(
+        self, assessment_id: int, *, for_update: bool = False
+    ) -> TopicAssessment | None:
+        query = (
+            select(TopicAssessment)
+            .where(TopicAssessment.id == assessment_id)
+            .execution_options(populate_existing=True)
+        )
+        if for_update:
+            query = query.with_for_update()
+        return await self.session.scalar(query)
+
+    async def assessments(self, report_id: int) -> Sequence[TopicAssessment]:
+        rows = await self.session.scalars(
+            select(TopicAssessment)
+            .where(TopicAssessment.report_id == report_id)
+            .order_by(TopicAssessment.party_kind)
+            .execution_options(populate_existing=True)
+        )
+        return rows.all()
+
+    async def add_assessment(self, assessment: TopicAssessment) -> TopicAssessment:
+        self.session.add(assessment)
+        await self.session.flush()
+        return assessment
+
+    async def assessments_waiting(self, before: dt.datetime) -> Sequence[TopicAssessment]:
+        """Requested before `before`, not completed, not yet reminded."""
+        rows = await self.session.scalars(
+            select(TopicAssessment)
+            .where(
+                TopicAssessment.completed_at.is_(None),
+                TopicAssessment.reminded_at.is_(None),
+                TopicAssessment.requested_at <= before,
+                TopicAssessment.mentor_id.is_not(None),
+            )
+            .order_by(TopicAssessment.id)
+        )
+        return rows.all()
+
+    async def assessments_requested(
+        self, since: dt.datetime, until: dt.datetime
+    ) -> Sequence[TopicAssessment]:
+        rows = await self.session.scalars(
+            select(TopicAssessment).where(
+                TopicAssessment.requested_at >= since, TopicAssessment.requested_at < until
+            )
+        )
+        return rows.all()
+
+    async def reminded(self, topic_id: int, cycle: int) -> set[str]:
+        rows = await self.session.scalars(
+            select(TopicReminder.stage).where(
+                TopicReminder.topic_id == topic_id, TopicReminder.cycle == cycle
+            )
+        )
+        return set(rows.all())
+
+    async def add_reminder(self, reminder: TopicReminder) -> None:
+        self.session.add(reminder)
+        await self.session.flush()
+
+
+class AchievementRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, achievement: Achievement) -> Achievement:
+        self.session.add(achievement)
+        await self.session.flush()
+        return achievement
+
+    async def get(self, achievement_id: int) -> Achievement | None:
+        return await self.session.get(Achievement, achievement_id)
+
+    async def all(self) -> Sequence[Achievement]:
+        rows = await self.session.scalars(select(Achievement).order_by(Achievement.id))
+        return rows.all()
+
+    async def add_revenue(self, revenue: Revenue) -> Revenue:
+        self.session.add(revenue)
+        await self.session.flush()
+        return revenue
+
+    async def revenues(self, achievement_id: int) -> Sequence[Revenue]:
+        rows = await self.session.scalars(
+            select(Revenue)
+            .where(Revenue.achievement_id == achievement_id)
+            .options(selectinload(Revenue.shares))
+            .order_by(Revenue.id)
+        )
+        return rows.all()
+
+
+class TrainingRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, record: TrainingRecord) -> TrainingRecord:
+        self.session.add(record)
+        await self.session.flush()
+        return record
+
+    async def of_student(self, student_id: int) -> Sequence[TrainingRecord]:
+        rows = await self.session.scalars(
+            select(TrainingRecord)
+            .where(TrainingRecord.student_id == student_id)
+            .order_by(TrainingRecord.day, TrainingRecord.id)
+        )
+        return rows.all()
+
+
+class DigestRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def of_month(self, month: dt.date) -> dict[int, PartyMonth]:
+        rows = await self.session.scalars(select(PartyMonth).where(PartyMonth.month == month))
+        return {row.party_id: row for row in rows.all()}
+
+    async def any(self) -> bool:
+        return await self.session.scalar(select(PartyMonth.party_id).limit(1)) is not None
+
+    async def add(self, row: PartyMonth) -> None:
+        self.session.add(row)
+        await self.session.flush()
+
+
 class Repos:
     """All repositories over one session (one transaction)."""
 
@@ -867,3 +1226,8 @@ class Repos:
         self.assessments = AssessmentRepo(session)
         self.conversations = ConversationRepo(session)
         self.updates = UpdateRepo(session)
+        self.rules = RulesRepo(session)
+        self.topics = TopicRepo(session)
+        self.achievements = AchievementRepo(session)
+        self.training = TrainingRepo(session)
+        self.digests = DigestRepo(session)

@@ -29,6 +29,7 @@ async def test_import_creates_everything(db_url: str, database: Database) -> Non
         "chats": 1,
         "placements": 1,
         "reports": 1,
+        "credits": 1,
     }
     assert not report.updated and not report.removed
     async with database.transaction() as repos:

@@ -231,9 +231,71 @@ class ReportsSpec(_Spec):
 
 
 class CreditsSpec(_Spec):
-    """Credits for practice: per full calendar month abroad."""
+    """Credits for every kind of practice: per full calendar month abroad, per complete
+    block of enterprise training hours, per accepted report cycle of a research topic."""
 
     overseas_per_month: Decimal = Field(default=Decimal(2), ge=0, le=30, decimal_places=2)
+    training_hours_per_credit: Decimal = Field(default=Decimal(40), gt=0, le=1000, decimal_places=2)
+    training_credits: Decimal = Field(default=Decimal(1), ge=0, le=30, decimal_places=2)
+    per_topic_cycle: Decimal = Field(default=Decimal(1), ge=0, le=30, decimal_places=2)
+
+
+Percent = Annotated[Decimal, Field(ge=0, le=100, decimal_places=2)]
+
+
+def _check_currency(value: str) -> str:
+    code = value.upper()
+    if code not in _currencies():
+        raise ValueError(f"unknown currency {value!r} (ISO 4217, e.g. CNY, USD, EUR)")
+    return code
+
+
+@cache
+def _currencies() -> frozenset[str]:
+    return frozenset(Locale("en").currencies)
+
+
+class TopicsSpec(_Spec):
+    """Research topics: how often a running topic's team reports."""
+
+    cycle_days: int = Field(default=14, ge=7, le=92)
+
+
+class AchievementsSpec(_Spec):
+    """How revenue from an achievement is split (percent of the revenue)."""
+
+    shares: dict[PartyKind, Percent] = Field(
+        default_factory=lambda: {
+            PartyKind.RESEARCH: Decimal(40),
+            PartyKind.ENTERPRISE: Decimal(30),
+            PartyKind.UNIVERSITY: Decimal(20),
+        }
+    )
+    students: Percent = Decimal(10)
+    students_raised: Percent = Decimal(15)
+    raised_at: Percent = Decimal(50)  # the students' participation rate that raises it
+    currency: Annotated[str, AfterValidator(_check_currency)] = "CNY"
+
+    @model_validator(mode="after")
+    def _adds_up(self) -> AchievementsSpec:
+        total = sum(self.shares.values(), Decimal(0)) + self.students
+        if total != 100:
+            raise ValueError(f"shares and students add up to {total}%, not 100%")
+        if not self.students <= self.students_raised < 100:
+            raise ValueError("students_raised must be from students up to (not) 100")
+        return self
+
+
+class DigestSpec(_Spec):
+    """The coordinators' monthly digest: when it comes, and the thresholds under which a
+    party's month is weak (two weak months in a row flag the party)."""
+
+    day: int = Field(default=1, ge=1, le=28)  # of the month, for the month before
+    time: Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")] = "09:00"
+    checkin_attendance: Percent = Decimal(50)
+    response_time: Duration = "4h"
+    scored_on_time: Percent = Decimal(70)
+    topics_answered: Percent = Decimal(80)
 
 
 class ConsortiumDoc(_Spec):
@@ -246,6 +308,9 @@ class ConsortiumDoc(_Spec):
     checkin: CheckinSpec | None = None
     reports: ReportsSpec | None = None
     credits: CreditsSpec | None = None
+    topics: TopicsSpec | None = None
+    achievements: AchievementsSpec | None = None
+    digest: DigestSpec | None = None
 
 
 # Sections that hold one mapping of settings.
@@ -253,6 +318,9 @@ _SETTINGS: dict[str, type[_Spec]] = {
     "checkin": CheckinSpec,
     "reports": ReportsSpec,
     "credits": CreditsSpec,
+    "topics": TopicsSpec,
+    "achievements": AchievementsSpec,
+    "digest": DigestSpec,
 }
 
 

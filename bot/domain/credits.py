@@ -53,3 +53,45 @@ def overseas_credits(
     so_far = full_months(start, min(end, today - dt.timedelta(days=1)))
     planned = full_months(start, end)
     return Credits(so_far, so_far * per_month, planned, planned * per_month)
+
+
+DEFAULT_TRAINING_HOURS = Decimal(40)
+DEFAULT_PER_CYCLE = Decimal(1)
+
+
+@dataclass(frozen=True)
+class CreditRules:
+    """How each kind of practice converts to credits (the consortium file's `credits`)."""
+
+    overseas_per_month: Decimal = DEFAULT_PER_MONTH
+    training_hours_per_credit: Decimal = DEFAULT_TRAINING_HOURS
+    training_credits: Decimal = Decimal(1)  # credits for each block of those hours
+    per_topic_cycle: Decimal = DEFAULT_PER_CYCLE
+
+
+@dataclass(frozen=True)
+class TrainingCredits:
+    hours: Decimal  # all recorded hours
+    blocks: int  # complete blocks of `training_hours_per_credit`
+    earned: Decimal
+    toward_next: Decimal  # hours already done toward the next block
+
+
+def training_credits(minutes: int, rules: CreditRules) -> TrainingCredits:
+    """Credits for enterprise training: each complete block of hours earns its credits
+    (as each full month abroad does); the rest counts toward the next block."""
+    hours = Decimal(minutes) / 60
+    block_minutes = rules.training_hours_per_credit * 60
+    blocks = int(Decimal(minutes) // block_minutes) if block_minutes > 0 else 0
+    rest = (Decimal(minutes) - blocks * block_minutes) / 60
+    return TrainingCredits(
+        hours.quantize(Decimal("0.01")).normalize(),
+        blocks,
+        blocks * rules.training_credits,
+        rest.quantize(Decimal("0.01")).normalize(),
+    )
+
+
+def research_credits(cycles: int, rules: CreditRules) -> Decimal:
+    """Credits for research: each accepted report cycle of a topic the student took part in."""
+    return cycles * rules.per_topic_cycle

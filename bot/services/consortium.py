@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -85,7 +86,33 @@ async def apply_consortium(repos: Repos, doc: ConsortiumDoc, now: dt.datetime) -
     await _apply_oncall(repos, doc, parties, people, report, now)
     await _apply_checkin(repos, doc, report)
     await _apply_reports(repos, doc, report)
+    await _apply_rules(repos, doc, report)
     return report
+
+
+# Sections kept whole as the file states them (`bot.services.rules` reads them).
+RULE_SECTIONS = ("credits", "topics", "achievements", "digest")
+
+
+def _plain(value: Any) -> Any:
+    """JSON values as a person writes them: 40 rather than "40", 0.5 rather than "0.5"."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+async def _apply_rules(repos: Repos, doc: ConsortiumDoc, report: ImportReport) -> None:
+    for section in RULE_SECTIONS:
+        spec = getattr(doc, section)
+        if spec is None:
+            continue
+        existed = await repos.rules.get(section) is not None
+        if await repos.rules.set(section, _plain(spec.model_dump(mode="python"))):
+            (report.updated if existed else report.created)[section] += 1
 
 
 async def _apply_reports(repos: Repos, doc: ConsortiumDoc, report: ImportReport) -> None:
@@ -326,6 +353,11 @@ async def export_consortium(repos: Repos) -> dict[str, Any]:
         "oncall": await _export_oncall(repos, by_id, people_by_id, consortium.timezone),
         "checkin": await _export_checkin(repos),
         **await _export_reports(repos),
+        **{
+            section: values
+            for section in RULE_SECTIONS
+            if (values := await repos.rules.get(section)) is not None
+        },
     }
 
 
