@@ -25,7 +25,18 @@ from bot.ratelimit import TelegramRateLimiter
 from bot.renderers.access import render_error
 from bot.updates import LenientUpdatesRequest, PerChatUpdateProcessor
 from db.engine import Database
-from handlers import admin, analytics, checkin, groups, liaison, onboarding, profile, reports
+from handlers import (
+    achievements,
+    admin,
+    analytics,
+    checkin,
+    groups,
+    liaison,
+    onboarding,
+    profile,
+    reports,
+    topics,
+)
 from jobs import scheduler
 
 log = logging.getLogger(__name__)
@@ -76,7 +87,8 @@ def build_application(
     )
     # Order matters: liaison's reply handler comes before onboarding's catch-all for
     # private messages, which comes last.
-    for module in (profile, admin, groups, checkin, liaison, reports, analytics, onboarding):
+    modules = (profile, admin, groups, checkin, liaison, reports, topics, achievements, analytics)
+    for module in (*modules, onboarding):
         application.add_handlers(module.build_handlers())
     application.add_error_handler(on_error)
     assert application.job_queue is not None

@@ -26,6 +26,10 @@ class Action(StrEnum):
     REPORT = "rp"  # args: report id, operation (see handlers.reports)
     SCORE = "sc"  # args: assessment id, operation
     PROGRESS = "pg"  # args: telegram id of the student
+    TOPIC = "tp"  # args: topic id, operation (see handlers.topics)
+    APPLICATION = "ta"  # args: application id, "y" or "n"
+    TOPIC_REPORT = "tr"  # args: topic report id, operation
+    TOPIC_SCORE = "ts"  # args: topic assessment id, operation
 
 
 _ARITY = {
@@ -38,6 +42,10 @@ _ARITY = {
     Action.REPORT: 2,
     Action.SCORE: 2,
     Action.PROGRESS: 1,
+    Action.TOPIC: 2,
+    Action.APPLICATION: 2,
+    Action.TOPIC_REPORT: 2,
+    Action.TOPIC_SCORE: 2,
 }
 
 

@@ -4,18 +4,33 @@ caller's transaction."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from bot.outbox_writer import OutboxWriter
+from bot.renderers.credits import render_training_for_student
 from bot.renderers.reports import (
     render_feedback,
     render_review_reminder,
     render_review_request,
     render_student_reminder,
 )
+from bot.services.credits import TrainingAdded
 from bot.services.reports import Due, Submission
 from db.models import Assessment, Person, WeeklyReport
 
 
 class ReportOutbox(OutboxWriter):
+    async def training(self, added: TrainingAdded, hours: Decimal) -> None:
+        """The student hears of training hours recorded for them."""
+        assert added.student is not None
+        t = await self._for_person(added.student)
+        await self._add(
+            added.student.telegram_id,
+            "training.recorded",
+            text=render_training_for_student(added, hours, t),
+            person=added.student,
+        )
+
     async def submission(self, submission: Submission) -> None:
         for assessment, mentor in submission.requests:
             t = await self._for_person(mentor)

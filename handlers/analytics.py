@@ -1,27 +1,41 @@
-"""Capability tracking: /progress, /cohort, /credits and /export."""
+"""Capability tracking and credits: /progress, /cohort, /credits, /training, /transcript,
+/export and the coordinators' /digest."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from decimal import Decimal
 from functools import partial
 
 from telegram import Update
+from telegram.constants import ParseMode
 from telegram.ext import BaseHandler
 
 from bot import callbacks
 from bot.context import BotContext
 from bot.domain.capability import DIMS
+from bot.domain.digest import month_of, previous_month
+from bot.domain.reports import InputProblem
 from bot.i18n import Translator
-from bot.renderers.analytics import (
-    render_cohort,
-    render_credits,
-    render_pick_student,
-    render_progress,
-)
+from bot.renderers import esc
+from bot.renderers.analytics import render_cohort, render_pick_student, render_progress
 from bot.renderers.charts import grouped_bars, progress_chart, usable
-from bot.renderers.reports import dimension_name
+from bot.renderers.credits import (
+    render_everybody,
+    render_student_credits,
+    render_training_added,
+    render_training_refusal,
+    transcript_html,
+    transcript_xlsx,
+)
+from bot.renderers.digest import render_digest
+from bot.renderers.reports import dimension_name, render_problem
+from bot.report_outbox import ReportOutbox
 from bot.services import analytics, export
+from bot.services import credits as credit_service
+from bot.services import digest as digest_service
 from bot.services.reports import local_today
 from db.models import Person, Role
 from handlers.base import Reply, Request, button, command
@@ -119,23 +133,105 @@ async def cohort(request: Request) -> Reply:
     return reply
 
 
+SHOWN = 50  # students listed by /credits; /transcript and /export have everyone
+
+
 async def credits(request: Request) -> Reply:
-    """/credits: a student's own; a coordinator's, everybody's."""
-    infos = await analytics.students(request.repos, _zone(request))
-    policy = await analytics.rules(request.repos)
+    """/credits: a student's own, by source; a coordinator's, everybody's."""
     person = request.caller.person
-    everybody = Role.COORDINATOR in request.caller.roles
-    chosen = [info for info in infos.values() if everybody or info.person == person]
-    rows = [
-        (
-            info.person,
-            analytics.credits_of(
-                info, local_today(request.now, info.zone), policy.credits_per_month
-            ),
-        )
-        for info in sorted(chosen, key=lambda i: i.person.name or "")
+    assert person is not None
+    zone = _zone(request)
+    if Role.COORDINATOR not in request.caller.roles:
+        found = await credit_service.of_student(request.repos, person, request.now, zone)
+        return Reply(text=render_student_credits(found, request.t))
+    everybody = await credit_service.students_with_credits(request.repos, zone)
+    shown = [
+        await credit_service.of_student(request.repos, student, request.now, zone)
+        for student in everybody[:SHOWN]
     ]
-    return Reply(text=render_credits(rows, everybody, request.t))
+    return Reply(text=render_everybody(shown, len(everybody), request.t))
+
+
+async def training(request: Request) -> Reply:
+    """/training STUDENT_ID HOURS [YYYY-MM-DD] [NOTE]: an enterprise records training hours."""
+    t, person = request.t, request.caller.person
+    assert person is not None
+    args = request.args
+    if len(args) < 2 or not args[0].isdigit() or len(args[0]) > 15:
+        return Reply(text=render_training_refusal("usage", t))
+    consortium = await request.repos.consortium.get()
+    today = local_today(request.now, consortium.timezone if consortium else _zone(request))
+    rest = args[2:]
+    try:
+        minutes = credit_service.parse_training_hours(args[1])
+        day = today
+        if rest and rest[0][:1].isdigit():
+            day, rest = credit_service.parse_training_day(rest[0], today), rest[1:]
+        student = await request.repos.people.by_telegram_id(int(args[0]))
+        added = await credit_service.add_training(
+            request.repos, person, student, minutes, day, " ".join(rest) or None, request.now
+        )
+    except InputProblem as problem:
+        return Reply(text=render_problem(problem, t))
+    if added.reason != "added" or added.student is None:
+        return Reply(text=render_training_refusal(added.reason, t))
+    hours = Decimal(minutes) / 60
+    outbox = ReportOutbox(request.context.services, request.repos, request.now)
+    await outbox.training(added, hours)
+    return Reply(text=render_training_added(added, hours, t), drain=True)
+
+
+async def transcript(request: Request) -> Reply:
+    """/transcript STUDENT_ID: the student's credit transcript, XLSX and HTML."""
+    t = request.t
+    if not request.args or not request.args[0].isdigit() or len(request.args[0]) > 15:
+        return Reply(text=t.gettext("Send /transcript STUDENT_ID (the student's Telegram id)."))
+    student = await request.repos.people.by_telegram_id(int(request.args[0]))
+    if student is None:
+        return Reply(text=render_training_refusal("not_student", t))
+    found = await credit_service.of_student(request.repos, student, request.now, _zone(request))
+    consortium = await request.repos.consortium.get()
+    issued = local_today(request.now, consortium.timezone if consortium else _zone(request))
+    name = consortium.name if consortium else ""
+    xlsx, html = await asyncio.gather(
+        asyncio.to_thread(transcript_xlsx, found, t, issued),
+        asyncio.to_thread(transcript_html, found, t, issued, name, request.caller.language),
+    )
+    stem = f"transcript-{student.telegram_id}-{issued.isoformat()}"
+    text = t.gettext("The credit transcript of {name}: {total} credits.").format(
+        name=esc(student.name or student.telegram_id), total=f"{found.total:g}"
+    )
+    return Reply(text=text, files=[(f"{stem}.xlsx", xlsx), (f"{stem}.html", html)])
+
+
+async def digest_command(request: Request) -> Reply:
+    """/digest [YYYY-MM]: each party's month (the month before this one by default)."""
+    t = request.t
+    consortium = await request.repos.consortium.get()
+    zone = consortium.timezone if consortium else _zone(request)
+    today = local_today(request.now, zone)
+    month = previous_month(month_of(today))
+    if request.args:
+        try:
+            month = dt.date.fromisoformat(request.args[0][:7] + "-01")
+        except ValueError:
+            return Reply(text=t.gettext("Send /digest or /digest YYYY-MM, e.g. /digest 2026-11."))
+        if month > month_of(today):
+            return Reply(text=render_problem(InputProblem("date_future"), t))
+    found = await digest_service.build(request.repos, month, zone, request.now)
+    first, *more = render_digest(found, t)
+    reply = Reply(text=first)
+    reply.after.extend(_send_later(request, text) for text in more)
+    return reply
+
+
+def _send_later(request: Request, text: str) -> Callable[[], Awaitable[None]]:
+    async def send() -> None:
+        await request.context.bot.send_message(
+            request.chat_id, text, parse_mode=ParseMode.HTML, disable_web_page_preview=True
+        )
+
+    return send
 
 
 async def export_command(request: Request) -> Reply:
@@ -161,6 +257,9 @@ def build_handlers() -> list[BaseHandler[Update, BotContext, None]]:
         command("progress", progress),
         command("cohort", cohort),
         command("credits", credits),
+        command("training", training),
+        command("transcript", transcript),
+        command("digest", digest_command),
         command("export", export_command),
         button(callbacks.Action.PROGRESS, progress_button),
     ]

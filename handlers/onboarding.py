@@ -16,6 +16,7 @@ from bot.renderers.profile import render_join, render_welcome_back
 from bot.services.people import JoinResult, join_with_invite, load_caller, record_private_start
 from handlers.base import MyChatMemberHandler, Reply, Request, command, deliver, in_transaction
 from handlers.reports import continue_conversation
+from handlers.topics import continue_conversation as continue_topic_conversation
 
 
 async def start(request: Request) -> Reply | None:
@@ -60,6 +61,8 @@ async def private_text(update: Update, context: BotContext) -> None:
         if not request.caller.is_member:
             return Reply.of(render_stranger(request.t))
         continued = await continue_conversation(request)
+        if continued is None:
+            continued = await continue_topic_conversation(request)
         if continued is not None:
             return continued
         return Reply(

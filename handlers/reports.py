@@ -31,7 +31,7 @@ from bot.renderers.reports import (
     render_submitted,
 )
 from bot.report_outbox import ReportOutbox
-from bot.services import reports
+from bot.services import reports, topics
 from db.models import Conversation, Person, WeeklyReport
 from handlers.base import Reply, Request, button, command
 
@@ -95,6 +95,12 @@ async def cancel(request: Request) -> Reply:
         return Reply(
             text=t.gettext("Your draft is saved. Send /report to continue where you left off."),
             keyboard=InlineKeyboardMarkup([[discard]]),
+        )
+    if conversation.kind == topics.TOPIC:
+        return Reply(text=t.gettext("Your draft topic is saved. Send /topic new to continue it."))
+    if conversation.kind == topics.TOPIC_REPORT:
+        return Reply(
+            text=t.gettext("The team's draft report is saved. Send /topicreport to continue it.")
         )
     return Reply(
         text=t.gettext(

@@ -13,10 +13,12 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.checkin_outbox import CheckinOutbox
 from bot.context import BotContext
+from bot.digest_outbox import DigestOutbox
 from bot.notifier import Notifier
 from bot.report_outbox import ReportOutbox
-from bot.services import checkin, liaison, reports
+from bot.services import checkin, digest, liaison, reports, topics
 from bot.services.people import erase_report_texts
+from bot.topic_outbox import TopicOutbox
 from db.models import WeeklyReport
 
 log = logging.getLogger(__name__)
@@ -58,6 +60,18 @@ async def _reports(context: BotContext, now: dt.datetime) -> None:
         ctx = reports.Context(repos, now, services.settings.default_timezone)
         due = await reports.sweep(ctx)
         await ReportOutbox(services, repos, now).due(due)
+    async with services.database.transaction() as repos:
+        review_after = (await reports.rules(repos)).review_after
+        topic_ctx = topics.Context(repos, now, services.settings.default_timezone)
+        await TopicOutbox(services, repos, now).due(await topics.sweep(topic_ctx, review_after))
+    try:
+        async with services.database.transaction() as repos:
+            monthly = await digest.run_due(repos, now)
+            if monthly is not None:
+                await DigestOutbox(services, repos, now).digest(monthly)
+                log.info("sent the digest of %s", monthly.month.strftime("%Y-%m"))
+    except IntegrityError:
+        log.info("the monthly digest was sent by someone else meanwhile")
     async with services.database.transaction() as repos:
         # Telegram keeps an update for 24 hours: after two days it cannot come again.
         await repos.updates.forget_before(now - dt.timedelta(days=2))

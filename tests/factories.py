@@ -6,7 +6,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from db.models import ReportStatus, WeeklyReport
+from db.models import (
+    ApplicationState,
+    PartyKind,
+    ReportStatus,
+    Topic,
+    TopicApplication,
+    TopicAssessment,
+    TopicMentor,
+    TopicReport,
+    TopicState,
+    WeeklyReport,
+)
+from db.repositories import Repos
 
 
 def submitted_report(
@@ -34,3 +46,84 @@ def submitted_report(
         late=False,
         **values,
     )
+
+
+async def running_topic(
+    repos: Repos,
+    started_on: dt.date,
+    team: list[int],
+    mentors: dict[PartyKind, int],
+    reports: dict[int, list[int]],
+    scored: bool = True,
+) -> Topic:
+    """Topic #1 of the sample's research institute, running since `started_on` with the
+    students (Telegram ids) of `team` and the mentors (Telegram ids) of each kind; each
+    cycle of `reports` has a submitted report by the members (Telegram ids) listed, scored
+    by every mentor when `scored`."""
+    ai_lab = await repos.parties.by_key("ai-lab")
+    assert ai_lab is not None
+    people = await repos.people.by_telegram_ids([*team, *mentors.values()])
+    moment = dt.datetime.combine(started_on, dt.time(2), dt.UTC)
+    topic = await repos.topics.add(
+        Topic(
+            party_id=ai_lab.id,
+            state=TopicState.RUNNING,
+            title="Smart irrigation for school gardens",
+            summary="Soil sensors for school gardens.",
+            skills="Python",
+            team_size=len(team),
+            deadline=started_on,
+            cycle_days=14,
+            published_at=moment,
+            started_on=started_on,
+        )
+    )
+    for telegram_id in team:
+        await repos.topics.add_application(
+            TopicApplication(
+                topic_id=topic.id,
+                student_id=people[telegram_id].id,
+                state=ApplicationState.ACCEPTED,
+                applied_at=moment,
+                decided_at=moment,
+            )
+        )
+    for kind, telegram_id in mentors.items():
+        membership = next(m for m in await repos.memberships.of_person(people[telegram_id].id))
+        await repos.topics.set_mentor(
+            TopicMentor(
+                topic_id=topic.id,
+                party_kind=kind,
+                person_id=people[telegram_id].id,
+                party_id=membership.party_id,
+            )
+        )
+    for number, members in reports.items():
+        submitted = moment + dt.timedelta(days=14 * number + 10)
+        report = await repos.topics.add_report(
+            TopicReport(
+                topic_id=topic.id,
+                cycle=number,
+                status=ReportStatus.SUBMITTED,
+                progress="Built and calibrated the sensors.",
+                plans="Field test.",
+                contributors=[people[m].id for m in members],
+                contributors_done=True,
+                submitted_at=submitted,
+            )
+        )
+        for kind, telegram_id in mentors.items():
+            await repos.topics.add_assessment(
+                TopicAssessment(
+                    report_id=report.id,
+                    party_kind=kind,
+                    mentor_id=people[telegram_id].id,
+                    tech_rd=70,
+                    cross_cultural=70,
+                    rule_adaptation=70,
+                    comment="",
+                    requested_at=submitted,
+                    completed_at=submitted + dt.timedelta(hours=5) if scored else None,
+                )
+            )
+    return topic

@@ -201,3 +201,66 @@ async def test_checkin_section_round_trip_and_problems(db_url: str, database: Da
         assert any(p.startswith("checkin.schedule: ") for p in error.problems)
     else:
         raise AssertionError("a wrong schedule was accepted")
+
+
+RULES = """credits: {overseas_per_month: 2, training_hours_per_credit: 32, training_credits: 1,
+          per_topic_cycle: 0.5}
+topics: {cycle_days: 21}
+achievements: {shares: {research: 45, enterprise: 25, university: 20}, students: 10,
+               students_raised: 20, raised_at: 60, currency: usd}
+digest: {day: 2, time: "08:30", checkin_attendance: 75, response_time: 2h,
+         scored_on_time: 80, topics_answered: 90}
+"""
+
+
+async def test_rule_sections_round_trip_and_problems(db_url: str, database: Database) -> None:
+    from decimal import Decimal
+
+    from bot.services import rules
+
+    text = SAMPLE.replace("credits: {overseas_per_month: 2}\n", RULES)
+    report = await import_file(_settings(db_url), text)
+    assert {report.created[s] for s in ("credits", "topics", "achievements", "digest")} == {1}
+    async with database.transaction() as repos:
+        credits = await rules.credits(repos)
+        assert credits.training_hours_per_credit == 32 and credits.per_topic_cycle == Decimal("0.5")
+        assert (await rules.topics(repos)).cycle_days == 21
+        split = rules.split_rules(await rules.achievements(repos))
+        assert split.parties == {"research": 45, "enterprise": 25, "university": 20}
+        assert (split.students_raised, split.threshold) == (20, Decimal("0.6"))
+        assert (await rules.achievements(repos)).currency == "USD"
+        spec, thresholds = await rules.digest(repos)
+        assert (spec.day, spec.time, thresholds.response_minutes) == (2, "08:30", 120.0)
+        assert thresholds.checkin_attendance == 0.75
+    exported = await export_file(_settings(db_url))
+    assert "topics: {cycle_days: 21}" in exported
+    assert "shares: {research: 45, enterprise: 25, university: 20}" in exported
+    assert not (await import_file(_settings(db_url), exported)).changed
+
+    bad = SAMPLE.replace(
+        "credits: {overseas_per_month: 2}\n",
+        "achievements: {shares: {research: 50, enterprise: 30, university: 20}, currency: XYZ}\n"
+        'digest: {time: "25:00", response_time: soon}\ntopics: {cycle_days: 3}\n',
+    )
+    try:
+        await import_file(_settings(db_url), bad)
+    except ConsortiumFileError as error:
+        found = error.problems
+        assert (
+            "achievements.currency: unknown currency 'XYZ' (ISO 4217, e.g. CNY, USD, EUR)" in found
+        )
+        assert any(p.startswith("digest.time: ") for p in found)
+        assert any(p.startswith("digest.response_time: ") for p in found)
+        assert any(p.startswith("topics.cycle_days: ") for p in found)
+    else:
+        raise AssertionError("wrong rules were accepted")
+    shares = SAMPLE.replace(
+        "credits: {overseas_per_month: 2}\n",
+        "achievements: {shares: {research: 50, enterprise: 30, university: 20}}\n",
+    )
+    try:
+        await import_file(_settings(db_url), shares)
+    except ConsortiumFileError as error:
+        assert error.problems == ["achievements: shares and students add up to 110%, not 100%"]
+    else:
+        raise AssertionError("shares over 100% were accepted")

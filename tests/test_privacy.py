@@ -197,3 +197,56 @@ async def test_retention_erases_old_texts_once(db_url: str, database: Database) 
         new = await repos.reports.of_week(chen.id, W45)
         assert old is not None and old.activities is None and old.attachments == []
         assert new is not None and new.activities == "half written"
+
+
+async def test_practice_data_in_mydata_and_a_revenue_share_forgotten(
+    db_url: str, database: Database
+) -> None:
+    from decimal import Decimal
+
+    from bot.services import achievements
+    from db.models import AchievementKind, Role, TrainingRecord
+    from tests.factories import running_topic
+
+    settings = Settings(_env_file=None, database_url=db_url)  # type: ignore[call-arg]
+    await import_file(settings, SAMPLE_FILE.read_text(encoding="utf-8"), now=NOW)
+    mentors = {PartyKind.UNIVERSITY: 1002, PartyKind.ENTERPRISE: 1101, PartyKind.RESEARCH: 1201}
+    later = NOW + dt.timedelta(days=20)
+    async with database.transaction() as repos:
+        chen = await repos.people.by_telegram_id(2001)
+        edtech = await repos.parties.by_key("edtech")
+        assert chen is not None and edtech is not None
+        topic = await running_topic(repos, W45, [2001], mentors, {0: [2001]})
+        await repos.training.add(
+            TrainingRecord(
+                student_id=chen.id,
+                party_id=edtech.id,
+                day=W45,
+                minutes=450,
+                note="PLC basics",
+                recorded_at=NOW,
+            )
+        )
+        recorded = await achievements.record(
+            repos, chen, {Role.STUDENT}, topic.id, AchievementKind.PAPER, "Soil sensors", later
+        )
+        assert recorded.achievement is not None
+        added = await achievements.add_revenue(
+            repos, chen, recorded.achievement.id, "100", "CNY", None, later, "Asia/Shanghai"
+        )
+        assert added.reason == "added" and added.split is not None
+        assert added.split.amounts[f"s{chen.id}"] == Decimal("15.00")  # 1 of 1 cycle: raised
+        data = await personal_data(repos, chen)
+        assert data["topic_applications"][0]["state"] == "accepted"
+        assert data["training"] == [
+            {"party": edtech.id, "day": "2026-11-02", "hours": 7.5, "note": "PLC basics"}
+        ]
+        assert data["revenue_shares"] == [
+            {"achievement": 1, "percent": "15", "amount_minor_units": 1500, "currency": "CNY"}
+        ]
+        await forget_person(repos, chen)
+    async with database.transaction() as repos:
+        (revenue,) = await repos.achievements.revenues(1)
+        names = [share.name for share in revenue.shares]
+        assert "Chen Jie" not in names and ERASED_VOTER in names
+        assert sum(share.amount_minor for share in revenue.shares) == 10000  # still adds up

@@ -82,14 +82,54 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "cancel", N_("Stop the current conversation (your draft is kept)"), where=Where.PRIVATE
     ),
     CommandSpec(
+        "topic",
+        N_("A research topic: /topic NUMBER, /topic new, need, announce, start, close"),
+    ),
+    CommandSpec("topics", N_("Open and running research topics")),
+    CommandSpec(
+        "topicreport",
+        N_("Write your team's research topic report"),
+        roles=frozenset({Role.STUDENT}),
+        where=Where.PRIVATE,
+    ),
+    CommandSpec(
+        "achievement",
+        N_("Record an outcome: /achievement TOPIC|- KIND TITLE"),
+        roles=frozenset({Role.STUDENT, Role.CONTACT, Role.COORDINATOR}),
+    ),
+    CommandSpec("achievements", N_("Achievements and the revenue shared from them")),
+    CommandSpec(
+        "revenue",
+        N_("Record revenue and split it: /revenue ACHIEVEMENT AMOUNT [CURRENCY] [NOTE]"),
+        roles=COORDINATORS,
+        where=Where.PRIVATE,
+    ),
+    CommandSpec(
+        "training",
+        N_("Record enterprise training: /training STUDENT_ID HOURS [YYYY-MM-DD] [NOTE]"),
+        roles=frozenset({Role.CONTACT, Role.MENTOR}),
+    ),
+    CommandSpec(
         "progress",
         N_("Capability scores over time, with a chart"),
         roles=frozenset({Role.STUDENT, Role.MENTOR, Role.COORDINATOR}),
     ),
     CommandSpec(
         "credits",
-        N_("Credits for practice abroad"),
+        N_("Credits for practice abroad, enterprise training and research"),
         roles=frozenset({Role.STUDENT, Role.COORDINATOR}),
+    ),
+    CommandSpec(
+        "transcript",
+        N_("A student's credit transcript as XLSX and HTML: /transcript STUDENT_ID"),
+        roles=COORDINATORS,
+        where=Where.PRIVATE,
+    ),
+    CommandSpec(
+        "digest",
+        N_("Each party's month: attendance, response times, scoring, topics"),
+        roles=COORDINATORS,
+        where=Where.PRIVATE,
     ),
     CommandSpec(
         "cohort",

@@ -30,6 +30,7 @@ from pydantic import (
 from bot.domain.checkin import parse_schedule
 from bot.domain.oncall import Notify, Period, parse_duration, parse_handoff, parse_quiet
 from bot.domain.reports import ReportCalendar
+from bot.domain.revenue import known_currency
 from db.models import PartyKind, Role
 
 
@@ -244,15 +245,9 @@ Percent = Annotated[Decimal, Field(ge=0, le=100, decimal_places=2)]
 
 
 def _check_currency(value: str) -> str:
-    code = value.upper()
-    if code not in _currencies():
+    if not known_currency(value):
         raise ValueError(f"unknown currency {value!r} (ISO 4217, e.g. CNY, USD, EUR)")
-    return code
-
-
-@cache
-def _currencies() -> frozenset[str]:
-    return frozenset(Locale("en").currencies)
+    return value.upper()
 
 
 class TopicsSpec(_Spec):

@@ -17,15 +17,27 @@ the database.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
+from babel import Locale
 from babel.numbers import get_currency_precision
 
 STUDENTS = "students"
+
+
+def known_currency(code: str) -> bool:
+    """An ISO 4217 code Babel knows (its precision would silently default to 2 otherwise)."""
+    return code.upper() in _currencies()
+
+
+@functools.cache
+def _currencies() -> frozenset[str]:
+    return frozenset(Locale("en").currencies)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -269,6 +270,30 @@ def render_problem(problem: InputProblem, t: Translator) -> str:
             "That kind of file cannot be attached (PDF, Word, Excel, PowerPoint, text or "
             "images only); your draft is safe."
         ),
+        "not_team_size": t.gettext("Please send the team size as a number from 1 to {limit}."),
+        "not_date": t.gettext("Please send a date as YYYY-MM-DD, for example 2026-12-20."),
+        "date_past": t.gettext("That day has passed; please send a later date."),
+        "date_far": t.gettext("That is more than a year ahead; please send an earlier date."),
+        "date_future": t.gettext("That day has not come yet; please send a past date or today."),
+        "date_old": t.gettext("That is more than a year ago; please check the date."),
+        "use_buttons": t.gettext("Please use the buttons below."),
+        "text_only": t.gettext("Please send text."),
+        "nobody": t.gettext("At least one member took part: please choose who did."),
+        "not_kind": t.gettext(
+            "Please give the kind of achievement: patent, software, product, paper or standard."
+        ),
+        "not_amount": t.gettext(
+            "Please send the amount as a positive number, for example 12500 or 12500.50."
+        ),
+        "too_many_decimals": t.gettext(
+            "That currency has {limit} decimal places; please round the amount."
+        ),
+        "not_currency": t.gettext(
+            "Please give the currency as a three-letter ISO code, for example CNY, USD or EUR."
+        ),
+        "not_training_hours": t.gettext(
+            "Please send the hours as a number above 0 and up to {limit}, e.g. 8 or 7.5."
+        ),
     }
     return messages[problem.code].format(limit=problem.limit)
 
@@ -333,19 +358,43 @@ def render_review_request(
     return Rendered(text, InlineKeyboardMarkup([[button]]))
 
 
-def _score_button(text: str, assessment_id: int, op: str) -> InlineKeyboardButton:
-    return InlineKeyboardButton(
-        text, callback_data=callbacks.encode(callbacks.Action.SCORE, assessment_id, op)
-    )
+def _score_button(
+    text: str, assessment_id: int, op: str, action: callbacks.Action = callbacks.Action.SCORE
+) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text, callback_data=callbacks.encode(action, assessment_id, op))
+
+
+class Scorable(Protocol):
+    """What a mentor scores: a weekly report's or a topic report's assessment."""
+
+    id: int
+    tech_rd: int | None
+    cross_cultural: int | None
+    rule_adaptation: int | None
+    comment: str | None
 
 
 def render_score_step(
     assessment: Assessment, report: WeeklyReport, student: Person, step: str, t: Translator
 ) -> Rendered:
-    aid = assessment.id
     who = t.gettext("{student}, {week}").format(
         student=esc(student.name or student.telegram_id), week=week_label(report.week)
     )
+    return render_scoring(
+        assessment, who, esc(student.name or student.telegram_id), step, t, callbacks.Action.SCORE
+    )
+
+
+def render_scoring(
+    assessment: Scorable,
+    who: str,
+    addressee: str,
+    step: str,
+    t: Translator,
+    action: callbacks.Action,
+) -> Rendered:
+    """A step of scoring: `who` names the report (HTML), `addressee` whom a comment is for."""
+    aid = assessment.id
     if step in {d.value for d in DIMENSIONS}:
         index = [d.value for d in DIMENSIONS].index(step) + 1
         lines = [
@@ -357,28 +406,29 @@ def render_score_step(
         lines += [f"{low}: {esc(text)}" for low, text in rubric(step, t)]
         lines.append(t.gettext("Press a score or send any number from 0 to 100."))
         rows = [
-            [_score_button(str(v), aid, f"v{index - 1}-{v}") for v in SCORE_BUTTONS[:4]],
-            [_score_button(str(v), aid, f"v{index - 1}-{v}") for v in SCORE_BUTTONS[4:]],
+            [_score_button(str(v), aid, f"v{index - 1}-{v}", action) for v in SCORE_BUTTONS[:4]],
+            [_score_button(str(v), aid, f"v{index - 1}-{v}", action) for v in SCORE_BUTTONS[4:]],
         ]
         return Rendered("\n".join(lines), InlineKeyboardMarkup(rows))
     if step == "comment":
         text = t.gettext("A comment for {student}? Send it, or press No comment.").format(
-            student=esc(student.name or student.telegram_id)
+            student=addressee
         )
         return Rendered(
-            text, InlineKeyboardMarkup([[_score_button(t.gettext("No comment"), aid, "nc")]])
+            text,
+            InlineKeyboardMarkup([[_score_button(t.gettext("No comment"), aid, "nc", action)]]),
         )
     text = t.gettext("Your scores for {who}:").format(who=who) + "\n" + render_scores(assessment, t)
     rows = [
         [
-            _score_button(t.gettext("Save"), aid, "ok"),
-            _score_button(t.gettext("Start over"), aid, "re"),
+            _score_button(t.gettext("Save"), aid, "ok", action),
+            _score_button(t.gettext("Start over"), aid, "re", action),
         ]
     ]
     return Rendered(text, InlineKeyboardMarkup(rows))
 
 
-def render_scores(assessment: Assessment, t: Translator) -> str:
+def render_scores(assessment: Scorable, t: Translator) -> str:
     lines = []
     for d in DIMENSIONS:
         value = getattr(assessment, d.value)

@@ -35,7 +35,11 @@ from db.models import (
     PlacementMentor,
     ReportAttachment,
     ReportStatus,
+    Revenue,
+    RevenueShare,
     Role,
+    TopicApplication,
+    TopicReport,
     WeeklyReport,
 )
 from db.repositories import Repos
@@ -251,6 +255,61 @@ async def personal_data(repos: Repos, person: Person) -> dict[str, Any]:
                 .order_by(CheckinPoll.checkin_id)
             )
         ],
+        **await _practice_data(repos, person),
+    }
+
+
+async def _practice_data(repos: Repos, person: Person) -> dict[str, Any]:
+    """Topics applied to, team reports written, training hours and revenue shares."""
+    applications = await repos.session.scalars(
+        select(TopicApplication)
+        .where(TopicApplication.student_id == person.id)
+        .order_by(TopicApplication.id)
+    )
+    written = await repos.session.scalars(
+        select(TopicReport).where(TopicReport.author_id == person.id).order_by(TopicReport.id)
+    )
+    training = await repos.training.of_student(person.id)
+    shares = await repos.session.execute(
+        select(RevenueShare, Revenue)
+        .join(Revenue, Revenue.id == RevenueShare.revenue_id)
+        .where(RevenueShare.person_id == person.id)
+        .order_by(Revenue.id)
+    )
+    return {
+        "topic_applications": [
+            {"topic": a.topic_id, "state": a.state.value, "applied_at": _iso(a.applied_at)}
+            for a in applications
+        ],
+        "topic_reports_written": [
+            {
+                "topic": r.topic_id,
+                "cycle": r.cycle + 1,
+                "status": r.status.value,
+                "progress": r.progress,
+                "plans": r.plans,
+                "submitted_at": _iso(r.submitted_at),
+            }
+            for r in written
+        ],
+        "training": [
+            {
+                "party": r.party_id,
+                "day": r.day.isoformat(),
+                "hours": r.minutes / 60,
+                "note": r.note,
+            }
+            for r in training
+        ],
+        "revenue_shares": [
+            {
+                "achievement": revenue.achievement_id,
+                "percent": share.percent,
+                "amount_minor_units": share.amount_minor,
+                "currency": revenue.currency,
+            }
+            for share, revenue in shares
+        ],
     }
 
 
@@ -308,6 +367,10 @@ async def forget_person(repos: Repos, person: Person) -> bool:
     placements stay, under a number that no Telegram account has. True if anonymised.
     Check-in votes lose their voter: the party still counts as having answered."""
     await _forget_votes(repos, person)
+    # A revenue split must still add up: the share stays, without the name.
+    await repos.session.execute(
+        update(RevenueShare).where(RevenueShare.person_id == person.id).values(name=ERASED_VOTER)
+    )
     await repos.session.execute(
         delete(PlacementMentor).where(PlacementMentor.person_id == person.id)
     )

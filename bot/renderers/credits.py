@@ -1,0 +1,265 @@
+"""What credits say: each source of a student's credits in /credits, and the credit
+transcript a university office files (a workbook and a printable HTML page)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Sequence
+from decimal import Decimal
+from html import escape
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from bot.domain.credits import Credits
+from bot.i18n import Translator
+from bot.renderers import esc
+from bot.renderers.analytics import render_credits_line
+from bot.services.credits import StudentCredits, TrainingAdded
+
+
+def _n(value: Decimal) -> str:
+    return f"{value.normalize():f}" if value != value.to_integral_value() else f"{int(value)}"
+
+
+def _overseas(found: StudentCredits) -> Credits:
+    return Credits(
+        sum(c.months for _, _, c in found.placements),
+        found.overseas,
+        sum(c.planned_months for _, _, c in found.placements),
+        found.overseas_planned,
+    )
+
+
+def render_student_credits(found: StudentCredits, t: Translator) -> str:
+    """A student's credits: abroad as ever, then training and research when there are any."""
+    lines = []
+    if found.placements:
+        lines.append(render_credits_line(_overseas(found), t))
+    total = found.training_total
+    if total is not None and total.hours > 0:
+        lines.append(
+            t.gettext(
+                "Enterprise training: {credits} credits for {hours} hours "
+                "({rest} hours toward the next)"
+            ).format(credits=_n(total.earned), hours=_n(total.hours), rest=_n(total.toward_next))
+        )
+    if found.research:
+        lines.append(
+            t.ngettext(
+                "Research topics: {credits} credits for {n} accepted report cycle",
+                "Research topics: {credits} credits for {n} accepted report cycles",
+                len(found.research),
+            ).format(credits=_n(found.research_earned), n=len(found.research))
+        )
+    if not lines:
+        return t.gettext("No practice is recorded for you yet.")
+    if len(lines) > 1:
+        lines.append("<b>" + t.gettext("In all: {n} credits").format(n=_n(found.total)) + "</b>")
+    return "\n".join(lines)
+
+
+def render_everybody(rows: Sequence[StudentCredits], total: int, t: Translator) -> str:
+    """The first students' credits (`rows`) of `total`."""
+    if not rows:
+        return t.gettext("No practice is recorded yet.")
+    lines = ["<b>" + t.gettext("Credits for practice") + "</b>"]
+    for found in rows:
+        name = esc(found.student.name or found.student.telegram_id)
+        if found.training_earned or found.research:
+            lines.append(
+                t.gettext(
+                    "{name}: {total} in all (abroad {overseas}, training {training}, "
+                    "research {research})"
+                ).format(
+                    name=name,
+                    total=_n(found.total),
+                    overseas=_n(found.overseas),
+                    training=_n(found.training_earned),
+                    research=_n(found.research_earned),
+                )
+            )
+        else:
+            lines.append(
+                t.gettext("{name}: {earned} earned, {planned} planned").format(
+                    name=name, earned=f"{found.overseas:g}", planned=f"{found.overseas_planned:g}"
+                )
+            )
+    if total > len(rows):
+        lines.append(t.gettext("… and {n} more (see /export)").format(n=total - len(rows)))
+    lines.append(t.gettext("A student's transcript: /transcript STUDENT_ID"))
+    return "\n".join(lines)
+
+
+def render_training_added(added: TrainingAdded, hours: Decimal, t: Translator) -> str:
+    assert added.record and added.party and added.student and added.total
+    return t.gettext(
+        "Recorded {hours} hours of training at {party} for {student} on {day}. In all: "
+        "{total} hours, {credits} credits."
+    ).format(
+        hours=_n(hours),
+        party=esc(added.party.name),
+        student=esc(added.student.name or added.student.telegram_id),
+        day=added.record.day.isoformat(),
+        total=_n(added.total.hours),
+        credits=_n(added.total.earned),
+    )
+
+
+def render_training_for_student(added: TrainingAdded, hours: Decimal, t: Translator) -> str:
+    assert added.record and added.party and added.total
+    return t.gettext(
+        "{party} recorded {hours} hours of your training on {day}. Enterprise training so far: "
+        "{total} hours, {credits} credits. See /credits."
+    ).format(
+        party=esc(added.party.name),
+        hours=_n(hours),
+        day=added.record.day.isoformat(),
+        total=_n(added.total.hours),
+        credits=_n(added.total.earned),
+    )
+
+
+def render_training_refusal(reason: str, t: Translator) -> str:
+    return {
+        "not_enterprise": t.gettext(
+            "Only the contacts and mentors of an enterprise can record its training hours."
+        ),
+        "not_student": t.gettext("That Telegram id is not a student of the consortium."),
+        "usage": t.gettext(
+            "Send /training STUDENT_ID HOURS [YYYY-MM-DD] [NOTE], for example /training 2001 8 "
+            "2026-11-20 lab safety and PLC basics"
+        ),
+    }[reason]
+
+
+# --- the transcript ------------------------------------------------------------------------
+
+
+def transcript_rows(found: StudentCredits, t: Translator) -> list[list[str]]:
+    """One row per source item: source, what, period or day, amount, credits."""
+    rows: list[list[str]] = []
+    per_month = found.rules.overseas_per_month
+    for placement, site, credits in found.placements:
+        rows.append(
+            [
+                t.gettext("Overseas practice"),
+                site.name if site else "",
+                f"{placement.start_date.isoformat()} – {placement.end_date.isoformat()}",
+                t.gettext("{n} full months × {rate}").format(n=credits.months, rate=_n(per_month)),
+                _n(credits.earned),
+            ]
+        )
+    for record, party in found.training:
+        rows.append(
+            [
+                t.gettext("Enterprise training"),
+                (party.name if party else "") + (f": {record.note}" if record.note else ""),
+                record.day.isoformat(),
+                t.gettext("{hours} hours").format(hours=_n(Decimal(record.minutes) / 60)),
+                "",
+            ]
+        )
+    if found.training_total is not None and found.training_total.hours > 0:
+        rows.append(
+            [
+                t.gettext("Enterprise training"),
+                t.gettext("{n} complete blocks of {hours} hours").format(
+                    n=found.training_total.blocks, hours=_n(found.rules.training_hours_per_credit)
+                ),
+                "",
+                t.gettext("{hours} hours").format(hours=_n(found.training_total.hours)),
+                _n(found.training_earned),
+            ]
+        )
+    for item in found.research:
+        rows.append(
+            [
+                t.gettext("Research topic"),
+                f"#{item.topic.id} {item.topic.title or ''}",
+                item.cycle.label(),
+                t.gettext("accepted report cycle"),
+                _n(found.rules.per_topic_cycle),
+            ]
+        )
+    return rows
+
+
+def _headers(t: Translator) -> list[str]:
+    return [
+        t.gettext("Source"),
+        t.gettext("What"),
+        t.gettext("When"),
+        t.gettext("Amount"),
+        t.gettext("Credits"),
+    ]
+
+
+def transcript_xlsx(found: StudentCredits, t: Translator, issued: dt.date) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "transcript"
+    student = found.student
+    sheet.append([t.gettext("Credit transcript"), student.name or "", str(student.telegram_id)])
+    sheet.append([t.gettext("Issued"), issued.isoformat()])
+    sheet.append([])
+    sheet.append(_headers(t))
+    for cell in sheet[4]:
+        cell.font = Font(bold=True)
+    for row in transcript_rows(found, t):
+        *text, credits = row
+        sheet.append([*text, float(Decimal(credits)) if credits else None])
+    sheet.append([t.gettext("Total"), "", "", "", float(found.total)])
+    sheet[sheet.max_row][0].font = Font(bold=True)
+    for column, width in zip("ABCDE", (22, 48, 26, 28, 10), strict=True):
+        sheet.column_dimensions[column].width = width
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def transcript_html(
+    found: StudentCredits, t: Translator, issued: dt.date, consortium: str, language: str
+) -> bytes:
+    student = found.student
+    head = "".join(f"<th>{escape(h)}</th>" for h in _headers(t))
+    body = "".join(
+        "<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in row) + "</tr>"
+        for row in transcript_rows(found, t)
+    )
+    title = t.gettext("Credit transcript")
+    rules = t.gettext(
+        "Rules: {overseas} credits per full month abroad; {training} credits per {hours} hours "
+        "of enterprise training; {research} credits per accepted research report cycle."
+    ).format(
+        overseas=_n(found.rules.overseas_per_month),
+        training=_n(found.rules.training_credits),
+        hours=_n(found.rules.training_hours_per_credit),
+        research=_n(found.rules.per_topic_cycle),
+    )
+    page = f"""<!DOCTYPE html>
+<html lang="{escape(language)}"><head><meta charset="utf-8">
+<title>{escape(title)}: {escape(student.name or str(student.telegram_id))}</title>
+<style>
+body {{ font-family: sans-serif; margin: 2em; }}
+table {{ border-collapse: collapse; width: 100%; }}
+th, td {{ border: 1px solid #999; padding: 4px 8px; text-align: left; }}
+td:last-child, th:last-child {{ text-align: right; }}
+tfoot td {{ font-weight: bold; }}
+.sign {{ margin-top: 4em; }}
+</style></head><body>
+<h1>{escape(title)}</h1>
+<p>{escape(consortium)}</p>
+<p>{escape(t.gettext("Student"))}: <b>{escape(student.name or "")}</b>
+(Telegram {student.telegram_id})<br>
+{escape(t.gettext("Issued"))}: {issued.isoformat()}</p>
+<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody>
+<tfoot><tr><td colspan="4">{escape(t.gettext("Total"))}</td><td>{_n(found.total)}</td></tr></tfoot>
+</table>
+<p>{escape(rules)}</p>
+<p class="sign">{escape(t.gettext("Checked by (university office):"))} ______________________</p>
+</body></html>
+"""
+    return page.encode("utf-8")

@@ -1,0 +1,174 @@
+"""Credits from every kind of practice: months abroad, hours of enterprise training and
+accepted research report cycles, per student, and the lines of a credit transcript."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from bot.domain.credits import (
+    CreditRules,
+    Credits,
+    TrainingCredits,
+    overseas_credits,
+    research_credits,
+    training_credits,
+)
+from bot.domain.reports import InputProblem
+from bot.services import rules, topics
+from bot.services.reports import local_today
+from bot.services.reports import students as placed_students
+from db.models import Party, PartyKind, Person, Placement, Role, TrainingRecord
+from db.repositories import Repos
+
+MAX_TRAINING_HOURS = Decimal(400)
+MAX_NOTE = 300
+
+
+def parse_training_hours(text: str) -> int:
+    """Hours of a training record (`8`, `7.5`, `7,5h`, `7.5 小时`) as minutes."""
+    match = re.fullmatch(r"\s*(\d{1,3}(?:[.,]\d{1,2})?)\s*(?:h|hours?|小时)?\s*", text.lower())
+    if not match:
+        raise InputProblem("not_training_hours", int(MAX_TRAINING_HOURS))
+    hours = Decimal(match.group(1).replace(",", "."))
+    if not 0 < hours <= MAX_TRAINING_HOURS:
+        raise InputProblem("not_training_hours", int(MAX_TRAINING_HOURS))
+    return int((hours * 60).to_integral_value())
+
+
+def parse_training_day(text: str, today: dt.date) -> dt.date:
+    try:
+        day = dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise InputProblem("not_date") from None
+    if day > today:
+        raise InputProblem("date_future")
+    if day < today - dt.timedelta(days=366):
+        raise InputProblem("date_old")
+    return day
+
+
+@dataclass
+class TrainingAdded:
+    reason: str  # "added", "not_enterprise", "not_student"
+    record: TrainingRecord | None = None
+    party: Party | None = None
+    student: Person | None = None
+    total: TrainingCredits | None = None
+
+
+async def add_training(
+    repos: Repos,
+    person: Person,
+    student: Person | None,
+    minutes: int,
+    day: dt.date,
+    note: str | None,
+    now: dt.datetime,
+) -> TrainingAdded:
+    """An enterprise's contact or mentor records a student's hours of training there."""
+    enterprise = None
+    for membership in await repos.memberships.of_person(person.id):
+        party = await repos.parties.by_id(membership.party_id)
+        if (
+            party is not None
+            and party.kind is PartyKind.ENTERPRISE
+            and membership.role in (Role.CONTACT, Role.MENTOR)
+        ):
+            enterprise = party
+            break
+    if enterprise is None:
+        return TrainingAdded("not_enterprise")
+    if student is None or not any(
+        m.role is Role.STUDENT for m in await repos.memberships.of_person(student.id)
+    ):
+        return TrainingAdded("not_student")
+    if note is not None and len(note) > MAX_NOTE:
+        raise InputProblem("too_long", MAX_NOTE)
+    record = await repos.training.add(
+        TrainingRecord(
+            student_id=student.id,
+            party_id=enterprise.id,
+            day=day,
+            minutes=minutes,
+            note=note or None,
+            recorded_by_id=person.id,
+            recorded_at=now,
+        )
+    )
+    credit_rules = await rules.credits(repos)
+    minutes_total = sum(r.minutes for r in await repos.training.of_student(student.id))
+    return TrainingAdded(
+        "added", record, enterprise, student, training_credits(minutes_total, credit_rules)
+    )
+
+
+@dataclass
+class StudentCredits:
+    """A student's credits by source, with what each was earned for."""
+
+    student: Person
+    rules: CreditRules
+    placements: list[tuple[Placement, Party | None, Credits]] = field(default_factory=list)
+    training: list[tuple[TrainingRecord, Party | None]] = field(default_factory=list)
+    training_total: TrainingCredits | None = None
+    research: list[topics.ResearchCycle] = field(default_factory=list)
+
+    @property
+    def overseas(self) -> Decimal:
+        return sum((c.earned for _, _, c in self.placements), Decimal(0))
+
+    @property
+    def overseas_planned(self) -> Decimal:
+        return sum((c.planned for _, _, c in self.placements), Decimal(0))
+
+    @property
+    def training_earned(self) -> Decimal:
+        return self.training_total.earned if self.training_total else Decimal(0)
+
+    @property
+    def research_earned(self) -> Decimal:
+        return research_credits(len(self.research), self.rules)
+
+    @property
+    def total(self) -> Decimal:
+        return self.overseas + self.training_earned + self.research_earned
+
+
+async def of_student(
+    repos: Repos, student: Person, now: dt.datetime, default_zone: str
+) -> StudentCredits:
+    credit_rules = await rules.credits(repos)
+    found = StudentCredits(student, credit_rules)
+    parties = {p.id: p for p in await repos.parties.all()}
+    info = (await placed_students(repos, default_zone, only=student.id)).get(student.id)
+    if info is not None:
+        today = local_today(now, info.zone)
+        for placement in info.placements:
+            earned = overseas_credits(
+                placement.start_date, placement.end_date, today, credit_rules.overseas_per_month
+            )
+            found.placements.append((placement, parties.get(placement.site_id), earned))
+    records = list(await repos.training.of_student(student.id))
+    found.training = [(r, parties.get(r.party_id)) for r in records]
+    found.training_total = training_credits(sum(r.minutes for r in records), credit_rules)
+    ctx = topics.Context(repos, now, default_zone)
+    found.research = await topics.accepted_cycles(ctx, student)
+    return found
+
+
+async def students_with_credits(repos: Repos, default_zone: str) -> list[Person]:
+    """Every student who has a placement, training hours or a topic, by name."""
+    people: dict[int, Person] = {
+        pid: info.person for pid, info in (await placed_students(repos, default_zone)).items()
+    }
+    for person in await repos.memberships.people_with_role(Role.STUDENT):
+        if person.id in people:
+            continue
+        if await repos.training.of_student(person.id) or await repos.topics.topics_of_student(
+            person.id
+        ):
+            people[person.id] = person
+    return sorted(people.values(), key=lambda p: (p.name or "", p.telegram_id))

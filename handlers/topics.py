@@ -1,0 +1,481 @@
+"""Research topics: /topic and its subcommands, /topics, /topicreport, and their buttons.
+
+On a topic (`tp:<topic id>:<op>`): `pub` publish the draft, `del` discard it, `ann`
+announce it in the groups, `app` apply, `rep` write its report. On an application
+(`ta:<application id>:y|n`). On a team's report (`tr:<report id>:<op>`): `cI` who took
+part, `cd` done, `e-STEP` edit a part, `sub` submit. On a mentor's scores (`ts:<id>:<op>`):
+as on a weekly report's.
+"""
+
+from __future__ import annotations
+
+import re
+
+from telegram import Message, Update
+from telegram.ext import BaseHandler
+
+from bot import callbacks
+from bot.context import BotContext
+from bot.domain.reports import DIMENSIONS, MAX_COMMENT, InputProblem, parse_score
+from bot.domain.topics import MENTOR_KINDS
+from bot.renderers.reports import render_problem
+from bot.renderers.topics import (
+    person_name,
+    render_apply_result,
+    render_choose_topic,
+    render_decision_for_publisher,
+    render_published,
+    render_report_begin,
+    render_report_step,
+    render_report_submitted,
+    render_start_refusal,
+    render_topic,
+    render_topic_saved,
+    render_topic_score_step,
+    render_topic_step,
+    render_topic_usage,
+    render_topics,
+    topic_label,
+)
+from bot.services import topics
+from bot.topic_outbox import TopicOutbox
+from db.models import Conversation, Person, Role, Topic
+from handlers.base import Reply, Request, button, command
+
+_VALUE = re.compile(r"^v([0-2])-(\d{1,3})$")
+_CONTRIBUTOR = re.compile(r"^c(\d{1,2})$")
+
+
+def _ctx(request: Request) -> topics.Context:
+    return topics.Context(
+        request.repos, request.now, request.context.services.settings.default_timezone
+    )
+
+
+def _outbox(request: Request) -> TopicOutbox:
+    return TopicOutbox(request.context.services, request.repos, request.now)
+
+
+def _number(text: str) -> int | None:
+    value = text.lstrip("#")
+    return int(value) if value.isdigit() and len(value) < 10 else None
+
+
+async def topic_command(request: Request) -> Reply:
+    """/topic [new | NUMBER | need N TEXT | announce N | start N U E R | close N | apply N]."""
+    t, args = request.t, request.args
+    if not args:
+        return Reply(text=render_topic_usage(t))
+    sub = args[0].lower()
+    if sub == "new":
+        return await _new(request)
+    if _number(sub) is not None:
+        return await _show(request, _number(sub) or 0)
+    actions = {
+        "need": _need,
+        "announce": _announce,
+        "start": _start,
+        "close": _close,
+        "apply": _apply_command,
+    }
+    number = _number(args[1]) if len(args) > 1 else None
+    if sub not in actions or number is None:
+        return Reply(text=render_topic_usage(t))
+    topic = await topics.visible(request.repos, number)
+    if topic is None:
+        return Reply(text=t.gettext("There is no topic #{id}.").format(id=number))
+    return await actions[sub](request, topic)
+
+
+async def _new(request: Request) -> Reply:
+    t, person = request.t, request.caller.person
+    assert person is not None
+    if not request.in_private:
+        return Reply(text=t.gettext("Please send /topic new to me in a private chat."))
+    ctx = _ctx(request)
+    begin = await topics.begin_topic(ctx, person)
+    if begin.topic is None:
+        return Reply(
+            text=t.gettext("Only the contacts of a research institute can publish a topic.")
+        )
+    return Reply.of(render_topic_step(begin.topic, begin.step, t, await ctx.today()))
+
+
+async def _show(request: Request, number: int) -> Reply:
+    topic = await topics.visible(request.repos, number)
+    if topic is None:
+        return Reply(text=request.t.gettext("There is no topic #{id}.").format(id=number))
+    ctx = _ctx(request)
+    view = await topics.view(request.repos, topic)
+    return Reply.of(render_topic(view, request.t, await ctx.zone(), await ctx.today()))
+
+
+async def _need(request: Request, topic: Topic) -> Reply:
+    t, person = request.t, request.caller.person
+    assert person is not None
+    text = " ".join(request.args[2:])
+    try:
+        added = await topics.add_need(_ctx(request), person, topic, text)
+    except InputProblem as problem:
+        return Reply(text=render_problem(problem, t))
+    if added.reason == "not_allowed":
+        return Reply(
+            text=t.gettext("Only the contacts of an enterprise or an overseas site can add a need.")
+        )
+    if added.reason == "closed":
+        return Reply(text=t.gettext("Topic {topic} is closed.").format(topic=topic_label(topic)))
+    assert added.need is not None and added.party is not None
+    await _outbox(request).need(topic, added.party, added.need.text, added.notify)
+    return Reply(
+        text=t.gettext("Your need is attached to topic {topic}; its institute is told.").format(
+            topic=topic_label(topic)
+        ),
+        drain=True,
+    )
+
+
+async def _announce(request: Request, topic: Topic) -> Reply:
+    t = request.t
+    if Role.COORDINATOR not in request.caller.roles:
+        return Reply(text=t.gettext("Only coordinators can announce a topic in the groups."))
+    announced = await topics.announce(_ctx(request), topic)
+    if announced.reason == "not_open":
+        return Reply(text=t.gettext("Only an open topic can be announced."))
+    if announced.reason == "again":
+        return Reply(
+            text=t.gettext("Topic {topic} was announced before.").format(topic=topic_label(topic))
+        )
+    if announced.reason == "no_groups":
+        return Reply(text=t.gettext("No group is linked yet: send /link in a group first."))
+    view = await topics.view(request.repos, topic)
+    await _outbox(request).announcement(view, announced.chats)
+    return Reply(
+        text=t.ngettext(
+            "Topic {topic} is announced in {n} group.",
+            "Topic {topic} is announced in {n} groups.",
+            len(announced.chats),
+        ).format(topic=topic_label(topic), n=len(announced.chats)),
+        drain=True,
+    )
+
+
+async def _start(request: Request, topic: Topic) -> Reply:
+    t, person = request.t, request.caller.person
+    assert person is not None
+    given = request.args[2:]
+    if len(given) != len(MENTOR_KINDS) or not all(g.isdigit() and len(g) < 16 for g in given):
+        return Reply(
+            text=t.gettext(
+                "Send /topic start {id} UNIVERSITY_MENTOR ENTERPRISE_MENTOR RESEARCH_MENTOR "
+                "with the mentors' Telegram ids."
+            ).format(id=topic.id)
+        )
+    mentors = {kind: int(g) for kind, g in zip(MENTOR_KINDS, given, strict=True)}
+    started = await topics.start(_ctx(request), person, topic, mentors)
+    if started.reason != "started" or started.view is None or started.first is None:
+        return Reply(text=render_start_refusal(started.reason, started.problem, t))
+    await _outbox(request).started(started.view, started.first)
+    return Reply(
+        text=t.gettext("Topic {topic} has started; the team and its mentors are told.").format(
+            topic=topic_label(topic)
+        ),
+        drain=True,
+    )
+
+
+async def _close(request: Request, topic: Topic) -> Reply:
+    t, person = request.t, request.caller.person
+    assert person is not None
+    reason = await topics.close(_ctx(request), person, topic)
+    if reason == "not_yours":
+        return Reply(text=t.gettext("Only the publishing party's contacts can close a topic."))
+    if reason == "closed_before":
+        return Reply(text=t.gettext("Topic {topic} is closed.").format(topic=topic_label(topic)))
+    return Reply(
+        text=t.gettext("Topic {topic} is closed; its record stays.").format(
+            topic=topic_label(topic)
+        )
+    )
+
+
+async def _apply_command(request: Request, topic: Topic) -> Reply:
+    return await _apply(request, topic, alert=False)
+
+
+async def _apply(request: Request, topic: Topic, alert: bool) -> Reply:
+    t, student = request.t, request.caller.person
+    if student is None or not request.caller.is_member:
+        return Reply(alert=t.gettext("This button is not for you."))
+    applied = await topics.apply(_ctx(request), student, topic)
+    party = await request.repos.parties.by_id(topic.party_id)
+    text = render_apply_result(applied.reason, topic, party, t)
+    if applied.application is not None:
+        await _outbox(request).application(topic, student, applied.application, applied.notify)
+    if alert:
+        # In a group the answer is a private one: a short alert on the button.
+        return Reply(alert=text[:190], drain=applied.application is not None)
+    return Reply(text=text, drain=applied.application is not None)
+
+
+async def topics_command(request: Request) -> Reply:
+    """/topics: the open and running topics."""
+    return Reply(text=render_topics(await topics.listed(request.repos), request.t))
+
+
+# --- buttons on a topic --------------------------------------------------------------------
+
+
+async def topic_button(request: Request) -> Reply:
+    topic_id, op = int(request.args[0]), request.args[1]
+    t, person = request.t, request.caller.person
+    if person is None or not request.caller.is_member:
+        return Reply(alert=t.gettext("This button is not for you."))
+    ctx = _ctx(request)
+    if op in ("pub", "del"):
+        draft = await topics.own_draft(ctx, person, topic_id)
+        if draft is None:
+            return Reply(alert=t.gettext("This button is no longer valid."))
+        if op == "del":
+            await topics.discard(ctx, person, draft)
+            return Reply(text=t.gettext("The draft topic is discarded."), edit=True)
+        if topics.next_topic_step(topics.draft_of(draft)) != "confirm":
+            return Reply(alert=t.gettext("This button is no longer valid."))
+        coordinators = await topics.publish(ctx, person, draft)
+        party = await request.repos.parties.by_id(draft.party_id)
+        assert party is not None
+        await _outbox(request).published(draft, party, coordinators)
+        return Reply(text=render_published(draft, t), edit=True, drain=True)
+    topic = await topics.visible(request.repos, topic_id)
+    if topic is None:
+        return Reply(alert=t.gettext("This button is no longer valid."))
+    if op == "ann":
+        return await _announce(request, topic)
+    if op == "app":
+        return await _apply(request, topic, alert=not request.in_private)
+    if op == "rep":
+        return await _begin_report(request, topic.id)
+    return Reply(alert=t.gettext("This button is no longer valid."))
+
+
+async def application_button(request: Request) -> Reply:
+    application_id, op = int(request.args[0]), request.args[1]
+    t, person = request.t, request.caller.person
+    if person is None or op not in ("y", "n"):
+        return Reply(alert=t.gettext("This button is not for you."))
+    decision = await topics.decide(_ctx(request), person, application_id, op == "y")
+    text = render_decision_for_publisher(decision.reason, decision.topic, decision.student, t)
+    if decision.reason in ("not_yours", "gone", "decided"):
+        return Reply(alert=text[:190])
+    if decision.reason in ("accepted", "declined"):
+        assert decision.topic is not None and decision.student is not None
+        await _outbox(request).decision(
+            decision.reason == "accepted", decision.topic, decision.student
+        )
+        return Reply(text=text, edit=True, drain=True)
+    return Reply(text=text)
+
+
+# --- the team's report ---------------------------------------------------------------------
+
+
+async def topicreport_command(request: Request) -> Reply:
+    """/topicreport [NUMBER]: the team's report for the current cycle."""
+    number = _number(request.args[0]) if request.args else None
+    return await _begin_report(request, number)
+
+
+async def _begin_report(request: Request, topic_id: int | None) -> Reply:
+    t, student = request.t, request.caller.person
+    assert student is not None
+    ctx = _ctx(request)
+    begin = await topics.begin_report(ctx, student, topic_id)
+    if begin.reason == "choose":
+        return Reply.of(render_choose_topic(begin.topics, t))
+    if begin.reason == "draft" and begin.report is not None:
+        draft = await topics.open_report(ctx, student, begin.report.id)
+        assert draft is not None
+        return Reply.of(render_report_step(draft, begin.step, t))
+    names = {
+        "topic": topic_label(begin.topic) if begin.topic else "",
+        "author": person_name(begin.author) if begin.author else "",
+    }
+    return Reply(text=render_report_begin(begin.reason, t, **names))
+
+
+async def report_button(request: Request) -> Reply:
+    report_id, op = int(request.args[0]), request.args[1]
+    t, student = request.t, request.caller.person
+    if student is None:
+        return Reply(alert=t.gettext("This button is not for you."))
+    ctx = _ctx(request)
+    draft = await topics.open_report(ctx, student, report_id)
+    if draft is None:
+        return Reply(alert=t.gettext("This button is no longer valid."))
+    step = topics.next_report_step(draft.report)
+    contributor = _CONTRIBUTOR.match(op)
+    try:
+        if contributor and step == "contributors":
+            topics.toggle_contributor(draft, int(contributor.group(1)))
+        elif op == "cd" and step == "contributors":
+            topics.contributors_done(draft)
+        elif op.startswith("e-") and step == "review":
+            topics.edit_report(draft.report, op[2:])
+        elif op == "sub" and step == "review":
+            submission = await topics.submit_report(ctx, student, draft)
+            await _outbox(request).submission(submission)
+            return Reply(text=render_report_submitted(submission, t), edit=True, drain=True)
+        else:
+            return Reply(alert=t.gettext("This button is no longer valid."))
+    except InputProblem as problem:
+        return Reply(alert=render_problem(problem, t)[:190])
+    step = await topics.remember_report(ctx, student, draft.report)
+    edit = op[0] == "c"  # the contributors' buttons change in place
+    return Reply.of(render_report_step(draft, step, t), edit=edit)
+
+
+# --- the mentors' scores -------------------------------------------------------------------
+
+
+async def score_button(request: Request) -> Reply:
+    assessment_id, op = int(request.args[0]), request.args[1]
+    t, mentor = request.t, request.caller.person
+    if mentor is None:
+        return Reply(alert=t.gettext("This button is not for you."))
+    ctx = _ctx(request)
+    scoring = await topics.open_assessment(ctx, mentor, assessment_id)
+    if scoring.reason == "not_yours":
+        return Reply(alert=t.gettext("This button is not for you."))
+    if scoring.reason == "gone":
+        return Reply(alert=t.gettext("This report no longer exists."))
+    if scoring.reason == "done":
+        return Reply(alert=t.gettext("You have already scored this report."))
+    assessment, report, topic = scoring.assessment, scoring.report, scoring.topic
+    assert assessment is not None and report is not None and topic is not None
+    value = _VALUE.match(op)
+    if value and int(value.group(2)) <= 100:
+        setattr(assessment, DIMENSIONS[int(value.group(1))].value, int(value.group(2)))
+    elif op == "nc":
+        assessment.comment = ""
+    elif op == "re":
+        for dim in DIMENSIONS:
+            setattr(assessment, dim.value, None)
+        assessment.comment = None
+    elif op == "ok" and topics.next_score_step(assessment) == "confirm":
+        scored = await topics.complete(ctx, mentor, scoring)
+        await _outbox(request).feedback(scored, topic, report)
+        return Reply(text=render_topic_saved(t), edit=True, drain=True)
+    elif op != "go":
+        return Reply(alert=t.gettext("This button is no longer valid."))
+    step = await topics.remember_scoring(ctx, mentor, assessment)
+    return Reply.of(
+        render_topic_score_step(assessment, topic, report, step, t), edit=op not in ("go",)
+    )
+
+
+# --- messages in a conversation ------------------------------------------------------------
+
+
+async def continue_conversation(request: Request) -> Reply | None:
+    """The next answer in a topic conversation (None when the person is in none)."""
+    person = request.caller.person
+    message = request.update.effective_message
+    if person is None or message is None or (message.text or "").startswith("/"):
+        return None
+    conversation = await request.repos.conversations.get(person.id)
+    if conversation is None:
+        return None
+    if conversation.kind == topics.TOPIC:
+        return await _topic_message(request, person, conversation, message)
+    if conversation.kind == topics.TOPIC_REPORT:
+        return await _report_message(request, person, conversation, message)
+    if conversation.kind == topics.TOPIC_SCORE:
+        return await _score_message(request, person, conversation, message)
+    return None
+
+
+async def _topic_message(
+    request: Request, person: Person, conversation: Conversation, message: Message
+) -> Reply | None:
+    t, ctx = request.t, _ctx(request)
+    draft = await topics.own_draft(ctx, person, conversation.ref_id)
+    if draft is None:
+        await request.repos.conversations.clear(person.id)
+        return None
+    today = await ctx.today()
+    if message.text is None:
+        step = topics.next_topic_step(topics.draft_of(draft))
+        reply = Reply.of(render_topic_step(draft, step, t, today))
+        reply.text = t.gettext("Please send text.") + "\n\n" + (reply.text or "")
+        return reply
+    try:
+        step = await topics.answer_topic(ctx, person, draft, message.text)
+    except InputProblem as problem:
+        step = topics.next_topic_step(topics.draft_of(draft))
+        reply = Reply.of(render_topic_step(draft, step, t, today))
+        reply.text = f"{render_problem(problem, t)}\n\n{reply.text}"
+        return reply
+    return Reply.of(render_topic_step(draft, step, t, today))
+
+
+async def _report_message(
+    request: Request, person: Person, conversation: Conversation, message: Message
+) -> Reply | None:
+    t, ctx = request.t, _ctx(request)
+    draft = await topics.open_report(ctx, person, conversation.ref_id)
+    if draft is None:
+        await request.repos.conversations.clear(person.id)
+        return None
+    try:
+        if message.text is None:
+            raise InputProblem("text_only")
+        step = await topics.answer_report(ctx, person, draft, message.text)
+    except InputProblem as problem:
+        step = topics.next_report_step(draft.report)
+        reply = Reply.of(render_report_step(draft, step, t))
+        reply.text = f"{render_problem(problem, t)}\n\n{reply.text}"
+        return reply
+    return Reply.of(render_report_step(draft, step, t))
+
+
+async def _score_message(
+    request: Request, mentor: Person, conversation: Conversation, message: Message
+) -> Reply | None:
+    t, ctx = request.t, _ctx(request)
+    scoring = await topics.open_assessment(ctx, mentor, conversation.ref_id)
+    if scoring.reason != "ok":
+        await request.repos.conversations.clear(mentor.id)
+        return None
+    assessment, report, topic = scoring.assessment, scoring.report, scoring.topic
+    assert assessment is not None and report is not None and topic is not None
+    step = topics.next_score_step(assessment)
+    text = (message.text or "").strip()
+    problem = None
+    if step in {d.value for d in DIMENSIONS}:
+        try:
+            setattr(assessment, step, parse_score(text))
+        except InputProblem as exc:
+            problem = render_problem(exc, t)
+    elif step == "comment" and text:
+        if len(text) > MAX_COMMENT:
+            problem = render_problem(InputProblem("too_long", MAX_COMMENT), t)
+        else:
+            assessment.comment = text
+    else:
+        problem = t.gettext("Please use the buttons below.")
+    step = await topics.remember_scoring(ctx, mentor, assessment)
+    reply = Reply.of(render_topic_score_step(assessment, topic, report, step, t))
+    if problem:
+        reply.text = f"{problem}\n\n{reply.text}"
+    return reply
+
+
+def build_handlers() -> list[BaseHandler[Update, BotContext, None]]:
+    return [
+        command("topic", topic_command),
+        command("topics", topics_command),
+        command("topicreport", topicreport_command),
+        button(callbacks.Action.TOPIC, topic_button),
+        button(callbacks.Action.APPLICATION, application_button),
+        button(callbacks.Action.TOPIC_REPORT, report_button),
+        button(callbacks.Action.TOPIC_SCORE, score_button),
+    ]
