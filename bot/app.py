@@ -68,7 +68,12 @@ def build_application(
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_file_url)
         .context_types(ContextTypes(context=BotContext))
-        .rate_limiter(rate_limiter or TelegramRateLimiter(margin=settings.rate_limit_margin))
+        .rate_limiter(
+            rate_limiter
+            or TelegramRateLimiter(
+                chat_gap=settings.rate_limit_chat_gap, margin=settings.rate_limit_margin
+            )
+        )
         .concurrent_updates(PerChatUpdateProcessor(settings.concurrent_updates, metrics))
         # PTB's default pool for the bot's own requests, counting the failed ones by kind.
         .request(MeteredRequest(metrics, connection_pool_size=256))

@@ -11,8 +11,11 @@ one keeps sliding windows, measured when each request is let through:
 and after a 429 nothing at all is sent for the whole `retry_after`; then the request is tried
 again (up to `max_retries` times). Each window is lengthened by `margin` (20 ms): Telegram
 counts a request when it arrives, a little after it was let through here, and that jitter
-must not let a 31st message into a window. Only methods that post messages are limited; the rest
-(getUpdates, answerCallbackQuery, ...) wait only for a 429 pause.
+must not let a 31st message into a window. The per-chat gap keeps its own `chat_margin`
+(also 20 ms): Telegram lets short bursts into one chat through, so that limit forgives jitter,
+and a margin widened for the hard windows need not slow every conversation. Only methods that
+post messages are limited; the rest (getUpdates, answerCallbackQuery, ...) wait only for a 429
+pause.
 """
 
 from __future__ import annotations
@@ -62,10 +65,11 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
         chat_gap: float = 1.0,
         max_retries: int = 5,
         margin: float = 0.02,
+        chat_margin: float = 0.02,
     ) -> None:
         self.overall, self.window = overall, window + margin
         self.group, self.group_window = group, group_window + margin
-        self.chat_gap = chat_gap + margin
+        self.chat_gap = chat_gap + chat_margin
         self.max_retries = max_retries
         self._sent: deque[float] = deque()
         self._groups: dict[int, deque[float]] = {}

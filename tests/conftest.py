@@ -15,7 +15,7 @@ from sqlalchemy import text
 
 from bot.clock import ManualClock
 from bot.config import Settings
-from bot.fake_telegram import FakeTelegram
+from bot.fake_telegram import FakeTelegram, RateLimits
 from bot.i18n import Translations, Translator
 from db.engine import Database, create_engine
 from db.migrate import upgrade
@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_FILE = ROOT / "examples" / "consortium.yaml"
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
 START = dt.datetime(2026, 11, 2, 1, 0, tzinfo=dt.UTC)  # a Monday, 09:00 in Asia/Shanghai
+CHAT_RATE = 4.0  # messages per second to one chat, in the tests (Telegram: about 1)
 
 BACKENDS = [
     "sqlite",
@@ -128,7 +129,10 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 async def tg() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram() as server:
+    # Telegram's limits, except one chat's: four messages a second instead of one, and the
+    # bot's per-chat gap below a quarter of a second to match, so that a test's quick user
+    # does not wait a second for every reply. tests/test_ratelimit.py checks the spacing.
+    async with FakeTelegram(rate_limits=RateLimits(chat_per_second=CHAT_RATE)) as server:
         yield server
 
 
@@ -147,4 +151,5 @@ def settings(tg: FakeTelegram, db_url: str, request: pytest.FixtureRequest) -> S
         # so the limiter keeps a wider margin than the default 20 ms. (With the fake in its
         # own process, the benchmark meets no 429 at 20 ms.)
         rate_limit_margin=wider.args[0] if wider else 0.25,
+        rate_limit_chat_gap=1 / CHAT_RATE,
     )
