@@ -212,7 +212,13 @@ async def _apply(request: Request, topic: Topic, alert: bool) -> Reply:
     if applied.application is not None:
         await _outbox(request).application(topic, student, applied.application, applied.notify)
     if alert:
-        # In a group the answer is a private one: a short alert on the button.
+        # In a group the answer is a private one: a short alert on the button, and a word
+        # to someone the bot cannot write to yet.
+        if applied.application is not None and not student.can_message:
+            text = t.gettext(
+                "Applied. Open a private chat with me and press Start, so that I can tell you "
+                "the answer."
+            )
         return Reply(alert=text[:190], drain=applied.application is not None)
     return Reply(text=text, drain=applied.application is not None)
 

@@ -11,10 +11,11 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks
+from bot.domain.capability import DIMS
 from bot.domain.topics import Cycle
 from bot.i18n import Translator
 from bot.renderers import Rendered, esc
-from bot.renderers.reports import kind_name, render_scores, render_scoring
+from bot.renderers.reports import dimension_name, kind_name, render_scores, render_scoring
 from bot.services.topics import ReportDraft, TopicSubmission, TopicView
 from db.models import (
     ApplicationState,
@@ -151,13 +152,26 @@ def render_topic(view: TopicView, t: Translator, zone: str, today: dt.date) -> R
                 )
             )
         )
-    if topic.state is TopicState.RUNNING and topic.started_on is not None:
+    if topic.started_on is not None:
         submitted = sum(1 for r in view.reports if r.submitted_at is not None)
         lines.append(
             t.gettext("Reports every {days} days since {date}; {n} submitted").format(
                 days=topic.cycle_days, date=topic.started_on.isoformat(), n=submitted
             )
         )
+        for report in view.reports:
+            joint, scored, asked = view.scores.get(report.id, ({}, 0, 0))
+            if not joint:
+                continue
+            values = ", ".join(
+                f"{esc(dimension_name(d, t))} {joint[d]:.0f}" for d in DIMS if d in joint
+            )
+            lines.append(
+                "• "
+                + t.gettext("Cycle {n}: {scores} ({scored} of {asked} mentors)").format(
+                    n=report.cycle + 1, scores=values, scored=scored, asked=asked
+                )
+            )
     keyboard = None
     if topic.state is TopicState.OPEN and (topic.deadline is None or today <= topic.deadline):
         keyboard = InlineKeyboardMarkup(

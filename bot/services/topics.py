@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
+import pandas as pd
+
+from bot.domain.capability import joint_scores
 from bot.domain.reports import DIMENSIONS, InputProblem
 from bot.domain.topics import (
     MENTOR_KINDS,
@@ -30,6 +33,7 @@ from bot.domain.topics import (
     reportable_cycles,
 )
 from bot.services import rules
+from bot.services.reports import rules as report_rules
 from db.models import (
     ApplicationState,
     Party,
@@ -180,6 +184,27 @@ class TopicView:
     team: list[Person]
     mentors: list[tuple[TopicMentor, Person]]
     reports: list[TopicReport]
+    # Per submitted report: the joint score per dimension, mentors who scored, mentors asked.
+    scores: dict[int, tuple[dict[str, float], int, int]] = field(default_factory=dict)
+
+
+async def joint_scores_of(repos: Repos, report: TopicReport) -> tuple[dict[str, float], int, int]:
+    """A team report's joint score per dimension, combined as a weekly report's are (the
+    parties' weighted mean, `reports.weights`), over the mentors who scored it so far."""
+    asked = list(await repos.topics.assessments(report.id))
+    done = [a for a in asked if a.completed_at is not None]
+    if not done:
+        return {}, 0, len(asked)
+    frame = pd.DataFrame(
+        [
+            {"student": report.topic_id, "week": report.cycle, "party_kind": a.party_kind.value}
+            | {d.value: getattr(a, d.value) for d in DIMENSIONS}
+            for a in done
+        ]
+    )
+    model = (await report_rules(repos)).model
+    joint = joint_scores(frame, model).iloc[0]
+    return {d.value: float(joint[d.value]) for d in DIMENSIONS}, len(done), len(asked)
 
 
 async def view(repos: Repos, topic: Topic) -> TopicView:
@@ -196,6 +221,8 @@ async def view(repos: Repos, topic: Topic) -> TopicView:
         for m in await repos.topics.mentors(topic.id)
         if (person := await repos.people.by_id(m.person_id))
     ]
+    reports = list(await repos.topics.reports(topic.id))
+    scores = {r.id: await joint_scores_of(repos, r) for r in reports if r.submitted_at is not None}
     return TopicView(
         topic,
         party,
@@ -203,7 +230,8 @@ async def view(repos: Repos, topic: Topic) -> TopicView:
         list(await repos.topics.applications(topic.id)),
         team,
         mentors,
-        list(await repos.topics.reports(topic.id)),
+        reports,
+        scores,
     )
 
 

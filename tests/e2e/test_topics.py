@@ -188,6 +188,14 @@ async def test_a_topic_from_publication_to_a_scored_team_report(
                 feedback.text
             )
     assert "Technology R&amp;D: 90" in feedback.text
+    liu.send("/topic 1")
+    card = await liu.next_message()
+    # The joint score as for weekly reports: the parties' (equally weighted) mean.
+    assert (
+        "Cycle 1: Technology R&amp;D 80, Cross-cultural operation 65, International rule "
+        "adaptation 70 (3 of 3 mentors)"
+    ) in card.text
+    assert "Need of GlobalEd Tech Ltd: A field test" in card.text
 
     async with database.transaction() as repos:
         topic = await repos.topics.get(1)
