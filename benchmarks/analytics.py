@@ -8,7 +8,9 @@ Each case runs in a fresh process, so that its peak memory (ru_maxrss) is its ow
 - "plain Python": the same joint scores and baseline/current/improvement with dicts and loops,
   the baseline this project would have written without pandas.
 - "load from SQLite": the assessment rows read by `bot.services.analytics.load_scores` from a
-  database file holding them (the path /cohort takes before computing).
+  database file holding them (the path /cohort takes before computing), and in the same
+  database `/progress` for single students (`bot.services.analytics.progress`: their
+  placement, scores, joint scores, capability, participation and credits).
 
 `python -m benchmarks.analytics` prints a table; `benchmarks.run` includes it.
 """
@@ -17,8 +19,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import json
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -32,6 +36,8 @@ import pandas as pd
 STUDENTS, WEEKS, KINDS = 10_000, 52, ("university", "enterprise", "research", "overseas_site")
 DIMS = ("tech_rd", "cross_cultural", "rule_adaptation")
 TARGET_SECONDS, TARGET_BYTES = 3.0, 2 * 1024**3
+PROGRESS_TARGET = 0.050  # seconds of database and computing time for one student
+PROGRESS_SAMPLE = 25
 
 
 def cohort_frame(students: int = STUDENTS, weeks: int = WEEKS) -> pd.DataFrame:
@@ -131,7 +137,7 @@ def run_load(frame: pd.DataFrame) -> dict[str, Any]:
 
     from sqlalchemy.ext.asyncio import create_async_engine
 
-    from bot.services.analytics import load_scores
+    from bot.services.analytics import load_scores, progress
     from db.engine import Database
     from db.migrate import upgrade
 
@@ -167,20 +173,45 @@ def run_load(frame: pd.DataFrame) -> dict[str, Any]:
                 )
             ),
         )
+        # Every student is placed at one site for the year, as /progress needs.
+        placed = int(frame["student"].max())
+        connection.execute(
+            "INSERT INTO party (id, key, name, kind, created_at, updated_at) VALUES "
+            "(1, 'site', 'Site', 'overseas_site', '2026-01-01', '2026-01-01')"
+        )
+        connection.executemany(
+            "INSERT INTO placement (student_id, site_id, start_date, end_date, created_at, "
+            "updated_at) VALUES (?, 1, '2025-01-06', '2025-12-28', '2026-01-01', '2026-01-01')",
+            [(i,) for i in range(1, placed + 1)],
+        )
         connection.commit()
         connection.close()
 
-        async def load() -> tuple[float, int]:
+        async def load() -> tuple[float, int, list[float]]:
             database = Database.from_url(url)
             started = time.perf_counter()
             async with database.transaction() as repos:
                 loaded = await load_scores(repos)
             seconds = time.perf_counter() - started
+            del loaded_frame[:]
+            loaded_frame.append(len(loaded))
+            del loaded
+            progress_times = []
+            now = dt.datetime(2026, 1, 10, tzinfo=dt.UTC)
+            students = np.random.default_rng(7).integers(1, placed + 1, PROGRESS_SAMPLE + 1)
+            for number, student in enumerate(students):
+                begun = time.perf_counter()
+                async with database.transaction() as repos:
+                    found = await progress(repos, int(student), now, "UTC")
+                assert found is not None and not found.joint.empty
+                if number:  # the first warms the connection and the imports
+                    progress_times.append(time.perf_counter() - begun)
             await database.dispose()
-            return seconds, len(loaded)
+            return seconds, loaded_frame[0], progress_times
 
-        seconds, rows = asyncio.run(load())
-    return {"seconds": seconds, "rows": rows}
+        loaded_frame: list[int] = []
+        seconds, rows, progress_times = asyncio.run(load())
+    return {"seconds": seconds, "rows": rows, "progress": progress_times}
 
 
 CASES = {"aggregates": run_aggregates, "plain": run_plain, "load": run_load}
@@ -240,6 +271,19 @@ def report(students: int = STUDENTS) -> str:
         f"({ours['seconds']:.2f} s, {ours['peak_bytes'] / mib:.0f} MiB; "
         f"{plain['seconds'] / ours['seconds']:.1f}x faster than plain Python, which computes "
         f"less; mean improvement {ours['check']} vs {plain['check']})",
+    ]
+    times = sorted(load["progress"])
+    median, worst = statistics.median(times), times[-1]
+    lines += [
+        "",
+        "| /progress case | students timed | median ms | slowest ms |",
+        "|---|---|---|---|",
+        f"| one student of the {students:,}-student cohort (SQLite) | {len(times)} | "
+        f"{median * 1000:.1f} | {worst * 1000:.1f} |",
+        "",
+        f"target (/progress for one student in under {PROGRESS_TARGET * 1000:.0f} ms of "
+        f"database and computing time): {'HOLDS' if median < PROGRESS_TARGET else 'MISSED'} "
+        f"(median {median * 1000:.1f} ms, slowest {worst * 1000:.1f} ms)",
     ]
     return "\n".join(lines)
 

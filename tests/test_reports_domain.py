@@ -14,6 +14,7 @@ from bot.domain.capability import (
     ModelRules,
     capability,
     collaboration_models,
+    count_disagreements,
     cronbach_alpha,
     disagreements,
     group_summary,
@@ -218,6 +219,14 @@ def test_disagreement_is_flagged_above_the_threshold() -> None:
     assert flagged[["dimension", "low", "high", "spread"]].values.tolist() == [
         ["tech_rd", 60, 85, 25]
     ]
+    # /progress counts them without building the rows; the counts agree.
+    assert count_disagreements(scores, ModelRules(disagreement=20)) == 1
+    assert (
+        count_disagreements(scores, ModelRules(disagreement=9))
+        == 3
+        == len(disagreements(scores, ModelRules(disagreement=9)))
+    )
+    assert count_disagreements(scores.iloc[0:0], ModelRules()) == 0
 
 
 def test_cronbach_alpha_by_hand() -> None:

@@ -117,6 +117,15 @@ def disagreements(scores: pd.DataFrame, rules: ModelRules) -> pd.DataFrame:
     return found.sort_values(["student", "week", "dimension"], ignore_index=True)[columns]
 
 
+def count_disagreements(scores: pd.DataFrame, rules: ModelRules) -> int:
+    """How many rows `disagreements` would list, without building them (for /progress)."""
+    if scores.empty:
+        return 0
+    grouped = _numeric(scores).groupby(["student", "week"], sort=False)[list(DIMS)]
+    spread = grouped.max() - grouped.min()
+    return int((spread > rules.disagreement).to_numpy().sum())
+
+
 def participation_rate(submitted: int, expected: int) -> float | None:
     """Reports submitted over weeks expected (None when nothing was expected yet)."""
     return None if expected <= 0 else min(submitted, expected) / expected

@@ -16,6 +16,7 @@ from bot.domain.capability import (
     ModelRules,
     capability,
     collaboration_models,
+    count_disagreements,
     disagreements,
     group_summary,
     joint_scores,
@@ -173,7 +174,7 @@ async def progress(
         joint,
         participation(info, reports, policy.calendar, now),
         credits_of(info, local_today(now, info.zone), policy.credits_per_month),
-        len(disagreements(scores, policy.model)),
+        count_disagreements(scores, policy.model),
         pending,
     )
 
