@@ -237,15 +237,27 @@ async def topic_button(request: Request) -> Reply:
     if person is None or not request.caller.is_member:
         return Reply(alert=t.gettext("This button is not for you."))
     ctx = _ctx(request)
-    if op in ("pub", "del"):
+    if op in ("pub", "del") or op.startswith("e-"):
         draft = await topics.own_draft(ctx, person, topic_id)
-        if draft is None:
+        if draft is None or topics.next_topic_step(topics.draft_of(draft)) != "confirm":
             return Reply(alert=t.gettext("This button is no longer valid."))
         if op == "del":
             await topics.discard(ctx, person, draft)
             return Reply(text=t.gettext("The draft topic is discarded."), edit=True)
-        if topics.next_topic_step(topics.draft_of(draft)) != "confirm":
-            return Reply(alert=t.gettext("This button is no longer valid."))
+        today = await ctx.today()
+        if op.startswith("e-") or (draft.deadline is not None and draft.deadline < today):
+            # Edit a part; a last day to apply that passed while the draft waited, too.
+            problem = None if op.startswith("e-") else InputProblem("date_past")
+            try:
+                step = await topics.edit_topic(
+                    ctx, person, draft, op[2:] if problem is None else "deadline"
+                )
+            except InputProblem:
+                return Reply(alert=t.gettext("This button is no longer valid."))
+            reply = Reply.of(render_topic_step(draft, step, t, today))
+            if problem is not None:
+                reply.text = f"{render_problem(problem, t)}\n\n{reply.text}"
+            return reply
         coordinators = await topics.publish(ctx, person, draft)
         party = await request.repos.parties.by_id(draft.party_id)
         assert party is not None

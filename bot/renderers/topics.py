@@ -74,11 +74,24 @@ def render_topic_step(topic: Topic, step: str, t: Translator, today: dt.date) ->
             "5/5. The last day to apply, as YYYY-MM-DD (for example {example})."
         ).format(example=(today + dt.timedelta(days=21)).isoformat())
     else:
+
+        def edit(text: str, step: str) -> InlineKeyboardButton:
+            return _button(text, callbacks.Action.TOPIC, topic.id, f"e-{step}")
+
         rows = [
             [
                 _button(t.gettext("Publish"), callbacks.Action.TOPIC, topic.id, "pub"),
                 _button(t.gettext("Discard"), callbacks.Action.TOPIC, topic.id, "del"),
-            ]
+            ],
+            [
+                edit(t.gettext("Edit the title"), "title"),
+                edit(t.gettext("Edit the summary"), "summary"),
+            ],
+            [
+                edit(t.gettext("Edit the skills"), "skills"),
+                edit(t.gettext("Edit the team size"), "team_size"),
+                edit(t.gettext("Edit the last day"), "deadline"),
+            ],
         ]
         text = (
             t.gettext("Please check the topic before publishing it:")

@@ -18,6 +18,7 @@ from bot.domain.topics import (
     MENTOR_KINDS,
     NEED_KINDS,
     TOPIC_REPORT_STEPS,
+    TOPIC_STEPS,
     Cycle,
     TopicDraft,
     check_need,
@@ -145,6 +146,17 @@ async def answer_topic(ctx: Context, person: Person, topic: Topic, text: str) ->
         topic.deadline = parse_deadline(text, await ctx.today())
     else:
         raise InputProblem("use_buttons")
+    await ctx.repos.session.flush()
+    step = next_topic_step(draft_of(topic))
+    await ctx.repos.conversations.set(person.id, TOPIC, topic.id, step, ctx.now)
+    return step
+
+
+async def edit_topic(ctx: Context, person: Person, topic: Topic, step: str) -> str:
+    """Ask a part of the draft again; the step now."""
+    if step not in TOPIC_STEPS[:-1]:
+        raise InputProblem("use_buttons")
+    setattr(topic, step, None)
     await ctx.repos.session.flush()
     step = next_topic_step(draft_of(topic))
     await ctx.repos.conversations.set(person.id, TOPIC, topic.id, step, ctx.now)

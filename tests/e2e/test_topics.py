@@ -47,7 +47,7 @@ async def publish_topic(liu: FakeUser) -> None:
     """Liu Yang writes and publishes topic #1 (with two bad answers on the way)."""
     liu.send("/topic new")
     assert "New research topic (1/5)" in (await liu.next_message()).text
-    liu.send("Smart irrigation for school gardens")
+    liu.send("Smart irrigation")
     assert "2/5" in (await liu.next_message()).text
     liu.send(SUMMARY)
     assert "3/5" in (await liu.next_message()).text
@@ -64,6 +64,12 @@ async def publish_topic(liu: FakeUser) -> None:
     liu.send("2026-11-20")
     check = await liu.next_message()
     assert "Please check the topic" in check.text and "apply by 2026-11-20" in check.text
+    again = await liu.press_and_read(check, "Edit the title")  # any part can be asked again
+    assert "Send its title" in again.text
+    liu.send("Smart irrigation for school gardens")
+    check = await liu.next_message()
+    assert "<b>Smart irrigation for school gardens</b>" in check.text
+    assert "Team of up to 2 students" in check.text  # the rest is kept
     published = await liu.press_and_read(check, "Publish")
     assert "Topic #1 is published" in published.text
 
