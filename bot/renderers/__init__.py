@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
 
@@ -17,3 +18,18 @@ class Rendered:
 def esc(value: object) -> str:
     """User-provided text made safe for Telegram's HTML parse mode."""
     return escape(str(value), quote=False)
+
+
+MAX_TEXT = 4000  # Telegram's limit is 4096 characters of text; the markup counts here too
+
+
+def fit(lines: list[str], more: Callable[[int], str], limit: int = MAX_TEXT) -> str:
+    """The lines joined, as many as fit in one message; then `more(n)` for the n left out."""
+    kept: list[str] = []
+    size = 0
+    for i, line in enumerate(lines):
+        if size + len(line) + 1 > limit - 100:  # room for the last line
+            return "\n".join([*kept, more(len(lines) - i)])
+        kept.append(line)
+        size += len(line) + 1
+    return "\n".join(kept)

@@ -9,7 +9,7 @@ from fractions import Fraction
 from babel.numbers import get_currency_precision
 
 from bot.i18n import Translator
-from bot.renderers import esc
+from bot.renderers import esc, fit
 from bot.renderers.reports import kind_name
 from bot.services.achievements import AchievementView, RevenueAdded, amount_of
 from db.models import Achievement, AchievementKind, Revenue
@@ -162,4 +162,4 @@ def render_achievements(views: Sequence[AchievementView], t: Translator) -> str:
                 )
             )
             lines += ["  " + line for line in _revenue_lines(revenue, view, t)]
-    return "\n".join(lines)
+    return fit(lines, lambda n: t.gettext("… and {n} more lines").format(n=n))

@@ -14,7 +14,7 @@ from bot import callbacks
 from bot.domain.capability import DIMS
 from bot.domain.topics import Cycle
 from bot.i18n import Translator
-from bot.renderers import Rendered, esc
+from bot.renderers import Rendered, esc, fit
 from bot.renderers.reports import dimension_name, kind_name, render_scores, render_scoring
 from bot.services.topics import ReportDraft, TopicSubmission, TopicView
 from db.models import (
@@ -185,12 +185,13 @@ def render_topic(view: TopicView, t: Translator, zone: str, today: dt.date) -> R
                     n=report.cycle + 1, scores=values, scored=scored, asked=asked
                 )
             )
+    text = fit(lines, lambda n: t.gettext("… and {n} more lines").format(n=n))
     keyboard = None
     if topic.state is TopicState.OPEN and (topic.deadline is None or today <= topic.deadline):
         keyboard = InlineKeyboardMarkup(
             [[_button(t.gettext("Apply"), callbacks.Action.TOPIC, topic.id, "app")]]
         )
-    return Rendered("\n".join(lines), keyboard)
+    return Rendered(text, keyboard)
 
 
 def render_topics(views: Sequence[TopicView], t: Translator) -> str:
@@ -209,7 +210,7 @@ def render_topics(views: Sequence[TopicView], t: Translator) -> str:
             ).format(n=len(view.team))
         lines.append(f"{topic_label(topic)} — {esc(view.party.name)} — {status}")
     lines.append(t.gettext("Send /topic NUMBER for a topic's details."))
-    return "\n".join(lines)
+    return fit(lines, lambda n: t.gettext("… and {n} more lines").format(n=n))
 
 
 def render_announcement(view: TopicView, t: Translator) -> Rendered:
