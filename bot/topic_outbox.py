@@ -9,6 +9,7 @@ from bot.outbox_writer import OutboxWriter
 from bot.renderers.topics import (
     render_announcement,
     render_application,
+    render_closed,
     render_decision_for_student,
     render_need_added,
     render_new_topic_for_coordinator,
@@ -90,6 +91,20 @@ class TopicOutbox(OutboxWriter):
                 person.telegram_id,
                 "topic.started",
                 text=render_started(view, first, zone, t),
+                person=person,
+            )
+
+    async def closed(self, view: TopicView, by: Person) -> None:
+        """The team and the mentors hear that the topic is closed (not who closed it)."""
+        people = {p.id: p for p in [*view.team, *(p for _, p in view.mentors)]}
+        for person in people.values():
+            if person.id == by.id:
+                continue
+            t = await self._for_person(person)
+            await self._add(
+                person.telegram_id,
+                "topic.closed",
+                text=render_closed(view.topic, t),
                 person=person,
             )
 

@@ -191,10 +191,13 @@ async def _close(request: Request, topic: Topic) -> Reply:
         return Reply(text=t.gettext("Only the publishing party's contacts can close a topic."))
     if reason == "closed_before":
         return Reply(text=t.gettext("Topic {topic} is closed.").format(topic=topic_label(topic)))
+    view = await topics.view(request.repos, topic)
+    await _outbox(request).closed(view, person)
     return Reply(
         text=t.gettext("Topic {topic} is closed; its record stays.").format(
             topic=topic_label(topic)
-        )
+        ),
+        drain=True,
     )
 
 

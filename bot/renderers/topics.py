@@ -317,6 +317,13 @@ def render_started(view: TopicView, first: Cycle, zone: str, t: Translator) -> s
     )
 
 
+def render_closed(topic: Topic, t: Translator) -> str:
+    return t.gettext(
+        "Topic {topic} is closed: no more reports are due. Its reports, scores and "
+        "achievements stay on record. Thank you for your work!"
+    ).format(topic=topic_label(topic))
+
+
 def render_start_refusal(reason: str, problem: str, t: Translator) -> str:
     return {
         "not_yours": t.gettext("Only the publishing party's contacts can start a topic."),

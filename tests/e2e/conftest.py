@@ -11,7 +11,7 @@ import pytest
 
 from bot.clock import ManualClock
 from bot.config import Settings
-from bot.fake_telegram import FakeGroup, FakeTelegram, FakeUser
+from bot.fake_telegram import FakeGroup, FakeTelegram, FakeUser, SentMessage
 from bot.runner import serve
 from bot.services.consortium_io import import_file
 from tests.conftest import SAMPLE_FILE
@@ -102,3 +102,14 @@ async def main_group(tg: FakeTelegram, by: FakeUser) -> FakeGroup:
     group.add_bot(by=by)
     await group.next_message()
     return group
+
+
+async def message_with(tg: FakeTelegram, chat_id: int, text: str) -> SentMessage:
+    """The bot's message to this chat that contains `text` (other messages, e.g. report
+    reminders, may come before or after it)."""
+
+    def found() -> SentMessage | None:
+        return next((m for m in tg.messages(chat_id) if text in m.text), None)
+
+    message: SentMessage = await tg.wait_for(found)
+    return message

@@ -24,23 +24,12 @@ from db.models import (
     PartyKind,
     RequestState,
 )
-from tests.e2e.conftest import RunningBot, started
+from tests.e2e.conftest import RunningBot, message_with, started
 from tests.e2e.test_topics import with_team
 from tests.factories import running_topic
 
 NOV2 = dt.date(2026, 11, 2)
 MENTORS = {PartyKind.UNIVERSITY: 1002, PartyKind.ENTERPRISE: 1101, PartyKind.RESEARCH: 1201}
-
-
-async def message_with(tg: FakeTelegram, chat_id: int, text: str) -> SentMessage:
-    """The bot's message to this chat that contains `text` (other messages, e.g. report
-    reminders, may come before or after it)."""
-
-    def found() -> SentMessage | None:
-        return next((m for m in tg.messages(chat_id) if text in m.text), None)
-
-    message: SentMessage = await tg.wait_for(found)
-    return message
 
 
 def amounts(text: str) -> dict[str, str]:

@@ -13,7 +13,7 @@ from bot.services.consortium_io import import_file
 from db.engine import Database
 from db.models import ApplicationState, ReportStatus, TopicState
 from tests.conftest import SAMPLE_FILE
-from tests.e2e.conftest import RunningBot, main_group, started
+from tests.e2e.conftest import RunningBot, main_group, message_with, started
 
 SUMMARY = (
     "Can low-cost soil sensors and an open dashboard help Bangkok's school gardens use less "
@@ -229,5 +229,20 @@ async def test_a_topic_from_publication_to_a_scored_team_report(
     missing = await mei.next_message()
     assert "was not submitted and is recorded as missing" in missing.text
     bot.clock.advance(dt.timedelta(minutes=5))
+    await tg.idle()
+    assert tg.unread(mei.id) == []
+
+    # Only the institute (or a coordinator) closes it; the team is told, and nothing more is due.
+    chen.send("/topic close 1")
+    assert (
+        "Only the publishing party's contacts"
+        in (await message_with(tg, chen.id, "can close a topic")).text
+    )
+    liu.send("/topic close 1")
+    assert "is closed; its record stays" in (await message_with(tg, liu.id, "its record")).text
+    assert "no more reports are due" in (await mei.next_message()).text
+    bot.clock.set(dt.datetime(2026, 12, 12, 4, 1, tzinfo=dt.UTC))  # cycle 3's reminder time
+    await tg.idle()
+    bot.clock.advance(dt.timedelta(minutes=2))
     await tg.idle()
     assert tg.unread(mei.id) == []
