@@ -4,6 +4,7 @@ message in the caller's transaction (the dispatcher sends them after commit)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from telegram import InlineKeyboardMarkup
@@ -11,6 +12,7 @@ from telegram import InlineKeyboardMarkup
 from bot.context import Services
 from bot.domain.language import resolve_language
 from bot.i18n import Translator
+from bot.renderers import Rendered
 from db.models import Chat, Outbox, OutboxState, Person
 from db.repositories import Repos
 
@@ -36,6 +38,27 @@ class OutboxWriter:
         return self.services.translations.for_language(
             resolve_language(person.language, None, language)
         )
+
+    async def _each(
+        self,
+        people: Iterable[Person],
+        purpose: str,
+        render: Callable[[Translator], str | Rendered],
+        skip: Person | None = None,
+    ) -> None:
+        """One message to each person (but `skip`), rendered in their language."""
+        for person in people:
+            if skip is not None and person.id == skip.id:
+                continue
+            rendered = render(await self._for_person(person))
+            text, keyboard = (
+                (rendered, None)
+                if isinstance(rendered, str)
+                else (rendered.text, rendered.keyboard)
+            )
+            await self._add(
+                person.telegram_id, purpose, text=text, keyboard=keyboard, person=person
+            )
 
     async def _add(
         self,

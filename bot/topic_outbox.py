@@ -4,6 +4,8 @@ score, scores to the team and reminders."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from bot.domain.topics import Cycle
 from bot.outbox_writer import OutboxWriter
 from bot.renderers.topics import (
@@ -24,19 +26,14 @@ from bot.services.topics import Scored, TopicsDue, TopicSubmission, TopicView
 from db.models import Party, Person, Topic, TopicApplication, TopicReport
 
 
+def _team_and_mentors(view: TopicView) -> list[Person]:
+    return list({p.id: p for p in [*view.team, *(p for _, p in view.mentors)]}.values())
+
+
 class TopicOutbox(OutboxWriter):
     async def published(self, topic: Topic, party: Party, coordinators: list[Person]) -> None:
-        for person in coordinators:
-            rendered = render_new_topic_for_coordinator(
-                topic, party, await self._for_person(person)
-            )
-            await self._add(
-                person.telegram_id,
-                "topic.published",
-                text=rendered.text,
-                keyboard=rendered.keyboard,
-                person=person,
-            )
+        render = partial(render_new_topic_for_coordinator, topic, party)
+        await self._each(coordinators, "topic.published", render)
 
     async def announcement(self, view: TopicView, chat_ids: list[int]) -> None:
         for chat_id in chat_ids:
@@ -49,117 +46,46 @@ class TopicOutbox(OutboxWriter):
             )
 
     async def need(self, topic: Topic, party: Party, text: str, contacts: list[Person]) -> None:
-        for person in contacts:
-            t = await self._for_person(person)
-            await self._add(
-                person.telegram_id,
-                "topic.need",
-                text=render_need_added(topic, party, text, t),
-                person=person,
-            )
+        await self._each(contacts, "topic.need", partial(render_need_added, topic, party, text))
 
     async def application(
         self, topic: Topic, student: Person, application: TopicApplication, contacts: list[Person]
     ) -> None:
-        for person in contacts:
-            rendered = render_application(
-                topic, student, application.id, await self._for_person(person)
-            )
-            await self._add(
-                person.telegram_id,
-                "topic.application",
-                text=rendered.text,
-                keyboard=rendered.keyboard,
-                person=person,
-            )
+        render = partial(render_application, topic, student, application.id)
+        await self._each(contacts, "topic.application", render)
 
     async def decision(self, accepted: bool, topic: Topic, student: Person) -> None:
-        t = await self._for_person(student)
-        await self._add(
-            student.telegram_id,
-            "topic.decision",
-            text=render_decision_for_student(accepted, topic, t),
-            person=student,
-        )
+        render = partial(render_decision_for_student, accepted, topic)
+        await self._each([student], "topic.decision", render)
 
     async def started(self, view: TopicView, first: Cycle) -> None:
         zone, _ = await self._zone_and_language()
-        people = {p.id: p for p in [*view.team, *(p for _, p in view.mentors)]}
-        for person in people.values():
-            t = await self._for_person(person)
-            await self._add(
-                person.telegram_id,
-                "topic.started",
-                text=render_started(view, first, zone, t),
-                person=person,
-            )
+        render = partial(render_started, view, first, zone)
+        await self._each(_team_and_mentors(view), "topic.started", render)
 
     async def closed(self, view: TopicView, by: Person) -> None:
-        """The team and the mentors hear that the topic is closed (not who closed it)."""
-        people = {p.id: p for p in [*view.team, *(p for _, p in view.mentors)]}
-        for person in people.values():
-            if person.id == by.id:
-                continue
-            t = await self._for_person(person)
-            await self._add(
-                person.telegram_id,
-                "topic.closed",
-                text=render_closed(view.topic, t),
-                person=person,
-            )
+        """The team and the mentors hear that the topic is closed."""
+        render = partial(render_closed, view.topic)
+        await self._each(_team_and_mentors(view), "topic.closed", render, skip=by)
 
     async def submission(self, submission: TopicSubmission) -> None:
         for assessment, mentor in submission.requests:
-            rendered = render_review_request(submission, assessment, await self._for_person(mentor))
-            await self._add(
-                mentor.telegram_id,
-                "topic.review",
-                text=rendered.text,
-                keyboard=rendered.keyboard,
-                person=mentor,
-            )
-        for member in submission.team:
-            if member.id == submission.author.id:
-                continue
-            t = await self._for_person(member)
-            await self._add(
-                member.telegram_id,
-                "topic.submitted",
-                text=render_report_for_team(submission, t),
-                person=member,
-            )
+            render = partial(render_review_request, submission, assessment)
+            await self._each([mentor], "topic.review", render)
+        render_team = partial(render_report_for_team, submission)
+        await self._each(submission.team, "topic.submitted", render_team, skip=submission.author)
 
     async def feedback(self, scored: Scored, topic: Topic, report: TopicReport) -> None:
-        for member in scored.team:
-            t = await self._for_person(member)
-            await self._add(
-                member.telegram_id,
-                "topic.feedback",
-                text=render_topic_feedback(scored.assessment, topic, report, scored.mentor, t),
-                person=member,
-            )
+        render = partial(render_topic_feedback, scored.assessment, topic, report, scored.mentor)
+        await self._each(scored.team, "topic.feedback", render)
 
     async def due(self, due: TopicsDue) -> None:
         zone, _ = await self._zone_and_language()
         for reminder in due.reminders:
-            for member in reminder.team:
-                t = await self._for_person(member)
-                await self._add(
-                    member.telegram_id,
-                    f"topic.{reminder.stage}",
-                    text=render_team_reminder(
-                        reminder.stage, reminder.topic, reminder.cycle, zone, t
-                    ),
-                    person=member,
-                )
+            render = partial(
+                render_team_reminder, reminder.stage, reminder.topic, reminder.cycle, zone
+            )
+            await self._each(reminder.team, f"topic.{reminder.stage}", render)
         for assessment, mentor, topic, report in due.reviews:
-            rendered = render_topic_review_reminder(
-                assessment, topic, report, await self._for_person(mentor)
-            )
-            await self._add(
-                mentor.telegram_id,
-                "topic.review_reminder",
-                text=rendered.text,
-                keyboard=rendered.keyboard,
-                person=mentor,
-            )
+            render_review = partial(render_topic_review_reminder, assessment, topic, report)
+            await self._each([mentor], "topic.review_reminder", render_review)

@@ -1027,6 +1027,19 @@ class TopicRepo:
         )
         return list(rows.all())
 
+    async def team_people(self, topic_id: int) -> Sequence[Person]:
+        """The accepted students, in the order they applied."""
+        rows = await self.session.scalars(
+            select(Person)
+            .join(TopicApplication, TopicApplication.student_id == Person.id)
+            .where(
+                TopicApplication.topic_id == topic_id,
+                TopicApplication.state == ApplicationState.ACCEPTED,
+            )
+            .order_by(TopicApplication.id)
+        )
+        return rows.all()
+
     async def topics_of_student(self, student_id: int) -> Sequence[Topic]:
         """Topics whose team the student is in."""
         rows = await self.session.scalars(

@@ -86,7 +86,7 @@ async def revenue_command(request: Request) -> Reply:
         return Reply(text=render_refusal(added.reason, t))
     raised_at = (await rules.achievements(request.repos)).raised_at
     await AchievementOutbox(request.context.services, request.repos, request.now).split(
-        added, raised_at, skip=person.id
+        added, raised_at, skip=person
     )
     return Reply(text=render_split(added, raised_at, t), drain=True)
 

@@ -18,7 +18,14 @@ from telegram.ext import BaseHandler
 
 from bot import callbacks
 from bot.context import BotContext
-from bot.domain.reports import DIMENSIONS, MAX_COMMENT, STEPS, InputProblem, parse_score
+from bot.domain.reports import (
+    DIMENSIONS,
+    MAX_COMMENT,
+    STEPS,
+    InputProblem,
+    Scorable,
+    parse_score,
+)
 from bot.i18n import Translator
 from bot.renderers import Rendered
 from bot.renderers.reports import (
@@ -312,6 +319,41 @@ def _attachment(message: Message) -> tuple[str, str, str, str | None, int | None
 # --- scoring ----------------------------------------------------------------------------
 
 
+def score_op(assessment: Scorable, op: str) -> bool:
+    """What a scoring button (a score `vI-N`, No comment `nc`, Start over `re`) does to an
+    assessment, a weekly report's or a topic report's; False when `op` is none of them."""
+    value = _VALUE.match(op)
+    if value:
+        if int(value.group(2)) > 100:
+            return False
+        reports.set_score(assessment, DIMENSIONS[int(value.group(1))].value, int(value.group(2)))
+    elif op == "nc":
+        assessment.comment = ""
+    elif op == "re":
+        reports.restart(assessment)
+    else:
+        return False
+    return True
+
+
+def score_text(assessment: Scorable, text: str, t: Translator) -> str | None:
+    """A typed score or comment for the assessment's next step; the problem to say, if any."""
+    step = reports.next_score_step(assessment)
+    value = text.strip()
+    if step in {d.value for d in DIMENSIONS}:
+        try:
+            reports.set_score(assessment, step, parse_score(value))
+        except InputProblem as problem:
+            return render_problem(problem, t)
+        return None
+    if step == "comment" and value:
+        if len(value) > MAX_COMMENT:
+            return render_problem(InputProblem("too_long", MAX_COMMENT), t)
+        assessment.comment = value
+        return None
+    return t.gettext("Please use the buttons below.")
+
+
 def _score_step(scoring: reports.Scoring, step: str, t: Translator) -> Rendered:
     assert scoring.assessment and scoring.report and scoring.student
     return render_score_step(scoring.assessment, scoring.report, scoring.student, step, t)
@@ -337,24 +379,14 @@ async def score_button(request: Request) -> Reply:
     assert scoring.assessment and scoring.report and scoring.student
     if scoring.reason == "done":
         return Reply(alert=t.gettext("You have already scored this report."))
-    value = _VALUE.match(op)
     if op == "go":
         step = await reports.remember_scoring(ctx, mentor, scoring)
         return Reply.of(
             render_score_step(scoring.assessment, scoring.report, scoring.student, step, t)
         )
-    if value:
-        dimension = DIMENSIONS[int(value.group(1))].value
-        if int(value.group(2)) > 100:
-            return Reply(alert=t.gettext("This button is no longer valid."))
-        reports.set_score(scoring.assessment, dimension, int(value.group(2)))
-    elif op == "nc":
-        scoring.assessment.comment = ""
-    elif op == "re":
-        reports.restart(scoring.assessment)
-    elif op == "ok":
+    if op == "ok":
         return await _save(request, mentor, scoring)
-    else:
+    if not score_op(scoring.assessment, op):
         return Reply(alert=t.gettext("This button is no longer valid."))
     await request.repos.session.flush()
     step = await reports.remember_scoring(ctx, mentor, scoring)
@@ -388,21 +420,7 @@ async def _score_message(
         await request.repos.conversations.clear(mentor.id)
         return None
     assert scoring.assessment and scoring.report and scoring.student
-    step = reports.next_score_step(scoring.assessment)
-    text = (message.text or "").strip()
-    problem = None
-    if step in {d.value for d in DIMENSIONS}:
-        try:
-            reports.set_score(scoring.assessment, step, parse_score(text))
-        except InputProblem as exc:
-            problem = render_problem(exc, t)
-    elif step == "comment" and text:
-        if len(text) > MAX_COMMENT:
-            problem = render_problem(InputProblem("too_long", MAX_COMMENT), t)
-        else:
-            scoring.assessment.comment = text
-    else:
-        problem = t.gettext("Please use the buttons below.")
+    problem = score_text(scoring.assessment, message.text or "", t)
     await request.repos.session.flush()
     step = await reports.remember_scoring(ctx, mentor, scoring)
     reply = Reply.of(

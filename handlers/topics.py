@@ -16,7 +16,7 @@ from telegram.ext import BaseHandler
 
 from bot import callbacks
 from bot.context import BotContext
-from bot.domain.reports import DIMENSIONS, MAX_COMMENT, InputProblem, parse_score
+from bot.domain.reports import InputProblem
 from bot.domain.topics import MENTOR_KINDS
 from bot.renderers.reports import render_problem
 from bot.renderers.topics import (
@@ -38,11 +38,12 @@ from bot.renderers.topics import (
     topic_label,
 )
 from bot.services import topics
+from bot.services.reports import next_score_step
 from bot.topic_outbox import TopicOutbox
 from db.models import Conversation, Person, Role, Topic
 from handlers.base import Reply, Request, button, command
+from handlers.reports import score_op, score_text
 
-_VALUE = re.compile(r"^v([0-2])-(\d{1,3})$")
 _CONTRIBUTOR = re.compile(r"^c(\d{1,2})$")
 
 
@@ -372,20 +373,11 @@ async def score_button(request: Request) -> Reply:
         return Reply(alert=t.gettext("You have already scored this report."))
     assessment, report, topic = scoring.assessment, scoring.report, scoring.topic
     assert assessment is not None and report is not None and topic is not None
-    value = _VALUE.match(op)
-    if value and int(value.group(2)) <= 100:
-        setattr(assessment, DIMENSIONS[int(value.group(1))].value, int(value.group(2)))
-    elif op == "nc":
-        assessment.comment = ""
-    elif op == "re":
-        for dim in DIMENSIONS:
-            setattr(assessment, dim.value, None)
-        assessment.comment = None
-    elif op == "ok" and topics.next_score_step(assessment) == "confirm":
+    if op == "ok" and next_score_step(assessment) == "confirm":
         scored = await topics.complete(ctx, mentor, scoring)
         await _outbox(request).feedback(scored, topic, report)
         return Reply(text=render_topic_saved(t), edit=True, drain=True)
-    elif op != "go":
+    if op != "go" and not score_op(assessment, op):
         return Reply(alert=t.gettext("This button is no longer valid."))
     step = await topics.remember_scoring(ctx, mentor, assessment)
     return Reply.of(
@@ -468,21 +460,7 @@ async def _score_message(
         return None
     assessment, report, topic = scoring.assessment, scoring.report, scoring.topic
     assert assessment is not None and report is not None and topic is not None
-    step = topics.next_score_step(assessment)
-    text = (message.text or "").strip()
-    problem = None
-    if step in {d.value for d in DIMENSIONS}:
-        try:
-            setattr(assessment, step, parse_score(text))
-        except InputProblem as exc:
-            problem = render_problem(exc, t)
-    elif step == "comment" and text:
-        if len(text) > MAX_COMMENT:
-            problem = render_problem(InputProblem("too_long", MAX_COMMENT), t)
-        else:
-            assessment.comment = text
-    else:
-        problem = t.gettext("Please use the buttons below.")
+    problem = score_text(assessment, message.text or "", t)
     step = await topics.remember_scoring(ctx, mentor, assessment)
     reply = Reply.of(render_topic_score_step(assessment, topic, report, step, t))
     if problem:

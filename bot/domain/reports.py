@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from bot.domain.oncall import WEEKDAYS
@@ -277,3 +278,13 @@ LEVELS: tuple[tuple[int, str], ...] = (
 
 def level_of(score: float) -> str:
     return next(name for bound, name in reversed(LEVELS) if score >= bound)
+
+
+class Scorable(Protocol):
+    """What a mentor scores: a weekly report's or a topic report's assessment."""
+
+    id: int
+    tech_rd: int | None
+    cross_cultural: int | None
+    rule_adaptation: int | None
+    comment: str | None

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -17,6 +16,7 @@ from bot.domain.reports import (
     MAX_ATTACHMENTS,
     MAX_FILE_BYTES,
     InputProblem,
+    Scorable,
     Stage,
     level_of,
     week_label,
@@ -362,16 +362,6 @@ def _score_button(
     text: str, assessment_id: int, op: str, action: callbacks.Action = callbacks.Action.SCORE
 ) -> InlineKeyboardButton:
     return InlineKeyboardButton(text, callback_data=callbacks.encode(action, assessment_id, op))
-
-
-class Scorable(Protocol):
-    """What a mentor scores: a weekly report's or a topic report's assessment."""
-
-    id: int
-    tech_rd: int | None
-    cross_cultural: int | None
-    rule_adaptation: int | None
-    comment: str | None
 
 
 def render_score_step(

@@ -16,6 +16,7 @@ from bot.domain.reports import (
     DIMENSIONS,
     DraftState,
     ReportCalendar,
+    Scorable,
     Stage,
     check_attachment,
     check_text,
@@ -425,7 +426,7 @@ class Scoring:
     step: str = "tech_rd"
 
 
-def next_score_step(assessment: Assessment) -> str:
+def next_score_step(assessment: Scorable) -> str:
     for dim in DIMENSIONS:
         if getattr(assessment, dim.value) is None:
             return dim.value
@@ -457,7 +458,7 @@ async def remember_scoring(ctx: Context, mentor: Person, scoring: Scoring) -> st
     return step
 
 
-def set_score(assessment: Assessment, dimension: str, value: int) -> None:
+def set_score(assessment: Scorable, dimension: str, value: int) -> None:
     if dimension not in {d.value for d in DIMENSIONS} or not 0 <= value <= 100:
         raise ValueError(dimension)
     setattr(assessment, dimension, value)
@@ -472,7 +473,7 @@ async def complete(ctx: Context, mentor: Person, scoring: Scoring) -> list[Asses
     return [a for a in others if a.completed_at is not None and a.id != scoring.assessment.id]
 
 
-def restart(assessment: Assessment) -> None:
+def restart(assessment: Scorable) -> None:
     for dim in DIMENSIONS:
         setattr(assessment, dim.value, None)
     assessment.comment = None

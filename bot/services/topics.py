@@ -34,6 +34,7 @@ from bot.domain.topics import (
     reportable_cycles,
 )
 from bot.services import rules
+from bot.services.reports import next_score_step
 from bot.services.reports import rules as report_rules
 from db.models import (
     ApplicationState,
@@ -227,7 +228,7 @@ async def view(repos: Repos, topic: Topic) -> TopicView:
         need_party = await repos.parties.by_id(need.party_id)
         if need_party is not None:
             needs.append((need, need_party))
-    team = [p for pid in await repos.topics.team(topic.id) if (p := await repos.people.by_id(pid))]
+    team = list(await repos.topics.team_people(topic.id))
     mentors = [
         (m, person)
         for m in await repos.topics.mentors(topic.id)
@@ -504,11 +505,7 @@ async def open_report(ctx: Context, student: Person, report_id: int) -> ReportDr
     topic = await ctx.repos.topics.get(report.topic_id)
     if topic is None or topic.started_on is None:
         return None
-    team = [
-        p
-        for pid in await ctx.repos.topics.team(topic.id)
-        if (p := await ctx.repos.people.by_id(pid))
-    ]
+    team = list(await ctx.repos.topics.team_people(topic.id))
     this = cycle(topic.started_on, topic.cycle_days, report.cycle, await ctx.zone())
     return ReportDraft(report, topic, this, team)
 
@@ -604,13 +601,6 @@ class TopicScoring:
     topic: Topic | None = None
 
 
-def next_score_step(assessment: TopicAssessment) -> str:
-    for dim in DIMENSIONS:
-        if getattr(assessment, dim.value) is None:
-            return dim.value
-    return "comment" if assessment.comment is None else "confirm"
-
-
 async def open_assessment(ctx: Context, mentor: Person, assessment_id: int) -> TopicScoring:
     assessment = await ctx.repos.topics.assessment(assessment_id, for_update=True)
     if assessment is None:
@@ -651,11 +641,7 @@ async def complete(ctx: Context, mentor: Person, scoring: TopicScoring) -> Score
         for a in await ctx.repos.topics.assessments(scoring.report.id)
         if a.completed_at is not None and a.id != scoring.assessment.id
     ]
-    team = [
-        p
-        for pid in await ctx.repos.topics.team(scoring.topic.id)
-        if (p := await ctx.repos.people.by_id(pid))
-    ]
+    team = list(await ctx.repos.topics.team_people(scoring.topic.id))
     return Scored(scoring.assessment, others, team, mentor)
 
 
@@ -737,11 +723,7 @@ async def sweep(ctx: Context, review_after: dt.timedelta) -> TopicsDue:
     for topic in await ctx.repos.topics.running():
         if topic.started_on is None:
             continue
-        team = [
-            p
-            for pid in await ctx.repos.topics.team(topic.id)
-            if (p := await ctx.repos.people.by_id(pid))
-        ]
+        team = list(await ctx.repos.topics.team_people(topic.id))
         today = ctx.now.astimezone(ZoneInfo(zone)).date()
         last = (today - topic.started_on).days // topic.cycle_days
         for number in (last - 1, last):
