@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, InputFile, Update
+from telegram import InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import CallbackQueryHandler, ChatMemberHandler, CommandHandler
@@ -31,6 +31,7 @@ from bot.renderers.access import (
 )
 from bot.services.people import Caller, TelegramProfile, load_caller
 from bot.updates import committed
+from db.models import Conversation, Person
 from db.repositories import Repos
 
 log = logging.getLogger(__name__)
@@ -88,6 +89,9 @@ class Reply:
 
 
 Feature = Callable[[Request], Awaitable[Reply | None]]
+# The next private message of someone in a guided conversation (a draft, scoring): the
+# person, their conversation and the message; None lets the message through as any other.
+Continuation = Callable[[Request, Person, Conversation, Message], Awaitable[Reply | None]]
 
 
 async def in_transaction(

@@ -14,9 +14,8 @@ from bot.menus import set_person_menu
 from bot.renderers.access import render_stranger
 from bot.renderers.profile import render_join, render_welcome_back
 from bot.services.people import JoinResult, join_with_invite, load_caller, record_private_start
+from handlers import reports, topics
 from handlers.base import MyChatMemberHandler, Reply, Request, command, deliver, in_transaction
-from handlers.reports import continue_conversation
-from handlers.topics import continue_conversation as continue_topic_conversation
 
 
 async def start(request: Request) -> Reply | None:
@@ -61,8 +60,6 @@ async def private_text(update: Update, context: BotContext) -> None:
         if not request.caller.is_member:
             return Reply.of(render_stranger(request.t))
         continued = await continue_conversation(request)
-        if continued is None:
-            continued = await continue_topic_conversation(request)
         if continued is not None:
             return continued
         return Reply(
@@ -70,6 +67,22 @@ async def private_text(update: Update, context: BotContext) -> None:
         )
 
     await deliver(update, context, await in_transaction(update, context, [], run))
+
+
+CONVERSATIONS = {**reports.CONVERSATIONS, **topics.CONVERSATIONS}
+
+
+async def continue_conversation(request: Request) -> Reply | None:
+    """A private message from someone in a conversation: its next answer (None otherwise)."""
+    person = request.caller.person
+    message = request.update.effective_message
+    if person is None or message is None or (message.text or "").startswith("/"):
+        return None
+    conversation = await request.repos.conversations.get(person.id)
+    step = CONVERSATIONS.get(conversation.kind) if conversation else None
+    if conversation is None or step is None:
+        return None
+    return await step(request, person, conversation, message)
 
 
 async def private_membership(update: Update, context: BotContext) -> None:

@@ -40,7 +40,7 @@ from bot.renderers.reports import (
 from bot.report_outbox import ReportOutbox
 from bot.services import reports, topics
 from db.models import Conversation, Person, WeeklyReport
-from handlers.base import Reply, Request, button, command
+from handlers.base import Continuation, Reply, Request, button, command
 
 _SELF = re.compile(r"^s-(tech_rd|cross_cultural|rule_adaptation)-([1-5])$")
 _VALUE = re.compile(r"^v([0-2])-(\d{1,3})$")
@@ -243,22 +243,6 @@ def _confirm_discard(report: WeeklyReport, request: Request) -> Reply:
     return Reply(text=question, keyboard=keyboard, edit=True)
 
 
-async def continue_conversation(request: Request) -> Reply | None:
-    """A private message from someone in a conversation: the next answer (None otherwise)."""
-    person = request.caller.person
-    message = request.update.effective_message
-    if person is None or message is None or (message.text or "").startswith("/"):
-        return None
-    conversation = await request.repos.conversations.get(person.id)
-    if conversation is None:
-        return None
-    if conversation.kind == reports.REPORT:
-        return await _report_message(request, person, conversation, message)
-    if conversation.kind == reports.SCORE:
-        return await _score_message(request, person, conversation, message)
-    return None
-
-
 async def _report_message(
     request: Request, student: Person, conversation: Conversation, message: Message
 ) -> Reply | None:
@@ -438,3 +422,10 @@ def build_handlers() -> list[BaseHandler[Update, BotContext, None]]:
         button(callbacks.Action.REPORT, report_button),
         button(callbacks.Action.SCORE, score_button),
     ]
+
+
+# The conversations whose next private message this module takes (see handlers.onboarding).
+CONVERSATIONS: dict[str, Continuation] = {
+    reports.REPORT: _report_message,
+    reports.SCORE: _score_message,
+}

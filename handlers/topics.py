@@ -41,7 +41,7 @@ from bot.services import topics
 from bot.services.reports import next_score_step
 from bot.topic_outbox import TopicOutbox
 from db.models import Conversation, Person, Role, Topic
-from handlers.base import Reply, Request, button, command
+from handlers.base import Continuation, Reply, Request, button, command
 from handlers.reports import score_op, score_text
 
 _CONTRIBUTOR = re.compile(r"^c(\d{1,2})$")
@@ -388,24 +388,6 @@ async def score_button(request: Request) -> Reply:
 # --- messages in a conversation ------------------------------------------------------------
 
 
-async def continue_conversation(request: Request) -> Reply | None:
-    """The next answer in a topic conversation (None when the person is in none)."""
-    person = request.caller.person
-    message = request.update.effective_message
-    if person is None or message is None or (message.text or "").startswith("/"):
-        return None
-    conversation = await request.repos.conversations.get(person.id)
-    if conversation is None:
-        return None
-    if conversation.kind == topics.TOPIC:
-        return await _topic_message(request, person, conversation, message)
-    if conversation.kind == topics.TOPIC_REPORT:
-        return await _report_message(request, person, conversation, message)
-    if conversation.kind == topics.TOPIC_SCORE:
-        return await _score_message(request, person, conversation, message)
-    return None
-
-
 async def _topic_message(
     request: Request, person: Person, conversation: Conversation, message: Message
 ) -> Reply | None:
@@ -478,3 +460,11 @@ def build_handlers() -> list[BaseHandler[Update, BotContext, None]]:
         button(callbacks.Action.TOPIC_REPORT, report_button),
         button(callbacks.Action.TOPIC_SCORE, score_button),
     ]
+
+
+# The conversations whose next private message this module takes (see handlers.onboarding).
+CONVERSATIONS: dict[str, Continuation] = {
+    topics.TOPIC: _topic_message,
+    topics.TOPIC_REPORT: _report_message,
+    topics.TOPIC_SCORE: _score_message,
+}
