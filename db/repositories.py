@@ -1027,6 +1027,15 @@ class TopicRepo:
         )
         return list(rows.all())
 
+    async def member_ids(self) -> set[int]:
+        """Every student in the team of some topic."""
+        rows = await self.session.scalars(
+            select(TopicApplication.student_id)
+            .where(TopicApplication.state == ApplicationState.ACCEPTED)
+            .distinct()
+        )
+        return set(rows.all())
+
     async def team_people(self, topic_id: int) -> Sequence[Person]:
         """The accepted students, in the order they applied."""
         rows = await self.session.scalars(
@@ -1193,6 +1202,11 @@ class TrainingRepo:
         self.session.add(record)
         await self.session.flush()
         return record
+
+    async def student_ids(self) -> set[int]:
+        """Every student with training recorded."""
+        rows = await self.session.scalars(select(TrainingRecord.student_id).distinct())
+        return set(rows.all())
 
     async def of_student(self, student_id: int) -> Sequence[TrainingRecord]:
         rows = await self.session.scalars(

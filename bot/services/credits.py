@@ -164,11 +164,8 @@ async def students_with_credits(repos: Repos, default_zone: str) -> list[Person]
     people: dict[int, Person] = {
         pid: info.person for pid, info in (await placed_students(repos, default_zone)).items()
     }
+    practised = await repos.training.student_ids() | await repos.topics.member_ids()
     for person in await repos.memberships.people_with_role(Role.STUDENT):
-        if person.id in people:
-            continue
-        if await repos.training.of_student(person.id) or await repos.topics.topics_of_student(
-            person.id
-        ):
+        if person.id not in people and person.id in practised:
             people[person.id] = person
     return sorted(people.values(), key=lambda p: (p.name or "", p.telegram_id))

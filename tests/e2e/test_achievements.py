@@ -133,7 +133,8 @@ async def test_a_credit_transcript_mixes_all_three_sources(
     await with_team(settings, bot)
     async with database.transaction() as repos:
         # Two cycles scored (accepted), the third waits for scores: two research credits.
-        await running_topic(repos, NOV2, [2001], MENTORS, {0: [2001], 1: [2001]})
+        # Mei Lin is in the first team but took part in neither cycle.
+        await running_topic(repos, NOV2, [2001, 2002], MENTORS, {0: [2001], 1: [2001]})
         await running_topic(repos, NOV2, [2001], MENTORS, {0: [2001]}, scored=False)
     li = await started(tg, 1001, "Li Wei", language="zh")
     wang = await started(tg, 1101, "Wang Fang")
@@ -167,7 +168,9 @@ async def test_a_credit_transcript_mixes_all_three_sources(
     assert "Research topics: 2 credits for 2 accepted report cycles" in mine.text
 
     li.send("/credits")
-    assert "Chen Jie：共 7（海外 4，培训 1，科研 2）" in (await li.next_message()).text
+    everybody = (await li.next_message()).text
+    assert "Chen Jie：共 7（海外 4，培训 1，科研 2）" in everybody
+    assert "Mei Lin：已获得 0，计划 0" in everybody  # in a team, no credit yet
     li.send("/transcript 2001")
     await li.next_message()  # the caption
     workbook, page = await li.next_message(), await li.next_message()
