@@ -187,7 +187,12 @@ async def transcript(request: Request) -> Reply:
     if not request.args or not request.args[0].isdigit() or len(request.args[0]) > 15:
         return Reply(text=t.gettext("Send /transcript STUDENT_ID (the student's Telegram id)."))
     student = await request.repos.people.by_telegram_id(int(request.args[0]))
-    if student is None:
+    roles = (
+        {m.role for m in await request.repos.memberships.of_person(student.id)}
+        if student
+        else set()
+    )
+    if student is None or Role.STUDENT not in roles:
         return Reply(text=render_training_refusal("not_student", t))
     found = await credit_service.of_student(request.repos, student, request.now, _zone(request))
     consortium = await request.repos.consortium.get()

@@ -185,23 +185,3 @@ def render_cohort(cohort: Cohort, t: Translator) -> str:
         ),
     ]
     return "\n".join(lines)
-
-
-def render_credits(rows: Sequence[tuple[Person, Credits]], everybody: bool, t: Translator) -> str:
-    """A student's own credits, or (`everybody`) a line per student."""
-    if not rows:
-        return t.gettext("No placements abroad are recorded yet.")
-    if not everybody:
-        return render_credits_line(rows[0][1], t)
-    lines = ["<b>" + t.gettext("Credits for practice abroad") + "</b>"]
-    for person, credits in rows[:50]:
-        lines.append(
-            t.gettext("{name}: {earned} earned, {planned} planned").format(
-                name=esc(person_name(person)),
-                earned=f"{credits.earned:g}",
-                planned=f"{credits.planned:g}",
-            )
-        )
-    if len(rows) > 50:
-        lines.append(t.gettext("… and {n} more (see /export)").format(n=len(rows) - 50))
-    return "\n".join(lines)

@@ -171,6 +171,8 @@ async def test_a_credit_transcript_mixes_all_three_sources(
     everybody = (await li.next_message()).text
     assert "Chen Jie：共 7（海外 4，培训 1，科研 2）" in everybody
     assert "Mei Lin：已获得 0，计划 0" in everybody  # in a team, no credit yet
+    li.send("/transcript 1101")  # a mentor has no transcript
+    assert "不是联盟的学生" in (await li.next_message()).text
     li.send("/transcript 2001")
     await li.next_message()  # the caption
     workbook, page = await li.next_message(), await li.next_message()
