@@ -34,6 +34,17 @@ FEATURES = {
     "cohort": "Cohort: 3 students, 12 of 12 weekly reports (100%)",
     "credits": "Credits: 6 earned (3 full months abroad), 10 for the whole stay",
     "export": "[file synergy-",
+    "topic": "Topic #1 is published.",
+    "announcement": "New research topic #1 from Institute of Educational AI",
+    "application": "Chen Jie applies to join the team of topic #1",
+    "team report": "is submitted. 3 mentors will score it.",
+    "team scores": "Your research institute mentor Liu Yang scored the report of topic #1",
+    "achievement": 'Achievement #1 software "Science kit lesson planner" is recorded.',
+    "revenue": "• Chen Jie (student): 15% = 1,500.00 CNY",
+    "training": "Recorded 40 hours of training at GlobalEd Tech Ltd for Chen Jie",
+    "credit sources": "Research topics: 1 earned (1 accepted report cycle)",
+    "transcript": "[file transcript-2001-2026-12-01.html]",
+    "digest": "Monthly digest, November 2026: 4 parties.",
 }
 
 
@@ -61,7 +72,9 @@ def _files_are_real(out: Path) -> None:
     charts = sorted(out.glob("*.png"))
     assert len(charts) == 3  # /progress, and /cohort's two
     assert all(chart.read_bytes().startswith(b"\x89PNG\r\n\x1a\n") for chart in charts)
-    (workbook,) = out.glob("*.xlsx")
+    (workbook,) = out.glob("synergy-*.xlsx")
+    (transcript,) = out.glob("transcript-*.xlsx")
+    assert openpyxl.load_workbook(transcript, read_only=True).sheetnames == ["transcript"]
     assert len(openpyxl.load_workbook(workbook, read_only=True).sheetnames) > 3
     (archive,) = out.glob("*-csv.zip")
     with zipfile.ZipFile(archive) as csvs:

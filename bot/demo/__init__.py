@@ -17,6 +17,7 @@ import re
 import sys
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -340,6 +341,85 @@ class Demo:
         before = self.count(GROUP_ID)
         await self.later(dt.timedelta(hours=25), (GROUP_ID, before))
 
+    async def research(self) -> None:
+        async with self.passage(1201, 1001, 2001, GROUP_ID):
+            await self._research()
+        async with self.passage(1101, 2001):
+            day = self.clock.now().date().isoformat()
+            await self.send(1101, f"/training 2001 40 {day} " + self.t.gettext("PLC basics"))
+
+    async def _research(self) -> None:
+        """A research topic from its writing to a scored team report, then an achievement,
+        the revenue from it and a student's hours of enterprise training."""
+        t = self.t
+        self.log.heading(
+            t.gettext("Week 1 · {when} · a research topic, an achievement, its revenue").format(
+                when=self.when()
+            )
+        )
+        await self.send(1201, "/topic new")
+        await self.send(1201, t.gettext("Robot kits for primary science lessons"))
+        await self.send(
+            1201,
+            t.gettext(
+                "Which low-cost robot kits help Thai primary pupils learn science, and how "
+                "should teachers use them? The team tests three kits in class for a term."
+            ),
+        )
+        await self.send(1201, t.gettext("Python, classroom observation, Thai or English"))
+        await self.send(1201, "2")
+        deadline = (self.clock.now() + dt.timedelta(days=14)).date().isoformat()
+        check = await self.send(1201, deadline)
+        li_before = self.count(1001)
+        await self.press(1201, check, t.gettext("Publish"))
+        notice = await self.after(1001, li_before)
+        group_before = self.count(GROUP_ID)
+        await self.press(1001, notice, t.gettext("Announce in the groups"))
+        card = await self.after(GROUP_ID, group_before)
+        liu_before = self.count(1201)
+        await self.press(2001, card, t.gettext("Apply"))
+        application = await self.after(1201, liu_before)
+        chen_before = self.count(2001)
+        await self.press(1201, application, t.gettext("Accept"))
+        await self.after(2001, chen_before)
+        chen_before = self.count(2001)
+        await self.send(1201, "/topic start 1 1002 1101 1201")
+        await self.after(2001, chen_before)
+        await self.send(2001, "/topicreport")
+        await self.send(
+            2001,
+            t.gettext(
+                "Tried the first kit in two Grade 4 classes; pupils built a light sensor and "
+                "kept a log of their measurements."
+            ),
+        )
+        who = await self.send(2001, t.gettext("Try the second kit; we need the school's tablets."))
+        review = await self.press(2001, who, t.gettext("Done"))
+        await self.press(2001, review, t.gettext("Submit"))
+        label = t.gettext("Score this report")
+        feedback_before = self.count(2001)
+        for mentor, values in (
+            (1201, ("80", "70", "70")),
+            (1002, ("70", "70", "60")),
+            (1101, ("80", "60", "70")),
+        ):  # only Liu Yang's chat is shown
+            request = await self.tg.wait_for(partial(self._unscored, mentor), 20)
+            self.scored.add((request.chat_id, request.message_id))
+            step = await self.press(mentor, request, label)
+            for value in values:
+                step = await self.press(mentor, step, value)
+            step = await self.press(mentor, step, t.gettext("No comment"))
+            await self.press(mentor, step, t.gettext("Save"))
+        await self.after(2001, feedback_before + 2)  # Chen Jie has the three mentors' scores
+        self.log.narrate(
+            "  " + t.gettext("(Zhang Min and Wang Fang score the team's report the same way)")
+        )
+        await self.send(2001, "/achievement 1 software " + t.gettext("Science kit lesson planner"))
+        chen_before = self.count(2001)
+        await self.send(1001, "/revenue 1 10000 CNY " + t.gettext("licence to a school group"))
+        await self.after(2001, chen_before)  # the split, posted to the student too
+        await self.send(1201, "/topic close 1")
+
     async def week_of_reports(self, week: int, *, shown: bool) -> None:
         """Every student reports; every mentor scores. In the first week Chen Jie's report and
         Zhang Min's scores of it are shown in full; the rest is summed up in one line."""
@@ -407,6 +487,11 @@ class Demo:
         review = await self.press(student, files, files.buttons[0][0])
         await self.press(student, review, t.gettext("Submit"))
 
+    def _unscored(self, mentor: int) -> SentMessage | None:
+        """The first review request this mentor has not scored yet."""
+        requests = self._requests(mentor)
+        return requests[0] if requests else None
+
     def _requests(self, mentor: int) -> list[SentMessage]:
         """The review requests this mentor has received and not scored yet."""
         label = self.t.gettext("Score this report")
@@ -440,6 +525,15 @@ class Demo:
             step = await self.press(mentor, step, t.gettext("No comment"))
         await self.press(mentor, step, t.gettext("Save"))
 
+    async def digest(self) -> None:
+        """1 December in Ningbo: the coordinator's digest of November, party by party."""
+        moment = START + dt.timedelta(weeks=4, days=1)
+        self.log.heading(
+            self.t.gettext("{when} · the monthly digest").format(when=self.when(moment))
+        )
+        async with self.passage(1001):
+            await self.later(moment - self.clock.now(), (1001, self.count(1001)))
+
     async def views(self) -> None:
         async with self.passage():
             await self._views()
@@ -457,6 +551,7 @@ class Demo:
             (2001, "/progress", 2),
             (1001, "/cohort", 3),
             (2001, "/credits", 1),
+            (1001, "/transcript 2001", 3),
             (2001, "/mydata", 1),
             (1001, "/export", 3),
         ):
@@ -468,6 +563,7 @@ class Demo:
         await self.onboarding()
         await self.question()
         await self.checkin()
+        await self.research()
         for week in range(1, 5):
             # Friday 17:00 in Bangkok: each student who has not reported yet is reminded.
             friday = START + dt.timedelta(weeks=week - 1, days=4, hours=4)
@@ -476,7 +572,7 @@ class Demo:
             self.log.heading(heading.format(week=week, when=self.when(friday)))
             await self.later(friday - self.clock.now(), *before.items())
             await self.week_of_reports(week, shown=week == 1)
-        await self.later(START + dt.timedelta(weeks=4, days=1) - self.clock.now())
+        await self.digest()
         await self.views()
 
 

@@ -41,22 +41,22 @@ def render_student_credits(found: StudentCredits, t: Translator) -> str:
     if total is not None and total.hours > 0:
         lines.append(
             t.gettext(
-                "Enterprise training: {credits} credits for {hours} hours "
-                "({rest} hours toward the next)"
+                "Enterprise training: {credits} earned ({hours} hours; {rest} toward the next "
+                "credit)"
             ).format(credits=_n(total.earned), hours=_n(total.hours), rest=_n(total.toward_next))
         )
     if found.research:
         lines.append(
             t.ngettext(
-                "Research topics: {credits} credits for {n} accepted report cycle",
-                "Research topics: {credits} credits for {n} accepted report cycles",
+                "Research topics: {credits} earned ({n} accepted report cycle)",
+                "Research topics: {credits} earned ({n} accepted report cycles)",
                 len(found.research),
             ).format(credits=_n(found.research_earned), n=len(found.research))
         )
     if not lines:
         return t.gettext("No practice is recorded for you yet.")
     if len(lines) > 1:
-        lines.append("<b>" + t.gettext("In all: {n} credits").format(n=_n(found.total)) + "</b>")
+        lines.append("<b>" + t.gettext("Credits in all: {n}").format(n=_n(found.total)) + "</b>")
     return "\n".join(lines)
 
 
@@ -96,7 +96,7 @@ def render_training_added(added: TrainingAdded, hours: Decimal, t: Translator) -
     assert added.record and added.party and added.student and added.total
     return t.gettext(
         "Recorded {hours} hours of training at {party} for {student} on {day}. In all: "
-        "{total} hours, {credits} credits."
+        "{total} hours; credits earned: {credits}."
     ).format(
         hours=_n(hours),
         party=esc(added.party.name),
@@ -111,7 +111,7 @@ def render_training_for_student(added: TrainingAdded, hours: Decimal, t: Transla
     assert added.record and added.party and added.total
     return t.gettext(
         "{party} recorded {hours} hours of your training on {day}. Enterprise training so far: "
-        "{total} hours, {credits} credits. See /credits."
+        "{total} hours; credits earned: {credits}. See /credits."
     ).format(
         party=esc(added.party.name),
         hours=_n(hours),

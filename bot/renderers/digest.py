@@ -39,13 +39,7 @@ def month_name(digest: Digest, t: Translator) -> str:
 def render_party(digest: Digest, item: PartyDigest, t: Translator) -> str:
     f: Figures = item.figures
     limits: Thresholds = digest.thresholds
-    lines = [
-        "<b>"
-        + t.gettext("Monthly digest, {month}: {party}").format(
-            month=month_name(digest, t), party=esc(item.party.name)
-        )
-        + "</b>"
-    ]
+    lines = [f"<b>{esc(item.party.name)}</b>"]  # the month is in the digest's first line
     if item.flagged:
         lines.append(
             "⚠ "
@@ -57,7 +51,11 @@ def render_party(digest: Digest, item: PartyDigest, t: Translator) -> str:
     elif item.below:
         lines.append(t.gettext("Below a threshold this month."))
     lines.append(
-        t.gettext("Check-in attendance: {rate} of {n} check-ins (threshold {limit})").format(
+        t.ngettext(
+            "Check-in attendance: {rate} of {n} check-in (threshold {limit})",
+            "Check-in attendance: {rate} of {n} check-ins (threshold {limit})",
+            f.checkins,
+        ).format(
             rate=_pct(f.checkin_attendance), n=f.checkins, limit=_pct(limits.checkin_attendance)
         )
         + _mark("checkin_attendance", item)
@@ -105,7 +103,7 @@ MAX_MESSAGE = 4000  # below Telegram's 4096, for the markup
 def render_digest(digest: Digest, t: Translator) -> list[str]:
     """The digest as few messages as fit: the summary, then each party (the flagged first),
     a message ending only between parties."""
-    messages = [render_digest_summary(digest, t)]
+    messages = ["<b>" + render_digest_summary(digest, t) + "</b>"]
     for item in digest.parties:
         section = render_party(digest, item, t)
         if len(messages[-1]) + 2 + len(section) > MAX_MESSAGE:

@@ -155,17 +155,17 @@ async def test_a_credit_transcript_mixes_all_three_sources(
     wang.send("/training 2001 30 2026-11-20 PLC basics")
     first = await message_with(tg, wang.id, "Recorded 30 hours")
     assert "of training at GlobalEd Tech Ltd for Chen Jie on 2026-11-20" in first.text
-    assert "In all: 30 hours, 0 credits" in first.text
+    assert "In all: 30 hours; credits earned: 0." in first.text
     wang.send("/training 2001 22,5")
-    await message_with(tg, wang.id, "In all: 52.5 hours, 1 credits")
+    await message_with(tg, wang.id, "In all: 52.5 hours; credits earned: 1.")
     notice = await message_with(tg, chen.id, "recorded 22.5 hours of your training")
-    assert "52.5 hours, 1 credits" in notice.text
+    assert "52.5 hours; credits earned: 1." in notice.text
 
     chen.send("/credits")
-    mine = await message_with(tg, chen.id, "In all: 7 credits")
+    mine = await message_with(tg, chen.id, "Credits in all: 7")
     assert "Credits: 4 earned (2 full months abroad), 10 for the whole stay" in mine.text
-    assert "Enterprise training: 1 credits for 52.5 hours (12.5 hours toward the next)" in mine.text
-    assert "Research topics: 2 credits for 2 accepted report cycles" in mine.text
+    assert "Enterprise training: 1 earned (52.5 hours; 12.5 toward the next credit)" in mine.text
+    assert "Research topics: 2 earned (2 accepted report cycles)" in mine.text
 
     li.send("/credits")
     everybody = (await li.next_message()).text
@@ -276,11 +276,11 @@ async def test_the_monthly_digest_flags_a_party_weak_two_months_running(
         clock.set(dt.datetime(2026, 12, 1, 1, 0, tzinfo=dt.UTC))
         digest = await li.next_message()  # one message: the summary, then each party
         summary, *sections = digest.text.split("\n\n")
-        assert (
-            summary == "月度简报，十一月 2026：4 个参与方。 已标记：Institute of Educational AI。"
+        assert summary == (
+            "<b>月度简报，十一月 2026：4 个参与方。 已标记：Institute of Educational AI。</b>"
         )
         flagged = sections[0]  # the flagged party first
-        assert "Institute of Educational AI" in flagged and "⚠" in flagged
+        assert flagged.startswith("<b>Institute of Educational AI</b>\n⚠")
         assert "例会出席：1 次例会中 0%（阈值 50%） ✗" in flagged
         assert "2 个问题的中位时间 从未，2 个从未确认" in flagged
         assert "按时评分的报告：1 份中 0%（阈值 70%） ✗" in flagged
