@@ -503,8 +503,8 @@ async def open_report(ctx: Context, student: Person, report_id: int) -> ReportDr
     if report is None or report.author_id != student.id or report.status is not ReportStatus.DRAFT:
         return None
     topic = await ctx.repos.topics.get(report.topic_id)
-    if topic is None or topic.started_on is None:
-        return None
+    if topic is None or topic.started_on is None or topic.state is not TopicState.RUNNING:
+        return None  # a closed topic takes no more reports
     team = list(await ctx.repos.topics.team_people(topic.id))
     this = cycle(topic.started_on, topic.cycle_days, report.cycle, await ctx.zone())
     return ReportDraft(report, topic, this, team)

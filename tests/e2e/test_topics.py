@@ -241,6 +241,8 @@ async def test_a_topic_from_publication_to_a_scored_team_report(
     liu.send("/topic close 1")
     assert "is closed; its record stays" in (await message_with(tg, liu.id, "its record")).text
     assert "no more reports are due" in (await mei.next_message()).text
+    mei.send("/topicreport")
+    assert "not in the team of a running research topic" in (await mei.next_message()).text
     bot.clock.set(dt.datetime(2026, 12, 12, 4, 1, tzinfo=dt.UTC))  # cycle 3's reminder time
     await tg.idle()
     bot.clock.advance(dt.timedelta(minutes=2))
