@@ -139,14 +139,3 @@ def test_the_digest_is_due_on_its_day_for_the_month_before() -> None:
     assert due_month(utc(2026, 12, 1, 1, 0), SHANGHAI, 1, "09:00") == D(2026, 11, 1)
     assert due_month(utc(2026, 12, 20), SHANGHAI, 1, "09:00") == D(2026, 11, 1)
     assert due_month(utc(2026, 12, 2), SHANGHAI, 3, "09:00") is None
-
-
-def test_long_listings_fit_in_one_message() -> None:
-    from bot.renderers import MAX_TEXT, fit
-
-    lines = [f"line {i} " + "x" * 300 for i in range(40)]
-    text = fit(lines, lambda n: f"… and {n} more")
-    assert len(text) <= MAX_TEXT
-    kept = text.count("\n")  # the lines kept, then the last line
-    assert text.endswith(f"… and {40 - kept} more") and kept > 5
-    assert fit(["a", "b"], lambda n: "never") == "a\nb"

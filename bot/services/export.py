@@ -140,10 +140,24 @@ _CREDIT_COLUMNS = [
 ]
 
 
-def workbook(sheets: Mapping[str, pd.DataFrame]) -> bytes:
+XLSX_MAX_ROWS = 1_048_575  # a worksheet's rows, less the header
+
+
+def workbook(sheets: Mapping[str, pd.DataFrame], max_rows: int = XLSX_MAX_ROWS) -> bytes:
+    """The sheets as one workbook. A table longer than a worksheet holds (a large cohort's
+    scores) is left to its CSV file, and its sheet says so, instead of failing the export."""
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for name, frame in sheets.items():
+            if len(frame) > max_rows:
+                frame = pd.DataFrame(
+                    {
+                        "note": [
+                            f"{len(frame):,} rows: more than a worksheet holds; "
+                            f"see {name}.csv in the CSV archive"
+                        ]
+                    }
+                )
             frame.to_excel(writer, sheet_name=name, index=False)
     return buffer.getvalue()
 
