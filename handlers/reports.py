@@ -303,6 +303,16 @@ def _attachment(message: Message) -> tuple[str, str, str, str | None, int | None
 # --- scoring ----------------------------------------------------------------------------
 
 
+def scoring_refusal(reason: str, t: Translator) -> Reply | None:
+    """Why a mentor's press on an assessment does nothing (None: it goes on)."""
+    alerts = {
+        "not_yours": t.gettext("This button is not for you."),
+        "gone": t.gettext("This report no longer exists."),
+        "done": t.gettext("You have already scored this report."),
+    }
+    return Reply(alert=alerts[reason]) if reason in alerts else None
+
+
 def score_op(assessment: Scorable, op: str) -> bool:
     """What a scoring button (a score `vI-N`, No comment `nc`, Start over `re`) does to an
     assessment, a weekly report's or a topic report's; False when `op` is none of them."""
@@ -350,10 +360,9 @@ async def score_button(request: Request) -> Reply:
         return Reply(alert=t.gettext("This button is not for you."))
     ctx = _ctx(request)
     scoring = await reports.open_assessment(ctx, mentor, assessment_id)
-    if scoring.reason == "not_yours":
-        return Reply(alert=t.gettext("This button is not for you."))
-    if scoring.reason == "gone":
-        return Reply(alert=t.gettext("This report no longer exists."))
+    refused = scoring_refusal(scoring.reason, t)
+    if refused is not None:
+        return refused
     if scoring.reason == "correcting":
         return Reply(
             text=t.gettext(
@@ -361,8 +370,6 @@ async def score_button(request: Request) -> Reply:
             )
         )
     assert scoring.assessment and scoring.report and scoring.student
-    if scoring.reason == "done":
-        return Reply(alert=t.gettext("You have already scored this report."))
     if op == "go":
         step = await reports.remember_scoring(ctx, mentor, scoring)
         return Reply.of(

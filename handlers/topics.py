@@ -42,7 +42,7 @@ from bot.services.reports import next_score_step
 from bot.topic_outbox import TopicOutbox
 from db.models import Conversation, Person, Role, Topic
 from handlers.base import Continuation, Reply, Request, button, command
-from handlers.reports import score_op, score_text
+from handlers.reports import score_op, score_text, scoring_refusal
 
 _CONTRIBUTOR = re.compile(r"^c(\d{1,2})$")
 
@@ -365,12 +365,9 @@ async def score_button(request: Request) -> Reply:
         return Reply(alert=t.gettext("This button is not for you."))
     ctx = _ctx(request)
     scoring = await topics.open_assessment(ctx, mentor, assessment_id)
-    if scoring.reason == "not_yours":
-        return Reply(alert=t.gettext("This button is not for you."))
-    if scoring.reason == "gone":
-        return Reply(alert=t.gettext("This report no longer exists."))
-    if scoring.reason == "done":
-        return Reply(alert=t.gettext("You have already scored this report."))
+    refused = scoring_refusal(scoring.reason, t)
+    if refused is not None:
+        return refused
     assessment, report, topic = scoring.assessment, scoring.report, scoring.topic
     assert assessment is not None and report is not None and topic is not None
     if op == "ok" and next_score_step(assessment) == "confirm":
