@@ -394,12 +394,9 @@ async def _topic_message(
         await request.repos.conversations.clear(person.id)
         return None
     today = await ctx.today()
-    if message.text is None:
-        step = topics.next_topic_step(topics.draft_of(draft))
-        reply = Reply.of(render_topic_step(draft, step, t, today))
-        reply.text = t.gettext("Please send text.") + "\n\n" + (reply.text or "")
-        return reply
     try:
+        if message.text is None:
+            raise InputProblem("text_only")
         step = await topics.answer_topic(ctx, person, draft, message.text)
     except InputProblem as problem:
         step = topics.next_topic_step(topics.draft_of(draft))
