@@ -107,7 +107,7 @@ async def _show(request: Request, number: int) -> Reply:
     if topic is None:
         return Reply(text=request.t.gettext("There is no topic #{id}.").format(id=number))
     ctx = _ctx(request)
-    view = await topics.view(request.repos, topic)
+    view = await topics.with_scores(request.repos, await topics.view(request.repos, topic))
     return Reply.of(render_topic(view, request.t, await ctx.zone(), await ctx.today()))
 
 

@@ -197,7 +197,8 @@ class TopicView:
     team: list[Person]
     mentors: list[tuple[TopicMentor, Person]]
     reports: list[TopicReport]
-    # Per submitted report: the joint score per dimension, mentors who scored, mentors asked.
+    # Per submitted report (filled by with_scores): the joint score per dimension, mentors
+    # who scored, mentors asked.
     scores: dict[int, tuple[dict[str, float], int, int]] = field(default_factory=dict)
 
 
@@ -235,7 +236,6 @@ async def view(repos: Repos, topic: Topic) -> TopicView:
         if (person := await repos.people.by_id(m.person_id))
     ]
     reports = list(await repos.topics.reports(topic.id))
-    scores = {r.id: await joint_scores_of(repos, r) for r in reports if r.submitted_at is not None}
     return TopicView(
         topic,
         party,
@@ -244,8 +244,16 @@ async def view(repos: Repos, topic: Topic) -> TopicView:
         team,
         mentors,
         reports,
-        scores,
     )
+
+
+async def with_scores(repos: Repos, view: TopicView) -> TopicView:
+    """The view with each submitted report's joint score (for the topic's card only: the
+    list, the announcement and the messages to the team show none)."""
+    view.scores = {
+        r.id: await joint_scores_of(repos, r) for r in view.reports if r.submitted_at is not None
+    }
+    return view
 
 
 async def listed(repos: Repos) -> list[TopicView]:
