@@ -218,15 +218,20 @@ class InputProblem(ValueError):
         self.code, self.limit = code, limit
 
 
-def check_text(step: str, text: str) -> str:
+def checked_text(text: str, limit: int, minimum: int = 0) -> str:
+    """A person's text, stripped: not empty, at most `limit` and at least `minimum` long."""
     value = text.strip()
     if not value:
         raise InputProblem("empty")
-    if len(value) > MAX_TEXT[step]:
-        raise InputProblem("too_long", MAX_TEXT[step])
-    if step == "activities" and len(value) < MIN_ACTIVITIES:
-        raise InputProblem("too_short", MIN_ACTIVITIES)
+    if len(value) > limit:
+        raise InputProblem("too_long", limit)
+    if len(value) < minimum:
+        raise InputProblem("too_short", minimum)
     return value
+
+
+def check_text(step: str, text: str) -> str:
+    return checked_text(text, MAX_TEXT[step], MIN_ACTIVITIES if step == "activities" else 0)
 
 
 def parse_hours(text: str) -> float:

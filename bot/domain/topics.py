@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
-from bot.domain.reports import InputProblem
+from bot.domain.reports import InputProblem, checked_text
 from db.models import PartyKind
 
 # The steps of writing a topic, in order, and the longest text each takes.
@@ -48,12 +48,8 @@ def next_topic_step(draft: TopicDraft) -> str:
 
 
 def check_topic_text(step: str, text: str) -> str:
-    value = " ".join(text.split()) if step == "title" else text.strip()
-    if not value:
-        raise InputProblem("empty")
-    if len(value) > MAX_TOPIC_TEXT[step]:
-        raise InputProblem("too_long", MAX_TOPIC_TEXT[step])
-    return value
+    value = " ".join(text.split()) if step == "title" else text
+    return checked_text(value, MAX_TOPIC_TEXT[step])
 
 
 def parse_team_size(text: str) -> int:
@@ -77,23 +73,11 @@ def parse_deadline(text: str, today: dt.date) -> dt.date:
 
 
 def check_report_text(step: str, text: str) -> str:
-    value = text.strip()
-    if not value:
-        raise InputProblem("empty")
-    if len(value) > MAX_REPORT_TEXT[step]:
-        raise InputProblem("too_long", MAX_REPORT_TEXT[step])
-    if step == "progress" and len(value) < MIN_PROGRESS:
-        raise InputProblem("too_short", MIN_PROGRESS)
-    return value
+    return checked_text(text, MAX_REPORT_TEXT[step], MIN_PROGRESS if step == "progress" else 0)
 
 
 def check_need(text: str) -> str:
-    value = text.strip()
-    if not value:
-        raise InputProblem("empty")
-    if len(value) > MAX_NEED:
-        raise InputProblem("too_long", MAX_NEED)
-    return value
+    return checked_text(text, MAX_NEED)
 
 
 def is_open_for_applications(deadline: dt.date | None, today: dt.date) -> bool:

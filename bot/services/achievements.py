@@ -11,7 +11,7 @@ from fractions import Fraction
 
 from babel.numbers import get_currency_precision
 
-from bot.domain.reports import InputProblem
+from bot.domain.reports import InputProblem, checked_text
 from bot.domain.revenue import Split, known_currency, split_revenue
 from bot.services import analytics, rules, topics
 from bot.services.reports import students as placed_students
@@ -104,11 +104,7 @@ async def record(
 ) -> Recorded:
     """A topic's team (a member, the publisher or a coordinator) or a student on their own
     records an outcome; its parties and members come from the topic or the student."""
-    title = " ".join(title.split())
-    if not title:
-        raise InputProblem("empty")
-    if len(title) > MAX_TITLE:
-        raise InputProblem("too_long", MAX_TITLE)
+    title = checked_text(" ".join(title.split()), MAX_TITLE)
     if topic_id is not None:
         topic = await repos.topics.get(topic_id)
         if topic is None or topic.state not in (TopicState.RUNNING, TopicState.CLOSED):
