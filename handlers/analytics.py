@@ -145,10 +145,7 @@ async def credits(request: Request) -> Reply:
         found = await credit_service.of_student(request.repos, person, request.now, zone)
         return Reply(text=render_student_credits(found, request.t))
     everybody = await credit_service.students_with_credits(request.repos, zone)
-    shown = [
-        await credit_service.of_student(request.repos, student, request.now, zone)
-        for student in everybody[:SHOWN]
-    ]
+    shown = await credit_service.of_students(request.repos, everybody[:SHOWN], request.now, zone)
     return Reply(text=render_everybody(shown, len(everybody), request.t))
 
 

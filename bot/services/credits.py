@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -140,23 +141,37 @@ class StudentCredits:
 async def of_student(
     repos: Repos, student: Person, now: dt.datetime, default_zone: str
 ) -> StudentCredits:
-    credit_rules = await rules.credits(repos)
-    found = StudentCredits(student, credit_rules)
-    parties = {p.id: p for p in await repos.parties.all()}
-    info = (await placed_students(repos, default_zone, only=student.id)).get(student.id)
-    if info is not None:
-        today = local_today(now, info.zone)
-        for placement in info.placements:
-            earned = overseas_credits(
-                placement.start_date, placement.end_date, today, credit_rules.overseas_per_month
-            )
-            found.placements.append((placement, parties.get(placement.site_id), earned))
-    records = list(await repos.training.of_student(student.id))
-    found.training = [(r, parties.get(r.party_id)) for r in records]
-    found.training_total = training_credits(sum(r.minutes for r in records), credit_rules)
-    ctx = topics.Context(repos, now, default_zone)
-    found.research = await topics.accepted_cycles(ctx, student)
+    (found,) = await of_students(repos, [student], now, default_zone)
     return found
+
+
+async def of_students(
+    repos: Repos, students: Sequence[Person], now: dt.datetime, default_zone: str
+) -> list[StudentCredits]:
+    """Each student's credits; the rules and the parties are read once for all of them."""
+    credit_rules = await rules.credits(repos)
+    parties = {p.id: p for p in await repos.parties.all()}
+    ctx = topics.Context(repos, now, default_zone)
+    everyone = []
+    for student in students:
+        found = StudentCredits(student, credit_rules)
+        info = (await placed_students(repos, default_zone, only=student.id)).get(student.id)
+        if info is not None:
+            today = local_today(now, info.zone)
+            for placement in info.placements:
+                earned = overseas_credits(
+                    placement.start_date,
+                    placement.end_date,
+                    today,
+                    credit_rules.overseas_per_month,
+                )
+                found.placements.append((placement, parties.get(placement.site_id), earned))
+        records = list(await repos.training.of_student(student.id))
+        found.training = [(r, parties.get(r.party_id)) for r in records]
+        found.training_total = training_credits(sum(r.minutes for r in records), credit_rules)
+        found.research = await topics.accepted_cycles(ctx, student)
+        everyone.append(found)
+    return everyone
 
 
 async def students_with_credits(repos: Repos, default_zone: str) -> list[Person]:
