@@ -1,8 +1,10 @@
 """Updates processed concurrently where it is safe: those of different chats at once, those
 of one chat (or, without a chat, of one person) one after another in arrival order, and a
-command only once every update that arrived before it has committed what it wrote (so
-`/checkin close` counts the vote Telegram delivered just before it, though the vote came
-from another lane). Replies still on their way do not hold a command up."""
+command that reads what others write only once every update that arrived before it has
+committed what it wrote (so `/checkin close` counts the vote Telegram delivered just before
+it, though the vote came from another lane). Replies still on their way do not hold a
+command up, and a command that reads only its caller's own records (`/ask`, `/report`)
+waits for nothing but its own lane."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+from bot.domain.access import COMMANDS_BY_NAME
 from bot.logs import current_update
 from bot.metrics import MeteredRequest, Metrics
 
@@ -42,6 +45,18 @@ def is_command(update: object) -> bool:
     return bool(entities) and entities[0].type == "bot_command" and entities[0].offset == 0
 
 
+def waits_for_earlier(update: object) -> bool:
+    """A command that reads what other updates write (its spec's `waits`); an unknown
+    command waits too, as nothing says it may not."""
+    if not is_command(update):
+        return False
+    assert isinstance(update, Update) and update.message is not None
+    entity = update.message.entities[0]
+    name = (update.message.text or "")[1 : entity.length].split("@", 1)[0].lower()
+    spec = COMMANDS_BY_NAME.get(name)
+    return spec is None or spec.waits
+
+
 def lane(update: object) -> int | None:
     """The chat (else the person) whose updates must keep their order; None: no order."""
     if not isinstance(update, Update):
@@ -55,8 +70,9 @@ def lane(update: object) -> int | None:
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
     """At most `max_concurrent_updates` at once; one at a time per lane, first come first
-    served (asyncio's locks wake waiters in order); a command waits, once it has its lane,
-    until every update that started before it has committed (or ended). Idle lanes are
+    served (asyncio's locks wake waiters in order); a command that waits (its spec says so)
+    waits, once it has its lane, until every update that started before it has committed
+    (or ended). Idle lanes are
     dropped, so memory does not grow with the number of chats ever seen.
 
     Updates start in arrival order: the Application hands them over in order and the
@@ -72,7 +88,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         if isinstance(update, Update):
             current_update.set(update.update_id)  # this task's log lines carry the id
-        earlier = list(self._running) if is_command(update) else []
+        earlier = list(self._running) if waits_for_earlier(update) else []
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
         def finish() -> None:

@@ -7,7 +7,7 @@ import datetime as dt
 
 from telegram import Chat, Message, MessageEntity, PollAnswer, Update, User
 
-from bot.updates import PerChatUpdateProcessor, committed, is_command, lane
+from bot.updates import PerChatUpdateProcessor, committed, is_command, lane, waits_for_earlier
 
 
 def _update(update_id: int, chat_id: int, text: str | None = None) -> Update:
@@ -119,6 +119,43 @@ async def test_a_command_waits_for_the_commit_not_for_the_reply() -> None:
     await asyncio.gather(*tasks)
     assert events == ["vote committed", "close", "vote done", "second vote"]
     assert processor.lanes == 0
+
+
+async def test_a_command_on_the_callers_own_records_does_not_wait() -> None:
+    """/ask opens a request of its own: a vote still being stored in another lane does not
+    hold it up, while /checkin close, which counts the votes, waits for it."""
+    processor = PerChatUpdateProcessor(8)
+    events: list[str] = []
+    gate = asyncio.Event()
+
+    async def work(name: str, wait: bool = False) -> None:
+        events.append(f"start {name}")
+        if wait:
+            await gate.wait()
+        events.append(f"end {name}")
+
+    tasks = [
+        asyncio.create_task(processor.process_update(_vote(1, 1002), work("vote", True))),
+        asyncio.create_task(
+            processor.process_update(_update(2, 1001, "/ask@SynergyBot p1 open?"), work("ask"))
+        ),
+        asyncio.create_task(
+            processor.process_update(_update(3, 1003, "/checkin close"), work("close"))
+        ),
+    ]
+    await asyncio.sleep(0.05)
+    assert "end ask" in events and "start close" not in events
+    gate.set()
+    await asyncio.gather(*tasks)
+    assert events.index("end vote") < events.index("start close")
+
+
+def test_which_commands_wait() -> None:
+    assert waits_for_earlier(_update(1, 5, "/checkin close"))
+    assert waits_for_earlier(_update(1, 5, "/nosuchcommand"))  # nothing says it may not
+    assert not waits_for_earlier(_update(1, 5, "/ask p1 a question"))
+    assert not waits_for_earlier(_update(1, 5, "/REPORT@SynergyBot"))
+    assert not waits_for_earlier(_update(1, 5, "hello")) and not waits_for_earlier(_vote(2, 1))
 
 
 def test_lanes() -> None:

@@ -18,13 +18,19 @@ class Where(StrEnum):
 
 @dataclass(frozen=True)
 class CommandSpec:
-    """A command, the roles that may use it (None: anyone) and where it works."""
+    """A command, the roles that may use it (None: anyone) and where it works.
+
+    `waits`: the command reads what other people's updates write (votes, answers, scores,
+    settings), so it starts only once every update that arrived before it has committed. A
+    command that reads only the caller's own records, or starts something new, does not wait:
+    anything of others it reads, its caller learnt of from the bot, after that commit."""
 
     name: str
     description: str  # a msgid, translated when shown
     roles: frozenset[Role] | None = None
     where: Where = Where.ANY
     members_only: bool = True
+    waits: bool = True
 
     def allows(self, roles: Iterable[Role]) -> bool:
         return self.roles is None or bool(self.roles & set(roles))
@@ -41,13 +47,13 @@ MANAGERS = frozenset({Role.COORDINATOR, Role.CONTACT})
 
 # The one list of commands: permissions, /help and the command menus all come from here.
 COMMANDS: tuple[CommandSpec, ...] = (
-    CommandSpec("start", N_("Start, or join with an invite"), members_only=False),
-    CommandSpec("help", N_("What I can do for you")),
-    CommandSpec("whoami", N_("Your parties, roles, language and time zone")),
-    CommandSpec("lang", N_("Change your language")),
-    CommandSpec("mydata", N_("Everything stored about you"), where=Where.PRIVATE),
+    CommandSpec("start", N_("Start, or join with an invite"), members_only=False, waits=False),
+    CommandSpec("help", N_("What I can do for you"), waits=False),
+    CommandSpec("whoami", N_("Your parties, roles, language and time zone"), waits=False),
+    CommandSpec("lang", N_("Change your language"), waits=False),
+    CommandSpec("mydata", N_("Everything stored about you"), where=Where.PRIVATE, waits=False),
     CommandSpec("forget", N_("Erase everything stored about you"), where=Where.PRIVATE),
-    CommandSpec("ask", N_("Ask a party: /ask PARTY question (/ask! when urgent)")),
+    CommandSpec("ask", N_("Ask a party: /ask PARTY question (/ask! when urgent)"), waits=False),
     CommandSpec("close", N_("Close a question you asked: /close NUMBER")),
     CommandSpec("history", N_("Everything that happened to a question: /history NUMBER")),
     CommandSpec("oncall", N_("Who is on call for each party")),
@@ -77,9 +83,13 @@ COMMANDS: tuple[CommandSpec, ...] = (
         N_("Write this week's report (students abroad)"),
         roles=frozenset({Role.STUDENT}),
         where=Where.PRIVATE,
+        waits=False,
     ),
     CommandSpec(
-        "cancel", N_("Stop the current conversation (your draft is kept)"), where=Where.PRIVATE
+        "cancel",
+        N_("Stop the current conversation (your draft is kept)"),
+        where=Where.PRIVATE,
+        waits=False,
     ),
     CommandSpec(
         "topic",
@@ -91,6 +101,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         N_("Write your team's research topic report"),
         roles=frozenset({Role.STUDENT}),
         where=Where.PRIVATE,
+        waits=False,
     ),
     CommandSpec(
         "achievement",
