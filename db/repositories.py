@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from db.models import (
     Achievement,
@@ -63,15 +63,26 @@ from db.models import (
 
 
 class ConsortiumRepo:
+    """The one consortium row, read once per transaction: the caller, the notices and the
+    time zones of one update all ask for it."""
+
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self._read = False
+        self._consortium: Consortium | None = None
 
     async def get(self) -> Consortium | None:
-        return await self.session.scalar(select(Consortium).order_by(Consortium.id).limit(1))
+        if not self._read:
+            self._consortium = await self.session.scalar(
+                select(Consortium).order_by(Consortium.id).limit(1)
+            )
+            self._read = True
+        return self._consortium
 
     async def add(self, consortium: Consortium) -> Consortium:
         self.session.add(consortium)
         await self.session.flush()
+        self._read, self._consortium = False, None  # the first row may not be this one
         return consortium
 
 
@@ -104,6 +115,23 @@ class PersonRepo:
     async def by_id(self, person_id: int) -> Person | None:
         return await self.session.get(Person, person_id)
 
+    async def with_memberships(
+        self, telegram_id: int
+    ) -> tuple[Person | None, tuple[Membership, ...]]:
+        """The person and their memberships (each with its party) in one query."""
+        rows = await self.session.execute(
+            select(Person, Membership)
+            .outerjoin(Membership, Membership.person_id == Person.id)
+            .outerjoin(Membership.party)
+            .options(contains_eager(Membership.party))
+            .where(Person.telegram_id == telegram_id)
+            .order_by(Membership.party_id, Membership.role)
+        )
+        found = rows.all()
+        if not found:
+            return None, ()
+        return found[0][0], tuple(m for _, m in found if m is not None)
+
     async def by_telegram_ids(self, telegram_ids: Iterable[int]) -> dict[int, Person]:
         ids = list(set(telegram_ids))
         if not ids:
@@ -135,7 +163,7 @@ class MembershipRepo:
         rows = await self.session.scalars(
             select(Membership)
             .where(Membership.person_id == person_id)
-            .options(selectinload(Membership.party))
+            .options(joinedload(Membership.party))
             .order_by(Membership.party_id, Membership.role)
         )
         return rows.all()
@@ -458,7 +486,8 @@ class RequestRepo:
     async def remember_message(
         self, chat_id: int, message_id: int, request_id: int, role: str
     ) -> None:
-        await self.session.merge(
+        """A message just sent (Telegram never gives one chat the same message id twice)."""
+        self.session.add(
             LiaisonMessage(chat_id=chat_id, message_id=message_id, request_id=request_id, role=role)
         )
 
@@ -492,6 +521,13 @@ class OutboxRepo:
 
     async def get(self, outbox_id: int) -> Outbox | None:
         return await self.session.get(Outbox, outbox_id)
+
+    async def by_ids(self, outbox_ids: Iterable[int]) -> dict[int, Outbox]:
+        ids = list(outbox_ids)
+        if not ids:
+            return {}
+        rows = await self.session.scalars(select(Outbox).where(Outbox.id.in_(ids)))
+        return {row.id: row for row in rows}
 
     async def in_flight(self, chat_id: int) -> bool:
         """Whether a message to this chat is still waiting to be sent or recorded."""
@@ -580,6 +616,16 @@ class CheckinRepo:
         return await self.session.scalar(
             select(CheckinPoll).where(CheckinPoll.outbox_id == outbox_id)
         )
+
+    async def polls_by_outbox(self, outbox_ids: Iterable[int]) -> dict[int, CheckinPoll]:
+        """The check-in polls these outbox rows send, by outbox id."""
+        ids = list(outbox_ids)
+        if not ids:
+            return {}
+        rows = await self.session.scalars(
+            select(CheckinPoll).where(CheckinPoll.outbox_id.in_(ids))
+        )
+        return {poll.outbox_id: poll for poll in rows if poll.outbox_id is not None}
 
     async def poll_by_telegram_id(self, poll_id: str) -> CheckinPoll | None:
         return await self.session.scalar(select(CheckinPoll).where(CheckinPoll.poll_id == poll_id))

@@ -75,8 +75,7 @@ class Caller:
 async def load_caller(
     repos: Repos, telegram_id: int, telegram_language: str | None, default_timezone: str
 ) -> Caller:
-    person = await repos.people.by_telegram_id(telegram_id)
-    memberships = tuple(await repos.memberships.of_person(person.id)) if person else ()
+    person, memberships = await repos.people.with_memberships(telegram_id)
     consortium = await repos.consortium.get()
     language = resolve_language(
         person.language if person else None,
