@@ -25,6 +25,7 @@ from bot.context import SERVICES_KEY, Services
 from bot.notifier import ASKER_PURPOSES, CONTACT_PURPOSES, Notifier
 from bot.services import checkin, liaison
 from db.models import Outbox, OutboxState
+from db.repositories import Repos
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
@@ -35,12 +36,17 @@ MAX_BACKOFF = dt.timedelta(minutes=10)
 
 class Dispatcher:
     """One drain at a time per process; a kick during a drain makes it go round again.
-    Different chats are served side by side, each chat's messages strictly in order."""
+    Different chats are served side by side, each chat's messages strictly in order.
+
+    A round reads the due messages in one transaction and sends them as read; what was sent
+    is recorded in group commits (`_Recorder`): every message sent while a commit is running
+    is recorded by the next one, together."""
 
     def __init__(self) -> None:
         self._lock = asyncio.Lock()
         self._again = False
         self._slots = asyncio.Semaphore(CONCURRENCY)
+        self._recorder = _Recorder()
 
     async def drain(self, application: Application[Any, Any, Any, Any, Any, Any]) -> int:
         if self._lock.locked():
@@ -53,11 +59,11 @@ class Dispatcher:
                 services: Services = application.bot_data[SERVICES_KEY]
                 async with services.database.transaction() as repos:
                     rows = await repos.outbox.due(services.clock.now(), limit=BATCH)
-                    lanes: dict[int, list[int]] = {}
+                    lanes: dict[int, list[_Snapshot]] = {}
                     for row in rows:  # one lane per chat keeps each chat's messages in order
-                        lanes.setdefault(row.chat_id, []).append(row.id)
+                        lanes.setdefault(row.chat_id, []).append(_Snapshot(row))
                 results = await asyncio.gather(
-                    *(self._lane(application, services, ids) for ids in lanes.values())
+                    *(self._lane(application, services, snapshots) for snapshots in lanes.values())
                 )
                 sent += sum(results)
                 if not rows and not self._again:
@@ -67,26 +73,22 @@ class Dispatcher:
         self,
         application: Application[Any, Any, Any, Any, Any, Any],
         services: Services,
-        outbox_ids: list[int],
+        snapshots: list[_Snapshot],
     ) -> int:
         """One chat's messages, in order; chats run side by side (the rate limiter paces)."""
         sent = 0
-        for outbox_id in outbox_ids:
+        for snapshot in snapshots:
             async with self._slots:
-                sent += await self._send(application, services, outbox_id)
+                sent += await self._send(application, services, snapshot)
         return sent
 
     async def _send(
         self,
         application: Application[Any, Any, Any, Any, Any, Any],
         services: Services,
-        outbox_id: int,
+        snapshot: _Snapshot,
     ) -> int:
-        async with services.database.transaction() as repos:
-            row = await repos.outbox.get(outbox_id)
-            if row is None or row.state is not OutboxState.PENDING:
-                return 0
-            snapshot = _Snapshot(row)
+        outbox_id = snapshot.id
         try:
             message_id = await snapshot.send(application.bot)
         except Forbidden as exc:
@@ -113,23 +115,7 @@ class Dispatcher:
         except NetworkError as exc:
             await self._later(services, outbox_id, str(exc))
             return 0
-        async with services.database.transaction() as repos:
-            row = await repos.outbox.get(outbox_id)
-            assert row is not None
-            row.state, row.message_id = OutboxState.SENT, message_id
-            if row.kind == "poll":
-                checkin_poll = await repos.checkins.poll_by_outbox(row.id)
-                if checkin_poll is not None:
-                    checkin_poll.message_id, checkin_poll.poll_id = message_id, snapshot.poll_id
-                    ctx = checkin.Context(
-                        repos, services.clock.now(), services.settings.default_timezone
-                    )
-                    await checkin.count_early_answers(ctx, [checkin_poll])
-            row.sent_at, row.error = services.clock.now(), None
-            row.attempts += 1
-            if row.request_id is not None and row.purpose in CONTACT_PURPOSES | ASKER_PURPOSES:
-                role = "contact" if row.purpose in CONTACT_PURPOSES else "asker"
-                await repos.requests.remember_message(row.chat_id, message_id, row.request_id, role)
+        await self._recorder.record(services, snapshot, message_id)
         return 1
 
     async def _later(self, services: Services, outbox_id: int, error: str) -> None:
@@ -188,10 +174,91 @@ class Dispatcher:
                 await notifier.enqueue(notices, now)
 
 
+class _Recorder:
+    """Records sent messages in group commits: a message sent while a commit is running
+    waits for the next, which records every such message in one transaction. Each sender
+    returns once its message is recorded, so a round ends with everything it sent marked
+    and the next round's read cannot send it twice."""
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+        self._waiting: list[tuple[_Snapshot, int, asyncio.Future[None]]] = []
+
+    async def record(self, services: Services, snapshot: _Snapshot, message_id: int) -> None:
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((snapshot, message_id, done))
+        async with self._lock:
+            if not done.done():
+                batch, self._waiting = self._waiting, []
+                await self._commit(services, batch)
+        await done
+
+    async def _commit(
+        self, services: Services, batch: list[tuple[_Snapshot, int, asyncio.Future[None]]]
+    ) -> None:
+        try:
+            async with services.database.transaction() as repos:
+                await _record(services, repos, [(s, m) for s, m, _ in batch])
+        except Exception:  # one bad record must not leave the others unrecorded
+            log.warning("recording %s sent messages together failed", len(batch), exc_info=True)
+            for snapshot, message_id, done in batch:
+                await _record_alone(services, snapshot, message_id)
+                done.set_result(None)
+            return
+        for _, _, done in batch:
+            done.set_result(None)
+
+
+async def _record(services: Services, repos: Repos, sent: list[tuple[_Snapshot, int]]) -> None:
+    """Mark the rows sent with Telegram's message ids; a poll's id goes to its check-in
+    (with the votes that came before it), a liaison message is remembered for its replies."""
+    now = services.clock.now()
+    rows = await repos.outbox.by_ids(snapshot.id for snapshot, _ in sent)
+    polls = await repos.checkins.polls_by_outbox(
+        snapshot.id for snapshot, _ in sent if snapshot.kind == "poll"
+    )
+    for snapshot, message_id in sent:
+        row = rows.get(snapshot.id)
+        if row is None:  # erased with its person meanwhile
+            continue
+        row.state, row.message_id = OutboxState.SENT, message_id
+        row.sent_at, row.error = now, None
+        row.attempts += 1
+        checkin_poll = polls.get(row.id)
+        if checkin_poll is not None:
+            checkin_poll.message_id, checkin_poll.poll_id = message_id, snapshot.poll_id
+        if row.request_id is not None and row.purpose in CONTACT_PURPOSES | ASKER_PURPOSES:
+            role = "contact" if row.purpose in CONTACT_PURPOSES else "asker"
+            await repos.requests.remember_message(row.chat_id, message_id, row.request_id, role)
+    if polls:
+        ctx = checkin.Context(repos, now, services.settings.default_timezone)
+        await checkin.count_early_answers(ctx, polls.values())
+
+
+async def _record_alone(services: Services, snapshot: _Snapshot, message_id: int) -> None:
+    """One sent message recorded on its own; if even that fails, it is still marked sent
+    (sending it again would repeat it), and the failure is logged."""
+    try:
+        async with services.database.transaction() as repos:
+            await _record(services, repos, [(snapshot, message_id)])
+        return
+    except Exception:
+        log.exception("recording sent outbox %s failed; marking it sent only", snapshot.id)
+    try:
+        async with services.database.transaction() as repos:
+            row = await repos.outbox.get(snapshot.id)
+            if row is not None:
+                row.state, row.message_id = OutboxState.SENT, message_id
+                row.sent_at, row.attempts = services.clock.now(), row.attempts + 1
+    except Exception:
+        log.exception("outbox %s was sent but could not be marked sent", snapshot.id)
+
+
 class _Snapshot:
     """The fields of an outbox row, read inside its transaction, sent outside it."""
 
     def __init__(self, row: Outbox) -> None:
+        self.id = row.id
         self.chat_id = row.chat_id
         self.text = row.text or ""
         self.markup = row.reply_markup
