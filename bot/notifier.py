@@ -19,7 +19,7 @@ from bot.renderers.liaison import (
     render_must_start,
 )
 from bot.services.liaison import Notice, NoticeKind
-from db.models import LiaisonRequest, Outbox, OutboxState, Person
+from db.models import Chat, LiaisonRequest, Outbox, OutboxState, Person
 from db.repositories import Repos
 
 # Outbox purposes whose sent message collects replies for its request, and whose replies
@@ -43,9 +43,16 @@ class Notifier:
         )
         return self.services.translations.for_language(language)
 
+    async def _group(self, request: LiaisonRequest) -> Chat | None:
+        """The group where a question was asked; None for a private chat (Telegram gives
+        private chats positive ids, groups negative ones)."""
+        if request.chat_id > 0:
+            return None
+        return await self.repos.chats.by_telegram_id(request.chat_id)
+
     async def _chat_translator(self, request: LiaisonRequest) -> Translator:
         """The language of the chat where a question was asked."""
-        chat = await self.repos.chats.by_telegram_id(request.chat_id)
+        chat = await self._group(request)
         if chat is not None and chat.language:
             return self.services.translations.for_language(chat.language)
         if chat is None:  # a private chat: the asker's own language
@@ -54,7 +61,7 @@ class Notifier:
         return await self._translator(None)
 
     async def where(self, request: LiaisonRequest, t: Translator) -> str:
-        chat = await self.repos.chats.by_telegram_id(request.chat_id)
+        chat = await self._group(request)
         if chat is None:
             return t.gettext("a private chat")
         return chat.title or str(chat.telegram_id)

@@ -75,14 +75,11 @@ async def ask(request: Request) -> Reply:
     message = request.update.effective_message
     assert message is not None and message.text is not None
     urgent = message.text.startswith("/ask!")
-    parties = list(await request.repos.parties.all())
-    if not request.args:
-        return Reply.of(render_ask_usage(parties, t))
-    party = next((p for p in parties if p.key == request.args[0].lower()), None)
+    party = await request.repos.parties.by_key(request.args[0].lower()) if request.args else None
     words = request.args[1:] if party else request.args
     question = " ".join(words).strip()
     if not question:
-        return Reply.of(render_ask_usage(parties, t))
+        return Reply.of(render_ask_usage(list(await request.repos.parties.all()), t))
     if len(question) > MAX_QUESTION:
         return Reply(
             text=t.gettext("Please keep a question under {max} characters.").format(
@@ -90,6 +87,7 @@ async def ask(request: Request) -> Reply:
             )
         )
     if party is None:
+        parties = list(await request.repos.parties.all())
         return Reply.of(render_pick_party(parties, request.caller.telegram_id, t), quote=True)
     return await _open(request, party, message, question, urgent)
 

@@ -87,64 +87,71 @@ async def open_request(
     question: str,
     urgent: bool,
 ) -> Outcome:
-    """Open a request and route it to the party's contact on call (or hold it till morning)."""
+    """Open a request and route it to the party's contact on call (or hold it till morning).
+    The request is written once, already routed."""
     oncall = await party_oncall(ctx.repos, party, ctx.now, ctx.default_tz)
     contact = await _first_contact(ctx, oncall)
-    request = await ctx.repos.requests.add(
-        LiaisonRequest(
-            party_id=party.id,
-            asker_id=asker.id,
-            chat_id=chat_id,
-            question_message_id=message_id,
-            question=question[:4000],
-            urgent=urgent,
-            state=RequestState.OPEN,
-            opened_at=ctx.now,
-            escalations=0,
-            contact_id=contact.id if contact else None,
-        )
-    )
-    await ctx.repos.requests.log(
-        request.id, "opened", ctx.now, asker.id, "urgent" if urgent else None
+    held = None if urgent or contact is None else await _quiet_for(ctx, oncall, contact)
+    request = LiaisonRequest(
+        party_id=party.id,
+        asker_id=asker.id,
+        chat_id=chat_id,
+        question_message_id=message_id,
+        question=question[:4000],
+        urgent=urgent,
+        state=RequestState.OPEN,
+        opened_at=ctx.now,
+        escalations=0,
+        contact_id=contact.id if contact else None,
     )
     if contact is None:
         # Nobody to ask: the coordinators get it at once.
         request.delivered_at = ctx.now
+        request.escalations = len(oncall.steps)  # straight to the coordinators' round
+        request.next_action_at = step_due(oncall.steps, ctx.now, request.escalations)[1]
+    elif held is not None:
+        request.state = RequestState.HELD
+        request.next_action_at = held
+    else:
+        _route(oncall, request, contact, ctx.now)
+    await ctx.repos.requests.add(request)
+    await ctx.repos.requests.log(
+        request.id, "opened", ctx.now, asker.id, "urgent" if urgent else None
+    )
+    if contact is None:
         notices = [
             Notice(NoticeKind.DELIVER, request, party, c, "no_contact")
             for c in await _coordinators(ctx.repos)
         ]
-        request.escalations = len(oncall.steps)  # straight to the coordinators' round
-        request.next_action_at = step_due(oncall.steps, ctx.now, request.escalations)[1]
         await ctx.repos.requests.log(request.id, "escalated", ctx.now, None, "no contact")
         return Outcome(True, "no_contact", request, None, None, notices)
-    held = None if urgent else await _quiet_for(ctx, oncall, contact)
     if held is not None:
-        request.state = RequestState.HELD
-        request.next_action_at = held
         await ctx.repos.requests.log(request.id, "held", ctx.now, contact.id, held.isoformat())
         return Outcome(True, "held", request, contact, held, [])
-    return Outcome(
-        True,
-        "delivered",
-        request,
-        contact,
-        None,
-        await _deliver_first(ctx, oncall, request, contact),
-    )
+    await ctx.repos.requests.log(request.id, "delivered", ctx.now, contact.id)
+    return Outcome(True, "delivered", request, contact, None, [_delivery(oncall, request, contact)])
+
+
+def _route(oncall: PartyOncall, request: LiaisonRequest, contact: Person, now: dt.datetime) -> None:
+    """The request goes to this contact now; its first escalation step is due next."""
+    request.state = RequestState.OPEN
+    request.contact_id = contact.id
+    request.delivered_at = now
+    request.escalations = 0
+    request.next_action_at = step_due(oncall.steps, now, 0)[1]
+
+
+def _delivery(oncall: PartyOncall, request: LiaisonRequest, contact: Person) -> Notice:
+    reason = "urgent" if request.urgent else "first"
+    return Notice(NoticeKind.DELIVER, request, oncall.party, contact, reason)
 
 
 async def _deliver_first(
     ctx: Context, oncall: PartyOncall, request: LiaisonRequest, contact: Person
 ) -> list[Notice]:
-    request.state = RequestState.OPEN
-    request.contact_id = contact.id
-    request.delivered_at = ctx.now
-    request.escalations = 0
-    request.next_action_at = step_due(oncall.steps, ctx.now, 0)[1]
+    _route(oncall, request, contact, ctx.now)
     await ctx.repos.requests.log(request.id, "delivered", ctx.now, contact.id)
-    reason = "urgent" if request.urgent else "first"
-    return [Notice(NoticeKind.DELIVER, request, oncall.party, contact, reason)]
+    return [_delivery(oncall, request, contact)]
 
 
 async def run_due(ctx: Context, request_id: int) -> list[Notice]:
