@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
@@ -60,6 +61,13 @@ from db.models import (
     TrainingRecord,
     WeeklyReport,
 )
+
+
+def _insert(session: AsyncSession) -> Any:
+    """The dialect's INSERT, which has ON CONFLICT (SQLite and PostgreSQL spell it alike)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert
+    return sqlite.insert
 
 
 class ConsortiumRepo:
@@ -622,9 +630,7 @@ class CheckinRepo:
         ids = list(outbox_ids)
         if not ids:
             return {}
-        rows = await self.session.scalars(
-            select(CheckinPoll).where(CheckinPoll.outbox_id.in_(ids))
-        )
+        rows = await self.session.scalars(select(CheckinPoll).where(CheckinPoll.outbox_id.in_(ids)))
         return {poll.outbox_id: poll for poll in rows if poll.outbox_id is not None}
 
     async def poll_by_telegram_id(self, poll_id: str) -> CheckinPoll | None:
@@ -668,6 +674,47 @@ class CheckinRepo:
 
     async def vote(self, poll: CheckinPoll, telegram_user_id: int) -> CheckinVote | None:
         return await self.session.get(CheckinVote, (poll.id, telegram_user_id))
+
+    async def poll_and_state(self, poll_id: str) -> tuple[CheckinPoll, CheckinState] | None:
+        """The poll with this Telegram id and its check-in's state, in one query."""
+        row = (
+            await self.session.execute(
+                select(CheckinPoll, Checkin.state)
+                .join(Checkin, Checkin.id == CheckinPoll.checkin_id)
+                .where(CheckinPoll.poll_id == poll_id)
+            )
+        ).first()
+        return None if row is None else (row[0], row[1])
+
+    async def put_vote(
+        self, poll_id: int, telegram_user_id: int, name: str, option_ids: list[int], at: dt.datetime
+    ) -> None:
+        """A person's answer, new or changed, in one statement: a new vote is linked to the
+        person when the bot knows them; a changed one keeps its person and name."""
+        person_id = (
+            select(Person.id).where(Person.telegram_id == telegram_user_id).scalar_subquery()
+        )
+        statement = _insert(self.session)(CheckinVote).values(
+            poll_id=poll_id,
+            telegram_user_id=telegram_user_id,
+            person_id=person_id,
+            name=name,
+            option_ids=option_ids,
+            at=at,
+        )
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[CheckinVote.poll_id, CheckinVote.telegram_user_id],
+                set_={"option_ids": statement.excluded.option_ids, "at": statement.excluded.at},
+            )
+        )
+
+    async def withdraw_vote(self, poll_id: int, telegram_user_id: int) -> None:
+        await self.session.execute(
+            delete(CheckinVote).where(
+                CheckinVote.poll_id == poll_id, CheckinVote.telegram_user_id == telegram_user_id
+            )
+        )
 
     async def votes(self, checkin_id: int) -> Sequence[CheckinVote]:
         rows = await self.session.scalars(
@@ -926,11 +973,7 @@ class UpdateRepo:
         """Record the update in this transaction; False if it was handled before. A second
         transaction claiming the same update waits for the first (the row's key on
         PostgreSQL, the write lock on SQLite) and, once the first has committed, gets False."""
-        from sqlalchemy.dialects import postgresql, sqlite
-
-        dialect = self.session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = insert(ProcessedUpdate).on_conflict_do_nothing()
+        statement = _insert(self.session)(ProcessedUpdate).on_conflict_do_nothing()
         result = await self.session.execute(
             statement.values(update_id=update_id, at=now).returning(ProcessedUpdate.update_id)
         )

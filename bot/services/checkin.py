@@ -27,7 +27,6 @@ from db.models import (
     CheckinPolicy,
     CheckinPoll,
     CheckinState,
-    CheckinVote,
     LiaisonRequest,
     Party,
     Person,
@@ -151,14 +150,18 @@ async def record_answer(
     """A vote, a changed vote or (no options) a withdrawn one; False if not counted now:
     closed, or for a poll whose id is not recorded yet (kept until it is, see `EarlyPollAnswer`).
     """
-    poll = await ctx.repos.checkins.poll_by_telegram_id(poll_id)
-    if poll is None:
+    found = await ctx.repos.checkins.poll_and_state(poll_id)
+    if found is None:
         valid = sorted({i for i in option_ids if 0 <= i < len(OPTION_KEYS)})
         await ctx.repos.checkins.keep_early_answer(
             poll_id, telegram_user_id, name[:200], valid, ctx.now
         )
         return False
-    return await _count(ctx, poll, telegram_user_id, name, option_ids, ctx.now)
+    poll, state = found
+    if state is not CheckinState.OPEN:
+        return False
+    await _put(ctx, poll, telegram_user_id, name, option_ids, ctx.now)
+    return True
 
 
 async def count_early_answers(ctx: Context, polls: Iterable[CheckinPoll]) -> int:
@@ -188,27 +191,24 @@ async def _count(
     checkin = await ctx.repos.checkins.get(poll.checkin_id)
     if checkin is None or checkin.state is not CheckinState.OPEN:
         return False
-    vote = await ctx.repos.checkins.vote(poll, telegram_user_id)
+    await _put(ctx, poll, telegram_user_id, name, option_ids, at)
+    return True
+
+
+async def _put(
+    ctx: Context,
+    poll: CheckinPoll,
+    telegram_user_id: int,
+    name: str,
+    option_ids: list[int],
+    at: dt.datetime,
+) -> None:
+    """Store the answer in an open check-in's poll; no valid option withdraws the vote."""
     valid = sorted({i for i in option_ids if 0 <= i < len(OPTION_KEYS)})
     if not valid:
-        if vote is not None:
-            await ctx.repos.session.delete(vote)
-        return True
-    person = await ctx.repos.people.by_telegram_id(telegram_user_id)
-    if vote is None:
-        ctx.repos.session.add(
-            CheckinVote(
-                poll_id=poll.id,
-                telegram_user_id=telegram_user_id,
-                person_id=person.id if person else None,
-                name=name[:200],
-                option_ids=valid,
-                at=at,
-            )
-        )
-    else:
-        vote.option_ids, vote.at = valid, at
-    return True
+        await ctx.repos.checkins.withdraw_vote(poll.id, telegram_user_id)
+        return
+    await ctx.repos.checkins.put_vote(poll.id, telegram_user_id, name[:200], valid, at)
 
 
 @dataclass
