@@ -87,6 +87,10 @@ class ConsortiumRepo:
             self._read = True
         return self._consortium
 
+    def remember(self, consortium: Consortium) -> None:
+        """The row, read along with something else in this transaction."""
+        self._read, self._consortium = True, consortium
+
     async def add(self, consortium: Consortium) -> Consortium:
         self.session.add(consortium)
         await self.session.flush()
@@ -125,20 +129,38 @@ class PersonRepo:
 
     async def with_memberships(
         self, telegram_id: int
-    ) -> tuple[Person | None, tuple[Membership, ...]]:
-        """The person and their memberships (each with its party) in one query."""
-        rows = await self.session.execute(
-            select(Person, Membership)
-            .outerjoin(Membership, Membership.person_id == Person.id)
-            .outerjoin(Membership.party)
-            .options(contains_eager(Membership.party))
-            .where(Person.telegram_id == telegram_id)
-            .order_by(Membership.party_id, Membership.role)
-        )
-        found = rows.all()
-        if not found:
-            return None, ()
-        return found[0][0], tuple(m for _, m in found if m is not None)
+    ) -> tuple[Consortium | None, Person | None, tuple[Membership, ...]]:
+        """The consortium, the person and their memberships (each with its party) in one
+        query; without a consortium row, the person and memberships in a second."""
+        rows = (
+            await self.session.execute(
+                select(Consortium, Person, Membership)
+                .select_from(Consortium)
+                .outerjoin(Person, Person.telegram_id == telegram_id)
+                .outerjoin(Membership, Membership.person_id == Person.id)
+                .outerjoin(Membership.party)
+                .options(contains_eager(Membership.party))
+                .order_by(Consortium.id, Membership.party_id, Membership.role)
+            )
+        ).all()
+        if rows:
+            first = rows[0][0]
+            mine = [row for row in rows if row[0] is first]
+            person = mine[0][1]
+            return first, person, tuple(m for _, _, m in mine if m is not None)
+        people = (
+            await self.session.execute(
+                select(Person, Membership)
+                .outerjoin(Membership, Membership.person_id == Person.id)
+                .outerjoin(Membership.party)
+                .options(contains_eager(Membership.party))
+                .where(Person.telegram_id == telegram_id)
+                .order_by(Membership.party_id, Membership.role)
+            )
+        ).all()
+        if not people:
+            return None, None, ()
+        return None, people[0][0], tuple(m for _, m in people if m is not None)
 
     async def by_telegram_ids(self, telegram_ids: Iterable[int]) -> dict[int, Person]:
         ids = list(set(telegram_ids))
@@ -763,12 +785,12 @@ class ReportRepo:
         query = (
             select(WeeklyReport)
             .where(WeeklyReport.id == report_id)
-            .options(selectinload(WeeklyReport.attachments))
+            .options(joinedload(WeeklyReport.attachments))  # with the report, one query
             .execution_options(populate_existing=True)
         )
         if for_update:
-            query = query.with_for_update()
-        return await self.session.scalar(query)
+            query = query.with_for_update(of=WeeklyReport)  # not the attachments' outer join
+        return (await self.session.execute(query)).unique().scalar_one_or_none()
 
     async def of_week(self, student_id: int, week: dt.date) -> WeeklyReport | None:
         return await self.session.scalar(

@@ -75,8 +75,9 @@ class Caller:
 async def load_caller(
     repos: Repos, telegram_id: int, telegram_language: str | None, default_timezone: str
 ) -> Caller:
-    person, memberships = await repos.people.with_memberships(telegram_id)
-    consortium = await repos.consortium.get()
+    consortium, person, memberships = await repos.people.with_memberships(telegram_id)
+    if consortium is not None:
+        repos.consortium.remember(consortium)
     language = resolve_language(
         person.language if person else None,
         telegram_language,
