@@ -32,7 +32,7 @@ def test_a_table_too_long_for_a_worksheet_is_left_to_its_csv() -> None:
     note = list(book["scores"].iter_rows(values_only=True))
     assert note == [
         ("note",),
-        ("12 rows: more than a worksheet holds; see scores.csv in the CSV archive",),
+        ("12 rows: too many for a sheet; see scores.csv in the CSV archive",),
     ]
     assert len(list(book["capability"].iter_rows(values_only=True))) == 3  # the header, 2 rows
     with zipfile.ZipFile(io.BytesIO(csv_zip(sheets))) as archive:

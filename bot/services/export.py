@@ -22,20 +22,18 @@ def tables(
     cohort: Cohort, reports: list[WeeklyReport], now: dt.datetime
 ) -> dict[str, pd.DataFrame]:
     """Every sheet of the export, by name."""
-    people = {sid: info.person for sid, info in cohort.students.items()}
-
-    def telegram_id(student: int) -> int:
-        person = people.get(student)
-        return person.telegram_id if person else 0
-
-    def name(student: int) -> str:
-        person = people.get(student)
-        return (person.name or "") if person else ""
+    people = {sid: info.person for sid, info in cohort.students.items() if info.person}
+    names = pd.Series({sid: person.name or "" for sid, person in people.items()}, dtype=object)
+    telegram_ids = pd.Series(
+        {sid: person.telegram_id for sid, person in people.items()}, dtype="int64"
+    )
 
     def identify(frame: pd.DataFrame) -> pd.DataFrame:
+        """The person's name first, and the Telegram id for the student's internal id (a
+        student no longer on record: no name, id 0)."""
         frame = frame.copy()
-        frame.insert(0, "name", frame["student"].map(name))
-        frame["student"] = frame["student"].map(telegram_id)
+        frame.insert(0, "name", frame["student"].map(names).fillna(""))
+        frame["student"] = frame["student"].map(telegram_ids).fillna(0).astype("int64")
         return frame
 
     report_rows = [
@@ -63,7 +61,7 @@ def tables(
         value_name="score",
     ).dropna(subset=["score"])
     scores = scores.sort_values(["student", "week", "party_kind", "dimension"])
-    scores["date"] = scores["week"].dt.date.astype(str)
+    scores["date"] = _dates(scores["week"])
     scores["score"] = scores["score"].astype(int)
     joint = cohort.joint.copy()
     if not joint.empty:
@@ -140,31 +138,49 @@ _CREDIT_COLUMNS = [
 ]
 
 
+def _dates(weeks: pd.Series) -> pd.Series:
+    """ISO dates of a column of week starts, formatting each distinct week once."""
+    distinct = weeks.drop_duplicates()
+    return weeks.map(pd.Series(distinct.dt.strftime("%Y-%m-%d").to_numpy(), index=distinct))
+
+
 XLSX_MAX_ROWS = 1_048_575  # a worksheet's rows, less the header
+# Longer tables (a large cohort's scores, joint scores) go to the CSV archive only: a
+# spreadsheet program opens them slowly if at all, and writing them took minutes.
+SHEET_MAX_ROWS = 100_000
 
 
-def workbook(sheets: Mapping[str, pd.DataFrame], max_rows: int = XLSX_MAX_ROWS) -> bytes:
-    """The sheets as one workbook. A table longer than a worksheet holds (a large cohort's
-    scores) is left to its CSV file, and its sheet says so, instead of failing the export."""
+def workbook(
+    sheets: Mapping[str, pd.DataFrame], max_rows: int = min(XLSX_MAX_ROWS, SHEET_MAX_ROWS)
+) -> bytes:
+    """The sheets as one workbook, written row by row (openpyxl's write-only mode). A table
+    longer than `max_rows` is left to its CSV file, and its sheet says so."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    for name, frame in sheets.items():
+        sheet = book.create_sheet(title=name)
+        if len(frame) > max_rows:
+            sheet.append(["note"])
+            sheet.append(
+                [f"{len(frame):,} rows: too many for a sheet; see {name}.csv in the CSV archive"]
+            )
+            continue
+        sheet.append([str(column) for column in frame.columns])
+        cells = frame.astype(object).where(frame.notna(), None)
+        for row in cells.itertuples(index=False, name=None):
+            sheet.append(list(row))
     buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        for name, frame in sheets.items():
-            if len(frame) > max_rows:
-                frame = pd.DataFrame(
-                    {
-                        "note": [
-                            f"{len(frame):,} rows: more than a worksheet holds; "
-                            f"see {name}.csv in the CSV archive"
-                        ]
-                    }
-                )
-            frame.to_excel(writer, sheet_name=name, index=False)
+    book.save(buffer)
     return buffer.getvalue()
 
 
 def csv_zip(sheets: Mapping[str, pd.DataFrame]) -> bytes:
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+    # Level 1: a cohort's scores compress about 6 times faster than at the default level 6,
+    # into a file about a third larger (21 MiB of CSV: 0.12 s to 4.4 MiB, against 0.69 s
+    # to 3.3 MiB).
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         for name, frame in sheets.items():
             archive.writestr(f"{name}.csv", frame.to_csv(index=False))
     return buffer.getvalue()
