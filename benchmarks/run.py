@@ -2,8 +2,9 @@
 
 Cases: the fan-out below, the capability analytics of `benchmarks.analytics` (6.24 million
 scores: pandas beside plain Python, and the load from SQLite), the start-up of
-`benchmarks.startup` (10,000 people in the database, beside bare PTB), and the update path
-of `benchmarks.updates` (the real handlers beside bare PTB, on SQLite and PostgreSQL).
+`benchmarks.startup` (10,000 people in the database, beside bare PTB), the update path
+of `benchmarks.updates` (the real handlers beside bare PTB, on SQLite and PostgreSQL), and
+the memory per update of `benchmarks.memory`.
 
 Case "fan-out": a check-in opened in N groups (an agenda and a poll each) is delivered by the
 real dispatcher against the fake Telegram, run as a separate process as Telegram is, which
@@ -31,7 +32,7 @@ from typing import Any
 import httpx
 from telegram.ext import AIORateLimiter, BaseRateLimiter
 
-from benchmarks import analytics, startup, updates
+from benchmarks import analytics, memory, startup, updates
 from bot.app import build_application
 from bot.checkin_outbox import CheckinOutbox
 from bot.clock import ManualClock
@@ -175,3 +176,5 @@ if __name__ == "__main__":
     print(asyncio.run(startup.report()))
     print()
     print(asyncio.run(updates.report()))
+    print()
+    print(asyncio.run(memory.report()))
