@@ -162,6 +162,17 @@ class PersonRepo:
             return None, None, ()
         return None, people[0][0], tuple(m for _, m in people if m is not None)
 
+    async def by_ids(self, person_ids: Iterable[int]) -> dict[int, Person]:
+        """The people with these ids, in one query per 10,000 (a cohort's students)."""
+        ids = sorted(set(person_ids))
+        found: dict[int, Person] = {}
+        for start in range(0, len(ids), 10_000):  # under every database's parameter limit
+            rows = await self.session.scalars(
+                select(Person).where(Person.id.in_(ids[start : start + 10_000]))
+            )
+            found.update((person.id, person) for person in rows)
+        return found
+
     async def by_telegram_ids(self, telegram_ids: Iterable[int]) -> dict[int, Person]:
         ids = list(set(telegram_ids))
         if not ids:

@@ -97,10 +97,11 @@ async def students(
     placements = (
         await repos.placements.all() if only is None else await repos.placements.of_student(only)
     )
+    people = await repos.people.by_ids({placement.student_id for placement in placements})
     for placement in placements:
         info = found.get(placement.student_id)
         if info is None:
-            person = await repos.people.by_id(placement.student_id)
+            person = people.get(placement.student_id)
             if person is None:
                 continue
             site = parties.get(placement.site_id)
