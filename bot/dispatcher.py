@@ -190,7 +190,12 @@ class _Recorder:
         async with self._lock:
             if not done.done():
                 batch, self._waiting = self._waiting, []
-                await self._commit(services, batch)
+                try:
+                    await self._commit(services, batch)
+                finally:  # cancelled mid-commit (shutdown): nobody waits forever for it
+                    for _, _, waiting in batch:
+                        if not waiting.done():
+                            waiting.cancel()
         await done
 
     async def _commit(

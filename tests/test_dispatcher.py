@@ -1,0 +1,98 @@
+"""The outbox's group commits: messages sent while a commit runs are recorded together, and
+a record that cannot be written does not leave its message pending to be sent again."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import pytest
+from sqlalchemy import select
+
+from bot.clock import ManualClock
+from bot.config import Settings
+from bot.context import Services
+from bot.dispatcher import Dispatcher, _Recorder, _Snapshot
+from bot.i18n import Translations
+from db.engine import Database
+from db.models import (
+    LiaisonMessage,
+    LiaisonRequest,
+    Outbox,
+    OutboxState,
+    Party,
+    PartyKind,
+    Person,
+    RequestState,
+)
+
+
+async def test_sent_messages_are_recorded_together_and_a_bad_record_alone(
+    database: Database,
+    translations: Translations,
+    clock: ManualClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    now = clock.now()
+    settings = Settings(_env_file=None, database_url="sqlite+aiosqlite://")  # type: ignore[call-arg]
+    services = Services(settings, database, translations, clock, Dispatcher())
+    async with database.transaction() as repos:
+        party = Party(key="u", name="U", kind=PartyKind.UNIVERSITY)
+        asker = Person(telegram_id=500, name="Asker")
+        repos.session.add_all([party, asker])
+        await repos.session.flush()
+        request = await repos.requests.add(
+            LiaisonRequest(
+                party_id=party.id,
+                asker_id=asker.id,
+                chat_id=500,
+                question_message_id=1,
+                question="?",
+                state=RequestState.OPEN,
+                opened_at=now,
+            )
+        )
+        rows = [
+            Outbox(
+                chat_id=chat,
+                text=text,
+                purpose=purpose,
+                request_id=request.id if purpose.startswith("liaison") else None,
+                state=OutboxState.PENDING,
+                not_before=now,
+                created_at=now,
+            )
+            for chat, text, purpose in [
+                (600, "first", "liaison.deliver"),
+                (600, "second", "liaison.follow_up"),
+                (700, "third", "checkin.reminder"),
+            ]
+        ]
+        repos.session.add_all(rows)
+        await repos.session.flush()
+        snapshots = [_Snapshot(row) for row in rows]
+
+    recorder = _Recorder()
+    caplog.set_level(logging.WARNING, logger="bot.dispatcher")
+    # The first is recorded alone; the other two wait for its commit and go together. The
+    # second carries the first's message id, so remembering it for replies breaks the key:
+    # that pair is then recorded one by one, and the second is still marked sent.
+    await asyncio.gather(
+        recorder.record(services, snapshots[0], 41),
+        recorder.record(services, snapshots[1], 41),
+        recorder.record(services, snapshots[2], 42),
+    )
+
+    async with database.transaction() as repos:
+        stored = await repos.outbox.by_ids(row.id for row in rows)
+        remembered = (await repos.session.scalars(select(LiaisonMessage))).all()
+    assert [(stored[r.id].state, stored[r.id].message_id) for r in rows] == [
+        (OutboxState.SENT, 41),
+        (OutboxState.SENT, 41),
+        (OutboxState.SENT, 42),
+    ]
+    assert all(stored[r.id].attempts == 1 and stored[r.id].sent_at == now for r in rows)
+    assert [(m.chat_id, m.message_id, m.role) for m in remembered] == [(600, 41, "contact")]
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert warnings[0] == "recording 2 sent messages together failed"
+    assert warnings[1].startswith(f"recording sent outbox {rows[1].id} failed")
