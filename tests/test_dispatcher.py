@@ -1,5 +1,6 @@
-"""The outbox's group commits: messages sent while a commit runs are recorded together, and
-a record that cannot be written does not leave its message pending to be sent again."""
+"""The outbox's group commits: messages sent while a commit runs are recorded together, a
+record that cannot be written does not leave its message pending to be sent again, and a
+poll's record counts the votes that arrived before it."""
 
 from __future__ import annotations
 
@@ -14,8 +15,13 @@ from bot.config import Settings
 from bot.context import Services
 from bot.dispatcher import Dispatcher, _Recorder, _Snapshot
 from bot.i18n import Translations
+from bot.services import checkin
 from db.engine import Database
 from db.models import (
+    Checkin,
+    CheckinPoll,
+    CheckinState,
+    CheckinVote,
     LiaisonMessage,
     LiaisonRequest,
     Outbox,
@@ -96,3 +102,43 @@ async def test_sent_messages_are_recorded_together_and_a_bad_record_alone(
     warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
     assert warnings[0] == "recording 2 sent messages together failed"
     assert warnings[1].startswith(f"recording sent outbox {rows[1].id} failed")
+
+
+async def test_a_vote_before_its_poll_is_recorded_counts_once_the_poll_is(
+    database: Database, translations: Translations, clock: ManualClock
+) -> None:
+    """Telegram can deliver a vote before the bot has recorded the poll it just sent: the
+    vote is kept, and the group commit that records the poll's id counts it."""
+    now = clock.now()
+    settings = Settings(_env_file=None, database_url="sqlite+aiosqlite://")  # type: ignore[call-arg]
+    services = Services(settings, database, translations, clock, Dispatcher())
+    async with database.transaction() as repos:
+        checkin_row = Checkin(state=CheckinState.OPEN, opened_at=now, closes_at=now)
+        row = Outbox(
+            chat_id=-1001,
+            kind="poll",
+            poll={"question": "Attending?", "options": ["yes", "no"]},
+            purpose="checkin.poll",
+            state=OutboxState.PENDING,
+            not_before=now,
+            created_at=now,
+        )
+        repos.session.add_all([checkin_row, row])
+        await repos.session.flush()
+        repos.session.add(CheckinPoll(checkin_id=checkin_row.id, chat_id=-1001, outbox_id=row.id))
+        snapshot = _Snapshot(row)
+    async with database.transaction() as repos:
+        ctx = checkin.Context(repos, now, "UTC")
+        assert not await checkin.record_answer(ctx, "P9", 2001, "Chen Jie", [1])  # kept
+
+    snapshot.poll_id = "P9"  # what sendPoll answered
+    await _Recorder().record(services, snapshot, 77)
+
+    async with database.transaction() as repos:
+        poll = (await repos.checkins.polls_by_outbox([row.id]))[row.id]
+        votes = (await repos.session.scalars(select(CheckinVote))).all()
+        assert await repos.checkins.take_early_answers(["P9"]) == []
+    assert (poll.poll_id, poll.message_id) == ("P9", 77)
+    assert [(v.poll_id, v.telegram_user_id, v.name, v.option_ids) for v in votes] == [
+        (poll.id, 2001, "Chen Jie", [1])
+    ]

@@ -165,34 +165,18 @@ async def record_answer(
 
 
 async def count_early_answers(ctx: Context, polls: Iterable[CheckinPoll]) -> int:
-    """Count the votes kept for these polls before their ids were recorded; how many."""
+    """Count the votes kept for these polls before their ids were recorded (those of a
+    check-in no longer open are dropped); how many were kept."""
     known = {p.poll_id: p for p in polls if p.poll_id is not None}
     early = await ctx.repos.checkins.take_early_answers(sorted(known))
     for answer in early:
-        await _count(
-            ctx,
-            known[answer.poll_id],
-            answer.telegram_user_id,
-            answer.name,
-            answer.option_ids,
-            answer.at,
-        )
+        poll = known[answer.poll_id]
+        checkin = await ctx.repos.checkins.get(poll.checkin_id)
+        if checkin is not None and checkin.state is CheckinState.OPEN:
+            await _put(
+                ctx, poll, answer.telegram_user_id, answer.name, answer.option_ids, answer.at
+            )
     return len(early)
-
-
-async def _count(
-    ctx: Context,
-    poll: CheckinPoll,
-    telegram_user_id: int,
-    name: str,
-    option_ids: list[int],
-    at: dt.datetime,
-) -> bool:
-    checkin = await ctx.repos.checkins.get(poll.checkin_id)
-    if checkin is None or checkin.state is not CheckinState.OPEN:
-        return False
-    await _put(ctx, poll, telegram_user_id, name, option_ids, at)
-    return True
 
 
 async def _put(
