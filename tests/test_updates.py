@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from telegram import Chat, Message, MessageEntity, PollAnswer, Update, User
 
@@ -35,16 +37,23 @@ def _vote(update_id: int, user_id: int) -> Update:
     return Update(update_id, poll_answer=answer)
 
 
-async def test_one_chat_in_order_other_chats_at_once() -> None:
-    processor = PerChatUpdateProcessor(8)
-    events: list[str] = []
-    gate = asyncio.Event()
+def _worker(events: list[str], gate: asyncio.Event) -> Callable[..., Coroutine[Any, Any, None]]:
+    """An update's work: notes its start and end; with `wait`, it ends once the gate opens."""
 
-    async def work(name: str, wait: bool) -> None:
+    async def work(name: str, wait: bool = False) -> None:
         events.append(f"start {name}")
         if wait:
             await gate.wait()
         events.append(f"end {name}")
+
+    return work
+
+
+async def test_one_chat_in_order_other_chats_at_once() -> None:
+    processor = PerChatUpdateProcessor(8)
+    events: list[str] = []
+    gate = asyncio.Event()
+    work = _worker(events, gate)
 
     tasks = [
         asyncio.create_task(processor.process_update(_update(1, 10), work("a1", True))),
@@ -66,12 +75,7 @@ async def test_a_command_waits_for_every_earlier_update() -> None:
     processor = PerChatUpdateProcessor(8)
     events: list[str] = []
     gate = asyncio.Event()
-
-    async def work(name: str, wait: bool = False) -> None:
-        events.append(f"start {name}")
-        if wait:
-            await gate.wait()
-        events.append(f"end {name}")
+    work = _worker(events, gate)
 
     tasks = [
         asyncio.create_task(processor.process_update(_vote(1, 1002), work("vote", True))),
@@ -127,12 +131,7 @@ async def test_a_command_on_the_callers_own_records_does_not_wait() -> None:
     processor = PerChatUpdateProcessor(8)
     events: list[str] = []
     gate = asyncio.Event()
-
-    async def work(name: str, wait: bool = False) -> None:
-        events.append(f"start {name}")
-        if wait:
-            await gate.wait()
-        events.append(f"end {name}")
+    work = _worker(events, gate)
 
     tasks = [
         asyncio.create_task(processor.process_update(_vote(1, 1002), work("vote", True))),
