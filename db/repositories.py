@@ -653,11 +653,6 @@ class CheckinRepo:
         )
         return rows.all()
 
-    async def poll_by_outbox(self, outbox_id: int) -> CheckinPoll | None:
-        return await self.session.scalar(
-            select(CheckinPoll).where(CheckinPoll.outbox_id == outbox_id)
-        )
-
     async def polls_by_outbox(self, outbox_ids: Iterable[int]) -> dict[int, CheckinPoll]:
         """The check-in polls these outbox rows send, by outbox id."""
         ids = list(outbox_ids)
@@ -665,9 +660,6 @@ class CheckinRepo:
             return {}
         rows = await self.session.scalars(select(CheckinPoll).where(CheckinPoll.outbox_id.in_(ids)))
         return {poll.outbox_id: poll for poll in rows if poll.outbox_id is not None}
-
-    async def poll_by_telegram_id(self, poll_id: str) -> CheckinPoll | None:
-        return await self.session.scalar(select(CheckinPoll).where(CheckinPoll.poll_id == poll_id))
 
     async def keep_early_answer(
         self, poll_id: str, telegram_user_id: int, name: str, option_ids: list[int], at: dt.datetime
@@ -704,9 +696,6 @@ class CheckinRepo:
 
     async def forget_early_answers(self, before: dt.datetime) -> None:
         await self.session.execute(delete(EarlyPollAnswer).where(EarlyPollAnswer.at < before))
-
-    async def vote(self, poll: CheckinPoll, telegram_user_id: int) -> CheckinVote | None:
-        return await self.session.get(CheckinVote, (poll.id, telegram_user_id))
 
     async def poll_and_state(self, poll_id: str) -> tuple[CheckinPoll, CheckinState] | None:
         """The poll with this Telegram id and its check-in's state, in one query."""
