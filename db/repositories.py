@@ -132,35 +132,38 @@ class PersonRepo:
     ) -> tuple[Consortium | None, Person | None, tuple[Membership, ...]]:
         """The consortium, the person and their memberships (each with its party) in one
         query; without a consortium row, the person and memberships in a second."""
-        rows = (
-            await self.session.execute(
-                select(Consortium, Person, Membership)
-                .select_from(Consortium)
-                .outerjoin(Person, Person.telegram_id == telegram_id)
-                .outerjoin(Membership, Membership.person_id == Person.id)
+
+        def joined(query: Any) -> Any:
+            return (
+                query.outerjoin(Membership, Membership.person_id == Person.id)
                 .outerjoin(Membership.party)
                 .options(contains_eager(Membership.party))
-                .order_by(Consortium.id, Membership.party_id, Membership.role)
+            )
+
+        rows = (
+            await self.session.execute(
+                joined(
+                    select(Consortium, Person, Membership)
+                    .select_from(Consortium)
+                    .outerjoin(Person, Person.telegram_id == telegram_id)
+                ).order_by(Consortium.id, Membership.party_id, Membership.role)
             )
         ).all()
         if rows:
-            first = rows[0][0]
-            mine = [row for row in rows if row[0] is first]
-            person = mine[0][1]
-            return first, person, tuple(m for _, _, m in mine if m is not None)
-        people = (
-            await self.session.execute(
-                select(Person, Membership)
-                .outerjoin(Membership, Membership.person_id == Person.id)
-                .outerjoin(Membership.party)
-                .options(contains_eager(Membership.party))
-                .where(Person.telegram_id == telegram_id)
-                .order_by(Membership.party_id, Membership.role)
-            )
-        ).all()
-        if not people:
-            return None, None, ()
-        return None, people[0][0], tuple(m for _, m in people if m is not None)
+            consortium: Consortium | None = rows[0][0]
+            pairs = [(person, member) for first, person, member in rows if first is consortium]
+        else:
+            consortium = None
+            pairs = [
+                (person, member)
+                for person, member in await self.session.execute(
+                    joined(select(Person, Membership))
+                    .where(Person.telegram_id == telegram_id)
+                    .order_by(Membership.party_id, Membership.role)
+                )
+            ]
+        person = pairs[0][0] if pairs else None
+        return consortium, person, tuple(member for _, member in pairs if member is not None)
 
     async def by_ids(self, person_ids: Iterable[int]) -> dict[int, Person]:
         """The people with these ids, in one query per 10,000 (a cohort's students)."""
