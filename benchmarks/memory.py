@@ -58,18 +58,19 @@ async def measure(
         async with application:
             await application.start()
             started = time.perf_counter()
-            for batch in range(0, WARM_UP, BATCH):
-                await mix.feed(application, raw[batch : batch + BATCH])
-                await counter.until(batch + BATCH, timeout=600)
+
+            async def hand_over(first: int, last: int) -> None:
+                for batch in range(first, last, BATCH):  # as getUpdates hands them
+                    await mix.feed(application, raw[batch : batch + BATCH])
+                    await counter.until(batch + BATCH, timeout=600)
+
+            await hand_over(0, WARM_UP)
             for first in range(WARM_UP, WARM_UP + UPDATES + 1, STEP):
                 await mix._outbox_empty(services, timeout=600)
                 gc.collect()
                 readings.append((first - WARM_UP, resident_bytes()))
-                if first == WARM_UP + UPDATES:
-                    break
-                for batch in range(first, first + STEP, BATCH):  # as getUpdates hands them
-                    await mix.feed(application, raw[batch : batch + BATCH])
-                    await counter.until(batch + BATCH, timeout=600)
+                if first < WARM_UP + UPDATES:
+                    await hand_over(first, first + STEP)
             seconds = time.perf_counter() - started
             await application.stop()
     finally:
