@@ -4,11 +4,15 @@ and the same tables as CSV files in a ZIP. Columns use the stable identifiers (`
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import functools
 import io
+import operator
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
+import numpy as np
 import pandas as pd
 
 from bot.domain.capability import DIMS
@@ -23,17 +27,19 @@ def tables(
 ) -> dict[str, pd.DataFrame]:
     """Every sheet of the export, by name."""
     people = {sid: info.person for sid, info in cohort.students.items() if info.person}
-    names = pd.Series({sid: person.name or "" for sid, person in people.items()}, dtype=object)
-    telegram_ids = pd.Series(
-        {sid: person.telegram_id for sid, person in people.items()}, dtype="int64"
-    )
+    on_record = pd.Index(list(people), dtype="int64")
+    # The last entry stands for a student no longer on record: no name, Telegram id 0.
+    names = pd.Categorical([person.name or "" for person in people.values()] + [""])
+    telegram_ids = np.array([person.telegram_id for person in people.values()] + [0], dtype="int64")
 
     def identify(frame: pd.DataFrame) -> pd.DataFrame:
-        """The person's name first, and the Telegram id for the student's internal id (a
-        student no longer on record: no name, id 0)."""
+        """The person's name first, and the Telegram id for the student's internal id; by
+        position, so that the scores' millions of rows cost two array lookups."""
+        at = on_record.get_indexer(pd.Index(frame["student"]))
+        at[at < 0] = len(people)
         frame = frame.copy()
-        frame.insert(0, "name", frame["student"].map(names).fillna(""))
-        frame["student"] = frame["student"].map(telegram_ids).fillna(0).astype("int64")
+        frame.insert(0, "name", pd.Series(names.take(at), index=frame.index))
+        frame["student"] = telegram_ids[at]
         return frame
 
     report_rows = [
@@ -54,15 +60,7 @@ def tables(
         }
         for r in reports
     ]
-    scores = cohort.scores.melt(
-        id_vars=["student", "week", "party_kind"],
-        value_vars=DIMS,
-        var_name="dimension",
-        value_name="score",
-    ).dropna(subset=["score"])
-    scores = scores.sort_values(["student", "week", "party_kind", "dimension"])
-    scores["date"] = _dates(scores["week"])
-    scores["score"] = scores["score"].astype(int)
+    scores = _long_scores(cohort.scores)
     joint = cohort.joint.copy()
     if not joint.empty:
         joint["week"] = pd.to_datetime(joint["week"]).dt.date.astype(str)
@@ -99,7 +97,7 @@ def tables(
         flagged["week"] = pd.to_datetime(flagged["week"]).dt.date.astype(str)
     return {
         "reports": identify(pd.DataFrame(report_rows, columns=_REPORT_COLUMNS)),
-        "scores": identify(scores[["student", "date", "party_kind", "dimension", "score"]]),
+        "scores": identify(scores),
         "joint_scores": identify(joint) if not joint.empty else joint,
         "capability": identify(cohort.capability)
         if not cohort.capability.empty
@@ -138,10 +136,30 @@ _CREDIT_COLUMNS = [
 ]
 
 
-def _dates(weeks: pd.Series) -> pd.Series:
-    """ISO dates of a column of week starts, formatting each distinct week once."""
-    distinct = weeks.drop_duplicates()
-    return weeks.map(pd.Series(distinct.dt.strftime("%Y-%m-%d").to_numpy(), index=distinct))
+def _long_scores(scores: pd.DataFrame) -> pd.DataFrame:
+    """One row per score (student, date, party kind, dimension, score), ordered by those
+    columns, as `import-scores` reads it back. Built from the assessment rows with array
+    operations (a cohort has millions of scores), the text columns as categoricals."""
+    dims = sorted(DIMS)  # a row's scores in the order the dimension column sorts
+    wide = scores.sort_values(["student", "week", "party_kind"], kind="stable")
+    values = wide[dims].to_numpy(dtype="float64").reshape(-1)  # row by row, dims within
+    given = ~np.isnan(values)
+    row = np.repeat(np.arange(len(wide)), len(dims))[given]
+    weeks = pd.Categorical(wide["week"])
+    kinds = pd.Categorical(wide["party_kind"])
+    return pd.DataFrame(
+        {
+            "student": wide["student"].to_numpy(dtype="int64")[row],
+            "date": pd.Categorical.from_codes(
+                weeks.codes[row], categories=pd.DatetimeIndex(weeks.categories).strftime("%Y-%m-%d")
+            ),
+            "party_kind": pd.Categorical.from_codes(kinds.codes[row], categories=kinds.categories),
+            "dimension": pd.Categorical.from_codes(
+                np.tile(np.arange(len(dims)), len(wide))[given], categories=pd.Index(dims)
+            ),
+            "score": values[given].astype("int64"),
+        }
+    )
 
 
 XLSX_MAX_ROWS = 1_048_575  # a worksheet's rows, less the header
@@ -182,5 +200,77 @@ def csv_zip(sheets: Mapping[str, pd.DataFrame]) -> bytes:
     # to 3.3 MiB).
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         for name, frame in sheets.items():
-            archive.writestr(f"{name}.csv", frame.to_csv(index=False))
+            with archive.open(f"{name}.csv", "w") as member:
+                for text in csv_chunks(frame):
+                    member.write(text.encode())
     return buffer.getvalue()
+
+
+CSV_CHUNK_ROWS = 1 << 18
+_LABELS_PER_GROUP = 1 << 16
+
+
+def csv_chunks(frame: pd.DataFrame, rows: int = CSV_CHUNK_ROWS) -> Iterator[str]:
+    """`frame.to_csv(index=False)`, in pieces of `rows` rows, written column by column.
+
+    Each column is factorized once and each distinct value formatted once, as `to_csv`
+    formats it; adjacent columns with few distinct values together (a date, a party kind, a
+    dimension, a score) share one table of labels. A row is then a few array lookups and
+    string joins, not a Python call per cell: a cohort's 6 million scores are written in a
+    fraction of the time `to_csv` takes. A frame this does not cover (a single column, a
+    date or time column) goes to `to_csv`."""
+    if frame.shape[1] < 2 or not all(_plain(frame[column]) for column in frame.columns):
+        yield frame.to_csv(index=False)
+        return
+    yield ",".join(_quote(str(column)) for column in frame.columns) + "\n"
+    groups: list[tuple[np.ndarray, np.ndarray]] = []
+    codes, labels = _factorized(frame.iloc[:, 0])
+    for column in list(frame.columns)[1:]:
+        more_codes, more_labels = _factorized(frame[column])
+        more_labels = ["," + label for label in more_labels]
+        if len(labels) * len(more_labels) <= _LABELS_PER_GROUP:
+            codes = codes * len(more_labels) + more_codes
+            labels = [left + right for left in labels for right in more_labels]
+        else:
+            groups.append((codes, np.array(labels, dtype=object)))
+            codes, labels = more_codes, more_labels
+    groups.append((codes, np.array([label + "\n" for label in labels], dtype=object)))
+    for start in range(0, len(frame), rows):
+        lines = functools.reduce(
+            operator.add, (table[at[start : start + rows]] for at, table in groups)
+        )
+        yield "".join(lines.tolist())
+
+
+def _plain(column: pd.Series) -> bool:
+    dtype = column.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        dtype = dtype.categories.dtype
+    return isinstance(dtype, pd.StringDtype) or dtype.kind in "biufO"
+
+
+def _factorized(column: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """A code per row and the text of each code, as `to_csv` writes it (an empty field for a
+    missing value, which gets the last code)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = column.cat.codes.to_numpy().astype("int64")
+        distinct = column.cat.categories
+    else:
+        codes, distinct = pd.factorize(column, use_na_sentinel=True)
+        codes = codes.astype("int64")
+    codes[codes < 0] = len(distinct)
+    if distinct.dtype.kind == "f":  # numpy's shortest round-trip text, as pandas writes
+        texts = list(np.asarray(distinct, dtype="float64").astype(str))
+    else:
+        texts = [_quote(str(value)) for value in distinct]
+    return codes, [*texts, ""]
+
+
+def _quote(text: str) -> str:
+    """A field as pandas' csv writer writes it (the csv module's minimal quoting, rows ending
+    in a newline), asked of that writer itself."""
+    if not text:
+        return text
+    field = io.StringIO()
+    csv.writer(field, lineterminator="\n").writerow([text])
+    return field.getvalue()[:-1]
