@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from typing import Any
 
 from sqlalchemy import event
@@ -49,6 +50,13 @@ class Database:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        # SQLite has one writer at a time, and every transaction here begins IMMEDIATE, so
+        # this process's transactions take turns in line here: a waiting one starts the
+        # moment the one before commits, where SQLite's own busy wait polls in sleeps of 1
+        # to 100 ms (another process, such as the admin CLI, still meets that wait).
+        self._turn: AbstractAsyncContextManager[Any] = (
+            asyncio.Lock() if engine.dialect.name == "sqlite" else nullcontext()
+        )
 
     @classmethod
     def from_url(cls, url: str) -> Database:
@@ -57,7 +65,7 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Repos]:
         """One transaction: committed when the block ends, rolled back if it raises."""
-        async with self._sessions() as session, session.begin():
+        async with self._turn, self._sessions() as session, session.begin():
             yield Repos(session)
 
     @asynccontextmanager
