@@ -24,6 +24,8 @@ def _frame(rows: int) -> pd.DataFrame:
             "objects": [None if i % 9 == 0 else (i if i % 2 else f"x{i}") for i in range(rows)],
             "float": floats,
             "special": [[0.1, 1e-05, 1e16, 70.0, -0.0, np.nan, 1 / 3][i % 7] for i in range(rows)],
+            "single": np.array([[0.1, 2.5, np.nan][i % 3] for i in range(rows)], dtype="float32"),
+            "nullable": pd.array([[0.1, None, 1e16][i % 3] for i in range(rows)], "Float64"),
             "flag": [i % 3 == 0 for i in range(rows)],
             "count": pd.array([None if i % 4 == 0 else i for i in range(rows)], "Int64"),
             "kind": pd.Categorical([["a", None, "b"][i % 3] for i in range(rows)]),

@@ -260,7 +260,7 @@ def _factorized(column: pd.Series) -> tuple[np.ndarray, list[str]]:
         codes = codes.astype("int64")
     codes[codes < 0] = len(distinct)
     if distinct.dtype.kind == "f":  # numpy's shortest round-trip text, as pandas writes
-        texts = list(np.asarray(distinct, dtype="float64").astype(str))
+        texts = list(np.asarray(distinct).astype(str))
     else:
         texts = [_quote(str(value)) for value in distinct]
     return codes, [*texts, ""]
