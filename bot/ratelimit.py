@@ -7,6 +7,11 @@ one keeps sliding windows, measured when each request is let through:
 - at most `overall` sends in any `window` seconds (Telegram: about 30 per second),
 - at most `group` sends to one group in any `group_window` seconds (20 per minute),
 - at most one send to one chat per `chat_gap` seconds (about 1 per second),
+- at most `burst` sends in any `burst / overall` of a window: a full queue goes out a few at
+  a time, evenly over the second, not 30 at once. Thirty requests let go together reach
+  Telegram over tens of milliseconds (each is encoded and written in turn, on a busy machine
+  slowly), so the last of one second's thirty could arrive after the first of the next
+  second's: paced, each arrives about when it was let through, and the margin holds,
 
 and after a 429 nothing at all is sent for the whole `retry_after`; then the request is tried
 again (up to `max_retries` times). Each window is lengthened by `margin` (30 ms): Telegram
@@ -22,11 +27,12 @@ pause.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any
 
 from telegram.error import RetryAfter
@@ -67,23 +73,53 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
         max_retries: int = 5,
         margin: float = 0.03,
         chat_margin: float = 0.02,
+        burst: int = 5,
+        forget_every: int = 4096,
     ) -> None:
         self.overall, self.window = overall, window + margin
+        self.burst = min(burst, overall)
+        self.burst_window = self.window * self.burst / overall
         self.group, self.group_window = group, group_window + margin
         self.chat_gap = chat_gap + chat_margin
         self.max_retries = max_retries
         self._sent: deque[float] = deque()
         self._groups: dict[int, deque[float]] = {}
         self._last: dict[int, float] = {}
-        self._queues: dict[int, asyncio.Lock] = {}
+        self._queues: dict[int, tuple[asyncio.Lock, int]] = {}  # the lock, its holders
+        self._recorded, self.forget_every = 0, forget_every
         self._paused_until = 0.0
         self.retries = 0  # 429s met (for benchmarks and logs)
 
-    def _queue(self, chat_id: int) -> asyncio.Lock:
-        lock = self._queues.get(chat_id)
-        if lock is None:
-            lock = self._queues[chat_id] = asyncio.Lock()
-        return lock
+    @contextlib.asynccontextmanager
+    async def _turn(self, chat_id: int) -> AsyncIterator[None]:
+        """This chat's turn: first come, first served (asyncio's locks are fair). The lock
+        is dropped once nobody holds or waits for it, so memory does not grow with the
+        number of chats ever sent to."""
+        lock, users = self._queues.get(chat_id) or (asyncio.Lock(), 0)
+        self._queues[chat_id] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._queues[chat_id]
+            if users > 1:
+                self._queues[chat_id] = (lock, users - 1)
+            else:
+                del self._queues[chat_id]
+
+    def _forget(self, now: float) -> None:
+        """Drop the chats whose last send no longer limits anything."""
+        self._last = {c: t for c, t in self._last.items() if now - t < self.chat_gap}
+        self._groups = {
+            c: sent
+            for c, sent in self._groups.items()
+            if sent and now - sent[-1] < self.group_window
+        }
+
+    @property
+    def chats(self) -> int:
+        """How many chats this limiter holds anything for (queued sends, recent sends)."""
+        return len(self._queues.keys() | self._last.keys() | self._groups.keys())
 
     async def initialize(self) -> None:
         return None
@@ -98,6 +134,8 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
             self._sent.popleft()
         if len(self._sent) >= self.overall:
             waits.append(self._sent[0] + self.window - now)
+        if len(self._sent) >= self.burst:
+            waits.append(self._sent[-self.burst] + self.burst_window - now)
         if chat_id is not None:
             waits.append(self._last.get(chat_id, -1e9) + self.chat_gap - now)
             if chat_id < 0:
@@ -110,6 +148,9 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
 
     def _record(self, chat_id: int | None, now: float) -> None:
         self._sent.append(now)
+        self._recorded += 1
+        if self._recorded % self.forget_every == 0:
+            self._forget(now)
         if chat_id is not None:
             self._last[chat_id] = now
             if chat_id < 0:
@@ -140,8 +181,7 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
             if chat_id is None:
                 await self._admit(endpoint, chat_id)
             else:
-                # First come, first served within a chat: asyncio's locks are fair.
-                async with self._queue(chat_id):
+                async with self._turn(chat_id):
                     await self._admit(endpoint, chat_id)
             try:
                 return await callback(*args, **kwargs)

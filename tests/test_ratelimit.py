@@ -81,3 +81,31 @@ async def test_a_429_pauses_everything_for_its_whole_retry_after(
     assert time.monotonic() - started >= 1.0
     assert limiter.retries == 1
     assert tg.messages(700)[0].text == "after the pause" and tg.messages(701)
+
+
+async def test_a_full_queue_goes_out_a_few_at_a_time(tg: FakeTelegram, limited: tuple) -> None:
+    bot, limiter = limited
+    for i in range(20):
+        tg.user(800 + i, f"U{i}").send("/start")
+    started = time.monotonic()
+    await asyncio.gather(*(bot.send_message(800 + i, "paced") for i in range(20)))
+    # Twenty fit into one second's thirty, but go out five at a time, one burst window apart.
+    assert time.monotonic() - started >= 3 * limiter.burst_window
+    assert sum(len(tg.messages(800 + i)) for i in range(20)) == 20
+
+
+async def test_chats_sent_to_long_ago_are_forgotten(tg: FakeTelegram) -> None:
+    opt_in_library_defaults()
+    limiter = TelegramRateLimiter(chat_gap=0.05, chat_margin=0.0, forget_every=25)
+    bot: ExtBot[None] = ExtBot(tg.token, base_url=f"{tg.base_url}/bot", rate_limiter=limiter)
+    for i in range(25):
+        tg.user(900 + i, f"V{i}").send("/start")
+    async with bot:
+        await asyncio.gather(*(bot.send_message(900 + i, "once") for i in range(20)))
+        await asyncio.sleep(0.1)
+        for i in range(20, 25):
+            await bot.send_message(900 + i, "later")
+    # The 25th send swept away every chat whose gap had passed, the first twenty among them:
+    # what is left is at most the last five, and the 25th's own.
+    assert 1 <= limiter.chats <= 5
+    assert sum(len(tg.messages(900 + i)) for i in range(25)) == 25
