@@ -46,8 +46,10 @@ async def load_scores(repos: Repos, student_ids: Iterable[int] | None = None) ->
     names = ["student", "week", "party_kind", *DIMS]
     rows = await repos.assessments.completed_rows(student_ids)
     frame = pd.DataFrame.from_records(rows, columns=names)
-    # The week: a date (PostgreSQL) or its ISO text (SQLite); a few dozen distinct values.
-    frame["week"] = pd.to_datetime(frame["week"].astype(str))
+    # The week: a date (PostgreSQL) or its ISO text (SQLite); a few dozen distinct values,
+    # each converted once.
+    weeks, distinct = pd.factorize(frame["week"])
+    frame["week"] = pd.to_datetime(pd.Index(distinct).astype(str)).take(weeks)
     return frame.astype(
         {"student": "int64", "party_kind": "object", **dict.fromkeys(DIMS, "float64")}
     )
