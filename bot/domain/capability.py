@@ -9,11 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
-
+from bot import lazy
 from bot.domain.reports import DIMENSIONS
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+else:
+    np = lazy.load("numpy")
+    pd = lazy.load("pandas")
 
 DIMS = [d.value for d in DIMENSIONS]
 SCORE_COLUMNS = ["student", "week", "party_kind", *DIMS]

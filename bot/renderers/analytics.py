@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot import callbacks
+from bot import callbacks, lazy
 from bot.domain.capability import DIMS
 from bot.domain.credits import Credits
 from bot.i18n import Translator
@@ -16,6 +16,11 @@ from bot.renderers import Rendered, esc
 from bot.renderers.reports import dimension_name
 from bot.services.analytics import Cohort, Participation, Progress
 from db.models import Person
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = lazy.load("pandas")
 
 MAX_ROWS = 15
 

@@ -7,8 +7,15 @@ from __future__ import annotations
 import io
 from collections.abc import Mapping, Sequence
 from functools import cache
+from typing import TYPE_CHECKING
 
-import pandas as pd
+from bot import lazy
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = lazy.load("pandas")
+
 
 COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c")
 

@@ -8,15 +8,20 @@ import io
 from collections.abc import Sequence
 from decimal import Decimal
 from html import escape
+from typing import TYPE_CHECKING
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-
+from bot import lazy
 from bot.domain.credits import Credits
 from bot.i18n import Translator
 from bot.renderers import esc
 from bot.renderers.analytics import render_credits_line
 from bot.services.credits import StudentCredits, TrainingAdded
+
+if TYPE_CHECKING:
+    import openpyxl
+    import openpyxl.styles
+else:
+    openpyxl = lazy.load("openpyxl")
 
 
 def _n(value: Decimal) -> str:
@@ -197,7 +202,7 @@ def _headers(t: Translator) -> list[str]:
 
 
 def transcript_xlsx(found: StudentCredits, t: Translator, issued: dt.date) -> bytes:
-    book = Workbook()
+    book = openpyxl.Workbook()
     sheet = book.active
     assert sheet is not None
     sheet.title = "transcript"
@@ -207,12 +212,12 @@ def transcript_xlsx(found: StudentCredits, t: Translator, issued: dt.date) -> by
     sheet.append([])
     sheet.append(_headers(t))
     for cell in sheet[4]:
-        cell.font = Font(bold=True)
+        cell.font = openpyxl.styles.Font(bold=True)
     for row in transcript_rows(found, t):
         *text, credits = row
         sheet.append([*text, float(Decimal(credits)) if credits else None])
     sheet.append([t.gettext("Total"), "", "", "", float(found.total)])
-    sheet[sheet.max_row][0].font = Font(bold=True)
+    sheet[sheet.max_row][0].font = openpyxl.styles.Font(bold=True)
     for column, width in zip("ABCDE", (22, 48, 26, 28, 10), strict=True):
         sheet.column_dimensions[column].width = width
     buffer = io.BytesIO()

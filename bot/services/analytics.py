@@ -7,10 +7,11 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from sqlalchemy import select
 
+from bot import lazy
 from bot.domain.capability import (
     DIMS,
     ModelRules,
@@ -36,6 +37,11 @@ from db.models import (
     WeeklyReport,
 )
 from db.repositories import Repos
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = lazy.load("pandas")
 
 
 async def load_scores(repos: Repos, student_ids: Iterable[int] | None = None) -> pd.DataFrame:

@@ -11,15 +11,21 @@ import io
 import operator
 import zipfile
 from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
-
+from bot import lazy
 from bot.domain.capability import DIMS
 from bot.domain.reports import week_label
 from bot.services.analytics import Cohort, credits_of
 from bot.services.reports import local_today
 from db.models import WeeklyReport
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+else:
+    np = lazy.load("numpy")
+    pd = lazy.load("pandas")
 
 
 def tables(

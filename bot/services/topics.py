@@ -8,10 +8,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import pandas as pd
-
+from bot import lazy
 from bot.domain.capability import joint_scores
 from bot.domain.reports import DIMENSIONS, InputProblem
 from bot.domain.topics import (
@@ -53,6 +53,11 @@ from db.models import (
     TopicState,
 )
 from db.repositories import Repos
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = lazy.load("pandas")
 
 TOPIC, TOPIC_REPORT, TOPIC_SCORE = "topic", "topic_report", "topic_score"
 
