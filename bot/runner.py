@@ -44,7 +44,6 @@ async def serve(
         log.info("metrics on http://%s:%s/metrics", settings.metrics_listen, settings.metrics_port)
     try:
         async with application:  # getMe, then shutdown on the way out
-            await set_default_menus(application.bot, services.translations)
             assert application.updater is not None
             if settings.bot_mode == "webhook":
                 await _start_webhook(application, settings)
@@ -53,6 +52,10 @@ async def serve(
                     allowed_updates=ALLOWED_UPDATES, timeout=poll_timeout, poll_interval=0
                 )
             await application.start()
+            # Best effort and four round trips: set while updates already arrive.
+            application.create_task(
+                set_default_menus(application.bot, services.translations), name="default-menus"
+            )
             log.info("%s as @%s", settings.bot_mode, application.bot.username)
             if ready is not None:
                 ready.set()
