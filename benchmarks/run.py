@@ -169,12 +169,18 @@ if __name__ == "__main__":
         f"machine: {platform.machine()}, {platform.python_implementation()} "
         f"{platform.python_version()}, {__import__('os').cpu_count()} cores"
     )
-    print(asyncio.run(main(arguments.groups)))
-    print()
-    print(analytics.report(arguments.students))
-    print()
-    print(asyncio.run(startup.report()))
-    print()
-    print(asyncio.run(updates.report()))
-    print()
-    print(asyncio.run(memory.report()))
+    began = time.monotonic()
+    parts = [
+        ("fan-out", lambda: asyncio.run(main(arguments.groups))),
+        ("analytics", lambda: analytics.report(arguments.students)),
+        ("start-up", lambda: asyncio.run(startup.report())),
+        ("update path", lambda: asyncio.run(updates.report())),
+        ("memory", lambda: asyncio.run(memory.report())),
+    ]
+    took = []
+    for name, part in parts:
+        started = time.monotonic()
+        print(part())
+        print()
+        took.append(f"{name} {time.monotonic() - started:.0f} s")
+    print(f"the whole command took {(time.monotonic() - began) / 60:.1f} min ({', '.join(took)})")
