@@ -1,16 +1,20 @@
-"""Start-up does not load the analytics libraries; the first analytics call does."""
+"""Start-up does not load the analytics libraries (the first analytics call does), nor Alembic
+when the database is up to date."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+from pathlib import Path
+
+from db.migrate import HEAD
 
 SCRIPT = """
 import json, sys
 from bot.app import build_application
 from bot.config import Settings
-import bot.runner
+import bot.__main__, bot.runner
 
 settings = Settings(
     _env_file=None,
@@ -34,7 +38,7 @@ frame = pd.DataFrame(
 )
 flagged = count_disagreements(frame, ModelRules(disagreement=20))
 print(json.dumps({"at_start": at_start, "after": {n: loaded(n) for n in names[:2]},
-                  "flagged": flagged}))
+                  "flagged": flagged, "alembic": "alembic" in sys.modules}))
 """
 
 
@@ -46,3 +50,38 @@ def test_start_up_leaves_pandas_numpy_and_openpyxl_for_their_first_use() -> None
     assert found["at_start"] == {"pandas": False, "numpy": False, "openpyxl": False}
     assert found["after"] == {"pandas": True, "numpy": True}
     assert found["flagged"] == 1  # tech_rd spreads 80 points; the rest within 20
+    assert found["alembic"] is False
+
+
+MIGRATE = """
+import asyncio, json, sys
+from db.engine import Database
+from db.migrate import current_revision, upgrade
+
+async def main(url):
+    database = Database.from_url(url)
+    await upgrade(database.engine)
+    revision = await current_revision(database.engine)
+    await database.dispose()
+    return revision
+
+revision = asyncio.run(main(sys.argv[1]))
+print(json.dumps({"revision": revision, "alembic": "alembic" in sys.modules}))
+"""
+
+
+def test_alembic_is_loaded_only_when_there_is_something_to_migrate(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}"
+
+    def start() -> dict[str, object]:
+        done = subprocess.run(
+            [sys.executable, "-c", MIGRATE, url],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+    assert start() == {"revision": HEAD, "alembic": True}  # a new database: migrated
+    assert start() == {"revision": HEAD, "alembic": False}  # up to date: one query

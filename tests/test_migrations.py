@@ -9,7 +9,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Connection, inspect
 
 from db.engine import Database
-from db.migrate import current_revision, downgrade, head_revision, upgrade
+from db.migrate import HEAD, current_revision, downgrade, head_revision, upgrade
 from db.models import Base
 
 
@@ -20,6 +20,11 @@ def _tables(connection: Connection) -> set[str]:
 def _diff(connection: Connection) -> list[object]:
     context = MigrationContext.configure(connection, opts={"compare_type": True})
     return list(compare_metadata(context, Base.metadata))
+
+
+def test_head_names_the_newest_migration() -> None:
+    # Start-up compares the database's revision with HEAD before it loads Alembic.
+    assert head_revision() == HEAD
 
 
 async def test_upgrade_downgrade_upgrade(database: Database) -> None:
