@@ -35,7 +35,7 @@ from benchmarks import updates as mix
 
 # The warm-up is one round of the mix: every student's /ask, vote and report step once, so
 # that what the process keeps per person (1,000 of them) is kept before the measuring starts.
-WARM_UP, UPDATES, STEP = 3 * mix.STUDENTS, 8_000, 1_000
+WARM_UP, UPDATES, STEP = 3 * mix.STUDENTS, 6_000, 1_000
 BATCH = 100  # updates handed over at once, as one getUpdates answer holds at most
 TARGET_BYTES = 100
 
