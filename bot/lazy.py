@@ -12,7 +12,11 @@ first attribute read. Modules use it as
     else:
         pd = lazy.load("pandas")
 
-so that type checkers see the real module.
+so that type checkers see the real module. Python 3.11's lazy modules are not safe to load
+from two threads at once: a module first used in a worker thread (a file built with
+`asyncio.to_thread`) imports its library in the function instead. pandas and numpy are first
+used on the event loop's thread, where the analytics services build their frames before any
+chart or file is made in a worker.
 """
 
 from __future__ import annotations

@@ -8,20 +8,12 @@ import io
 from collections.abc import Sequence
 from decimal import Decimal
 from html import escape
-from typing import TYPE_CHECKING
 
-from bot import lazy
 from bot.domain.credits import Credits
 from bot.i18n import Translator
 from bot.renderers import esc
 from bot.renderers.analytics import render_credits_line
 from bot.services.credits import StudentCredits, TrainingAdded
-
-if TYPE_CHECKING:
-    import openpyxl
-    import openpyxl.styles
-else:
-    openpyxl = lazy.load("openpyxl")
 
 
 def _n(value: Decimal) -> str:
@@ -202,6 +194,11 @@ def _headers(t: Translator) -> list[str]:
 
 
 def transcript_xlsx(found: StudentCredits, t: Translator, issued: dt.date) -> bytes:
+    # Imported here, not at start-up (bot/lazy.py says why); this runs in a worker thread,
+    # where a plain import is safe and Python 3.11's lazy modules are not.
+    import openpyxl
+    import openpyxl.styles
+
     book = openpyxl.Workbook()
     sheet = book.active
     assert sheet is not None
