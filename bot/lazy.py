@@ -1,5 +1,6 @@
-"""Libraries only the analytics commands need (pandas, numpy, openpyxl), loaded when first
-used rather than when the bot starts.
+"""Libraries only the analytics commands need, loaded when first used rather than when the
+bot starts: pandas and numpy through `load`; openpyxl and XlsxWriter, first used in worker
+threads, by imports inside the functions that use them.
 
 Together they take about 0.8 s to import, a quarter of the bot's start-up, and a restarted
 bot should be polling again as soon as it can; the first /progress, /cohort or /export after

@@ -118,10 +118,11 @@ def capability(joint: pd.DataFrame, rules: ModelRules) -> pd.DataFrame:
     if not blocks:
         return pd.DataFrame(columns=columns)
     # Stable by student over blocks in dimension order: student, then dimension.
-    at = np.argsort(np.concatenate([block[1] for block in blocks]), kind="stable")
+    student = np.concatenate([block[1] for block in blocks])
+    at = np.argsort(student, kind="stable")
     result = pd.DataFrame(
         {
-            "student": np.concatenate([block[1] for block in blocks])[at],
+            "student": student[at],
             "dimension": np.repeat(
                 np.array([block[0] for block in blocks], dtype=object),
                 [len(block[1]) for block in blocks],
