@@ -84,7 +84,10 @@ def build_application(
     )
     application.bot_data[SERVICES_KEY] = Services(
         settings=settings,
-        database=Database.from_url(settings.database_url),
+        # the updates handled at once, the outbox's drain and the scheduler's jobs
+        database=Database.from_url(
+            settings.database_url, concurrency=settings.concurrent_updates + 4
+        ),
         translations=translations or Translations.load(),
         clock=clock or SystemClock(),
         dispatcher=Dispatcher(),

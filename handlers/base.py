@@ -104,7 +104,8 @@ async def in_transaction(
     if user is None or user.is_bot:
         return None
     services = context.services
-    async with services.database.transaction() as repos:
+
+    async def work(repos: Repos) -> Reply | None:
         if not await repos.updates.claim(update.update_id, services.clock.now()):
             log.info("update %s was handled before; skipped", update.update_id)
             return None
@@ -112,8 +113,9 @@ async def in_transaction(
             repos, user.id, user.language_code, services.settings.default_timezone
         )
         t = services.translations.for_language(caller.language)
-        request = Request(update, context, repos, caller, t, services.clock.now(), args)
-        reply = await run(request)
+        return await run(Request(update, context, repos, caller, t, services.clock.now(), args))
+
+    reply = await services.database.run(work)
     committed()  # a command waiting for this update may read what it wrote
     return reply
 

@@ -15,6 +15,7 @@ from bot.renderers.checkin import render_history_line, render_next
 from bot.renderers.tables import csv_bytes
 from bot.services import checkin
 from db.models import Checkin, Role
+from db.repositories import Repos
 from handlers.base import Reply, Request, command
 
 
@@ -205,11 +206,13 @@ async def poll_answer(update: Update, context: BotContext) -> None:
     if answer is None or answer.user is None:
         return
     services = context.services
-    async with services.database.transaction() as repos:
+    user, options = answer.user, list(answer.option_ids)
+
+    async def work(repos: Repos) -> None:
         ctx = checkin.Context(repos, services.clock.now(), services.settings.default_timezone)
-        await checkin.record_answer(
-            ctx, answer.poll_id, answer.user.id, answer.user.full_name, list(answer.option_ids)
-        )
+        await checkin.record_answer(ctx, answer.poll_id, user.id, user.full_name, options)
+
+    await services.database.run(work)
 
 
 def build_handlers() -> list[BaseHandler[Update, BotContext, None]]:
