@@ -36,7 +36,7 @@ class CheckinOutbox(OutboxWriter):
                     opening.checkin, opening.open_requests, opening.actions, reports, zone, t
                 ),
             )
-            row = await self._add(
+            outbox_id = await self._add(
                 chat.telegram_id,
                 "checkin.poll",
                 kind="poll",
@@ -44,7 +44,7 @@ class CheckinOutbox(OutboxWriter):
             )
             await self.repos.checkins.add_poll(
                 CheckinPoll(
-                    checkin_id=opening.checkin.id, chat_id=chat.telegram_id, outbox_id=row.id
+                    checkin_id=opening.checkin.id, chat_id=chat.telegram_id, outbox_id=outbox_id
                 )
             )
 

@@ -72,8 +72,9 @@ class OutboxWriter:
         person: Person | None = None,
         keyboard: InlineKeyboardMarkup | None = None,
         file: tuple[str, str] | None = None,
-    ) -> Outbox:
-        """One message; `file` is (kind, file_id) of a photo or document to send again."""
+    ) -> int:
+        """One message (its outbox id); `file` is (kind, file_id) of a photo or document to
+        send again."""
         markup: dict[str, Any] | None = keyboard.to_dict() if keyboard else None
         return await self.repos.outbox.add(
             Outbox(

@@ -54,13 +54,26 @@ def create_engine(url: str, *, pool_size: int = 5, **connect_args: Any) -> Async
     # its first statement instead; SQLAlchemy then discards the whole pool, and
     # `Database.run` does the work again on a fresh connection. Connections are renewed
     # every half hour, before a firewall's idle timeout is likely to cut them.
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_recycle=RECYCLE_SECONDS,
         connect_args=connect_args,
     )
+    client_error = getattr(engine.dialect.dbapi, "InternalClientError", None)  # asyncpg's
+    if client_error is not None:
+
+        @event.listens_for(engine.sync_engine, "handle_error")
+        def _dropped_mid_message(context: Any) -> None:
+            # A connection the server terminated while it sat in the pool can fail with
+            # asyncpg's "cannot switch to state ...; another operation is in progress"
+            # (the server's farewell arrived before its close) instead of "connection is
+            # closed": the connection is unusable either way, so it counts as lost.
+            if isinstance(context.original_exception, client_error):
+                context.is_disconnect = True
+
+    return engine
 
 
 class Database:

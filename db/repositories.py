@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Select, bindparam, delete, func, select, update
+from sqlalchemy import Connection, Select, bindparam, delete, func, insert, inspect, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
@@ -64,7 +64,9 @@ from db.models import (
 
 
 def _dialect(session: AsyncSession) -> str:
-    return session.get_bind().dialect.name
+    bind = session.bind
+    assert bind is not None, "the sessions are bound to the engine"
+    return bind.dialect.name
 
 
 # The statements of the update path, built once with named parameters (for each dialect's
@@ -160,6 +162,23 @@ _OUTBOX_DUE = (
     .limit(bindparam("limit"))
 )
 _OUTBOX_BY_IDS = select(Outbox).where(Outbox.id.in_(bindparam("ids", expanding=True)))
+
+
+def _core_insert(model: Any) -> tuple[Any, frozenset[str]]:
+    """An INSERT of one row of `model`'s table returning its id, and the table's columns."""
+    table = model.__table__
+    return insert(table).returning(table.c.id), frozenset(table.c.keys())
+
+
+def _values(row: Any, columns: frozenset[str]) -> dict[str, Any]:
+    """The columns an ORM object was given (the others take their defaults)."""
+    return {key: value for key, value in inspect(row).dict.items() if key in columns}
+
+
+# A new outbox row or request is written once with a Core INSERT, not through the unit of
+# work: a flush of one new object cost about 1.2 ms more than the same INSERT.
+_OUTBOX_INSERT, _OUTBOX_COLUMNS = _core_insert(Outbox)
+_REQUEST_INSERT, _REQUEST_COLUMNS = _core_insert(LiaisonRequest)
 
 
 def _driver_rows(connection: Connection, query: Select[*tuple[Any, ...]]) -> list[tuple[Any, ...]]:
@@ -515,8 +534,10 @@ class RequestRepo:
         self.session = session
 
     async def add(self, request: LiaisonRequest) -> LiaisonRequest:
-        self.session.add(request)
-        await self.session.flush()
+        """Writes a new request and gives it its id. The object stays outside the session:
+        a later change to it is not saved (load the request to change it)."""
+        result = await self.session.execute(_REQUEST_INSERT, _values(request, _REQUEST_COLUMNS))
+        request.id = result.scalar_one()
         return request
 
     async def get_for_update(self, request_id: int) -> LiaisonRequest | None:
@@ -622,10 +643,11 @@ class OutboxRepo:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def add(self, message: Outbox) -> Outbox:
-        self.session.add(message)
-        await self.session.flush()
-        return message
+    async def add(self, message: Outbox) -> int:
+        """Writes a new message to send and returns its id (the object itself stays outside
+        the session)."""
+        result = await self.session.execute(_OUTBOX_INSERT, _values(message, _OUTBOX_COLUMNS))
+        return int(result.scalar_one())
 
     async def due(self, now: dt.datetime, limit: int = 50) -> Sequence[Outbox]:
         rows = await self.session.scalars(_OUTBOX_DUE, {"now": now, "limit": limit})
@@ -943,6 +965,19 @@ class AssessmentRepo:
         if for_update:
             query = query.with_for_update()
         return await self.session.scalar(query)
+
+    async def reports_waiting(self, student_id: int) -> int:
+        """How many of this student's submitted reports still wait for a mentor's scores."""
+        count = await self.session.scalar(
+            select(func.count(func.distinct(Assessment.report_id)))
+            .join(WeeklyReport, WeeklyReport.id == Assessment.report_id)
+            .where(
+                WeeklyReport.student_id == student_id,
+                WeeklyReport.status == ReportStatus.SUBMITTED,
+                Assessment.completed_at.is_(None),
+            )
+        )
+        return int(count or 0)
 
     async def of_report(self, report_id: int) -> Sequence[Assessment]:
         rows = await self.session.scalars(

@@ -33,7 +33,6 @@ from db.models import (
     Person,
     Placement,
     PlacementMentor,
-    ReportStatus,
     WeeklyReport,
 )
 from db.repositories import Repos
@@ -155,13 +154,7 @@ async def progress(
     scores = await load_scores(repos, [student_id])
     joint = joint_scores(scores, policy.model)
     reports = await repos.reports.of_student(student_id)
-    pending = 0
-    for report in reports:
-        if report.status is ReportStatus.SUBMITTED:
-            waiting = [
-                a for a in await repos.assessments.of_report(report.id) if a.completed_at is None
-            ]
-            pending += bool(waiting)
+    pending = await repos.assessments.reports_waiting(student_id)
     return Progress(
         info.person,
         capability(joint, policy.model),
