@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from db import sqlite
 from db.repositories import Repos
 
 log = logging.getLogger(__name__)
@@ -25,11 +26,15 @@ RECYCLE_SECONDS = 1800
 
 
 def create_engine(url: str, *, pool_size: int = 5, **connect_args: Any) -> AsyncEngine:
-    """An async engine; SQLite gets WAL, foreign keys and a busy timeout. `pool_size`: the
+    """An async engine; SQLite gets WAL, foreign keys, a busy timeout and its short
+    statements run inline (`db.sqlite`). `pool_size`: the
     server connections kept open (PostgreSQL); as many again may open under load, and
     those are closed as soon as they are returned."""
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30, **connect_args})
+        engine = create_async_engine(
+            url,
+            connect_args={"timeout": 30, "async_creator_fn": sqlite.connect, **connect_args},
+        )
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -85,7 +90,8 @@ class Database:
         # SQLite has one writer at a time, and every transaction here begins IMMEDIATE, so
         # this process's transactions take turns in line here: a waiting one starts the
         # moment the one before commits, where SQLite's own busy wait polls in sleeps of 1
-        # to 100 ms (another process, such as the admin CLI, still meets that wait).
+        # to 100 ms (another process, such as the admin CLI, still meets that wait, in the
+        # connection's thread: `db.sqlite`).
         self._turn: AbstractAsyncContextManager[Any] = (
             asyncio.Lock() if engine.dialect.name == "sqlite" else nullcontext()
         )

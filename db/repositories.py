@@ -61,6 +61,7 @@ from db.models import (
     TrainingRecord,
     WeeklyReport,
 )
+from db.sqlite import in_worker_thread
 
 
 def _dialect(session: AsyncSession) -> str:
@@ -1005,7 +1006,8 @@ class AssessmentRepo:
         if student_ids is not None:
             query = query.where(Assessment.student_id.in_(list(student_ids)))
         connection = await self.session.connection()
-        return await connection.run_sync(_driver_rows, query)
+        with in_worker_thread():  # millions of rows: SQLite reads them off the event loop
+            return await connection.run_sync(_driver_rows, query)
 
     async def of_week(self, student_id: int, week: dt.date) -> Sequence[Assessment]:
         rows = await self.session.scalars(
