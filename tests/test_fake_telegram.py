@@ -90,6 +90,7 @@ async def test_rate_limits_answer_429_with_retry_after(tg: FakeTelegram, api: Bo
         for _ in range(10):
             await api.send_message(13, "burst")
     assert sum(1 for m in tg.messages(13)) == 5  # the bucket lets a burst of 5 through
+    assert tg.limited == {"chat": 1}  # which limit each 429 was for
 
     tg.rate_limits = RateLimits(overall_per_second=None, chat_per_second=None)
     group = tg.group(-100501, "Busy")
@@ -99,6 +100,7 @@ async def test_rate_limits_answer_429_with_retry_after(tg: FakeTelegram, api: Bo
     with pytest.raises(RetryAfter) as error:
         await api.send_message(group.id, "one too many")
     assert error.value.retry_after.total_seconds() > 1  # type: ignore[union-attr]
+    assert tg.limited == {"chat": 1, "group": 1}
 
     tg.rate_limits = RateLimits(overall_per_second=30, chat_per_second=None, group_per_minute=None)
     for i in range(30):
@@ -106,6 +108,7 @@ async def test_rate_limits_answer_429_with_retry_after(tg: FakeTelegram, api: Bo
     with pytest.raises(RetryAfter):
         for i in range(31):
             await api.send_message(100 + i, "fan-out")
+    assert tg.limited == {"chat": 1, "group": 1, "overall": 1}
 
 
 async def test_injected_faults(tg: FakeTelegram, api: Bot) -> None:

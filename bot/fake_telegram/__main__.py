@@ -43,6 +43,7 @@ async def serve(
                     str(code): n for code, n in Counter(c for _, c, _ in fake.errors).items()
                 },
                 "calls": dict(Counter(method for method, _ in fake.calls)),
+                "limited": dict(fake.limited),
             }
         )
 

@@ -16,7 +16,7 @@ import itertools
 import json
 import re
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -244,6 +244,7 @@ class FakeTelegram:
         self.base_url = ""
         self.calls: list[tuple[str, JSON]] = []
         self.errors: list[tuple[str, int, str]] = []
+        self.limited: Counter[str] = Counter()  # 429s by the limit crossed (overall, chat, group)
         self.sent: list[SentMessage] = []
         self.callback_answers: dict[str, JSON] = {}
         self.commands: dict[tuple[str, str], list[JSON]] = {}
@@ -501,12 +502,14 @@ class FakeTelegram:
             self._sends.popleft()
         recent = [(t, c) for t, c in self._sends if now - t < 1.0]
         if limits.overall_per_second is not None and len(recent) >= limits.overall_per_second:
+            self.limited["overall"] += 1
             raise ApiError(429, "Too Many Requests: retry after 1", retry_after=1)
         if limits.chat_per_second is not None:
             level, last = self._buckets.get(chat_id, (float(limits.chat_burst), now))
             level = min(float(limits.chat_burst), level + (now - last) * limits.chat_per_second)
             if level < 1.0:
                 self._buckets[chat_id] = (level, now)
+                self.limited["chat"] += 1
                 raise ApiError(429, "Too Many Requests: retry after 1", retry_after=1)
             self._buckets[chat_id] = (level - 1.0, now)
         chat = self._chats.get(chat_id)
@@ -514,6 +517,7 @@ class FakeTelegram:
             minute = [t for t, c in self._sends if c == chat_id]
             if len(minute) >= limits.group_per_minute:
                 wait = max(1, int(60 - (now - minute[0])) + 1)
+                self.limited["group"] += 1
                 raise ApiError(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
         self._sends.append((now, chat_id))
 
