@@ -34,7 +34,7 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = Field(default="text")
     invite_days: int = Field(default=7, ge=1, le=365)
     scheduler_tick_seconds: float = Field(default=10.0, ge=0.05, le=300)
-    rate_limit_margin: float = Field(default=0.03, ge=0.0, le=0.5)
+    rate_limit_margin: float = Field(default=0.01, ge=0.0, le=0.5)
     rate_limit_chat_gap: float = Field(default=1.0, ge=0.0, le=5.0)
     report_retention_days: int = Field(default=0, ge=0, le=36500)
     concurrent_updates: int = Field(default=16, ge=1, le=256)

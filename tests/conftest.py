@@ -148,8 +148,9 @@ def settings(tg: FakeTelegram, db_url: str, request: pytest.FixtureRequest) -> S
         scheduler_tick_seconds=0.05,
         # The fake shares the bot's event loop here: under load (PostgreSQL, 200 groups) it
         # notes a request up to ~0.2 s after the limiter let it go, like a jittery network,
-        # so the limiter keeps a wider margin than the default 30 ms. (With the fake in its
-        # own process, the benchmark met seven 429s in one run of several at 20 ms.)
+        # so the limiter keeps a wider margin than the default 10 ms. (With the fake in its
+        # own process, the benchmark's delays are a few ms, and a late one is seen in its
+        # round trip.)
         rate_limit_margin=wider.args[0] if wider else 0.25,
         rate_limit_chat_gap=1 / CHAT_RATE,
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from telegram.ext import ExtBot
@@ -109,3 +110,26 @@ async def test_chats_sent_to_long_ago_are_forgotten(tg: FakeTelegram) -> None:
     # what is left is at most the last five, and the 25th's own.
     assert 1 <= limiter.chats <= 5
     assert sum(len(tg.messages(900 + i)) for i in range(25)) == 25
+
+
+async def test_a_send_whose_answer_was_held_up_counts_as_sent_that_much_later() -> None:
+    """A round trip 0.3 s longer than the others': that send may have reached Telegram
+    0.3 s late, so the send that replaces it in the window waits 0.3 s longer."""
+    limiter = TelegramRateLimiter(overall=3, window=1.0, burst=3, margin=0.0, chat_gap=0.0)
+    started: dict[str, float] = {}
+
+    def send(name: str, round_trip: float) -> Any:
+        async def callback() -> dict[str, Any]:
+            started[name] = time.monotonic()
+            await asyncio.sleep(round_trip)
+            return {}
+
+        chat = {"chat_id": ord(name)}  # a chat each: only the overall window limits them
+        return limiter.process_request(callback, (), {}, "sendMessage", chat, None)
+
+    first = asyncio.gather(send("a", 0.0), send("b", 0.3), send("c", 0.0))
+    await asyncio.sleep(0.05)  # a, b and c are under way (three fit into the window)
+    await asyncio.gather(first, send("d", 0.0), send("e", 0.0), send("f", 0.0))
+    later = sorted(started[name] - started["a"] for name in "def")
+    assert 0.99 <= later[0] <= later[1] < 1.15  # in a's and c's places, once their second is over
+    assert later[2] >= 1.29  # in b's, which counts from 0.3 s later
