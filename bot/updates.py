@@ -26,6 +26,7 @@ from bot.metrics import MeteredRequest, Metrics
 
 log = logging.getLogger(__name__)
 JSONDict = dict[str, Any]
+UNBOUNDED = 2**31 - 1  # the base class's semaphore: every update may enter and take its turn
 _committed: ContextVar[Callable[[], None] | None] = ContextVar("committed", default=None)
 
 
@@ -69,21 +70,36 @@ def lane(update: object) -> int | None:
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
-    """At most `max_concurrent_updates` at once; one at a time per lane, first come first
-    served (asyncio's locks wake waiters in order); a command that waits (its spec says so)
-    waits, once it has its lane, until every update that started before it has committed
-    (or ended). Idle lanes are
-    dropped, so memory does not grow with the number of chats ever seen.
+    """One update at a time per lane, first come first served (asyncio's locks wake waiters
+    in order); a command that waits (its spec says so) waits, once it has its lane, until
+    every update that arrived before it has committed (or ended); and at most
+    `max_concurrent_updates` are handled at once. Idle lanes are dropped, so memory does not
+    grow with the number of chats ever seen.
 
-    Updates start in arrival order: the Application hands them over in order and the
-    semaphore in front of this method lets them in first come first served."""
+    The limit is a slot taken once an update has its lane (and what it waits for): an update
+    waiting behind its chat's previous one holds no slot. With python-telegram-bot's own
+    semaphore in front, waiting updates held the slots: a student's three messages in a row
+    took three, and a busy group's burst could take all of them while other chats waited.
+    So the base class's semaphore is given room for every update (it only counts), and the
+    slots are this class's own.
+
+    Updates start in arrival order: the Application creates their tasks in order, and each
+    reaches its lane's lock without a pause."""
 
     def __init__(self, max_concurrent_updates: int = 16, metrics: Metrics | None = None) -> None:
-        super().__init__(max_concurrent_updates)
+        self._limit = UNBOUNDED  # what the base class sizes its semaphore by (the property)
+        super().__init__(UNBOUNDED)
+        self._limit = max_concurrent_updates
+        self._slots = asyncio.Semaphore(max_concurrent_updates)
         self.metrics = metrics
         self._locks: dict[int, asyncio.Lock] = {}
         self._users: dict[int, int] = {}
         self._running: set[asyncio.Future[None]] = set()
+
+    @property
+    def max_concurrent_updates(self) -> int:
+        """How many updates are handled at once (not counting those waiting their turn)."""
+        return self._limit
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         if isinstance(update, Update):
@@ -112,7 +128,8 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         if key is None:
             if earlier:
                 await asyncio.wait(earlier)
-            await coroutine
+            async with self._slots:
+                await coroutine
             return
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._users[key] = self._users.get(key, 0) + 1
@@ -120,7 +137,8 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
             async with lock:
                 if earlier:  # earlier updates of this lane are done: the lock was theirs
                     await asyncio.wait(earlier)
-                await coroutine
+                async with self._slots:
+                    await coroutine
         finally:
             self._users[key] -= 1
             if not self._users[key]:

@@ -149,6 +149,30 @@ async def test_a_command_on_the_callers_own_records_does_not_wait() -> None:
     assert events.index("end vote") < events.index("start close")
 
 
+async def test_updates_waiting_for_their_lane_hold_no_slot() -> None:
+    """Two slots: a chat's first update busy, its next two waiting behind it; another
+    chat's update still gets the second slot, and a third chat's waits for a free one."""
+    processor = PerChatUpdateProcessor(2)
+    events: list[str] = []
+    gate = asyncio.Event()
+    work = _worker(events, gate)
+
+    tasks = [
+        asyncio.create_task(processor.process_update(_update(1, 10), work("a1", True))),
+        asyncio.create_task(processor.process_update(_update(2, 10), work("a2"))),
+        asyncio.create_task(processor.process_update(_update(3, 10), work("a3"))),
+        asyncio.create_task(processor.process_update(_update(4, 20), work("b1", True))),
+        asyncio.create_task(processor.process_update(_update(5, 30), work("c1"))),
+    ]
+    await asyncio.sleep(0.05)
+    assert events == ["start a1", "start b1"]  # c1 waits for a slot, a2 and a3 for a1
+    assert processor.max_concurrent_updates == 2
+    gate.set()
+    await asyncio.gather(*tasks)
+    assert events.index("end a1") < events.index("start a2") < events.index("start a3")
+    assert processor.lanes == 0
+
+
 def test_which_commands_wait() -> None:
     assert waits_for_earlier(_update(1, 5, "/checkin close"))
     assert waits_for_earlier(_update(1, 5, "/nosuchcommand"))  # nothing says it may not
