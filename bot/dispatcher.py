@@ -218,26 +218,31 @@ async def _record(services: Services, repos: Repos, sent: list[tuple[_Snapshot, 
     """Mark the rows sent with Telegram's message ids; a poll's id goes to its check-in
     (with the votes that came before it), a liaison message is remembered for its replies."""
     now = services.clock.now()
-    rows = await repos.outbox.by_ids(snapshot.id for snapshot, _ in sent)
+    # One UPDATE for all of them, without loading the rows: a message sent is one of these
+    # per update of the bot's, and the unit of work cost about a millisecond more.
+    marked = await repos.outbox.mark_sent(now, [(snapshot.id, m) for snapshot, m in sent])
+    kept = {outbox_id for outbox_id, *_ in marked}  # the others were erased meanwhile
+    snapshots = {snapshot.id: (snapshot, message_id) for snapshot, message_id in sent}
     polls = await repos.checkins.polls_by_outbox(
-        snapshot.id for snapshot, _ in sent if snapshot.kind == "poll"
+        outbox_id for outbox_id in kept if snapshots[outbox_id][0].kind == "poll"
     )
-    for snapshot, message_id in sent:
-        row = rows.get(snapshot.id)
-        if row is None:  # erased with its person meanwhile
-            continue
-        row.state, row.message_id = OutboxState.SENT, message_id
-        row.sent_at, row.error = now, None
-        row.attempts += 1
-        checkin_poll = polls.get(row.id)
-        if checkin_poll is not None:
-            checkin_poll.message_id, checkin_poll.poll_id = message_id, snapshot.poll_id
-        if row.request_id is not None and row.purpose in CONTACT_PURPOSES | ASKER_PURPOSES:
-            role = "contact" if row.purpose in CONTACT_PURPOSES else "asker"
-            await repos.requests.remember_message(row.chat_id, message_id, row.request_id, role)
+    for outbox_id, checkin_poll in polls.items():
+        snapshot, message_id = snapshots[outbox_id]
+        checkin_poll.message_id, checkin_poll.poll_id = message_id, snapshot.poll_id
+    await repos.requests.remember_messages(
+        [
+            (chat_id, snapshots[outbox_id][1], request_id, _role(purpose))
+            for outbox_id, chat_id, request_id, purpose in marked
+            if request_id is not None and purpose in CONTACT_PURPOSES | ASKER_PURPOSES
+        ]
+    )
     if polls:
         ctx = checkin.Context(repos, now, services.settings.default_timezone)
         await checkin.count_early_answers(ctx, polls.values())
+
+
+def _role(purpose: str | None) -> str:
+    return "contact" if purpose in CONTACT_PURPOSES else "asker"
 
 
 async def _record_alone(services: Services, snapshot: _Snapshot, message_id: int) -> None:

@@ -3,10 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, Select, bindparam, delete, func, insert, inspect, select, update
+from sqlalchemy import (
+    Connection,
+    Select,
+    Table,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    inspect,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
@@ -100,9 +113,33 @@ def _vote_upsert(insert: Any) -> Any:
     )
 
 
+def _conversation_upsert(insert: Any) -> Any:
+    table = Conversation.__table__
+    statement = insert(table).values(
+        person_id=bindparam("person_id"),
+        kind=bindparam("kind"),
+        ref_id=bindparam("ref_id"),
+        step=bindparam("step"),
+        updated_at=bindparam("at", type_=table.c.updated_at.type),
+    )
+    excluded = statement.excluded
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.person_id],
+        set_={
+            "kind": excluded.kind,
+            "ref_id": excluded.ref_id,
+            "step": excluded.step,
+            "updated_at": excluded.updated_at,
+        },
+    )
+
+
 _DIALECT_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 _CLAIM = {name: _claim_statement(insert) for name, insert in _DIALECT_INSERTS.items()}
 _VOTE_UPSERT = {name: _vote_upsert(insert) for name, insert in _DIALECT_INSERTS.items()}
+_CONVERSATION_SET = {
+    name: _conversation_upsert(insert) for name, insert in _DIALECT_INSERTS.items()
+}
 _POLL_AND_STATE = (
     select(CheckinPoll, Checkin.state)
     .join(Checkin, Checkin.id == CheckinPoll.checkin_id)
@@ -180,6 +217,36 @@ def _values(row: Any, columns: frozenset[str]) -> dict[str, Any]:
 # work: a flush of one new object cost about 1.2 ms more than the same INSERT.
 _OUTBOX_INSERT, _OUTBOX_COLUMNS = _core_insert(Outbox)
 _REQUEST_INSERT, _REQUEST_COLUMNS = _core_insert(LiaisonRequest)
+_EVENT_INSERT = insert(cast(Table, RequestEvent.__table__))
+
+
+@functools.cache
+def _mark_sent(count: int) -> Any:
+    """The UPDATE marking `count` outbox rows sent, each with its message id, built once
+    per count (a few: the sends in flight at once)."""
+    table = cast(Table, Outbox.__table__)
+    ids = [bindparam(f"id{i}", type_=table.c.id.type) for i in range(count)]
+    message_id = case(
+        *(
+            (table.c.id == ids[i], bindparam(f"message{i}", type_=table.c.message_id.type))
+            for i in range(count)
+        )
+    )
+    return (
+        update(table)
+        .where(table.c.id.in_(ids))
+        .values(
+            state=OutboxState.SENT,
+            message_id=message_id,
+            sent_at=bindparam("now", type_=table.c.sent_at.type),
+            error=None,
+            attempts=table.c.attempts + 1,
+        )
+        .returning(table.c.id, table.c.chat_id, table.c.request_id, table.c.purpose)
+    )
+
+
+_LIAISON_MESSAGE_INSERT = insert(cast(Table, LiaisonMessage.__table__))
 
 
 def _driver_rows(connection: Connection, query: Select[*tuple[Any, ...]]) -> list[tuple[Any, ...]]:
@@ -601,14 +668,27 @@ class RequestRepo:
         person_id: int | None = None,
         detail: str | None = None,
     ) -> None:
-        self.session.add(
-            RequestEvent(
-                request_id=request_id,
-                kind=kind,
-                at=at,
-                person_id=person_id,
-                detail=detail[:300] if detail else None,
-            )
+        await self.log_all(request_id, at, [(kind, person_id, detail)])
+
+    async def log_all(
+        self,
+        request_id: int,
+        at: dt.datetime,
+        events: Sequence[tuple[str, int | None, str | None]],
+    ) -> None:
+        """Events of one moment, in order: (kind, person id, detail) each, in one INSERT."""
+        await self.session.execute(
+            _EVENT_INSERT,
+            [
+                {
+                    "request_id": request_id,
+                    "at": at,
+                    "kind": kind,
+                    "person_id": person_id,
+                    "detail": detail[:300] if detail else None,
+                }
+                for kind, person_id, detail in events
+            ],
         )
 
     async def events(self, request_id: int) -> Sequence[RequestEvent]:
@@ -622,13 +702,17 @@ class RequestRepo:
     async def by_message(self, chat_id: int, message_id: int) -> LiaisonMessage | None:
         return await self.session.get(LiaisonMessage, (chat_id, message_id))
 
-    async def remember_message(
-        self, chat_id: int, message_id: int, request_id: int, role: str
-    ) -> None:
-        """A message just sent (Telegram never gives one chat the same message id twice)."""
-        self.session.add(
-            LiaisonMessage(chat_id=chat_id, message_id=message_id, request_id=request_id, role=role)
-        )
+    async def remember_messages(self, messages: Sequence[tuple[int, int, int, str]]) -> None:
+        """Messages just sent, as (chat id, message id, request id, role), in one INSERT
+        (Telegram never gives one chat the same message id twice)."""
+        if messages:
+            await self.session.execute(
+                _LIAISON_MESSAGE_INSERT,
+                [
+                    {"chat_id": chat, "message_id": message, "request_id": request, "role": role}
+                    for chat, message, request, role in messages
+                ],
+            )
 
     async def recipients(self, request_id: int) -> set[int]:
         """Person ids the request was delivered to (or is waiting to be delivered to)."""
@@ -656,6 +740,20 @@ class OutboxRepo:
 
     async def get(self, outbox_id: int) -> Outbox | None:
         return await self.session.get(Outbox, outbox_id)
+
+    async def mark_sent(
+        self, now: dt.datetime, sent: Sequence[tuple[int, int]]
+    ) -> list[tuple[int, int, int | None, str | None]]:
+        """Mark these rows, (outbox id, Telegram's message id) each, sent in one UPDATE;
+        returns the rows that were still there (not erased with their person meanwhile), as
+        (outbox id, chat id, request id, purpose)."""
+        if not sent:
+            return []
+        values: dict[str, Any] = {"now": now}
+        for i, (outbox_id, message_id) in enumerate(sent):
+            values[f"id{i}"], values[f"message{i}"] = outbox_id, message_id
+        result = await self.session.execute(_mark_sent(len(sent)), values)
+        return [(row[0], row[1], row[2], row[3]) for row in result]
 
     async def by_ids(self, outbox_ids: Iterable[int]) -> dict[int, Outbox]:
         ids = list(outbox_ids)
@@ -1076,15 +1174,13 @@ class ConversationRepo:
 
     async def set(
         self, person_id: int, kind: str, ref_id: int, step: str, now: dt.datetime
-    ) -> Conversation:
-        conversation = await self.session.get(Conversation, person_id)
-        if conversation is None:
-            conversation = Conversation(person_id=person_id)
-            self.session.add(conversation)
-        conversation.kind, conversation.ref_id = kind, ref_id
-        conversation.step, conversation.updated_at = step, now
-        await self.session.flush()
-        return conversation
+    ) -> None:
+        """Start or move on a person's conversation: one upsert, not a read and a flush
+        (every step of a report draft does this). `get` reads it afresh."""
+        await self.session.execute(
+            _CONVERSATION_SET[_dialect(self.session)],
+            {"person_id": person_id, "kind": kind, "ref_id": ref_id, "step": step, "at": now},
+        )
 
     async def clear(self, person_id: int, kind: str | None = None) -> None:
         query = delete(Conversation).where(Conversation.person_id == person_id)

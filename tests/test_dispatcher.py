@@ -142,3 +142,58 @@ async def test_a_vote_before_its_poll_is_recorded_counts_once_the_poll_is(
     assert [(v.poll_id, v.telegram_user_id, v.name, v.option_ids) for v in votes] == [
         (poll.id, 2001, "Chen Jie", [1])
     ]
+
+
+async def test_a_message_whose_row_was_erased_meanwhile_is_not_recorded(
+    database: Database, translations: Translations, clock: ManualClock
+) -> None:
+    """A person erased while their message was on its way: the others sent with it are
+    recorded, and nothing is remembered for the erased one's request."""
+    now = clock.now()
+    settings = Settings(_env_file=None, database_url="sqlite+aiosqlite://")  # type: ignore[call-arg]
+    services = Services(settings, database, translations, clock, Dispatcher())
+    async with database.transaction() as repos:
+        party = Party(key="u", name="U", kind=PartyKind.UNIVERSITY)
+        asker = Person(telegram_id=500, name="Asker")
+        repos.session.add_all([party, asker])
+        await repos.session.flush()
+        request = await repos.requests.add(
+            LiaisonRequest(
+                party_id=party.id,
+                asker_id=asker.id,
+                chat_id=500,
+                question_message_id=1,
+                question="?",
+                state=RequestState.OPEN,
+                opened_at=now,
+            )
+        )
+        rows = [
+            Outbox(
+                chat_id=chat,
+                text="question",
+                purpose="liaison.deliver",
+                request_id=request.id,
+                state=OutboxState.PENDING,
+                not_before=now,
+                created_at=now,
+            )
+            for chat in (600, 700)
+        ]
+        repos.session.add_all(rows)
+        await repos.session.flush()
+        snapshots = [_Snapshot(row) for row in rows]
+    async with database.transaction() as repos:
+        await repos.session.delete(await repos.outbox.get(rows[0].id))
+
+    recorder = _Recorder()
+    await asyncio.gather(
+        recorder.record(services, snapshots[0], 51), recorder.record(services, snapshots[1], 52)
+    )
+
+    async with database.transaction() as repos:
+        stored = await repos.outbox.by_ids(row.id for row in rows)
+        remembered = (await repos.session.scalars(select(LiaisonMessage))).all()
+    assert list(stored) == [rows[1].id]
+    assert (stored[rows[1].id].state, stored[rows[1].id].message_id) == (OutboxState.SENT, 52)
+    assert [(m.chat_id, m.message_id, m.request_id) for m in remembered] == [(700, 52, request.id)]

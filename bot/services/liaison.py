@@ -115,20 +115,21 @@ async def open_request(
     else:
         _route(oncall, request, contact, ctx.now)
     await ctx.repos.requests.add(request)
-    await ctx.repos.requests.log(
-        request.id, "opened", ctx.now, asker.id, "urgent" if urgent else None
-    )
+    opened = ("opened", asker.id, "urgent" if urgent else None)
     if contact is None:
         notices = [
             Notice(NoticeKind.DELIVER, request, party, c, "no_contact")
             for c in await _coordinators(ctx.repos)
         ]
-        await ctx.repos.requests.log(request.id, "escalated", ctx.now, None, "no contact")
+        escalated = ("escalated", None, "no contact")
+        await ctx.repos.requests.log_all(request.id, ctx.now, [opened, escalated])
         return Outcome(True, "no_contact", request, None, None, notices)
     if held is not None:
-        await ctx.repos.requests.log(request.id, "held", ctx.now, contact.id, held.isoformat())
+        held_event = ("held", contact.id, held.isoformat())
+        await ctx.repos.requests.log_all(request.id, ctx.now, [opened, held_event])
         return Outcome(True, "held", request, contact, held, [])
-    await ctx.repos.requests.log(request.id, "delivered", ctx.now, contact.id)
+    delivered = ("delivered", contact.id, None)
+    await ctx.repos.requests.log_all(request.id, ctx.now, [opened, delivered])
     return Outcome(True, "delivered", request, contact, None, [_delivery(oncall, request, contact)])
 
 
