@@ -15,6 +15,7 @@ import datetime as dt
 import logging
 from typing import Any
 
+from sqlalchemy import Row
 from telegram import ForceReply, InlineKeyboardMarkup, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
@@ -267,7 +268,7 @@ async def _record_alone(services: Services, snapshot: _Snapshot, message_id: int
 class _Snapshot:
     """The fields of an outbox row, read inside its transaction, sent outside it."""
 
-    def __init__(self, row: Outbox) -> None:
+    def __init__(self, row: Outbox | Row[Any]) -> None:
         self.id = row.id
         self.chat_id = row.chat_id
         self.text = row.text or ""

@@ -9,6 +9,7 @@ from typing import Any, cast
 
 from sqlalchemy import (
     Connection,
+    Row,
     Select,
     Table,
     bindparam,
@@ -174,6 +175,16 @@ _REPORT = (
 )
 _REPORT_FOR_UPDATE = _REPORT.with_for_update(of=WeeklyReport)  # not the attachments' join
 _PARTY_BY_KEY = select(Party).where(Party.key == bindparam("key"))
+# By primary key, as `Session.get` does but built once: `get` builds its statement (and its
+# cache key) on every call, 0.46 ms of CPU against 0.36 ms for a prebuilt one on PostgreSQL.
+# Unlike `get`, they always ask the database, so only for rows an update reads once (a
+# person or a party is often in the session already, and `get` then asks nothing).
+_POLICY = select(OncallPolicy).where(OncallPolicy.party_id == bindparam("party_id"))
+_CONVERSATION = (
+    select(Conversation)
+    .where(Conversation.person_id == bindparam("person_id"))
+    .execution_options(populate_existing=True)
+)
 _ROTATION = (
     select(RotationMember.person_id)
     .where(RotationMember.party_id == bindparam("party_id"))
@@ -194,7 +205,7 @@ _PEOPLE_OF_PARTY = (
     .order_by(Membership.person_id)
 )
 _OUTBOX_DUE = (
-    select(Outbox)
+    select(cast(Table, Outbox.__table__))
     .where(Outbox.state == OutboxState.PENDING, Outbox.not_before <= bindparam("now"))
     .order_by(Outbox.id)
     .limit(bindparam("limit"))
@@ -548,7 +559,7 @@ class OncallRepo:
         self.session = session
 
     async def policy(self, party_id: int) -> OncallPolicy | None:
-        return await self.session.get(OncallPolicy, party_id)
+        return await self.session.scalar(_POLICY, {"party_id": party_id})
 
     async def policies(self) -> Sequence[OncallPolicy]:
         return (await self.session.scalars(select(OncallPolicy))).all()
@@ -734,9 +745,12 @@ class OutboxRepo:
         result = await self.session.execute(_OUTBOX_INSERT, _values(message, _OUTBOX_COLUMNS))
         return int(result.scalar_one())
 
-    async def due(self, now: dt.datetime, limit: int = 50) -> Sequence[Outbox]:
-        rows = await self.session.scalars(_OUTBOX_DUE, {"now": now, "limit": limit})
-        return rows.all()
+    async def due(self, now: dt.datetime, limit: int = 50) -> Sequence[Row[Any]]:
+        """The messages to send now, oldest first: rows with the table's columns as
+        attributes, read-only (the dispatcher sends them outside the transaction, and no ORM
+        object is built for each: a drain reads these once per liaison question)."""
+        result = await self.session.execute(_OUTBOX_DUE, {"now": now, "limit": limit})
+        return result.all()
 
     async def get(self, outbox_id: int) -> Outbox | None:
         return await self.session.get(Outbox, outbox_id)
@@ -1170,7 +1184,7 @@ class ConversationRepo:
         self.session = session
 
     async def get(self, person_id: int) -> Conversation | None:
-        return await self.session.get(Conversation, person_id, populate_existing=True)
+        return await self.session.scalar(_CONVERSATION, {"person_id": person_id})
 
     async def set(
         self, person_id: int, kind: str, ref_id: int, step: str, now: dt.datetime
