@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -14,6 +14,8 @@ from bot.config import Settings
 from bot.fake_telegram import FakeGroup, FakeTelegram, FakeUser, SentMessage
 from bot.runner import serve
 from bot.services.consortium_io import import_file
+from db.engine import Database
+from db.repositories import Repos
 from tests.conftest import SAMPLE_FILE
 
 
@@ -113,3 +115,28 @@ async def message_with(tg: FakeTelegram, chat_id: int, text: str) -> SentMessage
 
     message: SentMessage = await tg.wait_for(found)
     return message
+
+
+async def until(
+    database: Database,
+    holds: Callable[[Repos], Awaitable[bool]],
+    what: str,
+    *,
+    seconds: float = 5.0,
+) -> None:
+    """Wait until `holds` is true of what the bot has committed (each look in a transaction
+    of its own; a busy machine takes a moment); fail saying `what` did not happen."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while True:
+        async with database.transaction() as repos:
+            if await holds(repos):
+                return
+        if loop.time() > deadline:
+            raise AssertionError(f"{what} did not happen within {seconds} s")
+        await asyncio.sleep(0.02)
+
+
+async def outbox_settled(repos: Repos) -> bool:
+    """Every outbox row recorded as sent or given up."""
+    return await repos.outbox.pending_count() == 0

@@ -11,7 +11,8 @@ import pytest
 from bot.fake_telegram import FakeTelegram
 from db.engine import Database
 from db.models import Chat
-from tests.e2e.conftest import RunningBot, main_group, started
+from db.repositories import Repos
+from tests.e2e.conftest import RunningBot, main_group, outbox_settled, started, until
 
 
 async def test_manual_opening_votes_and_closing(tg: FakeTelegram, database: Database) -> None:
@@ -144,13 +145,13 @@ async def test_a_vote_before_the_bot_has_recorded_its_poll(
     await li.next_message()
     await group.next_message()
     zhang.vote(await group.next_message(), [0])
-    for _ in range(100):  # until the bot has the poll's id (a second from now)
-        async with database.transaction() as repos:
-            checkin = await repos.checkins.open_one()
-            assert checkin is not None
-            if all(p.poll_id for p in await repos.checkins.polls(checkin.id)):
-                break
-        await asyncio.sleep(0.05)
+
+    async def poll_recorded(repos: Repos) -> bool:
+        checkin = await repos.checkins.open_one()
+        assert checkin is not None
+        return all(p.poll_id for p in await repos.checkins.polls(checkin.id))
+
+    await until(database, poll_recorded, "recording the poll's id")  # a second from now
     li.send("/checkin close")
     await li.next_message()
     assert "1/4 parties answered" in (await group.next_message()).text
@@ -214,13 +215,8 @@ async def test_fan_out_to_200_groups_within_telegrams_limits(
         kinds = ["poll" if m.poll else "text" for m in tg.messages(group.id)]
         assert kinds == ["text", "poll"], (group.id, kinds)
     failed = [e for e in tg.errors if e[1] == 429]
-    for _ in range(100):  # the last sends are recorded just after the fake answers them
-        async with database.transaction() as repos:
-            if await repos.outbox.pending_count() == 0:  # every 429 waited out and resent
-                break
-        await asyncio.sleep(0.05)
-    else:
-        raise AssertionError("messages are still waiting in the outbox")
+    # the last sends are recorded just after the fake answers them
+    await until(database, outbox_settled, "recording every message sent")
     async with database.transaction() as repos:
         chat = await repos.chats.by_telegram_id(gone.id)
         assert chat is not None and not chat.active

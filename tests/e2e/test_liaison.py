@@ -11,8 +11,9 @@ from bot.config import Settings
 from bot.fake_telegram import FakeTelegram, SentMessage
 from bot.services.consortium_io import import_file
 from db.engine import Database
+from db.repositories import Repos
 from tests.conftest import SAMPLE_FILE
-from tests.e2e.conftest import RunningBot, main_group, started
+from tests.e2e.conftest import RunningBot, main_group, outbox_settled, started, until
 
 ONCALL = """\
   - {telegram_id: 1003, name: Wang Lei, party: nbu, roles: [contact]}
@@ -258,15 +259,12 @@ async def test_requests_lists_and_counts(tg: FakeTelegram, bot: RunningBot) -> N
 async def _attempts_recorded(database: Database, attempts: int) -> None:
     """Wait until the bot has recorded this many failed attempts of its one pending message
     (the back-off counts from then, on the bot's clock)."""
-    import asyncio
 
-    for _ in range(200):
-        async with database.transaction() as repos:
-            rows = await repos.outbox.due(dt.datetime.max.replace(tzinfo=dt.UTC))
-            if [row.attempts for row in rows] == [attempts]:
-                return
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"the bot did not record attempt {attempts}")
+    async def recorded(repos: Repos) -> bool:
+        rows = await repos.outbox.due(dt.datetime.max.replace(tzinfo=dt.UTC))
+        return [row.attempts for row in rows] == [attempts]
+
+    await until(database, recorded, f"recording attempt {attempts}")
 
 
 async def _quiet_for(tg: FakeTelegram, *chat_ids: int, seconds: float = 0.4) -> None:
@@ -277,18 +275,6 @@ async def _quiet_for(tg: FakeTelegram, *chat_ids: int, seconds: float = 0.4) -> 
     await asyncio.sleep(seconds)
     after = {chat: len(tg.messages(chat)) for chat in chat_ids}
     assert after == before, f"unexpected messages: {after} vs {before}"
-
-
-async def _outbox_settled(database: Database) -> None:
-    """Wait until every outbox row is recorded as sent or given up."""
-    import asyncio
-
-    for _ in range(250):
-        async with database.transaction() as repos:
-            if await repos.outbox.pending_count() == 0:
-                return
-        await asyncio.sleep(0.02)
-    raise AssertionError("the outbox still holds a pending message")
 
 
 def _text(message: SentMessage) -> str:
@@ -312,7 +298,7 @@ async def test_a_failed_delivery_is_retried_and_arrives_once(
     assert "canteen" in (await zhang.next_message()).text
     await _quiet_for(tg, zhang.id)
     assert len(tg.messages(zhang.id)) == 2  # the welcome and exactly one delivery
-    await _outbox_settled(database)  # recorded as sent (a busy machine takes a moment)
+    await until(database, outbox_settled, "recording the delivery as sent")
     await _quiet_for(tg, zhang.id)  # and not sent again
 
 
