@@ -47,6 +47,7 @@ from bot.app import build_application
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.context import SERVICES_KEY, Services
+from bot.runner import settle_heap
 from db.engine import Database
 from db.migrate import upgrade
 from db.models import (
@@ -361,6 +362,7 @@ async def _postgres_ready(url: str) -> str | None:
 async def report(postgres_url: str = POSTGRES) -> str:
     from benchmarks.run import _start_fake  # run.py imports this module
 
+    settle_heap()  # as `python -m bot` does, for both: the collector set as in production
     raw = list(updates(UPDATES))
     process, base_url, _stats, token = await _start_fake(0, limits=False, users=USERS)
     lines = [
