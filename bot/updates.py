@@ -9,10 +9,11 @@ waits for nothing but its own lane."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextvars import ContextVar
 from http import HTTPStatus
 from typing import Any
@@ -91,6 +92,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         super().__init__(UNBOUNDED)
         self._limit = max_concurrent_updates
         self._slots = asyncio.Semaphore(max_concurrent_updates)
+        self._active = 0
         self.metrics = metrics
         self._locks: dict[int, asyncio.Lock] = {}
         self._users: dict[int, int] = {}
@@ -100,6 +102,20 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
     def max_concurrent_updates(self) -> int:
         """How many updates are handled at once (not counting those waiting their turn)."""
         return self._limit
+
+    @property
+    def current_concurrent_updates(self) -> int:
+        """How many are being handled now (holding a slot)."""
+        return self._active
+
+    @contextlib.asynccontextmanager
+    async def _slot(self) -> AsyncIterator[None]:
+        async with self._slots:
+            self._active += 1
+            try:
+                yield
+            finally:
+                self._active -= 1
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         if isinstance(update, Update):
@@ -128,7 +144,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         if key is None:
             if earlier:
                 await asyncio.wait(earlier)
-            async with self._slots:
+            async with self._slot():
                 await coroutine
             return
         lock = self._locks.setdefault(key, asyncio.Lock())
@@ -137,7 +153,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
             async with lock:
                 if earlier:  # earlier updates of this lane are done: the lock was theirs
                     await asyncio.wait(earlier)
-                async with self._slots:
+                async with self._slot():
                     await coroutine
         finally:
             self._users[key] -= 1

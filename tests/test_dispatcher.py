@@ -5,6 +5,7 @@ poll's record counts the votes that arrived before it."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 
 import pytest
@@ -33,15 +34,11 @@ from db.models import (
 )
 
 
-async def test_sent_messages_are_recorded_together_and_a_bad_record_alone(
-    database: Database,
-    translations: Translations,
-    clock: ManualClock,
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    now = clock.now()
-    settings = Settings(_env_file=None, database_url="sqlite+aiosqlite://")  # type: ignore[call-arg]
-    services = Services(settings, database, translations, clock, Dispatcher())
+async def _pending(
+    database: Database, now: dt.datetime, messages: list[tuple[int, str, str]]
+) -> tuple[LiaisonRequest, list[Outbox]]:
+    """A liaison request and pending outbox rows, (chat, text, purpose) each; the liaison
+    ones belong to the request."""
     async with database.transaction() as repos:
         party = Party(key="u", name="U", kind=PartyKind.UNIVERSITY)
         asker = Person(telegram_id=500, name="Asker")
@@ -68,15 +65,31 @@ async def test_sent_messages_are_recorded_together_and_a_bad_record_alone(
                 not_before=now,
                 created_at=now,
             )
-            for chat, text, purpose in [
-                (600, "first", "liaison.deliver"),
-                (600, "second", "liaison.follow_up"),
-                (700, "third", "checkin.reminder"),
-            ]
+            for chat, text, purpose in messages
         ]
         repos.session.add_all(rows)
-        await repos.session.flush()
-        snapshots = [_Snapshot(row) for row in rows]
+    return request, rows
+
+
+async def test_sent_messages_are_recorded_together_and_a_bad_record_alone(
+    database: Database,
+    translations: Translations,
+    clock: ManualClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    now = clock.now()
+    settings = Settings(_env_file=None, database_url="sqlite+aiosqlite://")  # type: ignore[call-arg]
+    services = Services(settings, database, translations, clock, Dispatcher())
+    _, rows = await _pending(
+        database,
+        now,
+        [
+            (600, "first", "liaison.deliver"),
+            (600, "second", "liaison.follow_up"),
+            (700, "third", "checkin.reminder"),
+        ],
+    )
+    snapshots = [_Snapshot(row) for row in rows]
 
     recorder = _Recorder()
     caplog.set_level(logging.WARNING, logger="bot.dispatcher")
@@ -152,37 +165,10 @@ async def test_a_message_whose_row_was_erased_meanwhile_is_not_recorded(
     now = clock.now()
     settings = Settings(_env_file=None, database_url="sqlite+aiosqlite://")  # type: ignore[call-arg]
     services = Services(settings, database, translations, clock, Dispatcher())
-    async with database.transaction() as repos:
-        party = Party(key="u", name="U", kind=PartyKind.UNIVERSITY)
-        asker = Person(telegram_id=500, name="Asker")
-        repos.session.add_all([party, asker])
-        await repos.session.flush()
-        request = await repos.requests.add(
-            LiaisonRequest(
-                party_id=party.id,
-                asker_id=asker.id,
-                chat_id=500,
-                question_message_id=1,
-                question="?",
-                state=RequestState.OPEN,
-                opened_at=now,
-            )
-        )
-        rows = [
-            Outbox(
-                chat_id=chat,
-                text="question",
-                purpose="liaison.deliver",
-                request_id=request.id,
-                state=OutboxState.PENDING,
-                not_before=now,
-                created_at=now,
-            )
-            for chat in (600, 700)
-        ]
-        repos.session.add_all(rows)
-        await repos.session.flush()
-        snapshots = [_Snapshot(row) for row in rows]
+    request, rows = await _pending(
+        database, now, [(600, "question", "liaison.deliver"), (700, "question", "liaison.deliver")]
+    )
+    snapshots = [_Snapshot(row) for row in rows]
     async with database.transaction() as repos:
         await repos.session.delete(await repos.outbox.get(rows[0].id))
 

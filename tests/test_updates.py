@@ -166,11 +166,11 @@ async def test_updates_waiting_for_their_lane_hold_no_slot() -> None:
     ]
     await asyncio.sleep(0.05)
     assert events == ["start a1", "start b1"]  # c1 waits for a slot, a2 and a3 for a1
-    assert processor.max_concurrent_updates == 2
+    assert (processor.max_concurrent_updates, processor.current_concurrent_updates) == (2, 2)
     gate.set()
     await asyncio.gather(*tasks)
     assert events.index("end a1") < events.index("start a2") < events.index("start a3")
-    assert processor.lanes == 0
+    assert processor.lanes == 0 and processor.current_concurrent_updates == 0
 
 
 def test_which_commands_wait() -> None:
