@@ -210,7 +210,6 @@ _OUTBOX_DUE = (
     .order_by(Outbox.id)
     .limit(bindparam("limit"))
 )
-_OUTBOX_BY_IDS = select(Outbox).where(Outbox.id.in_(bindparam("ids", expanding=True)))
 
 
 def _core_insert(model: Any) -> tuple[Any, frozenset[str]]:
@@ -768,13 +767,6 @@ class OutboxRepo:
             values[f"id{i}"], values[f"message{i}"] = outbox_id, message_id
         result = await self.session.execute(_mark_sent(len(sent)), values)
         return [(row[0], row[1], row[2], row[3]) for row in result]
-
-    async def by_ids(self, outbox_ids: Iterable[int]) -> dict[int, Outbox]:
-        ids = list(outbox_ids)
-        if not ids:
-            return {}
-        rows = await self.session.scalars(_OUTBOX_BY_IDS, {"ids": ids})
-        return {row.id: row for row in rows}
 
     async def in_flight(self, chat_id: int) -> bool:
         """Whether a message to this chat is still waiting to be sent or recorded."""

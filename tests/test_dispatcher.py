@@ -32,6 +32,7 @@ from db.models import (
     Person,
     RequestState,
 )
+from db.repositories import Repos
 
 
 async def _pending(
@@ -71,6 +72,12 @@ async def _pending(
     return request, rows
 
 
+async def _stored(repos: Repos, rows: list[Outbox]) -> dict[int, Outbox]:
+    """These outbox rows as stored now (those still there), by id."""
+    found = await repos.session.scalars(select(Outbox).where(Outbox.id.in_([r.id for r in rows])))
+    return {row.id: row for row in found}
+
+
 async def test_sent_messages_are_recorded_together_and_a_bad_record_alone(
     database: Database,
     translations: Translations,
@@ -103,7 +110,7 @@ async def test_sent_messages_are_recorded_together_and_a_bad_record_alone(
     )
 
     async with database.transaction() as repos:
-        stored = await repos.outbox.by_ids(row.id for row in rows)
+        stored = await _stored(repos, rows)
         remembered = (await repos.session.scalars(select(LiaisonMessage))).all()
     assert [(stored[r.id].state, stored[r.id].message_id) for r in rows] == [
         (OutboxState.SENT, 41),
@@ -178,7 +185,7 @@ async def test_a_message_whose_row_was_erased_meanwhile_is_not_recorded(
     )
 
     async with database.transaction() as repos:
-        stored = await repos.outbox.by_ids(row.id for row in rows)
+        stored = await _stored(repos, rows)
         remembered = (await repos.session.scalars(select(LiaisonMessage))).all()
     assert list(stored) == [rows[1].id]
     assert (stored[rows[1].id].state, stored[rows[1].id].message_id) == (OutboxState.SENT, 52)
