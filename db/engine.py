@@ -27,9 +27,9 @@ RECYCLE_SECONDS = 1800
 
 def create_engine(url: str, *, pool_size: int = 5, **connect_args: Any) -> AsyncEngine:
     """An async engine; SQLite gets WAL, foreign keys, a busy timeout and its short
-    statements run inline (`db.sqlite`). `pool_size`: the
-    server connections kept open (PostgreSQL); as many again may open under load, and
-    those are closed as soon as they are returned."""
+    statements run inline (`db.sqlite`). `pool_size`: the server connections kept open
+    (PostgreSQL); as many again may open under load, and those are closed as soon as they
+    are returned."""
     if url.startswith("sqlite"):
         engine = create_async_engine(
             url,
