@@ -17,8 +17,8 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, star
 from sqlalchemy import and_, exists, func, select
 from telegram import Update
 from telegram.error import TimedOut
-from telegram.request import HTTPXRequest
 
+from bot.request import AiohttpRequest
 from bot.services.liaison import ACTIVE
 from db.models import (
     LiaisonRequest,
@@ -129,7 +129,7 @@ class Metrics:
         return server
 
 
-class MeteredRequest(HTTPXRequest):
+class MeteredRequest(AiohttpRequest):
     """The bot's requests to the Bot API, counting those that failed by kind."""
 
     def __init__(self, metrics: Metrics | None, **kwargs: Any) -> None:

@@ -1,0 +1,136 @@
+"""`AiohttpRequest`, the bot's HTTP client, through a real PTB `Bot` against the fake Bot API:
+the answers and errors PTB knows from its own `HTTPXRequest`, uploads, time-outs, the pool."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+
+import pytest
+from aiohttp import web
+from telegram import Bot, InputFile
+from telegram.error import Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.request import BaseRequest
+
+from bot.config import opt_in_library_defaults
+from bot.fake_telegram import FakeTelegram
+from bot.request import AiohttpRequest
+
+
+def bot_for(tg: FakeTelegram, request: AiohttpRequest) -> Bot:
+    opt_in_library_defaults()
+    return Bot(tg.token, base_url=f"{tg.base_url}/bot", request=request)
+
+
+@pytest.fixture
+async def api(tg: FakeTelegram) -> AsyncIterator[Bot]:
+    async with bot_for(tg, AiohttpRequest(read_timeout=1.0)) as bot:
+        yield bot
+
+
+async def test_answers_and_errors_as_ptb_reads_them(tg: FakeTelegram, api: Bot) -> None:
+    tg.user(20, "Ann").send("/start")
+    message = await api.send_message(20, "<b>hello</b> 你好", parse_mode="HTML")
+    assert message.chat.id == 20 and message.text == "<b>hello</b> 你好"
+    assert tg.calls[-1][1]["parse_mode"] == "HTML"
+    tg.fail("sendMessage", status=500)
+    with pytest.raises(NetworkError):
+        await api.send_message(20, "x")
+    tg.fail("sendMessage", status=429, retry_after=3)
+    with pytest.raises(RetryAfter) as limited:
+        await api.send_message(20, "x")
+    assert limited.value.retry_after.total_seconds() == 3  # type: ignore[union-attr]
+    tg.fail("sendMessage", status=403, description="Forbidden: user is deactivated")
+    with pytest.raises(Forbidden, match="deactivated"):
+        await api.send_message(20, "x")
+    assert (await api.send_message(20, "works again")).text == "works again"
+
+
+async def test_timeouts_default_and_per_call(tg: FakeTelegram, api: Bot) -> None:
+    tg.user(21, "Bo").send("/start")
+    tg.fail("sendMessage", status=0, delay=1.5)
+    with pytest.raises(TimedOut):
+        await api.send_message(21, "too slow for the 1 s read timeout")
+    tg.fail("sendMessage", status=0, delay=1.5)
+    message = await api.send_message(21, "given longer", read_timeout=3)
+    assert message.text == "given longer"
+
+
+async def test_uploads_a_file_with_its_fields(tg: FakeTelegram, api: Bot) -> None:
+    tg.user(22, "Cy").send("/start")
+    content = "name,score\n张敏,4\n".encode() * 1000
+    sent = await api.send_document(
+        22, InputFile(content, filename="scores.csv"), caption="<i>week 3</i>", parse_mode="HTML"
+    )
+    assert sent.caption == "<i>week 3</i>" and sent.document is not None
+    assert sent.document.file_name == "scores.csv"
+    path, stored = tg.files[sent.document.file_id]
+    assert stored == content and path.endswith("scores.csv")
+
+
+async def test_a_full_pool_times_out_without_sending(tg: FakeTelegram) -> None:
+    tg.user(23, "Di").send("/start")
+    async with bot_for(tg, AiohttpRequest(connection_pool_size=1, pool_timeout=0.2)) as bot:
+        tg.fail("sendMessage", status=0, delay=1.0)
+        first = asyncio.create_task(bot.send_message(23, "holds the only connection"))
+        await tg.wait_for(lambda: sum(1 for m, _ in tg.calls if m == "sendMessage") == 1)
+        with pytest.raises(TimedOut, match="Pool timeout"):
+            await bot.send_message(23, "finds no connection free")
+        assert (await first).text == "holds the only connection"
+        assert [p["text"] for m, p in tg.calls if m == "sendMessage"] == [
+            "holds the only connection"
+        ]
+        assert (await bot.send_message(23, "the connection is free again")).message_id
+
+
+async def test_no_server_is_a_network_error() -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    request = AiohttpRequest(connect_timeout=2)
+    await request.initialize()
+    try:
+        with pytest.raises(NetworkError, match="aiohttp"):
+            await request.post(f"http://127.0.0.1:{port}/bot123:abc/getMe")
+    finally:
+        await request.shutdown()
+
+
+async def test_headers_and_life_cycle() -> None:
+    seen: list[dict[str, str]] = []
+
+    async def answer(request: web.Request) -> web.Response:
+        seen.append(dict(request.headers))
+        cookie = web.Response(text='{"ok": true, "result": true}', content_type="application/json")
+        cookie.set_cookie("tracking", "1")  # ignored: the Bot API sets no cookies
+        return cookie
+
+    app = web.Application()
+    app.router.add_post("/{tail:.*}", answer)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    request = AiohttpRequest()
+    url = f"http://127.0.0.1:{port}/bot123:abc/close"
+    try:
+        with pytest.raises(NetworkError, match="not initialized"):  # PTB wraps it
+            await request.post(url)
+        await request.initialize()
+        assert await request.post(url) is True
+        await request.shutdown()
+        await request.initialize()  # as an Application started a second time
+        assert await request.post(url) is True
+    finally:
+        await request.shutdown()
+        await runner.cleanup()
+    assert [h["User-Agent"] for h in seen] == [BaseRequest.USER_AGENT] * 2
+    assert "Cookie" not in seen[1]
+    assert request.read_timeout == 5.0  # PTB's default, which long polls add their timeout to
+
+
+def test_pool_size_is_checked() -> None:
+    with pytest.raises(ValueError):
+        AiohttpRequest(connection_pool_size=0)
