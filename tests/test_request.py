@@ -7,6 +7,7 @@ import asyncio
 import socket
 from collections.abc import AsyncIterator
 
+import aiohttp
 import pytest
 from aiohttp import web
 from telegram import Bot, InputFile
@@ -129,6 +130,44 @@ async def test_headers_and_life_cycle() -> None:
     assert [h["User-Agent"] for h in seen] == [BaseRequest.USER_AGENT] * 2
     assert "Cookie" not in seen[1]
     assert request.read_timeout == 5.0  # PTB's default, which long polls add their timeout to
+
+
+async def test_a_proxy_from_the_environment(
+    tg: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """HTTP_PROXY (HTTPS_PROXY for the real Bot API) carries the requests, NO_PROXY exempts
+    a host: as PTB's own client reads the environment."""
+    relayed: list[str] = []
+
+    async def relay(request: web.Request) -> web.Response:  # a forward proxy, for one host
+        relayed.append(str(request.url))
+        async with (
+            aiohttp.ClientSession() as session,  # not through the proxy: trust_env is off
+            session.post(request.url, data=await request.read()) as answer,
+        ):
+            body = await answer.read()
+        return web.Response(status=answer.status, body=body, content_type="application/json")
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", relay)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    try:
+        async with bot_for(tg, AiohttpRequest()) as bot:
+            assert bot.username == "synergy_test_bot"
+        assert relayed == [f"{tg.base_url}/bot{tg.token}/getMe"]
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        async with bot_for(tg, AiohttpRequest()) as bot:
+            assert bot.username == "synergy_test_bot"
+        assert len(relayed) == 1  # straight to the host this time
+    finally:
+        await runner.cleanup()
 
 
 def test_pool_size_is_checked() -> None:
