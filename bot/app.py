@@ -62,6 +62,7 @@ def build_application(
     """The Application with every handler registered, and the shared services in bot_data."""
     opt_in_library_defaults()
     metrics = Metrics() if settings.metrics_port else None
+    proxy = settings.api_proxy()
     application: BotApplication = (
         ApplicationBuilder()
         .token(settings.require_token())
@@ -76,10 +77,10 @@ def build_application(
         )
         .concurrent_updates(PerChatUpdateProcessor(settings.concurrent_updates, metrics))
         # PTB's default pool for the bot's own requests, counting the failed ones by kind.
-        .request(MeteredRequest(metrics, connection_pool_size=256))
+        .request(MeteredRequest(metrics, connection_pool_size=256, proxy=proxy))
         # getUpdates: one pooled connection, as PTB's default, but an unreadable update is
         # skipped instead of stopping polling for good.
-        .get_updates_request(LenientUpdatesRequest(metrics, connection_pool_size=1))
+        .get_updates_request(LenientUpdatesRequest(metrics, connection_pool_size=1, proxy=proxy))
         .build()
     )
     application.bot_data[SERVICES_KEY] = Services(

@@ -6,6 +6,8 @@ import os
 import re
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
+from urllib.request import getproxies_environment, proxy_bypass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -27,6 +29,7 @@ class Settings(BaseSettings):
 
     telegram_bot_token: SecretStr | None = Field(default=None)
     telegram_api_base_url: str | None = Field(default=None)
+    telegram_proxy: str | None = Field(default=None)
     database_url: str = Field(default=DEFAULT_DATABASE_URL)
     default_timezone: str = Field(default="UTC")
     default_language: Literal["en", "zh"] = Field(default="en")
@@ -45,6 +48,16 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = Field(default=None)
     metrics_port: int = Field(default=0, ge=0, le=65535)
     metrics_listen: str = Field(default="127.0.0.1")
+
+    @field_validator("telegram_proxy")
+    @classmethod
+    def _telegram_proxy(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        assert value is not None
+        if not re.match(r"^https?://[^\s/]+/?$", value):
+            raise ValueError("expected an HTTP proxy's address, e.g. http://proxy.example.com:3128")
+        return value
 
     @field_validator("webhook_url")
     @classmethod
@@ -122,6 +135,24 @@ class Settings(BaseSettings):
     def api_base_url(self) -> str:
         """Where Bot API methods are called: `{base}/bot<token>/<method>`."""
         return f"{self.telegram_api_base_url or 'https://api.telegram.org'}/bot"
+
+    def api_proxy(self) -> str | None:
+        """The proxy between the bot and the Bot API: TELEGRAM_PROXY, else the one the
+        environment names for the API's scheme (HTTPS_PROXY, ALL_PROXY) unless NO_PROXY
+        exempts its host, as PTB's own HTTP client reads them."""
+        if self.telegram_proxy:
+            return self.telegram_proxy
+        parts = urlsplit(self.api_base_url)
+        proxies = getproxies_environment()
+        proxy = proxies.get(parts.scheme) or proxies.get("all")
+        if not proxy or (parts.hostname and proxy_bypass(parts.hostname)):
+            return None
+        if not re.match(r"^https?://", proxy):
+            raise SettingsError(
+                f"the environment's proxy for {parts.scheme} is not an HTTP proxy ({proxy}): "
+                "set TELEGRAM_PROXY=http://... (most SOCKS clients offer an HTTP port too)"
+            )
+        return proxy
 
     @property
     def api_file_url(self) -> str:

@@ -9,8 +9,8 @@ bot's CPU. aiohttp is already a dependency (the fake Bot API server is an aiohtt
 It behaves as `HTTPXRequest` does where PTB relies on it: the same defaults (a pool of 256
 connections, 5 s to connect, read and write, 1 s to wait for a free connection, 20 s to
 write a file), per-call timeouts, `TimedOut` for every time-out (a full pool says so, and
-that nothing was sent), `NetworkError` for every other failure to talk HTTP, a proxy from
-the environment (`HTTPS_PROXY`, `ALL_PROXY`, `NO_PROXY`: a bot in mainland China reaches the
+that nothing was sent), `NetworkError` for every other failure to talk HTTP, a proxy (the
+settings read it from TELEGRAM_PROXY or the environment: a bot in mainland China reaches the
 Bot API through one), and the status and body returned as they came for
 `BaseRequest` to turn into PTB's errors (`RetryAfter`, `Forbidden`, ...).
 """
@@ -19,8 +19,7 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any
-from urllib.parse import urlencode, urlsplit
-from urllib.request import getproxies_environment, proxy_bypass
+from urllib.parse import urlencode
 
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
@@ -46,6 +45,7 @@ class AiohttpRequest(BaseRequest):
         connect_timeout: float | None = 5.0,
         pool_timeout: float | None = 1.0,
         media_write_timeout: float | None = 20.0,
+        proxy: str | None = None,
     ) -> None:
         if connection_pool_size < 1:
             raise ValueError("connection_pool_size must be at least 1")
@@ -55,11 +55,11 @@ class AiohttpRequest(BaseRequest):
         self._connect_timeout = connect_timeout
         self._pool_timeout = pool_timeout
         self._media_write_timeout = media_write_timeout
+        self._proxy = proxy  # an HTTP proxy's URL, for every request
         # PTB's pool timeout is the wait for a free connection; aiohttp's connector has no
         # such timeout of its own, so the wait happens here, before the connector.
         self._slots = asyncio.Semaphore(connection_pool_size)
         self._session: aiohttp.ClientSession | None = None
-        self._proxies: dict[tuple[str, str], str | None] = {}
 
     @property
     def read_timeout(self) -> float | None:
@@ -73,9 +73,8 @@ class AiohttpRequest(BaseRequest):
                 headers={"User-Agent": self.USER_AGENT},
                 cookie_jar=aiohttp.DummyCookieJar(),  # the Bot API sets no cookies
                 # not trust_env, which looks the proxy and .netrc up again for every request,
-                # in two threads: the proxy is looked up once per host (`_proxy_for`)
+                # in two threads: the proxy comes from the settings (`Settings.api_proxy`)
             )
-            self._proxies.clear()  # the environment may have changed since
 
     async def shutdown(self) -> None:
         if self._session is not None:
@@ -127,7 +126,7 @@ class AiohttpRequest(BaseRequest):
         await self._take_slot(pool)
         try:
             async with session.request(
-                method, url, data=body, timeout=timeout, proxy=self._proxy_for(url)
+                method, url, data=body, timeout=timeout, proxy=self._proxy
             ) as response:
                 return response.status, await response.read()
         except TimeoutError as error:  # aiohttp's time-outs are TimeoutErrors too
@@ -136,19 +135,6 @@ class AiohttpRequest(BaseRequest):
             raise NetworkError(f"aiohttp.{error.__class__.__name__}: {error}") from error
         finally:
             self._slots.release()
-
-    def _proxy_for(self, url: str) -> str | None:
-        """The proxy the environment names for the URL's scheme (`HTTPS_PROXY`, ...), unless
-        `NO_PROXY` exempts its host, as httpx (PTB's default client) reads them."""
-        parts = urlsplit(url)
-        key = (parts.scheme, parts.hostname or "")
-        if key not in self._proxies:
-            proxies = getproxies_environment()
-            proxy = proxies.get(parts.scheme) or proxies.get("all")
-            if proxy and proxy_bypass(key[1]):
-                proxy = None
-            self._proxies[key] = proxy
-        return self._proxies[key]
 
     async def _take_slot(self, timeout: float | None) -> None:
         if not self._slots.locked():

@@ -59,6 +59,7 @@ def test_env_file_and_base_url(tmp_path: Path) -> None:
         ("DEFAULT_LANGUAGE", "fr"),
         ("TELEGRAM_API_BASE_URL", "ftp://x"),
         ("LOG_LEVEL", "LOUD"),
+        ("TELEGRAM_PROXY", "socks5://127.0.0.1:1080"),
     ],
 )
 def test_malformed_setting_names_itself(tmp_path: Path, name: str, value: str) -> None:
@@ -68,6 +69,31 @@ def test_malformed_setting_names_itself(tmp_path: Path, name: str, value: str) -
         load_settings(env_file=env)
     assert str(error.value).startswith(f"{name} is invalid")
     assert ".env.example" in str(error.value)
+
+
+def test_the_proxy_to_the_bot_api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY"):
+        for variable in (name, name.lower()):
+            monkeypatch.delenv(variable, raising=False)
+    env = tmp_path / ".env"
+    env.write_text("")
+    assert load_settings(env_file=env).api_proxy() is None
+    monkeypatch.setenv("HTTPS_PROXY", "http://corporate:3128")
+    assert load_settings(env_file=env).api_proxy() == "http://corporate:3128"
+    monkeypatch.setenv("NO_PROXY", "api.telegram.org")
+    assert load_settings(env_file=env).api_proxy() is None  # exempted
+    monkeypatch.delenv("NO_PROXY")
+    # a Local Bot API server over plain HTTP: HTTPS_PROXY is not for it, ALL_PROXY is
+    env.write_text("TELEGRAM_API_BASE_URL=http://10.0.0.5:8081\n")
+    assert load_settings(env_file=env).api_proxy() is None
+    monkeypatch.setenv("ALL_PROXY", "http://everything:3128")
+    assert load_settings(env_file=env).api_proxy() == "http://everything:3128"
+    monkeypatch.setenv("ALL_PROXY", "socks5://127.0.0.1:1080")  # aiohttp speaks HTTP only
+    with pytest.raises(SettingsError, match="TELEGRAM_PROXY=http://"):
+        load_settings(env_file=env).api_proxy()
+    # TELEGRAM_PROXY (here from .env) wins over the environment
+    env.write_text("TELEGRAM_PROXY=http://user:secret@proxy.example.com:8080\n")
+    assert load_settings(env_file=env).api_proxy() == "http://user:secret@proxy.example.com:8080"
 
 
 def test_missing_token_stops_the_bot_with_one_line_and_status_2(tmp_path: Path) -> None:
@@ -92,7 +118,8 @@ def test_settings_is_the_only_module_reading_the_environment() -> None:
     for package in ("bot", "handlers", "jobs", "db"):
         for path in (ROOT / package).rglob("*.py"):
             source = path.read_text(encoding="utf-8")
-            if ("os.environ" in source or "getenv" in source) and path.name != "config.py":
+            reads = ("os.environ", "getenv", "getproxies")
+            if any(r in source for r in reads) and path.name != "config.py":
                 offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
 
