@@ -13,7 +13,9 @@ The updates, a third each, from 1,000 students in their private chats:
 - a report step: the student's draft takes their answer and the conversation its next step,
   and the bot asks the next question.
 
-Bare PTB: a text handler that replies once, and a poll-answer handler that does nothing.
+Bare PTB: a text handler that replies once, and a poll-answer handler that does nothing,
+over PTB's own HTTP client (httpx); the same over the bot's (`bot.request.AiohttpRequest`,
+aiohttp) for reference, which shows how much of the difference the client makes.
 Ours is timed until every update is handled and every outbox message is delivered; bare
 PTB until every update is handled. Target: at least 40% of bare PTB's updates per second, on
 SQLite (WAL) and on PostgreSQL.
@@ -30,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, text
+from sqlalchemy import insert, make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
 from telegram import Update
 from telegram.ext import (
@@ -47,6 +49,7 @@ from bot.app import build_application
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.context import SERVICES_KEY, Services
+from bot.request import AiohttpRequest
 from bot.runner import settle_heap
 from db.engine import Database
 from db.migrate import upgrade
@@ -260,8 +263,11 @@ async def feed(application: Application[Any, Any, Any, Any, Any, Any], raw: list
         await application.update_queue.put(Update.de_json(data, application.bot))
 
 
-async def bare(base_url: str, token: str, raw: list[dict[str, Any]]) -> Run:
-    """Bare PTB: reply once to a text, nothing for a vote."""
+async def bare(
+    base_url: str, token: str, raw: list[dict[str, Any]], *, our_request: bool = False
+) -> Run:
+    """Bare PTB: reply once to a text, nothing for a vote; with `our_request`, over the
+    bot's own HTTP client (`bot.request.AiohttpRequest`) instead of PTB's `HTTPXRequest`."""
 
     async def reply(update: Update, context: object) -> None:
         assert update.message is not None
@@ -270,14 +276,16 @@ async def bare(base_url: str, token: str, raw: list[dict[str, Any]]) -> Run:
     async def vote(update: Update, context: object) -> None:
         """Nothing to do."""
 
-    application = (
+    builder = (
         ApplicationBuilder()
         .token(token)
         .base_url(f"{base_url}/bot")
         .concurrent_updates(CONCURRENT)
         .updater(None)
-        .build()
     )
+    if our_request:
+        builder = builder.request(AiohttpRequest(connection_pool_size=256))
+    application = builder.build()
     counter = Counter()
     application.add_handler(MessageHandler(filters.TEXT, reply))
     application.add_handler(PollAnswerHandler(vote))
@@ -289,7 +297,8 @@ async def bare(base_url: str, token: str, raw: list[dict[str, Any]]) -> Run:
         await counter.until(len(raw), timeout=600)
         seconds = time.perf_counter() - started
         await application.stop()
-    return Run("bare PTB (reply once)", len(raw), seconds)
+    name = "bare PTB on our AiohttpRequest (for reference)" if our_request else "bare PTB"
+    return Run(f"{name} (reply once)", len(raw), seconds)
 
 
 async def ours_app(
@@ -346,8 +355,9 @@ async def ours(name: str, base_url: str, token: str, database_url: str, raw: lis
 
 async def _postgres_ready(url: str) -> str | None:
     """A fresh `synergy_bench` database on the machine's PostgreSQL, or None if none answers."""
-    admin = create_async_engine(url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
-    name = url.rsplit("/", 1)[1]
+    parsed = make_url(url)
+    admin = create_async_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    name = parsed.database
     try:
         async with admin.connect() as connection:
             await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
@@ -372,7 +382,7 @@ async def report(postgres_url: str = POSTGRES) -> str:
     verdicts = []
     try:
         baseline = await bare(base_url, token, raw)
-        runs = []
+        runs = [await bare(base_url, token, raw, our_request=True)]
         with tempfile.TemporaryDirectory() as folder:
             sqlite = f"sqlite+aiosqlite:///{Path(folder) / 'updates.sqlite3'}"
             runs.append(await ours("ours, SQLite (WAL)", base_url, token, sqlite, raw))
@@ -391,6 +401,8 @@ async def report(postgres_url: str = POSTGRES) -> str:
                     f"| {run.name} | {run.updates} | {run.seconds:.2f} | {run.rate:.0f} | "
                     f"{share:.0%} |"
                 )
+                if run.name.startswith("bare"):
+                    continue  # how much of the difference is the HTTP client: no target
                 verdicts.append(
                     f"target ({run.name}: at least {TARGET_RATIO:.0%} of bare PTB's "
                     f"updates/s): {'HOLDS' if share >= TARGET_RATIO else 'MISSED'} ({share:.0%})"
