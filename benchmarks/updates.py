@@ -297,8 +297,8 @@ async def bare(
         await counter.until(len(raw), timeout=600)
         seconds = time.perf_counter() - started
         await application.stop()
-    name = "bare PTB on our AiohttpRequest (for reference)" if our_request else "bare PTB"
-    return Run(f"{name} (reply once)", len(raw), seconds)
+    name = "bare PTB (reply once), over our AiohttpRequest, for reference"
+    return Run(name if our_request else "bare PTB (reply once)", len(raw), seconds)
 
 
 async def ours_app(
