@@ -18,12 +18,14 @@ Bot API through one), and the status and body returned as they came for
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
-from telegram._utils.types import ODVInput
+from telegram._utils.types import ODVInput, UploadFileDict
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
@@ -32,6 +34,30 @@ POOL_TIMEOUT_MESSAGE = (
     "Pool timeout: All connections in the connection pool are occupied. Request was *not* "
     "sent to Telegram. Consider adjusting the connection pool size or the pool timeout."
 )
+
+
+UPLOAD_FLOOR = 50 * 1024  # bytes per second below which an upload counts as stalled
+
+
+def upload_deadline(
+    write: float | None, read: float | None, connect: float | None, files: UploadFileDict | None
+) -> float | None:
+    """The bound on a whole request that sends a file, else None. aiohttp times connecting
+    and each read (as httpx does), but not writing, which httpx bounds chunk by chunk: an
+    upload gets its three timeouts plus the time to send its bytes at 50 KiB/s, so that a
+    stalled one ends while a slow one is not cut short. Other requests write a few hundred
+    bytes at most and are not bounded as a whole (a download then takes as long as its
+    chunks keep coming, as with httpx)."""
+    if not files or write is None or read is None or connect is None:
+        return None
+    size = 0
+    for _name, content, _mimetype in files.values():
+        if isinstance(content, bytes | bytearray):
+            size += len(content)
+        else:
+            with contextlib.suppress(OSError, AttributeError, ValueError):
+                size += os.fstat(content.fileno()).st_size
+    return write + read + connect + size / UPLOAD_FLOOR
 
 
 class AiohttpRequest(BaseRequest):
@@ -115,13 +141,11 @@ class AiohttpRequest(BaseRequest):
             for name, (filename, content, mimetype) in files.items():
                 form.add_field(name, content, filename=filename, content_type=mimetype)
             body = form
-        # aiohttp times the connecting and each read, but not the writing: the write timeout
-        # bounds the whole request instead, together with the other two.
-        total = None
-        if write is not None and read is not None and connect is not None:
-            total = write + read + connect
         timeout = aiohttp.ClientTimeout(
-            total=total, connect=connect, sock_connect=connect, sock_read=read
+            total=upload_deadline(write, read, connect, files),
+            connect=connect,
+            sock_connect=connect,
+            sock_read=read,
         )
         await self._take_slot(pool)
         try:

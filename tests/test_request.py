@@ -16,7 +16,7 @@ from telegram.request import BaseRequest
 
 from bot.config import opt_in_library_defaults
 from bot.fake_telegram import FakeTelegram
-from bot.request import AiohttpRequest
+from bot.request import UPLOAD_FLOOR, AiohttpRequest, upload_deadline
 
 
 def bot_for(tg: FakeTelegram, request: AiohttpRequest) -> Bot:
@@ -157,6 +157,43 @@ async def test_through_a_proxy(tg: FakeTelegram) -> None:
     finally:
         await runner.cleanup()
     assert relayed == [f"{tg.base_url}/bot{tg.token}/getMe"]
+
+
+async def test_a_slow_steady_download_is_not_cut_short() -> None:
+    """Each chunk within the read timeout, the whole well past all three timeouts added up:
+    as with httpx, only a pause longer than the read timeout ends it."""
+
+    async def trickle(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse()
+        await response.prepare(request)
+        for _ in range(8):
+            await response.write(b"x" * 1000)
+            await asyncio.sleep(0.4)
+        await response.write_eof()
+        return response
+
+    app = web.Application()
+    app.router.add_get("/file/bot123:abc/documents/big.xlsx", trickle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    request = AiohttpRequest(read_timeout=1.0, write_timeout=0.5, connect_timeout=0.5)
+    await request.initialize()
+    try:
+        url = f"http://127.0.0.1:{port}/file/bot123:abc/documents/big.xlsx"
+        assert await request.retrieve(url) == b"x" * 8000  # 3.2 s in all
+    finally:
+        await request.shutdown()
+        await runner.cleanup()
+
+
+def test_an_upload_is_bounded_by_its_size() -> None:
+    files = {"document": ("a.csv", b"x" * (UPLOAD_FLOOR * 10), "text/csv")}
+    assert upload_deadline(20.0, 5.0, 5.0, files) == 40.0  # 30 s, and 10 s for its bytes
+    assert upload_deadline(20.0, 5.0, 5.0, {}) is None  # no file: no bound on the whole
+    assert upload_deadline(None, 5.0, 5.0, files) is None  # no write timeout: none
 
 
 def test_pool_size_is_checked() -> None:
