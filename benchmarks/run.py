@@ -4,9 +4,9 @@ Cases: the fan-out below, the capability analytics of `benchmarks.analytics` (6.
 scores: pandas beside plain Python, and the load from SQLite), the start-up of
 `benchmarks.startup` (10,000 people in the database, beside bare PTB), the update path
 of `benchmarks.updates` (the real handlers beside bare PTB, on SQLite and PostgreSQL), and
-the memory per update of `benchmarks.memory` (100,000 updates, in a process of its own at the
-lowest priority beside the fan-out, the analytics and the start-up; the update path runs
-first, alone).
+the memory per update of `benchmarks.memory` (100,000 updates, in a process of its own, its
+bot at the lowest priority, beside the fan-out, the analytics and the start-up; the update
+path runs first, alone).
 
 Case "fan-out": a check-in opened in N groups (an agenda and a poll each) is delivered by the
 real dispatcher against the fake Telegram, run as a separate process as Telegram is, which
@@ -179,9 +179,10 @@ async def main(groups: int) -> str:
 
 
 def start_memory_case() -> subprocess.Popen[str]:
-    """The memory case in a process of its own at the lowest priority: it needs the CPU
-    for minutes but times nothing, and runs beside the cases that wait on Telegram's limits
-    or time only themselves; the update path, whose figures are rates, runs before it."""
+    """The memory case in a process of its own, its bot at the lowest priority: it needs
+    the CPU for minutes but times nothing, and runs beside the cases that wait on Telegram's
+    limits or time only themselves; the update path, whose figures are rates, runs before
+    it."""
     return subprocess.Popen(
         [sys.executable, "-m", "benchmarks.memory", "--nice", "19"],
         stdout=subprocess.PIPE,
