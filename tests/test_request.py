@@ -4,6 +4,7 @@ the answers and errors PTB knows from its own `HTTPXRequest`, uploads, time-outs
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 from collections.abc import AsyncIterator
 
@@ -22,6 +23,19 @@ from bot.request import UPLOAD_FLOOR, AiohttpRequest, upload_deadline
 def bot_for(tg: FakeTelegram, request: AiohttpRequest) -> Bot:
     opt_in_library_defaults()
     return Bot(tg.token, base_url=f"{tg.base_url}/bot", request=request)
+
+
+@contextlib.asynccontextmanager
+async def serving(app: web.Application) -> AsyncIterator[int]:
+    """A small aiohttp app on a free local port, for what the fake does not do."""
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        yield site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    finally:
+        await runner.cleanup()
 
 
 @pytest.fixture
@@ -109,24 +123,19 @@ async def test_headers_and_life_cycle() -> None:
 
     app = web.Application()
     app.router.add_post("/{tail:.*}", answer)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     request = AiohttpRequest()
-    url = f"http://127.0.0.1:{port}/bot123:abc/close"
-    try:
-        with pytest.raises(NetworkError, match="not initialized"):  # PTB wraps it
-            await request.post(url)
-        await request.initialize()
-        assert await request.post(url) is True
-        await request.shutdown()
-        await request.initialize()  # as an Application started a second time
-        assert await request.post(url) is True
-    finally:
-        await request.shutdown()
-        await runner.cleanup()
+    async with serving(app) as port:
+        url = f"http://127.0.0.1:{port}/bot123:abc/close"
+        try:
+            with pytest.raises(NetworkError, match="not initialized"):  # PTB wraps it
+                await request.post(url)
+            await request.initialize()
+            assert await request.post(url) is True
+            await request.shutdown()
+            await request.initialize()  # as an Application started a second time
+            assert await request.post(url) is True
+        finally:
+            await request.shutdown()
     assert [h["User-Agent"] for h in seen] == [BaseRequest.USER_AGENT] * 2
     assert "Cookie" not in seen[1]
     assert request.read_timeout == 5.0  # PTB's default, which long polls add their timeout to
@@ -146,16 +155,11 @@ async def test_through_a_proxy(tg: FakeTelegram) -> None:
 
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", relay)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
-        async with bot_for(tg, AiohttpRequest(proxy=f"http://127.0.0.1:{port}")) as bot:
-            assert bot.username == "synergy_test_bot"
-    finally:
-        await runner.cleanup()
+    async with (
+        serving(app) as port,
+        bot_for(tg, AiohttpRequest(proxy=f"http://127.0.0.1:{port}")) as bot,
+    ):
+        assert bot.username == "synergy_test_bot"
     assert relayed == [f"{tg.base_url}/bot{tg.token}/getMe"]
 
 
@@ -174,19 +178,14 @@ async def test_a_slow_steady_download_is_not_cut_short() -> None:
 
     app = web.Application()
     app.router.add_get("/file/bot123:abc/documents/big.xlsx", trickle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     request = AiohttpRequest(read_timeout=1.0, write_timeout=0.5, connect_timeout=0.5)
-    await request.initialize()
-    try:
-        url = f"http://127.0.0.1:{port}/file/bot123:abc/documents/big.xlsx"
-        assert await request.retrieve(url) == b"x" * 8000  # 3.2 s in all
-    finally:
-        await request.shutdown()
-        await runner.cleanup()
+    async with serving(app) as port:
+        await request.initialize()
+        try:
+            url = f"http://127.0.0.1:{port}/file/bot123:abc/documents/big.xlsx"
+            assert await request.retrieve(url) == b"x" * 8000  # 3.2 s in all
+        finally:
+            await request.shutdown()
 
 
 def test_an_upload_is_bounded_by_its_size() -> None:
