@@ -76,7 +76,8 @@ def build_application(
             )
         )
         .concurrent_updates(PerChatUpdateProcessor(settings.concurrent_updates, metrics))
-        # PTB's default pool for the bot's own requests, counting the failed ones by kind.
+        # The bot's own requests (aiohttp, a pool of 256 as PTB's default), counting the
+        # failed ones by kind.
         .request(MeteredRequest(metrics, connection_pool_size=256, proxy=proxy))
         # getUpdates: one pooled connection, as PTB's default, but an unreadable update is
         # skipped instead of stopping polling for good.

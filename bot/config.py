@@ -18,6 +18,15 @@ SUPPORTED_LANGUAGES = ("en", "zh")
 _TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
 
 
+def _address(value: str | None, pattern: str, expected: str) -> str | None:
+    """An optional URL setting: empty is unset, anything else must match `pattern`."""
+    if not value:
+        return None
+    if not re.match(pattern, value):
+        raise ValueError(f"expected {expected}")
+    return value
+
+
 class SettingsError(Exception):
     """A missing or malformed setting, told to the operator in one line."""
 
@@ -52,24 +61,20 @@ class Settings(BaseSettings):
     @field_validator("telegram_proxy")
     @classmethod
     def _telegram_proxy(cls, value: str | None) -> str | None:
-        if value in (None, ""):
-            return None
-        assert value is not None
-        if not re.match(r"^https?://[^\s/]+/?$", value):
-            raise ValueError("expected an HTTP proxy's address, e.g. http://proxy.example.com:3128")
-        return value
+        return _address(
+            value,
+            r"^https?://[^\s/]+/?$",
+            "an HTTP proxy's address, e.g. http://proxy.example.com:3128",
+        )
 
     @field_validator("webhook_url")
     @classmethod
     def _webhook_url(cls, value: str | None) -> str | None:
-        if value in (None, ""):
-            return None
-        assert value is not None
-        if not re.match(r"^https?://[^\s/]+(/\S*)?$", value):
-            raise ValueError(
-                "expected the public address Telegram posts to, e.g. https://bot.example.org/telegram"
-            )
-        return value
+        return _address(
+            value,
+            r"^https?://[^\s/]+(/\S*)?$",
+            "the public address Telegram posts to, e.g. https://bot.example.org/telegram",
+        )
 
     @field_validator("webhook_secret")
     @classmethod
@@ -97,12 +102,8 @@ class Settings(BaseSettings):
     @field_validator("telegram_api_base_url")
     @classmethod
     def _base_url(cls, value: str | None) -> str | None:
-        if value in (None, ""):
-            return None
-        assert value is not None
-        if not re.match(r"^https?://[^\s/]+", value):
-            raise ValueError("expected an http:// or https:// address")
-        return value.rstrip("/")
+        address = _address(value, r"^https?://[^\s/]+", "an http:// or https:// address")
+        return None if address is None else address.rstrip("/")
 
     @field_validator("database_url")
     @classmethod
