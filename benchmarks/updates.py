@@ -79,6 +79,14 @@ POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/synergy_bench"
 POLL_ID = "bench-poll"
 OPEN_FOR = dt.timedelta(days=3)
 GROUP = -1003999999999
+# What a student sends at each step of the draft `fill` leaves waiting for what they did:
+# the activities, the hours, an episode, and the rules' note (the step the draft stays on).
+REPORT_STEPS = (
+    "Built a weather station, part {n}.",
+    "38",
+    "Explained the test plan to the site's engineers ({n}).",
+    "Read the site's safety rules again ({n}).",
+)
 
 
 class NoLimits(BaseRateLimiter[Any]):
@@ -192,10 +200,13 @@ async def fill(database: Database) -> None:
 
 def updates(count: int, first_id: int = 1) -> Iterator[dict[str, Any]]:
     """`count` updates as Telegram sends them: /ask, a vote and a report step in turn, each
-    from the next student. A report step alternates between the two texts its draft takes
-    (what they did, then the episode) so the conversation never ends."""
+    from the next student. A student's report steps answer what their draft asks next: what
+    they did, the hours, an episode, then (from the fourth on) the note on the site's rules,
+    a step a draft takes again and again, so that every step is one the draft takes, however
+    many rounds of the 1,000 students there are."""
     for n in range(count):
         i = (n // 3) % STUDENTS
+        round_ = n // (3 * STUDENTS)
         user = {"id": student_id(i), "is_bot": False, "first_name": f"Student {i}"}
         chat = {"id": student_id(i), "type": "private", "first_name": f"Student {i}"}
         update_id = first_id + n
@@ -215,7 +226,7 @@ def updates(count: int, first_id: int = 1) -> Iterator[dict[str, Any]]:
             body = f"/ask p{i % PARTIES} Is the lab open on Saturday? ({n})"
             entities = [{"type": "bot_command", "offset": 0, "length": 4}]
         else:
-            body, entities = f"Built a weather station, part {n}.", []
+            body, entities = REPORT_STEPS[min(round_, len(REPORT_STEPS) - 1)].format(n=n), []
         message = {
             "message_id": n + 1,
             "date": int(NOW.timestamp()),
