@@ -87,6 +87,16 @@ class Database:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        # One statement is a transaction of its own: on PostgreSQL it goes without BEGIN and
+        # COMMIT (asyncpg's autocommit, set on the client, no round trip), two round trips
+        # fewer. SQLite's statements take their turn with the rest (below) as before.
+        self._single_statements = (
+            async_sessionmaker(
+                engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
+            )
+            if engine.dialect.name == "postgresql"
+            else self._sessions
+        )
         # SQLite has one writer at a time, and every transaction here begins IMMEDIATE, so
         # this process's transactions take turns in line here: a waiting one starts the
         # moment the one before commits, where SQLite's own busy wait polls in sleeps of 1
@@ -107,7 +117,14 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Repos]:
         """One transaction: committed when the block ends, rolled back if it raises."""
-        async with self._turn, self._sessions() as session, session.begin():
+        async with self._transaction(self._sessions) as repos:
+            yield repos
+
+    @asynccontextmanager
+    async def _transaction(
+        self, sessions: async_sessionmaker[AsyncSession]
+    ) -> AsyncIterator[Repos]:
+        async with self._turn, sessions() as session, session.begin():
             yield Repos(session)
 
     async def run(self, work: Callable[[Repos], Awaitable[T]]) -> T:
@@ -115,14 +132,25 @@ class Database:
         connection lost (the server restarted, or dropped an idle connection): nothing of
         the first attempt was committed, and the pool has been renewed by then. `work` must
         only touch the database, as a handler's work before its reply does."""
+        return await self._run(work, self._sessions)
+
+    async def run_single_statement(self, work: Callable[[Repos], Awaitable[T]]) -> T:
+        """As `run`, for `work` that sends exactly one statement, which is then a transaction
+        of its own (on PostgreSQL sent without BEGIN and COMMIT). A second statement would
+        not be in the same transaction: `work` that may need one uses `run`."""
+        return await self._run(work, self._single_statements)
+
+    async def _run(
+        self, work: Callable[[Repos], Awaitable[T]], sessions: async_sessionmaker[AsyncSession]
+    ) -> T:
         try:
-            async with self.transaction() as repos:
+            async with self._transaction(sessions) as repos:
                 return await work(repos)
         except DBAPIError as exc:
             if not exc.connection_invalidated:
                 raise
             log.warning("the database connection was lost (%s); trying once more", exc.orig)
-        async with self.transaction() as repos:
+        async with self._transaction(sessions) as repos:
             return await work(repos)
 
     @asynccontextmanager

@@ -114,6 +114,31 @@ def _vote_upsert(insert: Any) -> Any:
     )
 
 
+def _open_vote_upsert(insert: Any) -> Any:
+    """A vote in the poll with this Telegram id, written only while its check-in is open,
+    as `_vote_upsert` writes it; its poll's id returned, no row when nothing was written."""
+    table = CheckinVote.__table__
+    person = select(Person.id).where(Person.telegram_id == bindparam("telegram_user_id"))
+    source = (
+        select(
+            CheckinPoll.id,
+            bindparam("telegram_user_id", type_=table.c.telegram_user_id.type),
+            person.scalar_subquery(),
+            bindparam("name", type_=table.c.name.type),
+            bindparam("option_ids", type_=table.c.option_ids.type),
+            bindparam("at", type_=table.c.at.type),
+        )
+        .join(Checkin, Checkin.id == CheckinPoll.checkin_id)
+        .where(CheckinPoll.poll_id == bindparam("poll_id"), Checkin.state == CheckinState.OPEN)
+    )
+    columns = ["poll_id", "telegram_user_id", "person_id", "name", "option_ids", "at"]
+    statement = insert(table).from_select(columns, source)
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.poll_id, table.c.telegram_user_id],
+        set_={"option_ids": statement.excluded.option_ids, "at": statement.excluded.at},
+    ).returning(table.c.poll_id)
+
+
 def _conversation_upsert(insert: Any) -> Any:
     table = Conversation.__table__
     statement = insert(table).values(
@@ -138,6 +163,7 @@ def _conversation_upsert(insert: Any) -> Any:
 _DIALECT_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 _CLAIM = {name: _claim_statement(insert) for name, insert in _DIALECT_INSERTS.items()}
 _VOTE_UPSERT = {name: _vote_upsert(insert) for name, insert in _DIALECT_INSERTS.items()}
+_OPEN_VOTE_UPSERT = {name: _open_vote_upsert(insert) for name, insert in _DIALECT_INSERTS.items()}
 _CONVERSATION_SET = {
     name: _conversation_upsert(insert) for name, insert in _DIALECT_INSERTS.items()
 }
@@ -915,6 +941,29 @@ class CheckinRepo:
                 "at": at,
             },
         )
+
+    async def put_open_vote(
+        self,
+        telegram_poll_id: str,
+        telegram_user_id: int,
+        name: str,
+        option_ids: list[int],
+        at: dt.datetime,
+    ) -> bool:
+        """As `put_vote`, for the poll with this Telegram id, in one statement that writes
+        only while its check-in is open: False (nothing written) for a poll not recorded
+        or a check-in not open."""
+        result = await self.session.execute(
+            _OPEN_VOTE_UPSERT[_dialect(self.session)],
+            {
+                "poll_id": telegram_poll_id,
+                "telegram_user_id": telegram_user_id,
+                "name": name,
+                "option_ids": option_ids,
+                "at": at,
+            },
+        )
+        return result.first() is not None
 
     async def withdraw_vote(self, poll_id: int, telegram_user_id: int) -> None:
         await self.session.execute(

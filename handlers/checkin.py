@@ -207,12 +207,21 @@ async def poll_answer(update: Update, context: BotContext) -> None:
         return
     services = context.services
     user, options = answer.user, list(answer.option_ids)
+    name, now = user.full_name, services.clock.now()
+
+    def ctx(repos: Repos) -> checkin.Context:
+        return checkin.Context(repos, now, services.settings.default_timezone)
+
+    async def vote(repos: Repos) -> bool:
+        return await checkin.record_open_vote(ctx(repos), answer.poll_id, user.id, name, options)
 
     async def work(repos: Repos) -> None:
-        ctx = checkin.Context(repos, services.clock.now(), services.settings.default_timezone)
-        await checkin.record_answer(ctx, answer.poll_id, user.id, user.full_name, options)
+        await checkin.record_answer(ctx(repos), answer.poll_id, user.id, name, options)
 
-    await services.database.run(work)
+    # The usual vote is one statement; anything else (a poll not recorded yet, a check-in
+    # not open, a withdrawn vote) takes the whole way.
+    if not await services.database.run_single_statement(vote):
+        await services.database.run(work)
 
 
 def build_handlers() -> list[BaseHandler[Update, BotContext, None]]:

@@ -152,7 +152,7 @@ async def record_answer(
     """
     found = await ctx.repos.checkins.poll_and_state(poll_id)
     if found is None:
-        valid = sorted({i for i in option_ids if 0 <= i < len(OPTION_KEYS)})
+        valid = _valid(option_ids)
         await ctx.repos.checkins.keep_early_answer(
             poll_id, telegram_user_id, name[:200], valid, ctx.now
         )
@@ -162,6 +162,20 @@ async def record_answer(
         return False
     await _put(ctx, poll, telegram_user_id, name, option_ids, ctx.now)
     return True
+
+
+async def record_open_vote(
+    ctx: Context, poll_id: str, telegram_user_id: int, name: str, option_ids: list[int]
+) -> bool:
+    """The usual answer, in one statement: a vote (or a changed one) in a recorded poll of
+    the open check-in. False when the answer is not that (nothing written then):
+    `record_answer` decides what it is."""
+    valid = _valid(option_ids)
+    if not valid:
+        return False
+    return await ctx.repos.checkins.put_open_vote(
+        poll_id, telegram_user_id, name[:200], valid, ctx.now
+    )
 
 
 async def count_early_answers(ctx: Context, polls: Iterable[CheckinPoll]) -> int:
@@ -188,11 +202,16 @@ async def _put(
     at: dt.datetime,
 ) -> None:
     """Store the answer in an open check-in's poll; no valid option withdraws the vote."""
-    valid = sorted({i for i in option_ids if 0 <= i < len(OPTION_KEYS)})
+    valid = _valid(option_ids)
     if not valid:
         await ctx.repos.checkins.withdraw_vote(poll.id, telegram_user_id)
         return
     await ctx.repos.checkins.put_vote(poll.id, telegram_user_id, name[:200], valid, at)
+
+
+def _valid(option_ids: Iterable[int]) -> list[int]:
+    """The options chosen that the check-in's poll has, each once, in order."""
+    return sorted({i for i in option_ids if 0 <= i < len(OPTION_KEYS)})
 
 
 @dataclass
