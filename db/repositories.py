@@ -216,6 +216,16 @@ _ROTATION = (
     .where(RotationMember.party_id == bindparam("party_id"))
     .order_by(RotationMember.position)
 )
+# The party's policy (None if it has none) beside each member of its rotation in order (one
+# row with no member if it has none), in one query.
+_POLICY_AND_ROTATION = (
+    select(OncallPolicy, RotationMember.person_id)
+    .select_from(Party)
+    .outerjoin(OncallPolicy, OncallPolicy.party_id == Party.id)
+    .outerjoin(RotationMember, RotationMember.party_id == Party.id)
+    .where(Party.id == bindparam("party_id"))
+    .order_by(RotationMember.position)
+)
 _OVERRIDES = (
     select(OncallOverride)
     .where(
@@ -593,6 +603,12 @@ class OncallRepo:
         self.session.add(policy)
         await self.session.flush()
         return policy
+
+    async def policy_and_rotation(self, party_id: int) -> tuple[OncallPolicy | None, list[int]]:
+        """`policy` and `rotation` in one query."""
+        rows = (await self.session.execute(_POLICY_AND_ROTATION, {"party_id": party_id})).all()
+        policy = rows[0][0] if rows else None
+        return policy, [person_id for _, person_id in rows if person_id is not None]
 
     async def rotation(self, party_id: int) -> list[int]:
         """Person ids in rotation order."""

@@ -62,11 +62,11 @@ async def party_oncall(
     repos: Repos, party: Party, now: dt.datetime, default_tz: str
 ) -> PartyOncall:
     """The party's rotation (empty when none is set), overrides still to come, and rules."""
-    policy = await repos.oncall.policy(party.id)
+    policy, members = await repos.oncall.policy_and_rotation(party.id)
     zone = await zone_of(repos, party, default_tz)
     period = Period(policy.period) if policy else Period.WEEKLY
     rotation = Rotation(
-        members=tuple(await repos.oncall.rotation(party.id)),
+        members=tuple(members),
         handoff=parse_handoff(policy.handoff, period)
         if policy
         else parse_handoff("mon 09:00", period),
