@@ -175,23 +175,25 @@ _POLL_AND_STATE = (
 
 
 def _with_memberships(query: Any) -> Any:
-    """Each membership of the person with its party."""
+    """Each membership of the person with its party, and the conversation they are in (one
+    at most: a row per person)."""
     return (
         query.outerjoin(Membership, Membership.person_id == Person.id)
         .outerjoin(Membership.party)
+        .outerjoin(Conversation, Conversation.person_id == Person.id)
         .options(contains_eager(Membership.party))
     )
 
 
-# The consortium, the person with this Telegram id and their memberships; the person alone
-# where there is no consortium row yet.
+# The consortium, the person with this Telegram id, their memberships and conversation; the
+# person alone where there is no consortium row yet.
 _CALLER = _with_memberships(
-    select(Consortium, Person, Membership)
+    select(Consortium, Person, Membership, Conversation)
     .select_from(Consortium)
     .outerjoin(Person, Person.telegram_id == bindparam("telegram_id"))
 ).order_by(Consortium.id, Membership.party_id, Membership.role)
 _CALLER_ALONE = _with_memberships(
-    select(Person, Membership).where(Person.telegram_id == bindparam("telegram_id"))
+    select(Person, Membership, Conversation).where(Person.telegram_id == bindparam("telegram_id"))
 ).order_by(Membership.party_id, Membership.role)
 _REPORT = (
     select(WeeklyReport)
@@ -368,22 +370,22 @@ class PersonRepo:
     async def by_id(self, person_id: int) -> Person | None:
         return await self.session.get(Person, person_id)
 
-    async def with_memberships(
+    async def caller(
         self, telegram_id: int
-    ) -> tuple[Consortium | None, Person | None, tuple[Membership, ...]]:
-        """The consortium, the person and their memberships (each with its party) in one
-        query; without a consortium row, the person and memberships in a second."""
-
+    ) -> tuple[Consortium | None, Person | None, tuple[Membership, ...], Conversation | None]:
+        """The consortium, the person, their memberships (each with its party) and the
+        conversation they are in, in one query; without a consortium row, the rest in a
+        second."""
         parameters = {"telegram_id": telegram_id}
         rows = (await self.session.execute(_CALLER, parameters)).all()
         if rows:
             consortium: Consortium | None = rows[0][0]
-            pairs = [(person, member) for first, person, member in rows if first is consortium]
+            found = [tuple(row[1:]) for row in rows if row[0] is consortium]
         else:
             consortium = None
-            pairs = [tuple(row) for row in await self.session.execute(_CALLER_ALONE, parameters)]
-        person = pairs[0][0] if pairs else None
-        return consortium, person, tuple(member for _, member in pairs if member is not None)
+            found = [tuple(row) for row in await self.session.execute(_CALLER_ALONE, parameters)]
+        person, conversation = (found[0][0], found[0][2]) if found else (None, None)
+        return consortium, person, tuple(m for _, m, _ in found if m is not None), conversation
 
     async def by_ids(self, person_ids: Iterable[int]) -> dict[int, Person]:
         """The people with these ids, in one query per 10,000 (a cohort's students)."""

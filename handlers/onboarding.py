@@ -78,7 +78,7 @@ async def continue_conversation(request: Request) -> Reply | None:
     message = request.update.effective_message
     if person is None or message is None or (message.text or "").startswith("/"):
         return None
-    conversation = await request.repos.conversations.get(person.id)
+    conversation = request.caller.conversation  # read with the caller
     step = CONVERSATIONS.get(conversation.kind) if conversation else None
     if conversation is None or step is None:
         return None

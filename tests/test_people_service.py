@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
+import pytest
+
 from bot.domain.invites import InviteRequest, InviteState
-from bot.services.people import TelegramProfile, create_invite, join_with_invite
+from bot.services.people import TelegramProfile, create_invite, join_with_invite, load_caller
 from db.engine import Database
-from db.models import Party, PartyKind, Role
+from db.models import Consortium, Conversation, Membership, Party, PartyKind, Person, Role
 from db.repositories import Repos
 
 NOW = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
@@ -68,3 +70,45 @@ async def test_two_people_racing_for_the_last_use(database: Database) -> None:
             if await repos.memberships.of_person(p.id)
         ]
     assert members == [6]
+
+
+@pytest.mark.parametrize("with_consortium", [True, False])
+async def test_the_caller_with_memberships_and_conversation_in_one_query(
+    database: Database, with_consortium: bool
+) -> None:
+    """Two memberships and a conversation: each membership once, the conversation read with
+    them; someone in none has none; a stranger is nobody."""
+    async with database.transaction() as repos:
+        if with_consortium:
+            repos.session.add(Consortium(name="C", timezone="Asia/Shanghai", language="zh"))
+        nbu = Party(key="nbu", name="NBU", kind=PartyKind.UNIVERSITY, timezone="Europe/Berlin")
+        site = Party(key="site", name="Site", kind=PartyKind.OVERSEAS_SITE)
+        ann, bo = Person(telegram_id=5, name="Ann"), Person(telegram_id=6, name="Bo")
+        repos.session.add_all([nbu, site, ann, bo])
+        await repos.session.flush()
+        repos.session.add_all(
+            [
+                Membership(person_id=ann.id, party_id=nbu.id, role=Role.MENTOR),
+                Membership(person_id=ann.id, party_id=site.id, role=Role.CONTACT),
+                Membership(person_id=bo.id, party_id=site.id, role=Role.STUDENT),
+                Conversation(
+                    person_id=ann.id, kind="report", ref_id=7, step="hours", updated_at=NOW
+                ),
+            ]
+        )
+    async with database.transaction() as repos:
+        caller = await load_caller(repos, 5, None, "UTC")
+        other = await load_caller(repos, 6, None, "UTC")
+        stranger = await load_caller(repos, 9, "en", "UTC")
+    assert caller.person is not None and caller.person.name == "Ann"
+    assert sorted((m.party.key, m.role) for m in caller.memberships) == [
+        ("nbu", Role.MENTOR),
+        ("site", Role.CONTACT),
+    ]
+    assert caller.conversation is not None
+    assert (caller.conversation.kind, caller.conversation.ref_id) == ("report", 7)
+    assert caller.timezone == "Europe/Berlin"  # the first party's with a zone
+    assert caller.language == ("zh" if with_consortium else "en")
+    assert other.person is not None and other.conversation is None
+    assert [m.role for m in other.memberships] == [Role.STUDENT]
+    assert (stranger.person, stranger.memberships, stranger.conversation) == (None, (), None)

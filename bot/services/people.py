@@ -54,6 +54,8 @@ class Caller:
     memberships: tuple[Membership, ...]
     language: str
     timezone: str
+    conversation: Conversation | None = None
+    """The conversation they were in when the update came (a report draft, a scoring)."""
 
     @property
     def roles(self) -> frozenset[Role]:
@@ -75,7 +77,7 @@ class Caller:
 async def load_caller(
     repos: Repos, telegram_id: int, telegram_language: str | None, default_timezone: str
 ) -> Caller:
-    consortium, person, memberships = await repos.people.with_memberships(telegram_id)
+    consortium, person, memberships, conversation = await repos.people.caller(telegram_id)
     if consortium is not None:
         repos.consortium.remember(consortium)
     language = resolve_language(
@@ -89,7 +91,7 @@ async def load_caller(
         or (consortium.timezone if consortium else None)
         or default_timezone
     )
-    return Caller(telegram_id, person, memberships, language, timezone)
+    return Caller(telegram_id, person, memberships, language, timezone, conversation)
 
 
 @dataclass(frozen=True)
