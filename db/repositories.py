@@ -97,33 +97,47 @@ def _claim_statement(insert: Any) -> Any:
     )
 
 
-def _vote_upsert(insert: Any) -> Any:
-    table = CheckinVote.__table__
-    person = select(Person.id).where(Person.telegram_id == bindparam("telegram_user_id"))
-    statement = insert(table).values(
-        poll_id=bindparam("poll_id"),
-        telegram_user_id=bindparam("telegram_user_id"),
-        person_id=person.scalar_subquery(),
-        name=bindparam("name"),
-        option_ids=bindparam("option_ids", type_=table.c.option_ids.type),
-        at=bindparam("at", type_=table.c.at.type),
+def _voter() -> Any:
+    """The person with the vote's Telegram id, when the bot knows them (else NULL)."""
+    return (
+        select(Person.id)
+        .where(Person.telegram_id == bindparam("telegram_user_id"))
+        .scalar_subquery()
     )
+
+
+def _changed_vote(statement: Any) -> Any:
+    """A person's second answer in a poll changes the options and the time of their vote;
+    its person and name stay as first written."""
+    table = CheckinVote.__table__
     return statement.on_conflict_do_update(
         index_elements=[table.c.poll_id, table.c.telegram_user_id],
         set_={"option_ids": statement.excluded.option_ids, "at": statement.excluded.at},
     )
 
 
+def _vote_upsert(insert: Any) -> Any:
+    table = CheckinVote.__table__
+    statement = insert(table).values(
+        poll_id=bindparam("poll_id"),
+        telegram_user_id=bindparam("telegram_user_id"),
+        person_id=_voter(),
+        name=bindparam("name"),
+        option_ids=bindparam("option_ids", type_=table.c.option_ids.type),
+        at=bindparam("at", type_=table.c.at.type),
+    )
+    return _changed_vote(statement)
+
+
 def _open_vote_upsert(insert: Any) -> Any:
     """A vote in the poll with this Telegram id, written only while its check-in is open,
     as `_vote_upsert` writes it; its poll's id returned, no row when nothing was written."""
     table = CheckinVote.__table__
-    person = select(Person.id).where(Person.telegram_id == bindparam("telegram_user_id"))
     source = (
         select(
             CheckinPoll.id,
             bindparam("telegram_user_id", type_=table.c.telegram_user_id.type),
-            person.scalar_subquery(),
+            _voter(),
             bindparam("name", type_=table.c.name.type),
             bindparam("option_ids", type_=table.c.option_ids.type),
             bindparam("at", type_=table.c.at.type),
@@ -132,11 +146,7 @@ def _open_vote_upsert(insert: Any) -> Any:
         .where(CheckinPoll.poll_id == bindparam("poll_id"), Checkin.state == CheckinState.OPEN)
     )
     columns = ["poll_id", "telegram_user_id", "person_id", "name", "option_ids", "at"]
-    statement = insert(table).from_select(columns, source)
-    return statement.on_conflict_do_update(
-        index_elements=[table.c.poll_id, table.c.telegram_user_id],
-        set_={"option_ids": statement.excluded.option_ids, "at": statement.excluded.at},
-    ).returning(table.c.poll_id)
+    return _changed_vote(insert(table).from_select(columns, source)).returning(table.c.poll_id)
 
 
 def _conversation_upsert(insert: Any) -> Any:
@@ -174,7 +184,7 @@ _POLL_AND_STATE = (
 )
 
 
-def _with_memberships(query: Any) -> Any:
+def _caller_joins(query: Any) -> Any:
     """Each membership of the person with its party, and the conversation they are in (one
     at most: a row per person)."""
     return (
@@ -187,12 +197,12 @@ def _with_memberships(query: Any) -> Any:
 
 # The consortium, the person with this Telegram id, their memberships and conversation; the
 # person alone where there is no consortium row yet.
-_CALLER = _with_memberships(
+_CALLER = _caller_joins(
     select(Consortium, Person, Membership, Conversation)
     .select_from(Consortium)
     .outerjoin(Person, Person.telegram_id == bindparam("telegram_id"))
 ).order_by(Consortium.id, Membership.party_id, Membership.role)
-_CALLER_ALONE = _with_memberships(
+_CALLER_ALONE = _caller_joins(
     select(Person, Membership, Conversation).where(Person.telegram_id == bindparam("telegram_id"))
 ).order_by(Membership.party_id, Membership.role)
 _REPORT = (
