@@ -133,3 +133,44 @@ async def test_a_send_whose_answer_was_held_up_counts_as_sent_that_much_later() 
     later = sorted(started[name] - started["a"] for name in "def")
     assert 0.99 <= later[0] <= later[1] < 1.15  # in a's and c's places, once their second is over
     assert later[2] >= 1.29  # in b's, which counts from 0.3 s later
+
+
+async def test_a_late_wake_up_does_not_hold_back_the_sends_after_it() -> None:
+    """Waits that end 10 ms late. The pacing (5 per 50 ms here) counts each send when it
+    was due, so fifty sends take ten steps of 50 ms, not of 60; Telegram's own window
+    counts when a send really went, so the send that follows it there waits for that."""
+    now, late_by = [0.0], [0.01]
+
+    async def late(seconds: float) -> None:
+        now[0] += seconds + (late_by.pop() if len(late_by) > 1 else late_by[0])
+
+    def limiter(overall: int) -> TelegramRateLimiter:
+        return TelegramRateLimiter(
+            overall=overall,
+            window=1.0,
+            burst=5,
+            margin=0.0,
+            chat_gap=0.0,
+            clock=lambda: now[0],
+            sleep=late,
+        )
+
+    async def sent_at(limiter: TelegramRateLimiter, count: int) -> list[float]:
+        times: list[float] = []
+
+        async def callback() -> dict[str, Any]:
+            times.append(now[0])
+            return {}
+
+        for i in range(count):
+            await limiter.process_request(callback, (), {}, "sendMessage", {"chat_id": i}, None)
+        return times
+
+    paced = await sent_at(limiter(100), 50)  # every wait ends late
+    assert paced[-1] == pytest.approx(9 * 0.05 + 0.01)  # 0.54 if each lateness carried on
+    assert min(b - a for a, b in zip(paced, paced[5:], strict=False)) >= 0.05 - 1e-9
+
+    now[0], late_by[:] = 0.0, [0.0, 0.01]  # the first wait ends late, the next on time
+    window = await sent_at(limiter(5), 11)  # five per second: the window limits them
+    assert window[5] == pytest.approx(1.01)  # due at 1.0
+    assert window[10] == pytest.approx(2.01)  # a second after 1.01, though due at 2.0 paced
