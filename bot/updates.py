@@ -78,7 +78,9 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
     grow with the number of chats ever seen.
 
     The limit is a slot taken once an update has its lane (and what it waits for): an update
-    waiting behind its chat's previous one holds no slot. With python-telegram-bot's own
+    waiting behind its chat's previous one holds no slot, and one that has committed gives
+    its slot back while its reply is on its way (it keeps its lane: its chat's next update
+    still waits for the reply to be sent). With python-telegram-bot's own
     semaphore in front, waiting updates held the slots: a student's three messages in a row
     took three, and a busy group's burst could take all of them while other chats waited.
     So the base class's semaphore is given room for every update (it only counts), and the
@@ -110,12 +112,32 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
 
     @contextlib.asynccontextmanager
     async def _slot(self) -> AsyncIterator[None]:
-        async with self._slots:
-            self._active += 1
-            try:
-                yield
-            finally:
+        """A slot until the update has committed (`committed()`) or ended, whichever comes
+        first: once committed, its reply is on its way to Telegram and it no longer does the
+        work the limit bounds (the database's), so the next update may start that work."""
+        await self._slots.acquire()
+        self._active += 1
+        held = True
+
+        def give_back() -> None:
+            nonlocal held
+            if held:
+                held = False
                 self._active -= 1
+                self._slots.release()
+
+        signal = _committed.get()
+
+        def on_commit() -> None:
+            give_back()
+            if signal is not None:
+                signal()
+
+        _committed.set(on_commit)  # this task's: its handler calls it after the commit
+        try:
+            yield
+        finally:
+            give_back()
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         if isinstance(update, Update):

@@ -173,6 +173,49 @@ async def test_updates_waiting_for_their_lane_hold_no_slot() -> None:
     assert processor.lanes == 0 and processor.current_concurrent_updates == 0
 
 
+async def test_an_update_gives_its_slot_back_once_it_has_committed() -> None:
+    """One slot: a1 has committed and its reply is on its way; b1, of another chat, gets the
+    slot meanwhile, while a2, of a1's chat, waits until a1's reply has gone."""
+    processor = PerChatUpdateProcessor(1)
+    events: list[str] = []
+    replied = asyncio.Event()
+
+    async def a1() -> None:
+        events.append("a1 committed")
+        committed()
+        committed()  # said twice: the slot is given back once
+        await replied.wait()  # its reply to Telegram takes its time
+        events.append("a1 replied")
+
+    async def work(name: str) -> None:
+        events.append(name)
+
+    tasks = [
+        asyncio.create_task(processor.process_update(_update(1, 10), a1())),
+        asyncio.create_task(processor.process_update(_update(2, 10), work("a2"))),
+        asyncio.create_task(processor.process_update(_update(3, 20), work("b1"))),
+    ]
+    await asyncio.sleep(0.05)
+    assert events == ["a1 committed", "b1"]
+    assert processor.current_concurrent_updates == 0
+    replied.set()
+    await asyncio.gather(*tasks)
+    assert events == ["a1 committed", "b1", "a1 replied", "a2"]
+    assert processor.lanes == 0 and processor.current_concurrent_updates == 0
+
+    # the slot given back once: still one update at a time
+    gate = asyncio.Event()
+    work_until = _worker(events, gate)
+    later = [
+        asyncio.create_task(processor.process_update(_update(4, 30), work_until("c1", True))),
+        asyncio.create_task(processor.process_update(_update(5, 40), work_until("d1", True))),
+    ]
+    await asyncio.sleep(0.05)
+    assert events[-1] == "start c1" and "start d1" not in events
+    gate.set()
+    await asyncio.gather(*later)
+
+
 def test_which_commands_wait() -> None:
     assert waits_for_earlier(_update(1, 5, "/checkin close"))
     assert waits_for_earlier(_update(1, 5, "/nosuchcommand"))  # nothing says it may not
