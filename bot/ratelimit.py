@@ -200,8 +200,8 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
                 # no await between check and record. The pacing counts the send when it was
                 # due, not when this task woke up to find it so: each wake-up comes a little
                 # late, and the pacing's sends `burst` apart would carry every lateness on to
-                # all the sends after them (2,000 sends, 400 steps of a few ms: 2-3% of the
-                # fan-out's time). Telegram's own limits keep the time it really went.
+                # all the sends after them (2,000 sends, 400 steps of a few ms: 1 to 3 points
+                # of the fan-out's time). Telegram's own limits keep the time it really went.
                 due = now if due is None else min(due, now)
                 if len(self._paced) >= self.burst:
                     due = max(due, self._paced[0] + self.burst_window)
