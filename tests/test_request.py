@@ -47,7 +47,8 @@ async def api(tg: FakeTelegram) -> AsyncIterator[Bot]:
 async def test_answers_and_errors_as_ptb_reads_them(tg: FakeTelegram, api: Bot) -> None:
     tg.user(20, "Ann").send("/start")
     message = await api.send_message(20, "<b>hello</b> 你好", parse_mode="HTML")
-    assert message.chat.id == 20 and message.text == "<b>hello</b> 你好"
+    assert message.chat.id == 20 and message.text == "hello 你好"  # Telegram parsed the HTML
+    assert message.text_html == "<b>hello</b> 你好"
     assert tg.calls[-1][1]["parse_mode"] == "HTML"
     tg.fail("sendMessage", status=500)
     with pytest.raises(NetworkError):
@@ -78,7 +79,8 @@ async def test_uploads_a_file_with_its_fields(tg: FakeTelegram, api: Bot) -> Non
     sent = await api.send_document(
         22, InputFile(content, filename="scores.csv"), caption="<i>week 3</i>", parse_mode="HTML"
     )
-    assert sent.caption == "<i>week 3</i>" and sent.document is not None
+    assert sent.caption == "week 3" and sent.caption_html == "<i>week 3</i>"
+    assert sent.document is not None
     assert sent.document.file_name == "scores.csv"
     path, stored = tg.files[sent.document.file_id]
     assert stored == content and path.endswith("scores.csv")

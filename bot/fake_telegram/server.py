@@ -19,10 +19,11 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from typing import Any
 
 from aiohttp import BodyPartReader, ClientSession, web
+
+from bot.fake_telegram.entities import EntityError, parse_html, to_html, utf16_length
 
 JSON = dict[str, Any]
 
@@ -67,11 +68,18 @@ MAX_UPLOAD = 50 * 1024 * 1024
 
 
 class ApiError(Exception):
-    def __init__(self, code: int, description: str, retry_after: int | None = None) -> None:
+    def __init__(
+        self,
+        code: int,
+        description: str,
+        retry_after: int | None = None,
+        migrate_to_chat_id: int | None = None,
+    ) -> None:
         super().__init__(description)
         self.code = code
         self.description = description
         self.retry_after = retry_after
+        self.migrate_to_chat_id = migrate_to_chat_id
 
 
 @dataclass
@@ -105,6 +113,15 @@ class SentMessage:
 
     @property
     def text(self) -> str:
+        """The text or caption as HTML, rebuilt from its entities as PTB's `text_html` does
+        (Telegram hands back plain text and entities, not the markup that was sent)."""
+        if "text" in self.raw:
+            return to_html(str(self.raw["text"]), self.raw.get("entities"))
+        return to_html(str(self.raw.get("caption") or ""), self.raw.get("caption_entities"))
+
+    @property
+    def plain(self) -> str:
+        """The text or caption as people see it."""
         return str(self.raw.get("text") or self.raw.get("caption") or "")
 
     @property
@@ -126,69 +143,17 @@ class SentMessage:
         return reply["message_id"] if reply else None
 
 
-class _HtmlChecker(HTMLParser):
-    """Telegram's HTML parse mode: a small set of tags, and every `<`, `>`, `&` escaped."""
-
-    ALLOWED = frozenset(
-        {
-            "b",
-            "strong",
-            "i",
-            "em",
-            "u",
-            "ins",
-            "s",
-            "strike",
-            "del",
-            "a",
-            "code",
-            "pre",
-            "tg-spoiler",
-            "span",
-            "blockquote",
-            "tg-emoji",
-        }
-    )
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.stack: list[str] = []
-        self.plain: list[str] = []
-        self.error: str | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag not in self.ALLOWED:
-            self.error = self.error or f'unsupported start tag "{tag}"'
-        self.stack.append(tag)
-
-    def handle_endtag(self, tag: str) -> None:
-        if not self.stack or self.stack[-1] != tag:
-            self.error = self.error or f'unmatched end tag "{tag}"'
-        else:
-            self.stack.pop()
-
-    def handle_data(self, data: str) -> None:
-        self.plain.append(data)
-
-    def unknown_decl(self, data: str) -> None:
-        self.error = self.error or "unsupported declaration"
-
-
-def _check_html(text: str) -> str:
-    """The text as shown (tags removed); ApiError 400 as Telegram gives for bad markup."""
-    if re.search(r"<(?![a-zA-Z/])|&(?!(lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);)", text):
-        raise ApiError(400, "Bad Request: can't parse entities: unescaped character")
-    checker = _HtmlChecker()
-    checker.feed(text)
-    checker.close()
-    if checker.error or checker.stack:
-        reason = checker.error or f'unclosed tag "{checker.stack[-1]}"'
-        raise ApiError(400, f"Bad Request: can't parse entities: {reason}")
-    return "".join(checker.plain)
+def _parse(text: str) -> tuple[str, list[JSON]]:
+    """Plain text and entities of an HTML text; ApiError 400 as Telegram refuses markup."""
+    try:
+        return parse_html(text)
+    except EntityError as exc:
+        raise ApiError(400, f"Bad Request: can't parse entities: {exc}") from None
 
 
 def _command_entities(text: str) -> list[JSON]:
-    match = re.match(r"^/[A-Za-z0-9_]+(@[A-Za-z0-9_]+)?", text)
+    """A command at the start: `/` and 1-32 of `A-Za-z0-9_`, then an optional @username."""
+    match = re.match(r"^/[A-Za-z0-9_]{1,32}(@[A-Za-z0-9_]{5,32})?(?![A-Za-z0-9_])", text)
     return [{"type": "bot_command", "offset": 0, "length": match.end()}] if match else []
 
 
@@ -200,6 +165,7 @@ class _Chat:
     user: JSON | None = None  # the person, for a private chat
     bot_member: bool = True  # groups: whether the bot is in it
     bot_kicked: bool = False
+    migrated_to: int | None = None  # a group upgraded to this supergroup
 
     def as_json(self) -> JSON:
         if self.type == "private" and self.user:
@@ -272,6 +238,8 @@ class FakeTelegram:
         self.webhook_url: str | None = None
         self.webhook_secret: str | None = None
         self.webhook_answers: list[int] = []  # what the bot answered to each post
+        self._polls_started = 0
+        self.conflicts = 0  # long polls ended by an overlapping getUpdates (409)
         self._webhook_task: asyncio.Task[None] | None = None
 
     # ----------------------------------------------------------------- lifecycle
@@ -376,6 +344,14 @@ class FakeTelegram:
         receives it once more."""
         self._updates.insert(0, self._history[update_id])
         self._notify()
+
+    def drop_pending_updates(self) -> int:
+        """Drop the updates not fetched yet, as `deleteWebhook(drop_pending_updates=True)`
+        does for a bot restarted that way; returns how many were dropped."""
+        dropped = len(self._updates)
+        self._updates.clear()
+        self._notify()
+        return dropped
 
     def last_update_id(self) -> int:
         return max(self._history, default=0)
@@ -547,6 +523,12 @@ class FakeTelegram:
                 raise ApiError(403, "Forbidden: bot was blocked by the user")
             if chat_id not in self._started:
                 raise ApiError(403, "Forbidden: bot can't initiate conversation with a user")
+        elif chat.migrated_to is not None:
+            raise ApiError(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                migrate_to_chat_id=chat.migrated_to,
+            )
         elif chat.bot_kicked:
             raise ApiError(403, "Forbidden: bot was kicked from the group chat")
         elif not chat.bot_member:
@@ -583,15 +565,25 @@ class FakeTelegram:
     def _store_user_message(self, chat_id: int, message: JSON) -> None:
         self._messages[(chat_id, message["message_id"])] = message
 
-    def _text(self, params: JSON, key: str, limit: int) -> str:
-        text = str(params.get(key) or "")
-        shown = _check_html(text) if params.get("parse_mode") == "HTML" else text
-        if key == "text" and not shown.strip():
+    def _text(self, params: JSON, key: str, limit: int) -> JSON:
+        """A text or caption as Telegram stores it: plain text and its entities, the length
+        counted on the plain text in UTF-16 code units (an emoji outside the BMP is 2)."""
+        markup = str(params.get(key) or "")
+        if params.get("parse_mode") == "HTML":
+            text, entities = _parse(markup)
+        elif params.get("parse_mode"):
+            raise ApiError(400, f"Bad Request: unsupported parse_mode {params['parse_mode']}")
+        else:
+            text, entities = markup, []
+        if key == "text" and not text.strip():
             raise ApiError(400, "Bad Request: message text is empty")
-        if len(shown) > limit:
+        if utf16_length(text) > limit:
             what = "message is too long" if key == "text" else "message caption is too long"
             raise ApiError(400, f"Bad Request: {what}")
-        return text
+        if not text:
+            return {}
+        entities_key = "entities" if key == "text" else "caption_entities"
+        return {key: text, entities_key: entities} if entities else {key: text}
 
     # ------------------------------------------------------------- API methods
     async def _api_getMe(self, params: JSON) -> JSON:
@@ -673,29 +665,47 @@ class FakeTelegram:
         if offset:
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
 
-        def ready() -> list[JSON]:
+        # Only one getUpdates at a time: a new one ends a long poll still waiting with 409.
+        self._polls_started += 1
+        mine = self._polls_started
+        self._notify()
+
+        def ready() -> list[JSON] | bool:
+            if self._polls_started != mine:
+                return True
             return [
                 u for u in self._updates if next(k for k in u if k != "update_id") in self._allowed
             ][:limit]
 
         try:
-            return list(await self.wait_for(ready, timeout)) if timeout else ready()
+            result = await self.wait_for(ready, timeout) if timeout else ready()
         except TimeoutError:
             return []
+        if result is True:
+            self.conflicts += 1
+            raise ApiError(
+                409,
+                "Conflict: terminated by other getUpdates request; "
+                "make sure that only one bot instance is running",
+            )
+        assert isinstance(result, list)
+        return result
 
     async def _api_sendMessage(self, params: JSON) -> JSON:
         chat = self._target_chat(params)
-        text = self._text(params, "text", MAX_TEXT)
-        return self._bot_message(chat, params, text=text)
+        return self._bot_message(chat, params, **self._text(params, "text", MAX_TEXT))
 
     async def _api_editMessageText(self, params: JSON) -> JSON:
         message = self._own_message(params)
-        text = self._text(params, "text", MAX_TEXT)
-        if message.get("text") == text and message.get("reply_markup") == params.get(
-            "reply_markup"
+        content = self._text(params, "text", MAX_TEXT)
+        if (
+            message.get("text") == content["text"]
+            and message.get("entities") == content.get("entities")
+            and message.get("reply_markup") == params.get("reply_markup")
         ):
             raise ApiError(400, "Bad Request: message is not modified")
-        message["text"] = text
+        message.pop("entities", None)
+        message.update(content)
         message["edit_date"] = int(time.time())
         _set_markup(message, params)
         self._edited(message)
@@ -720,6 +730,9 @@ class FakeTelegram:
 
     def _own_message(self, params: JSON) -> JSON:
         chat_id, message_id = int(params.get("chat_id", 0)), int(params.get("message_id", 0))
+        chat = self._chats.get(chat_id)
+        if chat is not None and chat.migrated_to is not None:
+            self._target_chat(params)  # the upgrade's answer
         message = self._messages.get((chat_id, message_id))
         if message is None:
             raise ApiError(400, "Bad Request: message to edit not found")
@@ -732,7 +745,7 @@ class FakeTelegram:
         if query_id in self.callback_answers:
             raise ApiError(400, "Bad Request: query is too old and response timeout expired")
         text = str(params.get("text") or "")
-        if len(text) > 200:
+        if utf16_length(text) > 200:
             raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
         self.callback_answers[query_id] = params
         return True
@@ -791,14 +804,14 @@ class FakeTelegram:
     async def _api_sendPoll(self, params: JSON) -> JSON:
         chat = self._target_chat(params)
         question = str(params.get("question") or "")
-        if not 1 <= len(question) <= 300:
+        if not 1 <= utf16_length(question) <= 300:
             raise ApiError(400, "Bad Request: poll question length must not exceed 300")
         options = [
             o if isinstance(o, str) else o.get("text", "") for o in params.get("options") or []
         ]
         if not 2 <= len(options) <= 12:
             raise ApiError(400, "Bad Request: poll must have 2-12 options")
-        if any(not 1 <= len(o) <= 100 for o in options):
+        if any(not 1 <= utf16_length(o) <= 100 for o in options):
             raise ApiError(400, "Bad Request: poll options length must not exceed 100")
         anonymous = params.get("is_anonymous", True) not in (False, "false")
         if not anonymous and chat.type == "channel":
@@ -845,8 +858,7 @@ class FakeTelegram:
             "file_name": name,
             "file_size": len(content),
         }
-        extra = {"caption": caption} if caption else {}
-        return self._bot_message(chat, params, document=document, **extra)
+        return self._bot_message(chat, params, document=document, **caption)
 
     async def _api_sendPhoto(self, params: JSON) -> JSON:
         chat = self._target_chat(params)
@@ -862,8 +874,7 @@ class FakeTelegram:
                 "file_size": len(content),
             }
         ]
-        extra = {"caption": caption} if caption else {}
-        return self._bot_message(chat, params, photo=photo, **extra)
+        return self._bot_message(chat, params, photo=photo, **caption)
 
     async def _api_getFile(self, params: JSON) -> JSON:
         file_id = str(params.get("file_id") or "")
@@ -913,6 +924,8 @@ def _error(exc: ApiError) -> web.Response:
     body: JSON = {"ok": False, "error_code": exc.code, "description": exc.description}
     if exc.retry_after is not None:
         body["parameters"] = {"retry_after": exc.retry_after}
+    if exc.migrate_to_chat_id is not None:
+        body["parameters"] = {"migrate_to_chat_id": exc.migrate_to_chat_id}
     return web.json_response(body, status=exc.code)
 
 
@@ -992,6 +1005,7 @@ class FakeUser:
     def _post(self, chat: FakeGroup | None, content: JSON, reply_to: SentMessage | None) -> JSON:
         """A message from this person, in their private chat with the bot or in a group."""
         target = chat.chat if chat is not None else self.chat
+        assert target.migrated_to is None, "the group was upgraded: post in the supergroup"
         if target.type == "private":
             # A person can write to a bot only after pressing Start; then the bot may answer.
             self.server._started.add(self.id)
@@ -1177,6 +1191,28 @@ class FakeGroup:
     def remove_bot(self, by: FakeUser) -> None:
         self.chat.bot_member, self.chat.bot_kicked = False, True
         self.server._bot_membership(self.chat, by.data, "member", "kicked")
+
+    def upgrade(self, by: FakeUser, new_id: int | None = None) -> FakeGroup:
+        """The group becomes a supergroup (200 members, topics turned on, a public link...),
+        as Telegram does it: a service message with `migrate_to_chat_id` in the group, one
+        with `migrate_from_chat_id` in the new supergroup, and from then on every send to the
+        old id answers 400 with `parameters.migrate_to_chat_id`; nothing sent there arrives."""
+        assert self.chat.type == "group", "only a basic group is upgraded"
+        new_id = new_id if new_id is not None else -(10**12 + abs(self.id))
+        old = self.chat
+        new = _Chat(
+            id=new_id,
+            type="supergroup",
+            title=old.title,
+            bot_member=old.bot_member,
+            bot_kicked=old.bot_kicked,
+        )
+        self.server._chats[new_id] = new
+        by._post(self, {"migrate_to_chat_id": new_id}, None)
+        old.migrated_to = new_id
+        upgraded = FakeGroup(self.server, new)
+        by._post(upgraded, {"migrate_from_chat_id": old.id}, None)
+        return upgraded
 
     async def next_message(self, timeout: float = 10.0) -> SentMessage:
         return await self.server.next_message(self.id, timeout)
