@@ -18,13 +18,21 @@ from typing import Any
 from sqlalchemy import Row
 from telegram import ForceReply, InlineKeyboardMarkup, ReplyParameters
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 from telegram.ext import Application
 
 from bot.checkin_outbox import CheckinOutbox
 from bot.context import SERVICES_KEY, Services
 from bot.notifier import ASKER_PURPOSES, CONTACT_PURPOSES, Notifier
 from bot.services import checkin, liaison
+from bot.services.chats import migrate_chat
 from db.models import Outbox, OutboxState
 from db.repositories import Repos
 
@@ -63,6 +71,8 @@ class Dispatcher:
                     lanes: dict[int, list[_Snapshot]] = {}
                     for row in rows:  # one lane per chat keeps each chat's messages in order
                         lanes.setdefault(row.chat_id, []).append(_Snapshot(row))
+                # Every lane ends before the round does (a lane never raises), so nothing
+                # is still being sent when the lock is released.
                 results = await asyncio.gather(
                     *(self._lane(application, services, snapshots) for snapshots in lanes.values())
                 )
@@ -76,12 +86,28 @@ class Dispatcher:
         services: Services,
         snapshots: list[_Snapshot],
     ) -> int:
-        """One chat's messages, in order; chats run side by side (the rate limiter paces)."""
+        """One chat's messages, in order; chats run side by side (the rate limiter paces).
+        A lane never raises: a message whose sending fails in a way nobody foresaw is tried
+        again later (counted, and given up after MAX_ATTEMPTS), and the lane goes on."""
         sent = 0
         for snapshot in snapshots:
             async with self._slots:
-                sent += await self._send(application, services, snapshot)
+                try:
+                    outcome = await self._send(application, services, snapshot)
+                except Exception as exc:
+                    log.exception("outbox %s: sending failed unexpectedly", snapshot.id)
+                    outcome = await self._try_later(services, snapshot.id, repr(exc))
+            if outcome == _MOVED:  # the chat's later messages moved with it: next round
+                break
+            sent += outcome
         return sent
+
+    async def _try_later(self, services: Services, outbox_id: int, error: str) -> int:
+        try:
+            await self._later(services, outbox_id, error)
+        except Exception:  # the database is down too: the row stays due, the next drain tries
+            log.exception("outbox %s: could not record the failure", outbox_id)
+        return 0
 
     async def _send(
         self,
@@ -92,6 +118,8 @@ class Dispatcher:
         outbox_id = snapshot.id
         try:
             message_id = await snapshot.send(application.bot)
+        except ChatMigrated as exc:
+            return await self._migrated(services, snapshot, exc.new_chat_id)
         except Forbidden as exc:
             await self._refused(application, services, outbox_id, str(exc))
             return 0
@@ -116,8 +144,24 @@ class Dispatcher:
         except NetworkError as exc:
             await self._later(services, outbox_id, str(exc))
             return 0
+        except TelegramError as exc:  # any other answer (Conflict, InvalidToken...): later
+            log.warning("outbox %s: Telegram answered %s: %s", outbox_id, type(exc).__name__, exc)
+            await self._later(services, outbox_id, str(exc))
+            return 0
         await self._recorder.record(services, snapshot, message_id)
         return 1
+
+    async def _migrated(self, services: Services, snapshot: _Snapshot, new_id: int) -> int:
+        """The group was upgraded to a supergroup: the chat and everything waiting for it
+        move to the new id, and this lane stops so the next round sends them there in
+        order. A poll to stop stays in the old group, where it can no longer be stopped."""
+        async with services.database.transaction() as repos:
+            await migrate_chat(repos, snapshot.chat_id, new_id)
+        log.info("chat %s was upgraded to %s; its messages follow it", snapshot.chat_id, new_id)
+        if snapshot.kind == "stop_poll":
+            error = f"the group was upgraded to {new_id}"
+            await self._fail(services, snapshot.id, error, state=OutboxState.SENT)
+        return _MOVED
 
     async def _later(self, services: Services, outbox_id: int, error: str) -> None:
         """A transient failure: try again after an exponential back-off on the bot's clock."""
@@ -173,6 +217,9 @@ class Dispatcher:
                 notices = await liaison.delivery_failed(context, row.request_id, person, error)
                 notifier = Notifier(services, repos, application.bot.username)
                 await notifier.enqueue(notices, now)
+
+
+_MOVED = -1  # a lane's send moved the chat to a new id: the rest of the lane waits a round
 
 
 class _Recorder:

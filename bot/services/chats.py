@@ -84,9 +84,6 @@ async def unlink_chat(repos: Repos, telegram_id: int) -> bool:
 
 
 async def migrate_chat(repos: Repos, old_id: int, new_id: int) -> None:
-    """A group became a supergroup and got a new id: keep its record."""
-    chat = await repos.chats.by_telegram_id(old_id)
-    if chat is not None and await repos.chats.by_telegram_id(new_id) is None:
-        chat.telegram_id = new_id
-        chat.type = "supergroup"
-        await repos.session.flush()
+    """A group became a supergroup and got a new id: its record, its questions and the
+    messages waiting for it move there (`ChatRepo.move`)."""
+    await repos.chats.move(old_id, new_id)
