@@ -139,7 +139,7 @@ class Dispatcher:
                 await self._refused(application, services, outbox_id, str(exc))  # bot not in it
                 return 0
             log.warning("outbox %s refused by Telegram: %s", outbox_id, exc)
-            await self._fail(services, outbox_id, str(exc))
+            await self._fail(services, outbox_id, str(exc), refused=application)
             return 0
         except NetworkError as exc:
             await self._later(services, outbox_id, str(exc))
@@ -183,11 +183,23 @@ class Dispatcher:
         outbox_id: int,
         error: str,
         state: OutboxState = OutboxState.FAILED,
+        *,
+        refused: Application[Any, Any, Any, Any, Any, Any] | None = None,
     ) -> None:
+        """Record a message as given up (or, for a poll already closed, as done). When
+        Telegram `refused` it (400), the person whose words it carried is told."""
         async with services.database.transaction() as repos:
             row = await repos.outbox.get(outbox_id)
             assert row is not None
             row.state, row.error, row.attempts = state, error[:300], row.attempts + 1
+            carried_words = row.purpose in CONTACT_PURPOSES | ASKER_PURPOSES
+            if refused is not None and row.request_id is not None and carried_words:
+                now = services.clock.now()
+                context = liaison.Context(repos, now, services.settings.default_timezone)
+                notices = await liaison.delivery_refused(
+                    context, row.request_id, row.purpose, error
+                )
+                await Notifier(services, repos, refused.bot.username).enqueue(notices, now)
 
     async def _refused(
         self,

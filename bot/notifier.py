@@ -17,6 +17,7 @@ from bot.renderers.liaison import (
     render_delivery,
     render_follow_up,
     render_must_start,
+    render_refused,
 )
 from bot.services.liaison import Notice, NoticeKind
 from db.models import Chat, LiaisonRequest, Outbox, OutboxState, Person
@@ -130,6 +131,11 @@ class Notifier:
                 person,
                 "liaison.prompt",
                 markup=force_reply.to_dict(),
+            )
+        elif notice.kind is NoticeKind.REFUSED:
+            rendered = render_refused(request, notice.reason, notice.text or "", t)
+            await self._add(
+                person.telegram_id, rendered.text, None, now, request, person, "liaison.refused"
             )
         elif notice.kind is NoticeKind.MUST_START:
             assert notice.author is not None

@@ -154,6 +154,22 @@ def render_must_start(
     )
 
 
+def render_refused(request: LiaisonRequest, purpose: str, reason: str, t: Translator) -> Rendered:
+    """To the person whose answer, question or follow-up Telegram refused to deliver."""
+    if purpose == "liaison.answer":
+        text = t.gettext(
+            "Your answer to question #{id} did not reach the chat where it was asked: "
+            "Telegram refused it ({reason}). Nothing was posted there. Please send it again, "
+            "shorter or as a file."
+        )
+    else:
+        text = t.gettext(
+            "Your message about question #{id} did not reach the contact: Telegram refused it "
+            "({reason}). Please send it again, shorter or as a file."
+        )
+    return Rendered(text.format(id=request.id, reason=f"<code>{esc(reason)}</code>"))
+
+
 def render_ask_usage(parties: list[Party], t: Translator) -> Rendered:
     keys = ", ".join(f"<code>{esc(p.key)}</code>" for p in parties)
     return Rendered(
@@ -216,6 +232,7 @@ def event_name(kind: str, t: Translator) -> str:
         "held": t.gettext("held for the night"),
         "delivered": t.gettext("delivered"),
         "delivery_failed": t.gettext("could not be delivered"),
+        "delivery_refused": t.gettext("refused by Telegram, not delivered"),
         "escalated": t.gettext("escalated"),
         "acknowledged": t.gettext("acknowledged"),
         "handed_over": t.gettext("handed over"),

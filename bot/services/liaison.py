@@ -24,6 +24,7 @@ class NoticeKind(StrEnum):
     ANSWER = "answer"  # the answer, in the chat where the question was asked
     FOLLOW_UP = "follow_up"  # the asker's follow-up, to the contact
     MUST_START = "must_start"  # to coordinators: this person must press Start
+    REFUSED = "refused"  # to whoever wrote it: Telegram refused to deliver their message
     ANSWER_PROMPT = "answer_prompt"  # to a contact who pressed Answer
 
 
@@ -423,6 +424,30 @@ async def delivery_failed(
         Notice(NoticeKind.MUST_START, request, party, c, reason, author=person)
         for c in coordinators
     ]
+
+
+async def delivery_refused(
+    ctx: Context, request_id: int, purpose: str, reason: str
+) -> list[Notice]:
+    """Telegram refused a message about a request (400: its text, its file): log it, so the
+    history says so, and tell the person whose words it carried, who can send them again.
+    An answer is the answering contact's; a question or a follow-up, the asker's."""
+    loaded = await _load(ctx, request_id)
+    if loaded is None:
+        return []
+    request, party = loaded
+    events = await ctx.repos.requests.events(request.id)
+    kinds = ("answered",) if purpose == "liaison.answer" else ("opened", "follow_up")
+    author_id = next(
+        (e.person_id for e in reversed(events) if e.kind in kinds and e.person_id), None
+    )
+    if author_id is None and purpose != "liaison.answer":
+        author_id = request.asker_id
+    await ctx.repos.requests.log(request.id, "delivery_refused", ctx.now, author_id, reason)
+    author = await ctx.repos.people.by_id(author_id) if author_id else None
+    if author is None:
+        return []
+    return [Notice(NoticeKind.REFUSED, request, party, author, purpose, reason, author=author)]
 
 
 @dataclass(frozen=True)
