@@ -16,7 +16,8 @@ from bot.renderers.checkin import (
     render_summary,
 )
 from bot.services.analytics import recent_reports
-from bot.services.checkin import Closing, Opening, Reminder
+from bot.services.chats import migrate_chat
+from bot.services.checkin import Closing, Context, Opening, Reminder, reopen_in_upgraded_group
 from db.models import Chat, CheckinPoll, Role
 
 
@@ -86,6 +87,15 @@ class CheckinOutbox(OutboxWriter):
                     person=coordinator,
                     text=render_absent_warning(closing.checkin, names, t),
                 )
+
+    async def group_upgraded(self, old_id: int, new_id: int) -> None:
+        """A group became a supergroup: everything about it moves to the new id, and an open
+        check-in's agenda and poll are posted there again when the poll had gone out."""
+        await migrate_chat(self.repos, old_id, new_id)
+        ctx = Context(self.repos, self.now, self.services.settings.default_timezone)
+        opening = await reopen_in_upgraded_group(ctx, new_id)
+        if opening is not None:
+            await self.opening(opening)
 
     async def group_lost(self, chat: Chat) -> None:
         """The bot was removed from a group (403): coordinators are told."""

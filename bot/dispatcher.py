@@ -32,7 +32,6 @@ from bot.checkin_outbox import CheckinOutbox
 from bot.context import SERVICES_KEY, Services
 from bot.notifier import ASKER_PURPOSES, CONTACT_PURPOSES, Notifier
 from bot.services import checkin, liaison
-from bot.services.chats import migrate_chat
 from db.models import Outbox, OutboxState
 from db.repositories import Repos
 
@@ -156,7 +155,8 @@ class Dispatcher:
         move to the new id, and this lane stops so the next round sends them there in
         order. A poll to stop stays in the old group, where it can no longer be stopped."""
         async with services.database.transaction() as repos:
-            await migrate_chat(repos, snapshot.chat_id, new_id)
+            now = services.clock.now()
+            await CheckinOutbox(services, repos, now).group_upgraded(snapshot.chat_id, new_id)
         log.info("chat %s was upgraded to %s; its messages follow it", snapshot.chat_id, new_id)
         if snapshot.kind == "stop_poll":
             error = f"the group was upgraded to {new_id}"

@@ -539,6 +539,11 @@ class ChatRepo:
             )
             .values(chat_id=new_id, reply_to_message_id=None)
         )
+        await self.session.execute(  # a poll not sent yet goes with its outbox row
+            update(CheckinPoll)
+            .where(CheckinPoll.chat_id == old_id, CheckinPoll.message_id.is_(None))
+            .values(chat_id=new_id)
+        )
         await self.session.flush()
 
 

@@ -9,6 +9,7 @@ from telegram.constants import ChatMemberStatus, ParseMode
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, MessageHandler, filters
 
+from bot.checkin_outbox import CheckinOutbox
 from bot.context import BotContext
 from bot.domain.language import resolve_language
 from bot.menus import set_group_member_menu
@@ -24,7 +25,6 @@ from bot.services.chats import (
     bot_added,
     bot_removed,
     link_chat,
-    migrate_chat,
     unlink_chat,
 )
 from handlers.base import MyChatMemberHandler, Reply, Request, command, log
@@ -98,8 +98,13 @@ async def migrated(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None or message.migrate_to_chat_id is None:
         return
-    async with context.services.database.transaction() as repos:
-        await migrate_chat(repos, message.chat_id, message.migrate_to_chat_id)
+    services = context.services
+    async with services.database.transaction() as repos:
+        upgraded = CheckinOutbox(services, repos, services.clock.now())
+        await upgraded.group_upgraded(message.chat_id, message.migrate_to_chat_id)
+    context.application.create_task(
+        services.dispatcher.drain(context.application), name="outbox-drain"
+    )
 
 
 def build_handlers() -> list[BaseHandler[Update, BotContext, None]]:

@@ -131,6 +131,23 @@ async def open_checkin(
     return Opening("opened", checkin, chats, requests, actions)
 
 
+async def reopen_in_upgraded_group(ctx: Context, new_id: int) -> Opening | None:
+    """A linked group became a supergroup while a check-in is open: its poll stayed in the
+    old group, where nobody can vote any more, so the supergroup gets the agenda and a poll
+    of its own (votes already cast count, by the old poll's id). None when nothing is due:
+    no open check-in, or the poll had not been sent and moved with the group."""
+    checkin = await ctx.repos.checkins.open_one()
+    chat = await ctx.repos.chats.by_telegram_id(new_id)
+    if checkin is None or chat is None or not (chat.linked and chat.active):
+        return None
+    if any(p.chat_id == new_id for p in await ctx.repos.checkins.polls(checkin.id)):
+        return None
+    parties = {p.id: p for p in await ctx.repos.parties.all()}
+    requests = [(r, parties[r.party_id]) for r in await ctx.repos.requests.open_requests()]
+    actions = list(await ctx.repos.checkins.open_actions())
+    return Opening("opened", checkin, [chat], requests, actions)
+
+
 async def scheduled_due(ctx: Context) -> tuple[dt.date, Rules] | None:
     """A scheduled check-in whose time has come and that was not opened yet."""
     found = await rules(ctx)

@@ -86,3 +86,29 @@ async def test_an_answer_follows_its_group_to_the_supergroup(
 
     await until(database, moved, "the group's record moved to the supergroup")
     await until(database, outbox_settled, "every message recorded")
+
+
+async def test_an_open_check_in_follows_a_group_upgraded_after_its_poll(
+    tg: FakeTelegram, database: Database, bot: RunningBot
+) -> None:
+    li = await started(tg, 1001, "Li Wei", "en")
+    zhang = await started(tg, 1002, "Zhang Min")
+    (group,) = await _basic_groups(tg, database, 1)
+    li.send("/checkin")
+    await li.next_message()
+    await group.next_message()  # the agenda
+    old_poll = await group.next_message()
+    zhang.vote(old_poll, [1])  # before the upgrade: it still counts
+
+    supergroup = group.upgrade(by=li)
+    agenda = await supergroup.next_message()
+    assert "Monthly check-in #1" in agenda.text
+    poll = await supergroup.next_message()
+    assert poll.poll is not None and poll.poll["id"] != old_poll.poll["id"]
+    await tg.idle()
+    li.send("/checkin close")
+    await li.next_message()
+    summary = await supergroup.next_message()
+    assert "Minor issues: 1" in summary.text  # the vote in the old group counted
+    await until(database, outbox_settled, "every message recorded")
+    assert len(tg.messages(group.id)) == 2  # agenda and poll, nothing after the upgrade
