@@ -26,6 +26,10 @@ class CliError(Exception):
     """A problem told to the operator in one line (or one line per problem)."""
 
 
+class Unavailable(Exception):
+    """A service the bot needs did not answer (exit status 1: try again later)."""
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bot",
@@ -134,6 +138,29 @@ def _run_invite(settings: Settings, args: argparse.Namespace) -> str:
     )
 
 
+def _run_bot(settings: Settings) -> None:
+    """`run`: serve until signalled; Telegram's refusals at start-up in one line each, with
+    no token in them (PTB's own InvalidToken text quotes the token)."""
+    from telegram.error import InvalidToken, NetworkError
+
+    from bot.runner import run_until_signalled
+
+    token = settings.require_token()
+    try:
+        asyncio.run(run_until_signalled(settings))
+    except InvalidToken:
+        raise CliError(
+            "Telegram rejected TELEGRAM_BOT_TOKEN: copy the token again from @BotFather "
+            "(or TELEGRAM_API_BASE_URL is not a Bot API server)"
+        ) from None
+    except NetworkError as exc:  # TimedOut too
+        reason = str(exc).replace(token, "<token>") or type(exc).__name__
+        raise Unavailable(
+            f"the Bot API at {settings.api_base_url.removesuffix('/bot')} did not answer "
+            f"({reason}): check the network, TELEGRAM_API_BASE_URL or TELEGRAM_PROXY"
+        ) from None
+
+
 def _run_doctor(settings: Settings) -> int:
     from bot.doctor import FAIL, diagnose
 
@@ -172,10 +199,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         configure_logging(settings)
         command = args.command or "run"
         if command == "run":
-            settings.require_token()
-            from bot.runner import run_until_signalled
-
-            asyncio.run(run_until_signalled(settings))
+            _run_bot(settings)
         elif command == "migrate":
             print(f"database at revision {asyncio.run(_migrate(settings))}")
         elif command == "import":
@@ -207,7 +231,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (SettingsError, CliError, LookupError, AdminError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except BackupError as exc:
+    except (BackupError, Unavailable) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except (SQLAlchemyError, OSError) as exc:

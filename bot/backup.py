@@ -92,6 +92,10 @@ def _copy_sqlite(source: Path, target: Path, *, check: bool = False) -> None:
 def backup(database_url: str, target: Path) -> str:
     """Write a backup of the database to `target`; a line saying what was written."""
     url = make_url(database_url)
+    if not target.parent.is_dir():
+        raise BackupError(
+            f"the folder {target.parent} does not exist: create it first (mkdir -p {target.parent})"
+        )
     if url.get_backend_name() == "sqlite":
         source_path = _sqlite_file(url)
         if not source_path.exists():

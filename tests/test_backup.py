@@ -67,6 +67,10 @@ def test_cli_backup_restore_and_mistakes(tmp_path: Path) -> None:
     for args, message in (
         (("restore", "missing.sqlite3"), "error: there is no backup at missing.sqlite3"),
         (("restore", "notes.txt"), "error: notes.txt is not a backup of this bot's database"),
+        (
+            ("backup", "no-such-dir/x.backup"),
+            "error: the folder no-such-dir does not exist: create it first (mkdir -p no-such-dir)",
+        ),
     ):
         wrong = run_cli(*args, cwd=tmp_path, env=db)
         assert (wrong.returncode, wrong.stderr.strip()) == (1, message)

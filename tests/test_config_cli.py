@@ -129,3 +129,72 @@ def test_settings_accepts_overrides() -> None:
     assert settings.telegram_bot_token is None
     with pytest.raises(SettingsError):
         settings.require_token()
+
+
+def _serve_fake_in_thread() -> tuple[str, str, object]:
+    """A fake Bot API on a thread of its own, for a `python -m bot` process to talk to."""
+    import asyncio
+    import threading
+
+    from bot.fake_telegram import FakeTelegram
+
+    started = threading.Event()
+    box: dict[str, object] = {}
+
+    def serve() -> None:
+        async def main() -> None:
+            tg = FakeTelegram()
+            box["url"] = await tg.start()
+            box["token"] = tg.token
+            box["stop"] = stop = asyncio.Event()
+            box["loop"] = asyncio.get_running_loop()
+            started.set()
+            await stop.wait()
+            await tg.stop()
+
+        asyncio.run(main())
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    started.wait(10)
+    return str(box["url"]), str(box["token"]), box
+
+
+def test_a_rejected_token_is_one_line_without_the_token(tmp_path: Path) -> None:
+    url, token, box = _serve_fake_in_thread()
+    wrong = token.split(":")[0] + ":WRONG-" + "x" * 30
+    try:
+        result = run_cli(
+            cwd=tmp_path,
+            env={"TELEGRAM_BOT_TOKEN": wrong, "TELEGRAM_API_BASE_URL": url},
+        )
+    finally:
+        loop, stop = box["loop"], box["stop"]
+        loop.call_soon_threadsafe(stop.set)  # type: ignore[attr-defined]
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if " INFO " not in line]
+    assert lines == [
+        "error: Telegram rejected TELEGRAM_BOT_TOKEN: copy the token again from @BotFather "
+        "(or TELEGRAM_API_BASE_URL is not a Bot API server)"
+    ]
+    assert "WRONG" not in result.stderr + result.stdout
+
+
+def test_an_unreachable_bot_api_is_one_line(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as closed:  # a port nobody listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    token = "123456:SECRET-token-that-must-not-be-printed-xx"
+    result = run_cli(
+        cwd=tmp_path,
+        env={"TELEGRAM_BOT_TOKEN": token, "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{port}"},
+    )
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if " INFO " not in line]
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(f"error: the Bot API at http://127.0.0.1:{port} did not answer")
+    assert "SECRET" not in result.stderr + result.stdout
