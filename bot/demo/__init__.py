@@ -127,10 +127,13 @@ class Transcript:
             poll = self.t.gettext("[poll] {question} ({options})")
             body = poll.format(question=message.poll["question"], options=options)
         elif message.raw.get("photo"):
-            body = f"{self.t.gettext('[chart]')} {body}".rstrip()
+            # gettext outside f-strings: Python 3.11's extraction does not look inside them
+            chart = self.t.gettext("[chart]")
+            body = f"{chart} {body}".rstrip()
         elif message.raw.get("document"):
             name = message.raw["document"]["file_name"]
-            body = f"{self.t.gettext('[file {name}]').format(name=name)} {body}".rstrip()
+            file = self.t.gettext("[file {name}]").format(name=name)
+            body = f"{file} {body}".rstrip()
         self.say(f"  bot → {where}{mark}: {body}".replace("\n", "\n      "))
         buttons = [text for text, _ in message.buttons]
         if buttons:

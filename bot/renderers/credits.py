@@ -241,6 +241,9 @@ def transcript_html(
         hours=_n(found.rules.training_hours_per_credit),
         research=_n(found.rules.per_topic_cycle),
     )
+    # gettext outside the f-string: Python 3.11's extraction does not look inside f-strings
+    student_label, checked_by = t.gettext("Student"), t.gettext("Checked by (university office):")
+    issued_label, total_label = t.gettext("Issued"), t.gettext("Total")
     page = f"""<!DOCTYPE html>
 <html lang="{escape(language)}"><head><meta charset="utf-8">
 <title>{escape(title)}: {escape(student.name or str(student.telegram_id))}</title>
@@ -254,14 +257,14 @@ tfoot td {{ font-weight: bold; }}
 </style></head><body>
 <h1>{escape(title)}</h1>
 <p>{escape(consortium)}</p>
-<p>{escape(t.gettext("Student"))}: <b>{escape(student.name or "")}</b>
+<p>{escape(student_label)}: <b>{escape(student.name or "")}</b>
 (Telegram {student.telegram_id})<br>
-{escape(t.gettext("Issued"))}: {issued.isoformat()}</p>
+{escape(issued_label)}: {issued.isoformat()}</p>
 <table><thead><tr>{head}</tr></thead><tbody>{body}</tbody>
-<tfoot><tr><td colspan="4">{escape(t.gettext("Total"))}</td><td>{_n(found.total)}</td></tr></tfoot>
+<tfoot><tr><td colspan="4">{escape(total_label)}</td><td>{_n(found.total)}</td></tr></tfoot>
 </table>
 <p>{escape(rules)}</p>
-<p class="sign">{escape(t.gettext("Checked by (university office):"))} ______________________</p>
+<p class="sign">{escape(checked_by)} ______________________</p>
 </body></html>
 """
     return page.encode("utf-8")
