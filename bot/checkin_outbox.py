@@ -32,6 +32,7 @@ class CheckinOutbox(OutboxWriter):
             await self._add(
                 chat.telegram_id,
                 "checkin.agenda",
+                thread=chat.thread_id,
                 text=render_agenda(
                     opening.checkin, opening.open_requests, opening.actions, reports, zone, t
                 ),
@@ -40,6 +41,7 @@ class CheckinOutbox(OutboxWriter):
                 chat.telegram_id,
                 "checkin.poll",
                 kind="poll",
+                thread=chat.thread_id,
                 poll={"question": poll_question(t), "options": poll_options(t)},
             )
             await self.repos.checkins.add_poll(
@@ -63,6 +65,7 @@ class CheckinOutbox(OutboxWriter):
             await self._add(
                 chat.telegram_id,
                 "checkin.reminder_group",
+                thread=chat.thread_id,
                 text=render_group_reminder(reminder.checkin, reminder.missing, zone, t),
             )
 
@@ -74,6 +77,7 @@ class CheckinOutbox(OutboxWriter):
             await self._add(
                 chat.telegram_id,
                 "checkin.summary",
+                thread=chat.thread_id,
                 text=render_summary(closing.checkin, closing.tally, closing.actions, t),
             )
         if closing.absent_twice:
