@@ -106,3 +106,24 @@ async def test_a_deleted_topic_sends_to_general(tg: FakeTelegram, bot: RunningBo
     assert agenda.thread_id is None and poll.thread_id is None
     await asyncio.sleep(0.2)
     assert len(tg.messages(group.id)) == 4  # greeting, "linked", agenda, poll: each once
+
+
+async def test_a_party_picked_by_button_in_a_topic_answers_there(
+    tg: FakeTelegram, bot: RunningBot
+) -> None:
+    zhang = await started(tg, 1002, "Zhang Min")
+    chen = await started(tg, 2001, "Chen Jie")
+    group = await main_group(tg, chen)
+    group.turn_on_topics()
+    housing = group.create_topic("Housing", by=chen)
+    question = chen.send("/ask How do I extend my stay?", chat=housing)
+    picker = await group.next_message()
+    assert picker.thread_id == housing.thread_id
+    chen.press(picker, "Ningbo University")
+    delivery = await zhang.next_message()
+    assert "How do I extend my stay?" in delivery.text
+    chen.delete(question)
+    zhang.send("Ask the international office.", reply_to=delivery)
+    await zhang.next_message()
+    answer = await group.next_message()
+    assert "international office" in answer.text and answer.thread_id == housing.thread_id
