@@ -33,6 +33,7 @@ class CheckinOutbox(OutboxWriter):
             await self._add(
                 chat.telegram_id,
                 "checkin.agenda",
+                thread=chat.thread_id,
                 text=render_agenda(
                     opening.checkin, opening.open_requests, opening.actions, reports, zone, t
                 ),
@@ -41,6 +42,7 @@ class CheckinOutbox(OutboxWriter):
                 chat.telegram_id,
                 "checkin.poll",
                 kind="poll",
+                thread=chat.thread_id,
                 poll={"question": poll_question(t), "options": poll_options(t)},
             )
             await self.repos.checkins.add_poll(
@@ -64,6 +66,7 @@ class CheckinOutbox(OutboxWriter):
             await self._add(
                 chat.telegram_id,
                 "checkin.reminder_group",
+                thread=chat.thread_id,
                 text=render_group_reminder(reminder.checkin, reminder.missing, zone, t),
             )
 
@@ -75,6 +78,7 @@ class CheckinOutbox(OutboxWriter):
             await self._add(
                 chat.telegram_id,
                 "checkin.summary",
+                thread=chat.thread_id,
                 text=render_summary(closing.checkin, closing.tally, closing.actions, t),
             )
         if closing.absent_twice:

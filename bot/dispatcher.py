@@ -333,6 +333,7 @@ class _Snapshot:
         self.text = row.text or ""
         self.markup = row.reply_markup
         self.reply_to = row.reply_to_message_id
+        self.thread_id: int | None = row.thread_id
         self.file_id = row.file_id
         self.file_kind = row.file_kind
         self.kind = row.kind
@@ -340,6 +341,23 @@ class _Snapshot:
         self.poll_id: str | None = None
 
     async def send(self, bot: Any) -> int:
+        """Send it; a forum topic deleted since it was written sends it to General, and a
+        replied-to message deleted in a topic sends it without the reply (Telegram's
+        allow_sending_without_reply does not hold in topics), rather than lose it."""
+        while True:
+            try:
+                return await self._send_once(bot)
+            except BadRequest as exc:
+                reason = str(exc).lower()
+                if self.thread_id and "thread not found" in reason:
+                    log.info("outbox %s: topic %s is gone, to General", self.id, self.thread_id)
+                    self.thread_id = None
+                elif self.thread_id and self.reply_to and "replied not found" in reason:
+                    self.reply_to = None
+                else:
+                    raise
+
+    async def _send_once(self, bot: Any) -> int:
         if self.kind == "poll":
             assert self.poll is not None
             message = await bot.send_poll(
@@ -348,6 +366,7 @@ class _Snapshot:
                 list(self.poll["options"]),
                 is_anonymous=False,
                 allows_multiple_answers=False,
+                message_thread_id=self.thread_id,
             )
             self.poll_id = message.poll.id
             return int(message.message_id)
@@ -372,6 +391,7 @@ class _Snapshot:
                 self.file_id,
                 caption=self.text[:1024],
                 parse_mode=ParseMode.HTML,
+                message_thread_id=self.thread_id,
                 reply_parameters=reply,
                 reply_markup=markup,
             )
@@ -380,6 +400,7 @@ class _Snapshot:
                 self.chat_id,
                 self.text,
                 parse_mode=ParseMode.HTML,
+                message_thread_id=self.thread_id,
                 reply_parameters=reply,
                 reply_markup=markup,
                 disable_web_page_preview=True,

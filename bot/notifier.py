@@ -86,6 +86,7 @@ class Notifier:
                 None,
                 "liaison.answer",
                 reply_to=request.question_message_id,
+                thread=request.thread_id,
                 file_id=notice.file_id,
                 file_kind=notice.file_kind,
             )
@@ -156,6 +157,7 @@ class Notifier:
         purpose: str,
         *,
         reply_to: int | None = None,
+        thread: int | None = None,
         file_id: str | None = None,
         file_kind: str | None = None,
         markup: dict[str, Any] | None = None,
@@ -166,6 +168,7 @@ class Notifier:
                 text=text,
                 reply_markup=markup or (keyboard.to_dict() if keyboard else None),
                 reply_to_message_id=reply_to,
+                thread_id=thread,
                 file_id=file_id,
                 file_kind=file_kind,
                 purpose=purpose,

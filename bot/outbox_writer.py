@@ -69,12 +69,13 @@ class OutboxWriter:
         kind: str = "message",
         poll: dict[str, object] | None = None,
         reply_to: int | None = None,
+        thread: int | None = None,
         person: Person | None = None,
         keyboard: InlineKeyboardMarkup | None = None,
         file: tuple[str, str] | None = None,
     ) -> int:
-        """One message (its outbox id); `file` is (kind, file_id) of a photo or document to
-        send again."""
+        """One message (its outbox id); `thread` is a forum topic of the chat (None: General),
+        `file` is (kind, file_id) of a photo or document to send again."""
         markup: dict[str, Any] | None = keyboard.to_dict() if keyboard else None
         return await self.repos.outbox.add(
             Outbox(
@@ -84,6 +85,7 @@ class OutboxWriter:
                 poll=poll,
                 reply_markup=markup,
                 reply_to_message_id=reply_to,
+                thread_id=thread,
                 file_kind=file[0] if file else None,
                 file_id=file[1] if file else None,
                 purpose=purpose,

@@ -42,7 +42,11 @@ class TopicOutbox(OutboxWriter):
                 continue
             rendered = render_announcement(view, await self._for_chat(chat))
             await self._add(
-                chat_id, "topic.announce", text=rendered.text, keyboard=rendered.keyboard
+                chat_id,
+                "topic.announce",
+                text=rendered.text,
+                keyboard=rendered.keyboard,
+                thread=chat.thread_id,
             )
 
     async def need(self, topic: Topic, party: Party, text: str, contacts: list[Person]) -> None:

@@ -163,6 +163,8 @@ class Chat(Timestamped, Base):
     linked: Mapped[bool] = mapped_column(default=False)
     party_id: Mapped[int | None] = mapped_column(ForeignKey("party.id", ondelete="SET NULL"))
     language: Mapped[str | None] = mapped_column(String(8))
+    thread_id: Mapped[int | None] = mapped_column(Integer)
+    """The forum topic it was linked in: the check-in's messages go there (None: General)."""
 
 
 class Placement(Timestamped, Base):
@@ -288,6 +290,8 @@ class LiaisonRequest(Timestamped, Base):
     asker_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
     chat_id: Mapped[int] = mapped_column(BigInteger)  # where it was asked (Telegram id)
     question_message_id: Mapped[int] = mapped_column(Integer)
+    thread_id: Mapped[int | None] = mapped_column(Integer)
+    """The forum topic it was asked in: what the group gets about it goes there."""
     question: Mapped[str] = mapped_column(String(4000))
     urgent: Mapped[bool] = mapped_column(default=False)
     state: Mapped[RequestState] = mapped_column(
@@ -336,6 +340,7 @@ class Outbox(Base):
     text: Mapped[str | None] = mapped_column(String(4096))
     reply_markup: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     reply_to_message_id: Mapped[int | None] = mapped_column(Integer)
+    thread_id: Mapped[int | None] = mapped_column(Integer)  # a forum topic (None: General)
     file_id: Mapped[str | None] = mapped_column(String(200))
     file_kind: Mapped[str | None] = mapped_column(String(16))  # "photo" or "document"
     kind: Mapped[str] = mapped_column(String(16), default="message", server_default="message")

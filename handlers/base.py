@@ -120,6 +120,12 @@ async def in_transaction(
     return reply
 
 
+def topic_of(message: Message) -> int | None:
+    """The forum topic a message is in; None for General or a group without topics (a reply
+    there has a `message_thread_id` too, naming its reply chain: no topic to send to)."""
+    return message.message_thread_id if message.is_topic_message else None
+
+
 def refusal(spec: CommandSpec, request: Request) -> Rendered | None:
     """Why this caller may not use this command here, or None. The only permission check."""
     chat = request.update.effective_chat

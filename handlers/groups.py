@@ -27,7 +27,7 @@ from bot.services.chats import (
     link_chat,
     unlink_chat,
 )
-from handlers.base import MyChatMemberHandler, Reply, Request, command, log
+from handlers.base import MyChatMemberHandler, Reply, Request, command, log, topic_of
 
 _PRESENT = (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR)
 
@@ -35,7 +35,9 @@ _PRESENT = (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR)
 def _chat_info(update: Update) -> ChatInfo:
     chat = update.effective_chat
     assert chat is not None
-    return ChatInfo(chat.id, chat.title, chat.type)
+    message = update.effective_message
+    thread_id = topic_of(message) if message is not None else None
+    return ChatInfo(chat.id, chat.title, chat.type, thread_id)
 
 
 async def membership_changed(update: Update, context: BotContext) -> None:

@@ -39,7 +39,7 @@ from bot.services.oncall import (
     zone_of,
 )
 from db.models import LiaisonMessage, Party, Person, Role
-from handlers.base import Reply, Request, button, command, deliver, in_transaction
+from handlers.base import Reply, Request, button, command, deliver, in_transaction, topic_of
 from handlers.onboarding import private_text
 
 MAX_QUESTION = 3000
@@ -105,6 +105,7 @@ async def _open(
         message_id=message.message_id,
         question=question,
         urgent=urgent,
+        thread_id=topic_of(message),
     )
     assert outcome.request is not None
     await _notifier(request).enqueue(outcome.notices, request.now)

@@ -3,10 +3,19 @@
 from bot.fake_telegram.server import (
     FakeGroup,
     FakeTelegram,
+    FakeTopic,
     FakeUser,
     Fault,
     RateLimits,
     SentMessage,
 )
 
-__all__ = ["FakeGroup", "FakeTelegram", "FakeUser", "Fault", "RateLimits", "SentMessage"]
+__all__ = [
+    "FakeGroup",
+    "FakeTelegram",
+    "FakeTopic",
+    "FakeUser",
+    "Fault",
+    "RateLimits",
+    "SentMessage",
+]

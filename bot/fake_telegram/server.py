@@ -142,6 +142,11 @@ class SentMessage:
         reply = self.raw.get("reply_to_message")
         return reply["message_id"] if reply else None
 
+    @property
+    def thread_id(self) -> int | None:
+        """The forum topic it is in; None for General (or a chat without topics)."""
+        return self.raw.get("message_thread_id") if self.raw.get("is_topic_message") else None
+
 
 def _parse(text: str) -> tuple[str, list[JSON]]:
     """Plain text and entities of an HTML text; ApiError 400 as Telegram refuses markup."""
@@ -166,6 +171,8 @@ class _Chat:
     bot_member: bool = True  # groups: whether the bot is in it
     bot_kicked: bool = False
     migrated_to: int | None = None  # a group upgraded to this supergroup
+    is_forum: bool = False  # a supergroup with topics turned on
+    topics: dict[int, str] = field(default_factory=dict)  # a forum's topics: id -> name
 
     def as_json(self) -> JSON:
         if self.type == "private" and self.user:
@@ -173,7 +180,10 @@ class _Chat:
             if self.user.get("username"):
                 data["username"] = self.user["username"]
             return data
-        return {"id": self.id, "type": self.type, "title": self.title or str(self.id)}
+        data = {"id": self.id, "type": self.type, "title": self.title or str(self.id)}
+        if self.is_forum:
+            data["is_forum"] = True
+        return data
 
 
 @dataclass
@@ -556,8 +566,7 @@ class FakeTelegram:
                 raise ApiError(400, "Bad Request: message to be replied not found")
             if original is not None:
                 message["reply_to_message"] = original
-        if params.get("message_thread_id"):
-            message["message_thread_id"] = int(params["message_thread_id"])
+        self._place_in_thread(chat, message, params)
         self._messages[(chat.id, message["message_id"])] = message
         self.sent.append(SentMessage(chat.id, message["message_id"], message))
         return message
@@ -909,6 +918,69 @@ class FakeTelegram:
         self.files[file_id] = (f"documents/{file_id}_{name}", content)
         return file_id
 
+    # ------------------------------------------------------------ forum topics
+    async def _api_createForumTopic(self, params: JSON) -> JSON:
+        """A topic made by the bot: its id is the id of its `forum_topic_created` message."""
+        chat = self._target_chat(params)
+        if not chat.is_forum:
+            raise ApiError(400, "Bad Request: the chat is not a forum")
+        name = str(params.get("name") or "")
+        if not 1 <= len(name) <= 128:
+            raise ApiError(400, "Bad Request: invalid forum topic name specified")
+        thread_id = self._new_topic(chat, name, self.bot_user)["message_thread_id"]
+        return {"message_thread_id": thread_id, "name": name, "icon_color": 0x6FB9F0}
+
+    def _new_topic(self, chat: _Chat, name: str, by: JSON) -> JSON:
+        """A forum topic, created by its service message: the topic's id (the thread id
+        of every message in it) is that message's id."""
+        message_id = self._new_message_id(chat.id)
+        message: JSON = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": chat.as_json(),
+            "from": by,
+            "message_thread_id": message_id,
+            "is_topic_message": True,
+            "forum_topic_created": {"name": name, "icon_color": 0x6FB9F0},
+        }
+        chat.topics[message_id] = name
+        self._messages[(chat.id, message_id)] = message
+        return message
+
+    def _set_thread(self, chat: _Chat, message: JSON, topic: int | None) -> None:
+        """A message's thread, as Telegram sets it. A reply goes where what it replies to is;
+        a message in a forum topic has `message_thread_id` and `is_topic_message`, and one that
+        replies to nothing replies to the topic's `forum_topic_created` message; elsewhere in
+        a supergroup (General included) a reply has its reply chain's first message as
+        `message_thread_id`, without `is_topic_message`: not a topic a bot can send to."""
+        original = message.get("reply_to_message")
+        if original is not None and original["chat"]["id"] == chat.id:
+            topic = original["message_thread_id"] if original.get("is_topic_message") else None
+        if topic:
+            message["message_thread_id"], message["is_topic_message"] = topic, True
+            created = self._messages.get((chat.id, topic))
+            if original is None and created is not None:
+                message["reply_to_message"] = created
+        elif original is not None and chat.type == "supergroup":
+            message["message_thread_id"] = (
+                original.get("message_thread_id") or original["message_id"]
+            )
+
+    def _place_in_thread(self, chat: _Chat, message: JSON, params: JSON) -> None:
+        """Where a bot's message goes: into the topic `message_thread_id` names (400 "message
+        thread not found" unless it is a topic of this forum: General, a reply chain or a
+        deleted topic is not), into the replied-to message's topic when it replies, else
+        General. In a topic `allow_sending_without_reply` does not hold: a reply to a message
+        that is gone answers 400."""
+        thread = int(params.get("message_thread_id") or 0)
+        if thread and thread not in chat.topics:
+            raise ApiError(400, "Bad Request: message thread not found")
+        reply = params.get("reply_parameters") or {}
+        replies = reply.get("message_id") or params.get("reply_to_message_id")
+        if thread and replies and "reply_to_message" not in message:
+            raise ApiError(400, "Bad Request: message to be replied not found")
+        self._set_thread(chat, message, thread or None)
+
 
 def _default_description(status: int) -> str:
     return {
@@ -1020,6 +1092,7 @@ class FakeUser:
             message["reply_to_message"] = self.server._messages.get(
                 (reply_to.chat_id, reply_to.message_id), reply_to.raw
             )
+        self.server._set_thread(target, message, chat.thread_id if chat is not None else None)
         self.server._store_user_message(target.id, message)
         self.server.push_update("message", message)
         return message
@@ -1167,6 +1240,11 @@ class FakeUser:
     async def next_message(self, timeout: float = 10.0) -> SentMessage:
         return await self.server.next_message(self.id, timeout)
 
+    def delete(self, message: JSON) -> None:
+        """The person deletes one of their messages (Telegram does not tell bots): replies
+        to it find nothing."""
+        self.server._messages.pop((message["chat"]["id"], message["message_id"]), None)
+
     def answer_to(self, query_id: str) -> JSON | None:
         return self.server.callback_answers.get(query_id)
 
@@ -1216,3 +1294,38 @@ class FakeGroup:
 
     async def next_message(self, timeout: float = 10.0) -> SentMessage:
         return await self.server.next_message(self.id, timeout)
+
+    thread_id: int | None = None  # where `chat=group` posts: General (or no topics)
+
+    def turn_on_topics(self) -> None:
+        """An admin turns the supergroup into a forum (`is_forum`); what was there is in
+        General. (A basic group is upgraded to a supergroup first: use a supergroup here.)"""
+        assert self.chat.type == "supergroup", "only a supergroup has topics"
+        self.chat.is_forum = True
+
+    def create_topic(self, name: str, by: FakeUser) -> FakeTopic:
+        """Someone creates a forum topic: its `forum_topic_created` service message reaches
+        the bot as a message in the new topic."""
+        assert self.chat.is_forum, "turn on topics first"
+        created = self.server._new_topic(self.chat, name, by.data)
+        self.server.push_update("message", created)
+        return FakeTopic(self, created["message_thread_id"], name)
+
+
+class FakeTopic(FakeGroup):
+    """A topic of a forum group: `user.send(..., chat=topic)` posts in it; what the bot sends
+    is read from the group's messages as a whole (`SentMessage.thread_id` says where)."""
+
+    def __init__(self, group: FakeGroup, thread_id: int, name: str) -> None:
+        super().__init__(group.server, group.chat)
+        self.thread_id = thread_id
+        self.name = name
+
+    def delete(self) -> None:
+        """An admin deletes the topic and every message in it: a send there answers 400
+        "message thread not found", a reply to one of its messages finds nothing."""
+        thread = self.thread_id or 0
+        self.chat.topics.pop(thread, None)
+        for key, message in list(self.server._messages.items()):
+            if key[0] == self.id and message.get("message_thread_id") == thread:
+                del self.server._messages[key]

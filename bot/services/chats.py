@@ -16,6 +16,7 @@ class ChatInfo:
     telegram_id: int
     title: str | None
     type: str
+    thread_id: int | None = None  # the forum topic it was written in (None: General)
 
 
 async def _upsert(repos: Repos, info: ChatInfo) -> Chat:
@@ -68,6 +69,7 @@ async def link_chat(repos: Repos, info: ChatInfo, party_key: str | None) -> Link
     was_linked = chat.linked
     chat.linked, chat.active = True, True
     chat.party_id = party.id if party else None
+    chat.thread_id = info.thread_id  # linked in a topic: the group's messages go there
     await repos.session.flush()
     return LinkResult(LinkOutcome.LINKED, chat, party, was_linked)
 

@@ -87,9 +87,11 @@ async def open_request(
     message_id: int,
     question: str,
     urgent: bool,
+    thread_id: int | None = None,
 ) -> Outcome:
     """Open a request and route it to the party's contact on call (or hold it till morning).
-    The request is written once, already routed."""
+    The request is written once, already routed; `thread_id` is the forum topic it was asked
+    in, where the group gets what it is sent about it."""
     oncall = await party_oncall(ctx.repos, party, ctx.now, ctx.default_tz)
     contact = await _first_contact(ctx, oncall)
     held = None if urgent or contact is None else await _quiet_for(ctx, oncall, contact)
@@ -98,6 +100,7 @@ async def open_request(
         asker_id=asker.id,
         chat_id=chat_id,
         question_message_id=message_id,
+        thread_id=thread_id,
         question=question[:4000],
         urgent=urgent,
         state=RequestState.OPEN,
