@@ -33,7 +33,13 @@ class CheckinOutbox(OutboxWriter):
                 chat.telegram_id,
                 "checkin.agenda",
                 text=render_agenda(
-                    opening.checkin, opening.open_requests, opening.actions, reports, zone, t
+                    opening.checkin,
+                    opening.open_requests,
+                    opening.actions,
+                    reports,
+                    zone,
+                    t,
+                    chat.telegram_id,
                 ),
             )
             outbox_id = await self._add(
