@@ -1,4 +1,5 @@
-"""End to end: a group sees nothing a member of it may not see (issue 24, finding 6).
+"""End to end: a group sees nothing a member of it may not see, and /mydata and /forget
+cover the liaison questions a person asked or handled (issue 24, finding 6).
 
 A command whose answer is personal (`/requests`, `/progress`, `/credits`, ...) sent in a
 group is answered in the caller's private chat, and the group is told so in the caller's
@@ -6,12 +7,15 @@ language; a caller who never pressed Start is shown the way to the private chat 
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from bot.config import Settings
 from bot.fake_telegram import FakeGroup, FakeTelegram, FakeUser, SentMessage
 from bot.services.consortium_io import import_file
 from db.engine import Database
+from db.repositories import Repos
 from tests.conftest import SAMPLE_FILE
 from tests.e2e.conftest import RunningBot, main_group, outbox_settled, started, until
 
@@ -180,3 +184,93 @@ async def test_the_checkin_agenda_shows_only_the_groups_own_questions(
     await li.next_message()
     agenda = await group.next_message()
     assert f"#{request_id}" in agenda.text and "visa" not in agenda.text
+
+
+async def _mydata(tg: FakeTelegram, person: FakeUser) -> dict[str, object]:
+    person.send("/mydata")
+    document = await person.next_message()
+    data: dict[str, object] = json.loads(tg.files[document.raw["document"]["file_id"]][1])
+    return data
+
+
+async def test_mydata_holds_the_questions_asked_and_handled(
+    tg: FakeTelegram, database: Database
+) -> None:
+    zhang = await started(tg, 1002, "Zhang Min")
+    chen = await started(tg, 2001, "Chen Jie")
+    request_id, delivery = await _asked_privately(chen, zhang)
+    zhang.send("Yes, it was approved on Monday.", reply_to=delivery)
+    await zhang.next_message()
+    answer = await chen.next_message()
+    chen.send("Thank you! And the fee?", reply_to=answer)
+    await chen.next_message()
+    await zhang.next_message()
+
+    asked = (await _mydata(tg, chen))["liaison_questions_asked"]
+    assert isinstance(asked, list) and len(asked) == 1
+    assert asked[0]["id"] == request_id and asked[0]["question"] == QUESTION
+    said = [e["text"] for e in asked[0]["events"] if e.get("text")]
+    assert said == ["Yes, it was approved on Monday.", "Thank you! And the fee?"]
+    handled = (await _mydata(tg, zhang))["liaison_questions_handled"]
+    assert isinstance(handled, list) and handled[0]["id"] == request_id
+    assert [e["text"] for e in handled[0]["events"] if e.get("text")] == [
+        "Yes, it was approved on Monday."
+    ]
+    assert "question" not in handled[0]  # the asker's words are the asker's
+
+
+async def _forget(person: FakeUser) -> None:
+    person.send("/forget")
+    confirm = await person.next_message()
+    assert "erased" in (await person.press_and_read(confirm, "Yes, erase my data")).text.lower()
+
+
+async def test_forget_takes_words_and_names_out_of_history_and_export(
+    tg: FakeTelegram, database: Database
+) -> None:
+    li = await started(tg, 1001, "Li Wei")
+    zhang = await started(tg, 1002, "Zhang Min")
+    wang = await started(tg, 1003, "Wang Lei")
+    chen = await started(tg, 2001, "Chen Jie")
+    request_id, delivery = await _asked_privately(chen, zhang)
+    zhang.press(delivery, "Hand over")
+    handed = await wang.next_message()
+    wang.send("Yes, it was approved on Monday.", reply_to=handed)
+    await wang.next_message()
+    answer = await chen.next_message()
+    chen.send("Thank you! And the fee?", reply_to=answer)
+    await chen.next_message()
+    await wang.next_message()
+    still_open, _ = await _asked_privately(chen, zhang)
+    await _quiet(tg, database)
+
+    await _forget(chen)
+    await li.next_message()  # coordinators are told
+    await _forget(wang)
+    await li.next_message()
+    await _quiet(tg, database)
+
+    zhang.send(f"/history {request_id}")
+    story = (await zhang.next_message()).text
+    assert "(erased)" in story and "visa" not in story
+    zhang.send("/requests")
+    listing = (await zhang.next_message()).text
+    assert f"#{still_open}" in listing and "(erased)" in listing and "visa" not in listing
+    li.send("/requests export")
+    export = await li.next_message()
+    rows = tg.files[export.raw["document"]["file_id"]][1].decode("utf-8-sig")
+    assert f"{request_id},nbu" in rows and "handed_over" in rows  # the question existed
+    for gone in ("visa", "fee", "Chen Jie", "Wang Lei"):
+        assert gone not in rows, gone
+
+    async def no_words_left(repos: Repos) -> bool:
+        found = await repos.requests.get(request_id)
+        events = await repos.requests.events(request_id)
+        return (
+            found is not None
+            and "visa" not in found.question
+            and all("fee" not in (e.detail or "") for e in events)
+            and all("Wang Lei" not in (e.detail or "") for e in events)
+        )
+
+    await until(database, no_words_left, "the words leaving the database")
