@@ -35,7 +35,13 @@ class CheckinOutbox(OutboxWriter):
                 "checkin.agenda",
                 thread=chat.thread_id,
                 text=render_agenda(
-                    opening.checkin, opening.open_requests, opening.actions, reports, zone, t
+                    opening.checkin,
+                    opening.open_requests,
+                    opening.actions,
+                    reports,
+                    zone,
+                    t,
+                    chat.telegram_id,
                 ),
             )
             outbox_id = await self._add(

@@ -98,8 +98,10 @@ async def progress(request: Request) -> Reply:
 
 
 async def progress_button(request: Request) -> Reply:
+    """A student chosen from /progress's list (pressed in a group: the answer goes private)."""
     request.args = [request.args[0]]
     reply = await progress(request)
+    reply.private = True
     return reply
 
 

@@ -8,6 +8,7 @@ committed, so a slow or failing Telegram call never holds a database lock or und
 from __future__ import annotations
 
 import datetime as dt
+import html
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
@@ -25,6 +26,8 @@ from bot.i18n import Translator
 from bot.renderers import Rendered
 from bot.renderers.access import (
     render_role_refusal,
+    render_sent_privately,
+    render_start_first,
     render_stranger,
     render_stranger_in_group,
     render_wrong_chat,
@@ -68,6 +71,15 @@ class Request:
         return TelegramProfile(user.id, user.full_name, user.username, user.language_code)
 
 
+@dataclass(frozen=True)
+class PrivateNotes:
+    """What a group is told of a personal answer sent to the caller's private chat: that it
+    went, or, when Telegram refuses it (the caller never pressed Start), how to open that chat."""
+
+    sent: str
+    start_first: str
+
+
 @dataclass
 class Reply:
     """What to send back, and what to do once the transaction has committed."""
@@ -82,6 +94,8 @@ class Reply:
     quote: bool | None = None  # reply as a quote (default: in groups only)
     drain: bool = False  # the transaction wrote to the outbox: deliver it now
     after: list[AfterCommit] = field(default_factory=list)
+    private: bool = False  # personal: asked in a group, it goes to the caller's private chat
+    notes: PrivateNotes | None = None  # what the group is told then (set by in_transaction)
 
     @classmethod
     def of(cls, rendered: Rendered, **extra: object) -> Reply:
@@ -113,7 +127,15 @@ async def in_transaction(
             repos, user.id, user.language_code, services.settings.default_timezone
         )
         t = services.translations.for_language(caller.language)
-        return await run(Request(update, context, repos, caller, t, services.clock.now(), args))
+        request = Request(update, context, repos, caller, t, services.clock.now(), args)
+        reply = await run(request)
+        if reply is not None and reply.private and not request.in_private:
+            name = user.full_name
+            reply.notes = PrivateNotes(
+                render_sent_privately(name, t),
+                render_start_first(name, context.bot.username, t),
+            )
+        return reply
 
     reply = await services.database.run(work)
     committed()  # a command waiting for this update may read what it wrote
@@ -150,7 +172,12 @@ def command(name: str, feature: Feature) -> CommandHandler[BotContext, None]:
     async def callback(update: Update, context: BotContext) -> None:
         async def run(request: Request) -> Reply | None:
             refused = refusal(spec, request)
-            return Reply.of(refused) if refused else await feature(request)
+            if refused:
+                return Reply.of(refused)
+            reply = await feature(request)
+            if reply is not None and spec.personal:
+                reply.private = True
+            return reply
 
         reply = await in_transaction(update, context, list(context.args or []), run)
         await deliver(update, context, reply)
@@ -193,6 +220,8 @@ async def deliver(update: Update, context: BotContext, reply: Reply | None) -> N
     """Send the reply (after commit) and run the post-commit effects; never raises."""
     if reply is None:
         return
+    if reply.notes is not None:
+        reply = await _answer_privately(update, context, reply, reply.notes)
     query = update.callback_query
     message = update.effective_message
     try:
@@ -237,3 +266,49 @@ async def deliver(update: Update, context: BotContext, reply: Reply | None) -> N
             await effect()
         except TelegramError:
             log.warning("a best-effort follow-up failed", exc_info=True)
+
+
+async def _answer_privately(
+    update: Update, context: BotContext, reply: Reply, notes: PrivateNotes
+) -> Reply:
+    """Send a personal reply asked for in a group to the caller's private chat instead; what
+    is left for the group is a note saying where it went (or how to open that chat)."""
+    user = update.effective_user
+    assert user is not None
+    if reply.text is None and reply.document is None and not reply.photos and not reply.files:
+        return reply  # only an answer to a button press: the presser alone sees it
+    bot = context.bot
+    note: str | None = notes.sent
+    try:
+        if reply.document is not None:
+            name, content = reply.document
+            await bot.send_document(
+                user.id,
+                InputFile(content, filename=name),
+                caption=reply.text,
+                parse_mode=ParseMode.HTML,
+            )
+        elif reply.text is not None:
+            await bot.send_message(
+                user.id,
+                reply.text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=reply.keyboard,
+                disable_web_page_preview=True,
+            )
+        for photo in reply.photos:
+            await bot.send_photo(user.id, InputFile(photo, filename="chart.png"))
+        for name, content in reply.files:
+            await bot.send_document(user.id, InputFile(content, filename=name))
+    except Forbidden as exc:
+        log.info("cannot answer %s privately: %s", user.id, exc)
+        note = notes.start_first
+    except TelegramError:
+        log.exception("sending a private answer failed")
+        note = None
+    left = Reply(drain=reply.drain, after=reply.after)
+    if update.callback_query is not None and note is notes.sent:
+        left.alert = html.unescape(note)[:200]  # the presser alone needs to know
+    else:
+        left.text = note
+    return left

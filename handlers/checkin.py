@@ -125,6 +125,7 @@ async def checkins(request: Request) -> Reply:
         return Reply(
             text=t.gettext("All check-ins with participation per party."),
             document=("checkins.csv", csv_bytes(CHECKIN_COLUMNS, _rows(past))),
+            private=True,  # who answered, in every group
         )
     lines = [t.gettext("<b>Past check-ins</b>")]
     lines += [render_history_line(c, zone, t) for c in past[:12]] or [t.gettext("None yet.")]

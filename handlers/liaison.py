@@ -304,7 +304,8 @@ async def history(request: Request) -> Reply:
     for line in await liaison.history(_ctx(request), found):
         who = f" — {esc(line.person)}" if line.person else ""
         lines.append(f"{local(line.at, zone)} {esc(event_name(line.kind, t))}{who}")
-    return Reply(text="\n".join(lines))
+    # In the group it was asked in, everyone saw it asked; anywhere else it is personal.
+    return Reply(text="\n".join(lines), private=found.chat_id != request.chat_id)
 
 
 async def requests(request: Request) -> Reply:

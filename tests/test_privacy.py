@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import select
+
 from bot.config import Settings
 from bot.services.analytics import load_scores
 from bot.services.consortium_io import import_file
@@ -250,3 +252,83 @@ async def test_practice_data_in_mydata_and_a_revenue_share_forgotten(
         names = [share.name for share in revenue.shares]
         assert "Chen Jie" not in names and ERASED_VOTER in names
         assert sum(share.amount_minor for share in revenue.shares) == 10000  # still adds up
+
+
+async def test_mydata_and_forget_cover_what_a_person_wrote_into_shared_work(
+    db_url: str, database: Database
+) -> None:
+    """Action items, topics, needs, team reports and score comments: /mydata lists them;
+    /forget erases the words and the author, and keeps the rows the others need."""
+    from bot.services.people import ERASED_TEXT
+    from db.models import (
+        ActionItem,
+        Topic,
+        TopicAssessment,
+        TopicNeed,
+        TopicReport,
+        TrainingRecord,
+    )
+    from tests.factories import running_topic
+
+    await _chen_with_a_scored_report(db_url, database)  # Chen will be anonymised
+    mentors = {PartyKind.UNIVERSITY: 1002, PartyKind.ENTERPRISE: 1101, PartyKind.RESEARCH: 1201}
+    async with database.transaction() as repos:
+        chen = await repos.people.by_telegram_id(2001)
+        zhang = await repos.people.by_telegram_id(1002)
+        edtech = await repos.parties.by_key("edtech")
+        assert chen is not None and zhang is not None and edtech is not None
+        topic = await running_topic(repos, W45, [2001], mentors, {0: [2001]})
+        (report,) = (await repos.session.scalars(select(TopicReport))).all()
+        report.author_id = chen.id
+        for scored in await repos.session.scalars(select(TopicAssessment)):
+            scored.comment = f"Comment of mentor {scored.mentor_id}"
+        checkin = Checkin(state=CheckinState.CLOSED, opened_at=NOW, closes_at=NOW, closed_at=NOW)
+        repos.session.add(checkin)
+        await repos.session.flush()
+        repos.session.add_all(
+            [
+                ActionItem(checkin_id=checkin.id, text="Zhang books the lab", author_id=zhang.id),
+                Topic(party_id=topic.party_id, author_id=zhang.id, title="Half an idea"),
+                TopicNeed(
+                    topic_id=topic.id,
+                    party_id=edtech.id,
+                    person_id=zhang.id,
+                    text="Sensors",
+                    at=NOW,
+                ),
+                TrainingRecord(
+                    student_id=chen.id,
+                    party_id=edtech.id,
+                    day=W45,
+                    minutes=60,
+                    note="Late again",
+                    recorded_at=NOW,
+                ),
+            ]
+        )
+        await repos.session.flush()
+        data = await personal_data(repos, zhang)
+        assert [a["text"] for a in data["action_items"]] == ["Zhang books the lab"]
+        assert [t["title"] for t in data["topics_written"]] == ["Half an idea"]
+        assert [n["text"] for n in data["topic_needs"]] == ["Sensors"]
+        assert data["topic_scores_given"][0]["comment"] == f"Comment of mentor {zhang.id}"
+        zhang_id = zhang.id
+        assert not await forget_person(repos, zhang)
+        assert await forget_person(repos, chen)
+    async with database.transaction() as repos:
+        (item,) = (await repos.session.scalars(select(ActionItem))).all()
+        assert item.text == ERASED_TEXT and item.author_id is None
+        topics = (await repos.session.scalars(select(Topic))).all()
+        assert [t.title for t in topics] == ["Smart irrigation for school gardens"]  # draft gone
+        (need,) = (await repos.session.scalars(select(TopicNeed))).all()
+        assert need.text == "Sensors" and need.person_id is None  # the party's need stays
+        (report,) = (await repos.session.scalars(select(TopicReport))).all()
+        assert report.progress is None and report.plans is None and report.author_id is None
+        comments = {
+            a.party_kind: a.comment for a in await repos.session.scalars(select(TopicAssessment))
+        }
+        assert comments[PartyKind.UNIVERSITY] is None  # Zhang's
+        assert comments[PartyKind.ENTERPRISE] is not None
+        notes = [r.note for r in await repos.session.scalars(select(TrainingRecord))]
+        assert notes == [None]
+        assert await repos.people.by_id(zhang_id) is None

@@ -23,7 +23,11 @@ class CommandSpec:
     `waits`: the command reads what other people's updates write (votes, answers, scores,
     settings), so it starts only once every update that arrived before it has committed. A
     command that reads only the caller's own records, or starts something new, does not wait:
-    anything of others it reads, its caller learnt of from the bot, after that commit."""
+    anything of others it reads, its caller learnt of from the bot, after that commit.
+
+    `personal`: its answer shows what not everyone in a group may see (a person's scores,
+    credits, questions asked elsewhere): asked in a group, it is answered in the caller's
+    private chat and the group is only told so."""
 
     name: str
     description: str  # a msgid, translated when shown
@@ -31,6 +35,7 @@ class CommandSpec:
     where: Where = Where.ANY
     members_only: bool = True
     waits: bool = True
+    personal: bool = False
 
     def allows(self, roles: Iterable[Role]) -> bool:
         return self.roles is None or bool(self.roles & set(roles))
@@ -49,7 +54,9 @@ MANAGERS = frozenset({Role.COORDINATOR, Role.CONTACT})
 COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("start", N_("Start, or join with an invite"), members_only=False, waits=False),
     CommandSpec("help", N_("What I can do for you"), waits=False),
-    CommandSpec("whoami", N_("Your parties, roles, language and time zone"), waits=False),
+    CommandSpec(
+        "whoami", N_("Your parties, roles, language and time zone"), waits=False, personal=True
+    ),
     CommandSpec("lang", N_("Change your language"), waits=False),
     CommandSpec("mydata", N_("Everything stored about you"), where=Where.PRIVATE, waits=False),
     CommandSpec("forget", N_("Erase everything stored about you"), where=Where.PRIVATE),
@@ -61,6 +68,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "requests",
         N_("Open questions and response times (/requests export: CSV)"),
         roles=MANAGERS,
+        personal=True,
     ),
     CommandSpec(
         "rotation",
@@ -107,8 +115,9 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "achievement",
         N_("Record an outcome: /achievement TOPIC|- KIND TITLE"),
         roles=frozenset({Role.STUDENT, Role.CONTACT, Role.COORDINATOR}),
+        personal=True,
     ),
-    CommandSpec("achievements", N_("Achievements and the revenue shared from them")),
+    CommandSpec("achievements", N_("Achievements and the revenue shared from them"), personal=True),
     CommandSpec(
         "revenue",
         N_("Record revenue and split it: /revenue ACHIEVEMENT AMOUNT [CURRENCY] [NOTE]"),
@@ -119,16 +128,19 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "training",
         N_("Record enterprise training: /training STUDENT_ID HOURS [YYYY-MM-DD] [NOTE]"),
         roles=frozenset({Role.CONTACT, Role.MENTOR}),
+        personal=True,
     ),
     CommandSpec(
         "progress",
         N_("Capability scores over time, with a chart"),
         roles=frozenset({Role.STUDENT, Role.MENTOR, Role.COORDINATOR}),
+        personal=True,
     ),
     CommandSpec(
         "credits",
         N_("Credits for practice abroad, enterprise training and research"),
         roles=frozenset({Role.STUDENT, Role.COORDINATOR}),
+        personal=True,
     ),
     CommandSpec(
         "transcript",
@@ -146,6 +158,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "cohort",
         N_("The cohort's growth per party, site and collaboration model"),
         roles=COORDINATORS,
+        personal=True,
     ),
     CommandSpec(
         "export",

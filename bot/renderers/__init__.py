@@ -8,6 +8,8 @@ from html import escape
 
 from telegram import InlineKeyboardMarkup
 
+from bot.i18n import Translator
+
 
 @dataclass(frozen=True)
 class Rendered:
@@ -18,6 +20,12 @@ class Rendered:
 def esc(value: object) -> str:
     """User-provided text made safe for Telegram's HTML parse mode."""
     return escape(str(value), quote=False)
+
+
+def said(text: str | None, t: Translator) -> str:
+    """A person's words as stored, or, once /forget erased them (an empty text), a neutral
+    marker in the reader's language. Not escaped."""
+    return text or t.gettext("(erased)")
 
 
 MAX_TEXT = 4000  # Telegram's limit is 4096 characters of text; the markup counts here too

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.domain.access import ROLE_NAMES, CommandSpec, Where
 from bot.i18n import Translator
-from bot.renderers import Rendered
+from bot.renderers import Rendered, esc
 
 
 def render_stranger(t: Translator) -> Rendered:
@@ -47,3 +47,18 @@ def render_error(t: Translator) -> Rendered:
             "Sorry, something went wrong on my side and nothing was changed. Please try again."
         )
     )
+
+
+def render_sent_privately(name: str, t: Translator) -> str:
+    """In a group, where a personal answer went instead."""
+    return t.gettext("{name}, I sent you the answer in a private chat.").format(name=esc(name))
+
+
+def render_start_first(name: str, bot_username: str, t: Translator) -> str:
+    """In a group, when a personal answer cannot go privately: the person never pressed
+    Start (or blocked the bot), so Telegram refuses the private message."""
+    link = f'<a href="https://t.me/{esc(bot_username)}">@{esc(bot_username)}</a>'
+    return t.gettext(
+        "{name}, I answer this only in a private chat, and you have not started one with me "
+        "yet: open {link}, press Start, then send the command again."
+    ).format(name=esc(name), link=link)

@@ -6,7 +6,7 @@ import datetime as dt
 
 from bot.domain.checkin import OPTION_KEYS
 from bot.i18n import Translator
-from bot.renderers import esc
+from bot.renderers import esc, said
 from bot.renderers.liaison import local
 from bot.services.analytics import ReportStats
 from bot.services.checkin import Tally
@@ -28,7 +28,7 @@ def poll_options(t: Translator) -> list[str]:
 
 
 def _action_lines(actions: list[ActionItem], t: Translator) -> list[str]:
-    return [f"• #{a.id} {esc(a.text)}" + (" ✓" if a.done_at else "") for a in actions]
+    return [f"• #{a.id} {esc(said(a.text, t))}" + (" ✓" if a.done_at else "") for a in actions]
 
 
 def render_agenda(
@@ -38,7 +38,10 @@ def render_agenda(
     reports: ReportStats,
     zone: str,
     t: Translator,
+    chat_id: int = 0,
 ) -> str:
+    """The agenda posted in the group `chat_id`: an open question's text shows only in the
+    group it was asked in (one asked privately or elsewhere is not this group's to read)."""
     lines = [
         t.gettext(
             "<b>Monthly check-in #{id}</b>: please answer the poll below by {time} ({zone})."
@@ -51,7 +54,11 @@ def render_agenda(
             len(requests),
         ).format(n=len(requests))
     )
-    lines += [f"• #{r.id} {esc(p.key)}: {esc(r.question[:80])}" for r, p in requests[:5]]
+    lines += [
+        f"• #{r.id} {esc(p.key)}"
+        + (f": {esc(said(r.question, t)[:80])}" if r.chat_id == chat_id else "")
+        for r, p in requests[:5]
+    ]
     lines.append(render_report_stats(reports, t))
     if actions:
         lines.append(t.gettext("Action items carried over:"))

@@ -10,7 +10,7 @@ from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup
 from bot import callbacks
 from bot.domain.oncall import format_duration
 from bot.i18n import Translator
-from bot.renderers import Rendered, esc
+from bot.renderers import Rendered, esc, said
 from db.models import LiaisonRequest, Party, Person, RequestState
 
 
@@ -72,8 +72,9 @@ def render_delivery(
             ]
         ]
     )
+    question = esc(said(request.question, t))
     return Rendered(
-        f"<b>{head}</b>\n{body}\n<blockquote>{esc(request.question)}</blockquote>\n<i>{hint}</i>",
+        f"<b>{head}</b>\n{body}\n<blockquote>{question}</blockquote>\n<i>{hint}</i>",
         keyboard,
     )
 
@@ -196,7 +197,8 @@ def render_request_line(
     request: LiaisonRequest, party: Party, now: dt.datetime, t: Translator
 ) -> str:
     age = format_duration(dt.timedelta(seconds=int((now - request.opened_at).total_seconds())))
-    question = request.question if len(request.question) <= 60 else request.question[:57] + "…"
+    question = said(request.question, t)
+    question = question if len(question) <= 60 else question[:57] + "…"
     return (
         f"#{request.id} <b>{esc(party.key)}</b> · {_state(request.state, t)} · {age} · "
         f"{esc(question)}"

@@ -471,7 +471,8 @@ async def history(ctx: Context, request: LiaisonRequest) -> list[HistoryLine]:
     lines = []
     for event in await ctx.repos.requests.events(request.id):
         who = await ctx.repos.people.by_id(event.person_id) if event.person_id else None
-        name = (who.name or str(who.telegram_id)) if who else None
+        # Someone forgotten but kept anonymous for the figures has no name and no id to show.
+        name = (who.name or str(who.telegram_id)) if who and who.telegram_id > 0 else None
         lines.append(HistoryLine(event.at, event.kind, name, event.detail))
     return lines
 

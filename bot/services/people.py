@@ -20,6 +20,7 @@ from bot.domain.invites import (
 )
 from bot.domain.language import resolve_language
 from db.models import (
+    ActionItem,
     Assessment,
     Checkin,
     CheckinPoll,
@@ -28,18 +29,27 @@ from db.models import (
     EarlyPollAnswer,
     Invite,
     InviteRedemption,
+    LiaisonRequest,
     Membership,
+    Outbox,
+    OutboxState,
     Party,
     Person,
     Placement,
     PlacementMentor,
     ReportAttachment,
     ReportStatus,
+    RequestEvent,
     Revenue,
     RevenueShare,
     Role,
+    Topic,
     TopicApplication,
+    TopicAssessment,
+    TopicNeed,
     TopicReport,
+    TopicState,
+    TrainingRecord,
     WeeklyReport,
 )
 from db.repositories import Repos
@@ -258,6 +268,8 @@ async def personal_data(repos: Repos, person: Person) -> dict[str, Any]:
             )
         ],
         **await _practice_data(repos, person),
+        **await _liaison_data(repos, person),
+        **await _shared_work(repos, person),
     }
 
 
@@ -315,6 +327,115 @@ async def _practice_data(repos: Repos, person: Person) -> dict[str, Any]:
     }
 
 
+WORDS = ("answered", "follow_up")  # request events whose detail is what someone wrote
+
+
+async def _liaison_data(repos: Repos, person: Person) -> dict[str, Any]:
+    """The questions a person asked, with all that happened to them, and those they handled,
+    with their own part only (a question's words are its asker's)."""
+    parties = {party.id: party.key for party in await repos.parties.all()}
+    asked = list(
+        await repos.session.scalars(
+            select(LiaisonRequest)
+            .where(LiaisonRequest.asker_id == person.id)
+            .order_by(LiaisonRequest.id)
+        )
+    )
+    handled = list(
+        await repos.session.scalars(
+            select(LiaisonRequest)
+            .where(
+                LiaisonRequest.id.in_(
+                    select(RequestEvent.request_id).where(RequestEvent.person_id == person.id)
+                )
+                | (LiaisonRequest.contact_id == person.id),
+                LiaisonRequest.asker_id.is_distinct_from(person.id),
+            )
+            .order_by(LiaisonRequest.id)
+        )
+    )
+
+    def summary(request: LiaisonRequest) -> dict[str, Any]:
+        return {
+            "id": request.id,
+            "party": parties.get(request.party_id),
+            "asked_at": _iso(request.opened_at),
+            "state": request.state.value,
+        }
+
+    def event(item: RequestEvent) -> dict[str, Any]:
+        said = {"text": item.detail} if item.kind in WORDS and item.detail else {}
+        return {"at": _iso(item.at), "event": item.kind, **said}
+
+    return {
+        "liaison_questions_asked": [
+            {
+                **summary(r),
+                "question": r.question,
+                "events": [event(e) for e in await repos.requests.events(r.id)],
+            }
+            for r in asked
+        ],
+        "liaison_questions_handled": [
+            {
+                **summary(r),
+                "events": [
+                    event(e) for e in await repos.requests.events(r.id) if e.person_id == person.id
+                ],
+            }
+            for r in handled
+        ],
+    }
+
+
+async def _shared_work(repos: Repos, person: Person) -> dict[str, Any]:
+    """What a person wrote into things others share: action items, research topics, needs,
+    comments on the team reports they scored."""
+    items = await repos.session.scalars(
+        select(ActionItem).where(ActionItem.author_id == person.id).order_by(ActionItem.id)
+    )
+    written = await repos.session.scalars(
+        select(Topic).where(Topic.author_id == person.id).order_by(Topic.id)
+    )
+    needs = await repos.session.scalars(
+        select(TopicNeed).where(TopicNeed.person_id == person.id).order_by(TopicNeed.id)
+    )
+    scored = await repos.session.execute(
+        select(TopicAssessment, TopicReport.topic_id, TopicReport.cycle)
+        .join(TopicReport, TopicReport.id == TopicAssessment.report_id)
+        .where(TopicAssessment.mentor_id == person.id)
+        .order_by(TopicAssessment.id)
+    )
+    return {
+        "action_items": [
+            {"checkin": a.checkin_id, "text": a.text, "done_at": _iso(a.done_at)} for a in items
+        ],
+        "topics_written": [
+            {
+                "topic": topic.id,
+                "state": topic.state.value,
+                "title": topic.title,
+                "summary": topic.summary,
+                "skills": topic.skills,
+            }
+            for topic in written
+        ],
+        "topic_needs": [{"topic": n.topic_id, "text": n.text, "at": _iso(n.at)} for n in needs],
+        "topic_scores_given": [
+            {
+                "topic": topic_id,
+                "cycle": cycle + 1,
+                "tech_rd": a.tech_rd,
+                "cross_cultural": a.cross_cultural,
+                "rule_adaptation": a.rule_adaptation,
+                "comment": a.comment,
+                "completed_at": _iso(a.completed_at),
+            }
+            for a, topic_id, cycle in scored
+        ],
+    }
+
+
 async def _reports_of(repos: Repos, person: Person) -> list[WeeklyReport]:
     rows = await repos.session.scalars(
         select(WeeklyReport)
@@ -367,8 +488,10 @@ async def forget_person(repos: Repos, person: Person) -> bool:
     """Erase a person. Someone whose scores feed the cohort's figures is anonymised instead:
     their profile, roles, invites, comments, report texts and files go; scores, weeks and
     placements stay, under a number that no Telegram account has. True if anonymised.
-    Check-in votes lose their voter: the party still counts as having answered."""
+    Check-in votes lose their voter: the party still counts as having answered. Their words
+    in what others share go too (see `_forget_words`)."""
     await _forget_votes(repos, person)
+    await _forget_words(repos, person)
     # A revenue split must still add up: the share stays, without the name.
     await repos.session.execute(
         update(RevenueShare).where(RevenueShare.person_id == person.id).values(name=ERASED_VOTER)
@@ -403,6 +526,9 @@ async def forget_person(repos: Repos, person: Person) -> bool:
     await repos.session.execute(
         update(Assessment).where(Assessment.student_id == person.id).values(comment=None)
     )
+    await repos.session.execute(
+        update(TrainingRecord).where(TrainingRecord.student_id == person.id).values(note=None)
+    )
     person.telegram_id = -person.id  # Telegram's user ids are positive: no one has this one
     person.name = person.username = person.language = person.timezone = None
     person.consented_at, person.can_message, person.message_error = None, False, None
@@ -411,6 +537,62 @@ async def forget_person(repos: Repos, person: Person) -> bool:
 
 
 ERASED_VOTER = "—"  # a forgotten person's name in check-in results
+ERASED_TEXT = ""  # a forgotten person's words where a text is required; shown as "(erased)"
+
+
+async def _forget_words(repos: Repos, person: Person) -> None:
+    """A person's words and name in rows others still need. A question stays (that it was
+    asked, when, for whom, how fast it was answered) with its text erased, as do their
+    answers and follow-ups, a hand-over's record of their name, their action items' texts,
+    the team reports they wrote and their comments on scores they gave; a topic draft goes,
+    a published topic and a need stay as their party's without the author. Messages already
+    sent about their questions lose their copies of the text."""
+    session = repos.session
+    asked = select(LiaisonRequest.id).where(LiaisonRequest.asker_id == person.id)
+    took_part = select(RequestEvent.request_id).where(RequestEvent.person_id == person.id)
+    await session.execute(
+        update(Outbox)
+        .where(
+            Outbox.state != OutboxState.PENDING,
+            Outbox.request_id.in_(asked) | Outbox.request_id.in_(took_part),
+        )
+        .values(text=None)
+    )
+    await session.execute(
+        update(LiaisonRequest)
+        .where(LiaisonRequest.asker_id == person.id)
+        .values(question=ERASED_TEXT)
+    )
+    await session.execute(
+        update(RequestEvent)
+        .where(RequestEvent.person_id == person.id, RequestEvent.kind.in_(WORDS))
+        .values(detail=None)
+    )
+    names = [name for name in (person.name, str(person.telegram_id)) if name]
+    await session.execute(
+        update(RequestEvent)
+        .where(RequestEvent.kind == "handed_over", RequestEvent.detail.in_(names))
+        .values(detail=None)
+    )
+    await session.execute(
+        update(ActionItem).where(ActionItem.author_id == person.id).values(text=ERASED_TEXT)
+    )
+    await session.execute(
+        delete(Topic).where(Topic.author_id == person.id, Topic.state == TopicState.DRAFT)
+    )
+    await session.execute(update(Topic).where(Topic.author_id == person.id).values(author_id=None))
+    await session.execute(
+        update(TopicNeed).where(TopicNeed.person_id == person.id).values(person_id=None)
+    )
+    await session.execute(
+        update(TopicReport)
+        .where(TopicReport.author_id == person.id)
+        .values(author_id=None, progress=None, plans=None)
+    )
+    for scores in (Assessment, TopicAssessment):
+        await session.execute(
+            update(scores).where(scores.mentor_id == person.id).values(comment=None)
+        )
 
 
 async def _forget_votes(repos: Repos, person: Person) -> None:
