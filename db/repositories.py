@@ -983,6 +983,21 @@ class CheckinRepo:
             await self.session.delete(row)
         return rows
 
+    async def polls_with_early_answers(self) -> Sequence[CheckinPoll]:
+        """Recorded polls that still have kept votes: a vote kept while its poll was being
+        recorded by another transaction (on PostgreSQL neither saw the other's write)."""
+        rows = await self.session.scalars(
+            select(CheckinPoll).where(
+                CheckinPoll.poll_id.in_(select(EarlyPollAnswer.poll_id).distinct())
+            )
+        )
+        return rows.all()
+
+    async def vote_at(self, poll_id: int, telegram_user_id: int) -> dt.datetime | None:
+        """When this person's current vote in this poll was cast, if they have one."""
+        vote = await self.session.get(CheckinVote, (poll_id, telegram_user_id))
+        return vote.at if vote is not None else None
+
     async def forget_early_answers(self, before: dt.datetime) -> None:
         await self.session.execute(delete(EarlyPollAnswer).where(EarlyPollAnswer.at < before))
 

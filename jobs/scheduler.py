@@ -73,6 +73,9 @@ async def _reports(context: BotContext, now: dt.datetime) -> None:
     except IntegrityError:
         log.info("the monthly digest was sent by someone else meanwhile")
     async with services.database.transaction() as repos:
+        await checkin.count_stray_early_answers(
+            checkin.Context(repos, now, services.settings.default_timezone)
+        )
         # Telegram keeps an update for 24 hours: after two days it cannot come again.
         await repos.updates.forget_before(now - dt.timedelta(days=2))
         # A vote for a poll still unknown after two days was not for one of ours.

@@ -114,3 +114,22 @@ async def test_a_single_statement_is_committed_on_its_own(database: Database) ->
     finally:
         await other.dispose()
     assert seen == [1]
+
+
+async def test_a_vote_kept_while_its_poll_was_recorded_is_swept_in(database: Database) -> None:
+    """On PostgreSQL a vote can arrive while its poll's id is being recorded: the vote does
+    not see the id and is kept as early, the recording does not see the kept vote. The
+    scheduler's sweep counts it; a vote changed since is not undone by the older one."""
+    poll = await _poll(database)
+    async with database.transaction() as repos:
+        kept = repos.checkins.keep_early_answer
+        await kept("P1", 2001, "Chen Jie", [1], NOW - dt.timedelta(minutes=2))
+        await kept("P1", 9999, "Visitor", [0], NOW - dt.timedelta(minutes=2))
+        await repos.checkins.put_vote(poll, 9999, "Visitor", [3], NOW - dt.timedelta(minutes=1))
+    async with database.transaction() as repos:
+        swept = await checkin.count_stray_early_answers(checkin.Context(repos, NOW, "UTC"))
+    assert swept == 2
+    votes = {user: options for _, user, _, _, options in await _votes(database)}
+    assert votes == {2001: [1], 9999: [3]}  # the visitor's newer vote stands
+    async with database.transaction() as repos:
+        assert await repos.checkins.polls_with_early_answers() == []

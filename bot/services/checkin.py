@@ -203,11 +203,20 @@ async def count_early_answers(ctx: Context, polls: Iterable[CheckinPoll]) -> int
     for answer in early:
         poll = known[answer.poll_id]
         checkin = await ctx.repos.checkins.get(poll.checkin_id)
-        if checkin is not None and checkin.state is CheckinState.OPEN:
-            await _put(
-                ctx, poll, answer.telegram_user_id, answer.name, answer.option_ids, answer.at
-            )
+        if checkin is None or checkin.state is not CheckinState.OPEN:
+            continue
+        current = await ctx.repos.checkins.vote_at(poll.id, answer.telegram_user_id)
+        if current is not None and current > answer.at:  # changed since: the newer stands
+            continue
+        await _put(ctx, poll, answer.telegram_user_id, answer.name, answer.option_ids, answer.at)
     return len(early)
+
+
+async def count_stray_early_answers(ctx: Context) -> int:
+    """Count the kept votes whose poll is recorded by now. A vote that arrives while its
+    poll is being recorded can miss both ways (the vote does not see the poll's id, the
+    recording does not see the kept vote); the scheduler sweeps such votes in."""
+    return await count_early_answers(ctx, await ctx.repos.checkins.polls_with_early_answers())
 
 
 async def _put(
