@@ -29,6 +29,7 @@ from handlers import (
     achievements,
     admin,
     analytics,
+    base,
     checkin,
     groups,
     liaison,
@@ -96,10 +97,12 @@ def build_application(
         metrics=metrics,
     )
     # Order matters: liaison's reply handler comes before onboarding's catch-all for
-    # private messages, which comes last.
+    # private messages; the catch-all for button presses no handler took comes last (every
+    # press is answered).
     modules = (profile, admin, groups, checkin, liaison, reports, topics, achievements, analytics)
     for module in (*modules, onboarding):
         application.add_handlers(module.build_handlers())
+    application.add_handler(base.unknown_buttons())
     application.add_error_handler(on_error)
     assert application.job_queue is not None
     application.job_queue.run_repeating(

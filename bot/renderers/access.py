@@ -1,7 +1,9 @@
-"""What strangers and people without the right role are told: how to get in, nothing more."""
+"""What strangers and people without the right role are told: how to get in, nothing more; and
+what a refused button press is answered."""
 
 from __future__ import annotations
 
+from bot.callbacks import Refusal
 from bot.domain.access import ROLE_NAMES, CommandSpec, Where
 from bot.i18n import Translator
 from bot.renderers import Rendered
@@ -47,3 +49,10 @@ def render_error(t: Translator) -> Rendered:
             "Sorry, something went wrong on my side and nothing was changed. Please try again."
         )
     )
+
+
+def render_button_refusal(refusal: Refusal | None, t: Translator) -> str:
+    """The answer to a press that changes nothing (a button's answer: at most 200 characters)."""
+    if refusal is Refusal.NOT_YOURS:
+        return t.gettext("This button is not for you.")
+    return t.gettext("This button is no longer valid.")
