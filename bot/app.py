@@ -96,9 +96,10 @@ def build_application(
         dispatcher=Dispatcher(),
         metrics=metrics,
     )
-    # Order matters: liaison's reply handler comes before onboarding's catch-all for
-    # private messages; the catch-all for button presses no handler took comes last (every
-    # press is answered).
+    # Order matters: edited messages are taken first (an edit never acts); liaison's reply
+    # handler comes before onboarding's catch-all for private messages; the catch-all for
+    # button presses no handler took comes last (every press is answered).
+    application.add_handler(base.edits())
     modules = (profile, admin, groups, checkin, liaison, reports, topics, achievements, analytics)
     for module in (*modules, onboarding):
         application.add_handlers(module.build_handlers())

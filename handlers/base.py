@@ -16,7 +16,13 @@ from typing import Any
 from telegram import CallbackQuery, InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.error import Forbidden, TelegramError
-from telegram.ext import CallbackQueryHandler, ChatMemberHandler, CommandHandler
+from telegram.ext import (
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
 
 from bot import callbacks
 from bot.context import BotContext
@@ -25,6 +31,7 @@ from bot.i18n import Translator
 from bot.renderers import Rendered
 from bot.renderers.access import (
     render_button_refusal,
+    render_edit_ignored,
     render_role_refusal,
     render_stranger,
     render_stranger_in_group,
@@ -210,6 +217,27 @@ async def unknown_button(update: Update, context: BotContext) -> None:
 def unknown_buttons() -> CallbackQueryHandler[BotContext, None]:
     """The last handler of all: every press is answered (see `unknown_button`)."""
     return CallbackQueryHandler(unknown_button)
+
+
+async def edited(update: Update, context: BotContext) -> None:
+    """An edited message never acts: commands, answers and a draft's text are read from new
+    messages only (the edit of an answer already taken would have to know which step it
+    answered; a draft's review screen changes any part instead). In a private chat the person
+    hears that the edit changed nothing; a group is not told, to keep it quiet."""
+    message = update.effective_message
+    if message is None or message.chat.type != ChatType.PRIVATE:
+        return
+
+    async def run(request: Request) -> Reply:
+        return Reply.of(render_edit_ignored(request.t))
+
+    await deliver(update, context, await in_transaction(update, context, [], run))
+
+
+def edits() -> MessageHandler[BotContext, None]:
+    """The first handler of all: it takes every edited message, so that no command, reply or
+    conversation handler sees one (PTB's CommandHandler would run the command again)."""
+    return MessageHandler(filters.UpdateType.EDITED, edited)
 
 
 class MyChatMemberHandler(ChatMemberHandler[BotContext, None]):

@@ -1,5 +1,5 @@
-"""What strangers and people without the right role are told: how to get in, nothing more; and
-what a refused button press is answered."""
+"""What strangers and people without the right role are told: how to get in, nothing more;
+and what a refused button press or an edited message is answered."""
 
 from __future__ import annotations
 
@@ -56,3 +56,13 @@ def render_button_refusal(refusal: Refusal | None, t: Translator) -> str:
     if refusal is Refusal.NOT_YOURS:
         return t.gettext("This button is not for you.")
     return t.gettext("This button is no longer valid.")
+
+
+def render_edit_ignored(t: Translator) -> Rendered:
+    return Rendered(
+        t.gettext(
+            "I do not act on edited messages, so your edit changed nothing. To run a command "
+            "again, send it as a new message; a draft's answers can be changed on its review "
+            "screen before you submit it."
+        )
+    )

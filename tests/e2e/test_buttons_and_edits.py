@@ -1,5 +1,6 @@
 """End to end: a button acts only on the message it was made for and for the person it was
-shown to, and every press is answered (issue 24, finding 4)."""
+shown to, every press is answered, and an edited message never runs its command again
+(issue 24, findings 4 and 5)."""
 
 from __future__ import annotations
 
@@ -114,3 +115,50 @@ async def test_every_press_is_answered(tg: FakeTelegram) -> None:
         answer = await chen.callback_answer(query, timeout=5)
         assert answer["text"] == "此按钮已失效。"  # "no longer valid", in Chen's language
     assert tg.edits.get((chen.id, choice.message_id), 0) == 0
+
+
+async def test_an_edited_ask_does_not_reach_the_contacts_again(
+    tg: FakeTelegram, database: Database
+) -> None:
+    zhang = await started(tg, 1002, "Zhang Min")
+    chen = await started(tg, 2001, "Chen Jie")
+    group = await main_group(tg, chen)
+    question = chen.send("/ask nbu When is the reprot due?", chat=group)
+    await group.next_message()
+    assert "reprot" in (await zhang.next_message()).text
+    chen.edit(question, "/ask nbu When is the report due?")
+    chen.send("/ask nbu A second question", chat=group)  # after the edit, in the same chat
+    routed = await group.next_message()
+    assert "#2" in routed.text and routed.reply_to != question["message_id"]
+    assert "second question" in (await zhang.next_message()).text
+    assert [q for _, q in await _requests(database)] == [
+        "When is the reprot due?",
+        "A second question",
+    ]
+    assert not tg.unread(group.id)
+
+    # In a private chat the person hears that the edit changed nothing.
+    private = chen.send("/ask nbu Is the lab open on Sunday?")
+    assert "#3" in (await chen.next_message()).text
+    chen.edit(private, "/ask nbu Is the lab open on Saturday?")
+    assert "your edit changed nothing" in (await chen.next_message()).text
+    assert len(await _requests(database)) == 3
+
+
+async def test_text_edited_into_a_command_runs_nothing(
+    tg: FakeTelegram, database: Database
+) -> None:
+    li = await started(tg, 1001, "Li Wei")  # a coordinator, reads Chinese
+    group = await main_group(tg, li)
+    hello = li.send("hello all", chat=group)
+    li.edit(hello, "/checkin")
+    li.send("/checkin next", chat=group)  # after the edit, in the same chat
+    await group.next_message()
+    assert not tg.unread(group.id)
+    # The same in a private chat; Li hears, in Chinese, that the edit changed nothing.
+    hello = li.send("hello")
+    assert "/help" in (await li.next_message()).text
+    li.edit(hello, "/checkin")
+    assert "您的修改没有改变任何内容" in (await li.next_message()).text
+    async with database.transaction() as repos:
+        assert await repos.checkins.open_one() is None
