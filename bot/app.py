@@ -29,6 +29,7 @@ from handlers import (
     achievements,
     admin,
     analytics,
+    base,
     checkin,
     groups,
     liaison,
@@ -95,11 +96,14 @@ def build_application(
         dispatcher=Dispatcher(),
         metrics=metrics,
     )
-    # Order matters: liaison's reply handler comes before onboarding's catch-all for
-    # private messages, which comes last.
+    # Order matters: edited messages are taken first (an edit never acts); liaison's reply
+    # handler comes before onboarding's catch-all for private messages; the catch-all for
+    # button presses no handler took comes last (every press is answered).
+    application.add_handler(base.edits())
     modules = (profile, admin, groups, checkin, liaison, reports, topics, achievements, analytics)
     for module in (*modules, onboarding):
         application.add_handlers(module.build_handlers())
+    application.add_handler(base.unknown_buttons())
     application.add_error_handler(on_error)
     assert application.job_queue is not None
     application.job_queue.run_repeating(

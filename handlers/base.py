@@ -14,10 +14,16 @@ from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, InputFile, Message, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.error import Forbidden, TelegramError
-from telegram.ext import CallbackQueryHandler, ChatMemberHandler, CommandHandler
+from telegram.ext import (
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
 
 from bot import callbacks
 from bot.context import BotContext
@@ -25,6 +31,8 @@ from bot.domain.access import COMMANDS_BY_NAME, CommandSpec
 from bot.i18n import Translator
 from bot.renderers import Rendered
 from bot.renderers.access import (
+    render_button_refusal,
+    render_edit_ignored,
     render_role_refusal,
     render_sent_privately,
     render_start_first,
@@ -186,18 +194,83 @@ def command(name: str, feature: Feature) -> CommandHandler[BotContext, None]:
 
 
 def button(action: callbacks.Action, feature: Feature) -> CallbackQueryHandler[BotContext, None]:
-    """A CallbackQueryHandler for one action; the decoded arguments arrive as `args`."""
+    """A CallbackQueryHandler for one action; the decoded arguments arrive as `args`. The press
+    is checked against the message it arrived on first (`callbacks.refusal`): a refused one is
+    answered and changes nothing."""
 
     async def callback(update: Update, context: BotContext) -> None:
         query = update.callback_query
         assert query is not None
         decoded = callbacks.decode(query.data)
-        if decoded is None:
-            return
-        reply = await in_transaction(update, context, list(decoded.args), feature)
+        refused = callbacks.refusal(_press(query))
+
+        async def run(request: Request) -> Reply | None:
+            if refused is not None or decoded is None:
+                return Reply(alert=render_button_refusal(refused, request.t))
+            return await feature(request)
+
+        args = list(decoded.args) if decoded is not None else []
+        reply = await in_transaction(update, context, args, run)
         await deliver(update, context, reply)
 
     return CallbackQueryHandler(callback, pattern=callbacks.matches(action))
+
+
+def _press(query: CallbackQuery) -> callbacks.Press:
+    """The press as the check sees it: the data, the buttons of the message it arrived on (as
+    Telegram stored them), and who pressed it in which chat."""
+    message = query.message
+    if not isinstance(message, Message):  # inaccessible, or an inline message
+        return callbacks.Press(query.data, None, False, 0, query.from_user.id, None)
+    markup = message.reply_markup
+    rows = markup.inline_keyboard if markup is not None else ()
+    buttons = frozenset(str(b.callback_data) for row in rows for b in row if b.callback_data)
+    replied = message.reply_to_message
+    author = replied.from_user if replied is not None else None
+    return callbacks.Press(
+        query.data,
+        buttons,
+        message.chat.type == ChatType.PRIVATE,
+        message.chat.id,
+        query.from_user.id,
+        author.id if author is not None and not author.is_bot else None,
+    )
+
+
+async def unknown_button(update: Update, context: BotContext) -> None:
+    """Any press no button handler took (unreadable or unknown data): answered, so that the
+    client's spinner stops, and nothing changes."""
+
+    async def run(request: Request) -> Reply:
+        return Reply(alert=render_button_refusal(callbacks.Refusal.STALE, request.t))
+
+    await deliver(update, context, await in_transaction(update, context, [], run))
+
+
+def unknown_buttons() -> CallbackQueryHandler[BotContext, None]:
+    """The last handler of all: every press is answered (see `unknown_button`)."""
+    return CallbackQueryHandler(unknown_button)
+
+
+async def edited(update: Update, context: BotContext) -> None:
+    """An edited message never acts: commands, answers and a draft's text are read from new
+    messages only (the edit of an answer already taken would have to know which step it
+    answered; a draft's review screen changes any part instead). In a private chat the person
+    hears that the edit changed nothing; a group is not told, to keep it quiet."""
+    message = update.effective_message
+    if message is None or message.chat.type != ChatType.PRIVATE:
+        return
+
+    async def run(request: Request) -> Reply:
+        return Reply.of(render_edit_ignored(request.t))
+
+    await deliver(update, context, await in_transaction(update, context, [], run))
+
+
+def edits() -> MessageHandler[BotContext, None]:
+    """The first handler of all: it takes every edited message, so that no command, reply or
+    conversation handler sees one (PTB's CommandHandler would run the command again)."""
+    return MessageHandler(filters.UpdateType.EDITED, edited)
 
 
 class MyChatMemberHandler(ChatMemberHandler[BotContext, None]):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -143,6 +144,25 @@ def test_callback_codec_round_trip_and_strictness() -> None:
         callbacks.encode(callbacks.Action.LANGUAGE, "a" * 40)
     with pytest.raises(ValueError):
         callbacks.encode(callbacks.Action.LANGUAGE, "en", "zh")
+
+
+def test_a_press_is_checked_against_its_message() -> None:
+    lang, ask = "lg:zh", "ap:1:2001"
+    on_chat = callbacks.Press(lang, frozenset({lang, "lg:en"}), True, 2001, 2001, None)
+    assert callbacks.refusal(on_chat) is None
+    stale, not_yours = callbacks.Refusal.STALE, callbacks.Refusal.NOT_YOURS
+    assert callbacks.refusal(replace(on_chat, buttons=frozenset())) is stale  # not on it
+    assert callbacks.refusal(replace(on_chat, buttons=None)) is stale  # no message
+    assert callbacks.refusal(replace(on_chat, data="zz:1")) is stale  # unreadable
+    assert callbacks.refusal(replace(on_chat, presser=1002)) is not_yours  # not their chat
+    in_group = callbacks.Press(ask, frozenset({ask}), False, -100, 2001, 2001)
+    assert callbacks.refusal(in_group) is None
+    assert callbacks.refusal(replace(in_group, presser=1002)) is not_yours  # shown to 2001
+    assert callbacks.refusal(replace(in_group, shown_to=None)) is not_yours  # to nobody known
+    apply = "tp:1:app"  # a topic's Apply, announced to a whole group
+    anyone = callbacks.Press(apply, frozenset({apply}), False, -100, 1002, None)
+    assert callbacks.refusal(anyone) is None
+    assert set(callbacks.PRESSED_BY) == set(callbacks.Action)
 
 
 def test_domain_never_imports_telegram() -> None:

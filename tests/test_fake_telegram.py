@@ -171,3 +171,18 @@ async def test_get_updates_offset_and_allowed_updates(tg: FakeTelegram, api: Bot
     updates = await api.get_updates(offset=updates[-1].update_id + 1, allowed_updates=[])
     assert len(updates) == 1 and updates[0].my_chat_member is not None
     assert await api.get_updates(offset=updates[-1].update_id + 1, timeout=0) == ()
+
+
+async def test_an_edit_arrives_as_edited_message(tg: FakeTelegram, api: Bot) -> None:
+    person = tg.user(19, "Ida")
+    group = tg.group(-100504, "E")
+    sent = person.send("hello all", chat=group)
+    person.edit(sent, "/checkin@synergy_test_bot now")
+    first, second = await api.get_updates(allowed_updates=["message", "edited_message"])
+    assert first.message is not None and second.edited_message is not None
+    edited = second.edited_message
+    assert (edited.chat_id, edited.message_id) == (group.id, first.message.message_id)
+    assert edited.text == "/checkin@synergy_test_bot now" and edited.edit_date is not None
+    assert [(e.type, e.length) for e in edited.entities] == [("bot_command", 25)]
+    with pytest.raises(AssertionError):
+        tg.user(20, "Other").edit(sent, "not mine")

@@ -1252,6 +1252,26 @@ class FakeUser:
         answer: JSON = await self.server.wait_for(lambda: self.answer_to(query_id), timeout)
         return answer
 
+    def edit(self, message: JSON, new_text: str) -> JSON:
+        """Edit a message this person sent (as `send` returned it), as Telegram delivers it: an
+        `edited_message` update with the same chat and `message_id`, an `edit_date`, and the
+        entities recomputed (a text that now starts with a command has a `bot_command`)."""
+        key = (message["chat"]["id"], message["message_id"])
+        stored = self.server._messages.get(key, message)
+        if stored.get("from", {}).get("id") != self.id:
+            raise AssertionError("a person can edit only their own messages")
+        field, entities_field = (
+            ("caption", "caption_entities") if "caption" in stored else ("text", "entities")
+        )
+        edited: JSON = {**stored, field: new_text, "edit_date": int(time.time())}
+        edited.pop(entities_field, None)
+        entities = _command_entities(new_text)
+        if entities:
+            edited[entities_field] = entities
+        self.server._store_user_message(key[0], edited)
+        self.server.push_update("edited_message", edited)
+        return edited
+
 
 class FakeGroup:
     """A group chat; the bot must be added before it can post there."""

@@ -1,7 +1,9 @@
-"""What strangers and people without the right role are told: how to get in, nothing more."""
+"""What strangers and people without the right role are told: how to get in, nothing more;
+and what a refused button press or an edited message is answered."""
 
 from __future__ import annotations
 
+from bot.callbacks import Refusal
 from bot.domain.access import ROLE_NAMES, CommandSpec, Where
 from bot.i18n import Translator
 from bot.renderers import Rendered, esc
@@ -62,3 +64,20 @@ def render_start_first(name: str, bot_username: str, t: Translator) -> str:
         "{name}, I answer this only in a private chat, and you have not started one with me "
         "yet: open {link}, press Start, then send the command again."
     ).format(name=esc(name), link=link)
+
+
+def render_button_refusal(refusal: Refusal | None, t: Translator) -> str:
+    """The answer to a press that changes nothing (a button's answer: at most 200 characters)."""
+    if refusal is Refusal.NOT_YOURS:
+        return t.gettext("This button is not for you.")
+    return t.gettext("This button is no longer valid.")
+
+
+def render_edit_ignored(t: Translator) -> Rendered:
+    return Rendered(
+        t.gettext(
+            "I do not act on edited messages, so your edit changed nothing. To run a command "
+            "again, send it as a new message; a draft's answers can be changed on its review "
+            "screen before you submit it."
+        )
+    )

@@ -208,6 +208,8 @@ async def test_correction_before_scoring_and_not_after(
     review = await chen.press_and_read(offer, "Correct it")
     assert "Discard" not in [text for text, _ in review.buttons]  # corrected, not discarded
     query = chen.press_data(review, f"rp:{review.buttons[0][1].split(':')[1]}:dis")
+    assert "no longer valid" in (await chen.callback_answer(query))["text"]  # not on it
+    query = chen.press(cancelled, "Discard the draft")  # the old button of /cancel
     assert "corrected, not discarded" in (await chen.callback_answer(query))["text"]
     hours = await chen.press_and_read(review, "Edit: hours")
     assert "2/7" in hours.text

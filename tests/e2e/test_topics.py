@@ -124,8 +124,8 @@ async def test_a_topic_from_publication_to_a_scored_team_report(
     second = await liu.next_message()
 
     # Only the institute answers; each application once.
-    query = zhang.press(application, "Accept")
-    assert "Only the publishing party's contacts" in (await zhang.callback_answer(query))["text"]
+    query = zhang.press(application, "Accept")  # in Liu's private chat: only Liu can press
+    assert "not for you" in (await zhang.callback_answer(query))["text"]
     accepted = await liu.press_and_read(application, "Accept")
     assert "Chen Jie is in the team of topic #1" in accepted.text
     assert "Welcome to the team of topic #1" in (await chen.next_message()).text
@@ -133,7 +133,7 @@ async def test_a_topic_from_publication_to_a_scored_team_report(
     await liu.press_and_read(second, "Accept")
     assert "Welcome" in (await mei.next_message()).text
     query = liu.press_data(second, decline)  # the button gone from the message
-    assert "already been answered" in (await liu.callback_answer(query))["text"]
+    assert "no longer valid" in (await liu.callback_answer(query))["text"]
 
     # The team starts with one mentor of each kind; a wrong mentor is named.
     liu.send("/topic start 1 1002 2001 1201")
