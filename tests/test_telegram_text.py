@@ -101,6 +101,7 @@ def test_whitespace_only_pieces_are_left_out() -> None:
     pieces = split_html(text, 10)
     assert all(p.strip() for p in pieces)
     assert "".join(pieces).replace(" ", "") == "a" * 5 + "b" * 5
+    assert split_html(" " * 20, 10) == [" " * 20]  # never an empty list
 
 
 WORDS = ["a", "word", "Übung", "中文字", "&amp;", "&lt;tag&gt;", "&quot;", "😀", "&#128512;"]

@@ -222,7 +222,7 @@ def split_html(text: str, limit: int = MAX_TEXT, *, max_chars: int | None = None
             reopen = "".join(tag.raw for tag in opened)
             pieces.append(reopen + "".join(atom.raw for atom in body) + _closers(cut.stack))
         start, opened = cut.end, cut.stack
-    return pieces
+    return pieces or [text]  # only whitespace: nothing to cut (Telegram refuses it anyway)
 
 
 def fit_message(
