@@ -21,6 +21,7 @@ from telegram.ext import CallbackQueryHandler, ChatMemberHandler, CommandHandler
 from bot import callbacks
 from bot.context import BotContext
 from bot.domain.access import COMMANDS_BY_NAME, CommandSpec
+from bot.domain.telegram_text import fit_message
 from bot.i18n import Translator
 from bot.renderers import Rendered
 from bot.renderers.access import (
@@ -193,26 +194,27 @@ async def deliver(update: Update, context: BotContext, reply: Reply | None) -> N
         if query is not None:
             await query.answer(reply.alert, show_alert=False)
         if reply.text is not None and message is not None:
+            caption, texts = fit_message(reply.text, with_file=reply.document is not None)
             if reply.edit and query is not None:
+                # An edit too long for one message edits in the first piece; the rest follow.
                 await query.edit_message_text(
-                    reply.text, parse_mode=ParseMode.HTML, reply_markup=reply.keyboard
+                    texts[0],
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=reply.keyboard if len(texts) == 1 else None,
                 )
+                await _send_texts(message, texts[1:], reply.keyboard, quote=False)
             elif reply.document is not None:
                 name, content = reply.document
                 await message.reply_document(
                     InputFile(content, filename=name),
-                    caption=reply.text,
+                    caption=caption,
                     parse_mode=ParseMode.HTML,
                 )
+                await _send_texts(message, texts, None, quote=False)  # a caption too long
             else:
                 in_group = message.chat.type != ChatType.PRIVATE
-                await message.reply_text(
-                    reply.text,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=reply.keyboard,
-                    do_quote=in_group if reply.quote is None else reply.quote,
-                    disable_web_page_preview=True,
-                )
+                quote = in_group if reply.quote is None else reply.quote
+                await _send_texts(message, texts, reply.keyboard, quote=quote)
         if message is not None:
             for photo in reply.photos:
                 await message.reply_photo(InputFile(photo, filename="chart.png"), do_quote=False)
@@ -231,3 +233,18 @@ async def deliver(update: Update, context: BotContext, reply: Reply | None) -> N
             await effect()
         except TelegramError:
             log.warning("a best-effort follow-up failed", exc_info=True)
+
+
+async def _send_texts(
+    message: Message, texts: list[str], keyboard: InlineKeyboardMarkup | None, *, quote: bool
+) -> None:
+    """Texts in order in the message's chat: the first quoting it if asked, the buttons
+    under the last (a text too long for one message arrives as several)."""
+    for i, text in enumerate(texts):
+        await message.reply_text(
+            text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=keyboard if i == len(texts) - 1 else None,
+            do_quote=quote and i == 0,
+            disable_web_page_preview=True,
+        )
