@@ -19,6 +19,7 @@ from bot.config import Settings, opt_in_library_defaults
 from bot.context import SERVICES_KEY, BotApplication, BotContext, Services
 from bot.dispatcher import Dispatcher
 from bot.domain.language import resolve_language
+from bot.domain.telegram_text import alert_text
 from bot.i18n import Translations
 from bot.metrics import MeteredRequest, Metrics
 from bot.ratelimit import TelegramRateLimiter
@@ -122,7 +123,7 @@ async def on_error(update: object, context: BotContext) -> None:
     t = context.services.translations.for_language(language)
     try:
         if update.callback_query is not None:
-            await update.callback_query.answer(render_error(t).text[:200], show_alert=True)
+            await update.callback_query.answer(alert_text(render_error(t).text), show_alert=True)
         elif update.effective_chat.type == ChatType.PRIVATE or update.effective_message:
             await context.bot.send_message(
                 update.effective_chat.id, render_error(t).text, parse_mode=ParseMode.HTML

@@ -30,6 +30,7 @@ from telegram.ext import Application
 
 from bot.checkin_outbox import CheckinOutbox
 from bot.context import SERVICES_KEY, Services
+from bot.domain.telegram_text import fit_message
 from bot.notifier import ASKER_PURPOSES, CONTACT_PURPOSES, Notifier
 from bot.services import checkin, liaison
 from db.models import Outbox, OutboxState
@@ -384,28 +385,35 @@ class _Snapshot:
             markup = InlineKeyboardMarkup.de_json(self.markup, bot)
         elif self.markup and self.markup.get("force_reply"):
             markup = ForceReply.de_json(self.markup, bot)
+        # Rows are written to fit (`add_message`); one written before that, too long for one
+        # message or for its file's caption, still goes out whole, in several messages.
+        caption, texts = fit_message(self.text, with_file=bool(self.file_id))
+        first: int | None = None
         if self.file_id:
             send_file = bot.send_photo if self.file_kind == "photo" else bot.send_document
             message = await send_file(
                 self.chat_id,
                 self.file_id,
-                caption=self.text[:1024],
+                caption=caption,
                 parse_mode=ParseMode.HTML,
                 message_thread_id=self.thread_id,
                 reply_parameters=reply,
-                reply_markup=markup,
+                reply_markup=None if texts else markup,
             )
-        else:
+            first, reply = int(message.message_id), None
+        for i, text in enumerate(texts):
             message = await bot.send_message(
                 self.chat_id,
-                self.text,
+                text,
                 parse_mode=ParseMode.HTML,
                 message_thread_id=self.thread_id,
-                reply_parameters=reply,
-                reply_markup=markup,
+                reply_parameters=reply if i == 0 else None,
+                reply_markup=markup if i == len(texts) - 1 else None,
                 disable_web_page_preview=True,
             )
-        return int(message.message_id)
+            first = int(message.message_id) if first is None else first
+        assert first is not None
+        return first
 
 
 __all__ = ["Dispatcher", "TelegramError"]

@@ -11,6 +11,7 @@ from telegram import InlineKeyboardMarkup
 from bot.context import Services
 from bot.domain.language import resolve_language
 from bot.i18n import Translator
+from bot.outbox_writer import add_message
 from bot.renderers.liaison import (
     render_answer,
     render_answer_prompt,
@@ -162,7 +163,8 @@ class Notifier:
         file_kind: str | None = None,
         markup: dict[str, Any] | None = None,
     ) -> None:
-        await self.repos.outbox.add(
+        await add_message(
+            self.repos,
             Outbox(
                 chat_id=chat_id,
                 text=text,
@@ -178,5 +180,5 @@ class Notifier:
                 attempts=0,
                 not_before=not_before,
                 created_at=self._now,
-            )
+            ),
         )

@@ -1,5 +1,6 @@
-"""Writing messages that must arrive: each recipient's language, and one outbox row per
-message in the caller's transaction (the dispatcher sends them after commit)."""
+"""Writing messages that must arrive: each recipient's language, and the outbox rows of each
+message in the caller's transaction (the dispatcher sends them after commit). A message
+Telegram would refuse as too long is written as several rows that each fit (`add_message`)."""
 
 from __future__ import annotations
 
@@ -7,14 +8,47 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from sqlalchemy import inspect
 from telegram import InlineKeyboardMarkup
 
 from bot.context import Services
 from bot.domain.language import resolve_language
+from bot.domain.telegram_text import fit_message
 from bot.i18n import Translator
 from bot.renderers import Rendered
 from db.models import Chat, Outbox, OutboxState, Person
 from db.repositories import Repos
+
+TEXT_COLUMN = 4096  # Outbox.text is String(4096): the HTML of each row fits in it
+
+
+async def add_message(repos: Repos, message: Outbox) -> int:
+    """Write a message to the outbox as rows Telegram takes, in order; the first row's id.
+
+    A text too long for one message becomes several rows, cut on a paragraph, line or word
+    boundary, with the buttons on the last and the reply on the first; a caption too long for
+    its photo or document follows the file as message rows. Nothing is cut off, and each
+    row's HTML fits its column."""
+    if (message.kind or "message") != "message" or not message.text:  # a poll, a bare file
+        return await repos.outbox.add(message)
+    has_file = message.file_id is not None
+    caption, texts = fit_message(message.text, with_file=has_file, max_chars=TEXT_COLUMN)
+    if (caption is not None and not texts) or (not has_file and texts == [message.text]):
+        return await repos.outbox.add(message)
+    columns = set(Outbox.__table__.columns.keys()) - {"text"}
+    # The columns given (the others keep their defaults), for each row.
+    given = {key: value for key, value in inspect(message).dict.items() if key in columns}
+    rows = [Outbox(**given, text=None)] if has_file else []
+    file = {"file_id": None, "file_kind": None}
+    rows += [Outbox(**{**given, **file}, text=text) for text in texts]
+    ids = []
+    for i, row in enumerate(rows):
+        if i > 0:
+            row.reply_to_message_id = None  # the first one replies; the rest follow it
+        if i < len(rows) - 1:
+            row.reply_markup = None  # the buttons go under the whole text
+        ids.append(await repos.outbox.add(row))
+    return ids[0]
 
 
 class OutboxWriter:
@@ -74,10 +108,11 @@ class OutboxWriter:
         keyboard: InlineKeyboardMarkup | None = None,
         file: tuple[str, str] | None = None,
     ) -> int:
-        """One message (its outbox id); `thread` is a forum topic of the chat (None: General),
-        `file` is (kind, file_id) of a photo or document to send again."""
+        """One message (its first outbox row's id); `thread` is a forum topic of the chat
+        (None: General), `file` is (kind, file_id) of a photo or document to send again."""
         markup: dict[str, Any] | None = keyboard.to_dict() if keyboard else None
-        return await self.repos.outbox.add(
+        return await add_message(
+            self.repos,
             Outbox(
                 chat_id=chat_id,
                 text=text,
@@ -94,5 +129,5 @@ class OutboxWriter:
                 attempts=0,
                 not_before=self.now,
                 created_at=self.now,
-            )
+            ),
         )

@@ -28,6 +28,7 @@ from telegram.ext import (
 from bot import callbacks
 from bot.context import BotContext
 from bot.domain.access import COMMANDS_BY_NAME, CommandSpec
+from bot.domain.telegram_text import alert_text, fit_message
 from bot.i18n import Translator
 from bot.renderers import Rendered
 from bot.renderers.access import (
@@ -301,26 +302,27 @@ async def deliver(update: Update, context: BotContext, reply: Reply | None) -> N
         if query is not None:
             await query.answer(reply.alert, show_alert=False)
         if reply.text is not None and message is not None:
+            caption, texts = fit_message(reply.text, with_file=reply.document is not None)
             if reply.edit and query is not None:
+                # An edit too long for one message edits in the first piece; the rest follow.
                 await query.edit_message_text(
-                    reply.text, parse_mode=ParseMode.HTML, reply_markup=reply.keyboard
+                    texts[0],
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=reply.keyboard if len(texts) == 1 else None,
                 )
+                await _send_texts(message, texts[1:], reply.keyboard, quote=False)
             elif reply.document is not None:
                 name, content = reply.document
                 await message.reply_document(
                     InputFile(content, filename=name),
-                    caption=reply.text,
+                    caption=caption,
                     parse_mode=ParseMode.HTML,
                 )
+                await _send_texts(message, texts, None, quote=False)  # a caption too long
             else:
                 in_group = message.chat.type != ChatType.PRIVATE
-                await message.reply_text(
-                    reply.text,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=reply.keyboard,
-                    do_quote=in_group if reply.quote is None else reply.quote,
-                    disable_web_page_preview=True,
-                )
+                quote = in_group if reply.quote is None else reply.quote
+                await _send_texts(message, texts, reply.keyboard, quote=quote)
         if message is not None:
             for photo in reply.photos:
                 await message.reply_photo(InputFile(photo, filename="chart.png"), do_quote=False)
@@ -353,20 +355,25 @@ async def _answer_privately(
     bot = context.bot
     note: str | None = notes.sent
     try:
+        caption, texts = (
+            fit_message(reply.text, with_file=reply.document is not None)
+            if reply.text is not None
+            else (None, [])
+        )
         if reply.document is not None:
             name, content = reply.document
             await bot.send_document(
                 user.id,
                 InputFile(content, filename=name),
-                caption=reply.text,
+                caption=caption,
                 parse_mode=ParseMode.HTML,
             )
-        elif reply.text is not None:
+        for i, text in enumerate(texts):  # a text too long for one message: several
             await bot.send_message(
                 user.id,
-                reply.text,
+                text,
                 parse_mode=ParseMode.HTML,
-                reply_markup=reply.keyboard,
+                reply_markup=reply.keyboard if i == len(texts) - 1 else None,
                 disable_web_page_preview=True,
             )
         for photo in reply.photos:
@@ -381,7 +388,22 @@ async def _answer_privately(
         note = None
     left = Reply(drain=reply.drain, after=reply.after)
     if update.callback_query is not None and note is notes.sent:
-        left.alert = html.unescape(note)[:200]  # the presser alone needs to know
+        left.alert = alert_text(html.unescape(note))  # the presser alone needs to know
     else:
         left.text = note
     return left
+
+
+async def _send_texts(
+    message: Message, texts: list[str], keyboard: InlineKeyboardMarkup | None, *, quote: bool
+) -> None:
+    """Texts in order in the message's chat: the first quoting it if asked, the buttons
+    under the last (a text too long for one message arrives as several)."""
+    for i, text in enumerate(texts):
+        await message.reply_text(
+            text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=keyboard if i == len(texts) - 1 else None,
+            do_quote=quote and i == 0,
+            disable_web_page_preview=True,
+        )
