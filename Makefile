@@ -1,7 +1,7 @@
 # The two set-up commands the README promises: `make run` and `make test`.
 # Both create .venv with the project and its dev tools on first use.
 PYTHON ?= python3
-VENV := .venv
+VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
