@@ -1,0 +1,132 @@
+"""End to end: numbers and limits people can type past. A number is read once, in
+`bot.domain.numbers`, with bounds: `²` (a digit to `str.isdigit()`, not to `int()`) and
+20-digit numbers (past every database column) get the command's own answer, never "something
+went wrong"; a day holds 24 hours of training; only a party's contacts take its on-call
+duty; a check-in stays open for two weeks at most."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from bot.config import Settings
+from bot.fake_telegram import FakeTelegram, FakeUser
+from bot.services.consortium_io import import_file
+from db.engine import Database
+from tests.conftest import SAMPLE_FILE, START
+from tests.e2e.conftest import RunningBot, started
+
+HUGE = "99999999999999999999"  # 20 digits: past BIGINT, and past INTEGER by far
+FAILED = ("something went wrong", "出了问题")
+
+# Another party's contact, for the on-call duty.
+TAN = "  - {telegram_id: 1102, name: Tan Wei, party: edtech, roles: [contact]}\n"
+
+
+@pytest.fixture
+async def with_tan(settings: Settings, bot: RunningBot) -> None:
+    text = SAMPLE_FILE.read_text(encoding="utf-8").replace("chats:\n", TAN + "chats:\n", 1)
+    await import_file(settings, text, now=bot.clock.now())
+
+
+async def _answer(person: FakeUser, command: str) -> str:
+    person.send(command)
+    text = (await person.next_message()).text
+    assert not any(failure in text for failure in FAILED), f"{command}: {text}"
+    return text
+
+
+async def test_odd_numbers_get_the_commands_own_answer(tg: FakeTelegram, bot: RunningBot) -> None:
+    li = await started(tg, 1001, "Li Wei", "en")
+    zhang = await started(tg, 1002, "Zhang Min")
+    wang = await started(tg, 1101, "Wang Fang")
+    chen = await started(tg, 2001, "Chen Jie")
+    for number in ("²", HUGE, "#" + HUGE, "2147483648"):
+        assert "/close NUMBER" in await _answer(chen, f"/close {number}")
+        assert "/history NUMBER" in await _answer(chen, f"/history {number}")
+        assert "/done NUMBER" in await _answer(chen, f"/done {number}")
+        assert "own students" in await _answer(zhang, f"/progress {number}")
+        training = await _answer(wang, f"/training {number} 8")
+        assert "/training STUDENT_ID" in training or "not a student" in training
+        assert "up to 24" in await _answer(wang, f"/training 2001 {number}")
+        await _answer(li, f"/transcript {number}")
+        await _answer(chen, f"/topicreport {number}")
+        await _answer(zhang, f"/topic {number}")
+        assert "/achievement" in await _answer(chen, f"/achievement {number} paper A study")
+        assert "/revenue" in await _answer(zhang, f"/revenue {number} 100")
+        await _answer(zhang, f"/revenue 1 {number}{number}")
+        assert "known people" in await _answer(zhang, f"/rotation nbu {number}")
+        cover = f"/override nbu {number} 2026-12-01T09 2026-12-02T09"
+        assert "Usage" in await _answer(zhang, cover)
+        await _answer(li, f"/checkin schedule 15 09:00 {number}h")
+
+
+async def test_odd_numbers_in_a_button_are_answered(tg: FakeTelegram, bot: RunningBot) -> None:
+    chen = await started(tg, 2001, "Chen Jie")
+    chen.send("/lang")
+    menu = await chen.next_message()
+    for data in (f"rp:{HUGE}:fix", f"sc:{HUGE}:go", f"tp:{HUGE}:app", f"lw:{HUGE}", "ap:x:2001"):
+        answer = await chen.callback_answer(chen.press_data(menu, data))
+        assert not any(failure in str(answer.get("text")) for failure in FAILED), data
+
+
+async def test_a_day_holds_twenty_four_hours_of_training(tg: FakeTelegram, bot: RunningBot) -> None:
+    wang = await started(tg, 1101, "Wang Fang")
+    await started(tg, 2001, "Chen Jie")
+    assert "up to 24" in await _answer(wang, "/training 2001 400 2026-11-01")
+    assert "up to 24" in await _answer(wang, "/training 2001 25 2026-11-01")
+    assert "Recorded 20 hours" in await _answer(wang, "/training 2001 20 2026-11-01")
+    refused = await _answer(wang, "/training 2001 4,5 2026-11-01 again")
+    assert "Nothing was recorded" in refused
+    assert "already has 20 hours of training on 2026-11-01" in refused and "4.5" in refused
+    assert "Recorded 4 hours" in await _answer(wang, "/training 2001 4 2026-11-01")
+    assert "Nothing was recorded" in await _answer(wang, "/training 2001 0.5 2026-11-01")
+    assert "In all: 32 hours" in await _answer(wang, "/training 2001 8 2026-10-31")
+
+
+@pytest.mark.usefixtures("with_tan")
+async def test_only_the_partys_contacts_take_its_duty(tg: FakeTelegram, database: Database) -> None:
+    zhang = await started(tg, 1002, "Zhang Min")
+    li = await started(tg, 1001, "Li Wei", "en")
+    async with database.transaction() as repos:
+        tan = await repos.people.by_telegram_id(1102)
+        assert tan is not None
+    refused = await _answer(zhang, "/rotation nbu 1002 2001 1102")
+    assert "Only Ningbo University's own contacts" in refused
+    assert "Chen Jie, Tan Wei" in refused and "Zhang Min" not in refused
+    # Li Wei reads Chinese (the consortium file says so).
+    refused = await _answer(li, "/override nbu 1101 2026-12-01T09:00 2026-12-05T18:00")
+    assert "Ningbo University" in refused and "Wang Fang" in refused
+    refused = await _answer(li, "/override edtech 1002 2026-12-01T09:00 2026-12-02T09:00")
+    assert "GlobalEd Tech Ltd" in refused and "Zhang Min" in refused
+    covers = await _answer(li, "/override edtech 1102 2026-12-01T09:00 2026-12-02T09:00")
+    assert "Tan Wei" in covers and "Zhang Min" not in covers
+    async with database.transaction() as repos:
+        edtech = await repos.parties.by_key("edtech")
+        assert edtech is not None
+        covering = await repos.oncall.overrides(edtech.id, START)
+        assert [o.person_id for o in covering] == [tan.id]
+    assert "On-call order of Ningbo University: Zhang Min." in await _answer(
+        zhang, "/rotation nbu 1002"
+    )
+
+
+async def test_a_checkin_stays_open_two_weeks_at_most(
+    tg: FakeTelegram, bot: RunningBot, database: Database
+) -> None:
+    li = await started(tg, 1001, "Li Wei", "en")  # who reads Chinese
+    async with database.transaction() as repos:
+        before = await repos.checkins.policy()
+        open_for = before.open_for if before else None
+    for period in ("99999h", "15d", "²h", HUGE + "h", "0h"):
+        refused = await _answer(li, f"/checkin schedule first mon 10:00 {period}")
+        assert "1h" in refused and "14d" in refused, period
+    await _answer(li, "/checkin schedule first mon 10:00 30m")  # not a period it reads
+    async with database.transaction() as repos:
+        after = await repos.checkins.policy()
+        assert (after.open_for if after else None) == open_for
+    await _answer(li, "/checkin schedule first mon 10:00 14d")
+    async with database.transaction() as repos:
+        policy = await repos.checkins.policy()
+        assert policy is not None and policy.open_for == dt.timedelta(days=14).total_seconds()
