@@ -205,7 +205,7 @@ def readable(data: JSONDict) -> JSONDict:
             type(exc).__name__,
             exc,
         )
-        log.debug("the unreadable update: %r", data)
+        log.debug("the unreadable update's fields: %s", ", ".join(sorted(data)))
         return {"update_id": data["update_id"]}
     return data
 
