@@ -130,3 +130,18 @@ async def test_a_checkin_stays_open_two_weeks_at_most(
     async with database.transaction() as repos:
         policy = await repos.checkins.policy()
         assert policy is not None and policy.open_for == dt.timedelta(days=14).total_seconds()
+
+
+async def test_a_nul_character_is_stored_as_a_replacement(
+    tg: FakeTelegram, bot: RunningBot, database: Database
+) -> None:
+    """PostgreSQL's text cannot hold U+0000: the question failed there, and was lost."""
+    zhang = await started(tg, 1002, "Zhang Min")
+    chen = await started(tg, 2001, "Chen Jie")
+    routed = await _answer(chen, "/ask nbu Is the lab\x00 open on Sunday?")
+    assert "Zhang Min" in routed
+    delivery = await zhang.next_message()
+    assert "Is the lab\ufffd open on Sunday?" in delivery.text
+    async with database.transaction() as repos:
+        asked = await repos.requests.get(1)
+        assert asked is not None and asked.question == "Is the lab\ufffd open on Sunday?"
