@@ -12,10 +12,11 @@ import pytest
 
 from bot.config import Settings
 from bot.fake_telegram import FakeTelegram, FakeUser
-from bot.services.consortium_io import import_file
+from bot.services.consortium_io import import_file, import_scores_file
 from db.engine import Database
 from tests.conftest import SAMPLE_FILE, START
 from tests.e2e.conftest import RunningBot, started
+from tests.e2e.test_analytics import history
 
 HUGE = "99999999999999999999"  # 20 digits: past BIGINT, and past INTEGER by far
 FAILED = ("something went wrong", "出了问题")
@@ -145,3 +146,18 @@ async def test_a_nul_character_is_stored_as_a_replacement(
     async with database.transaction() as repos:
         asked = await repos.requests.get(1)
         assert asked is not None and asked.question == "Is the lab\ufffd open on Sunday?"
+
+
+async def test_a_name_with_dollar_signs_is_drawn_as_written(
+    tg: FakeTelegram, bot: RunningBot, settings: Settings, database: Database
+) -> None:
+    """Matplotlib read `$...$` in a name as TeX: one it could not parse failed /progress."""
+    await import_scores_file(settings, history())
+    async with database.transaction() as repos:
+        chen_row = await repos.people.by_telegram_id(2001)
+        assert chen_row is not None
+        chen_row.name = "Chen $^^$ Jie $5 & $10"
+    chen = await started(tg, 2001, "Chen Jie")
+    await _answer(chen, "/progress")
+    chart = await chen.next_message()
+    assert chart.raw.get("photo")
