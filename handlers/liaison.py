@@ -41,6 +41,7 @@ from bot.services.oncall import (
     zone_of,
 )
 from db.models import LiaisonMessage, Party, Person, Role
+from handlers import documents
 from handlers.base import Reply, Request, button, command, deliver, in_transaction
 from handlers.onboarding import private_text
 
@@ -204,6 +205,8 @@ async def replied(update: Update, context: BotContext) -> None:
     if message is None or message.reply_to_message is None:
         return
     link = await _find_link(context, message)
+    if link is not None and await documents.refused(update, context):
+        return
 
     async def run(request: Request) -> Reply | None:
         person = request.caller.person

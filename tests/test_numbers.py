@@ -78,3 +78,23 @@ def test_the_domain_parsers_use_it() -> None:
         "99999999999999999999,2026-09-07,university,tech_rd,²\n"
     )
     assert not rows and len(problems) == 2 and "score '²'" in problems[1]
+
+
+def test_documents_are_judged_by_name_type_and_bytes() -> None:
+    from bot.domain.files import document_allowed
+
+    pdf, exe = b"%PDF-1.7 ...", b"MZ\x90\x00\x03\x00"
+    assert document_allowed("a.pdf", "application/pdf", pdf)
+    assert document_allowed("a.PDF", None, pdf) and document_allowed("a.pdf", "", pdf)
+    assert not document_allowed("x.exe.pdf", "application/x-msdownload", pdf)
+    assert not document_allowed("a.pdf", "application/pdf", exe)
+    assert not document_allowed("a.exe", "application/octet-stream", exe)
+    assert not document_allowed("noname", None, pdf) and not document_allowed(None, None, pdf)
+    assert document_allowed("a.docx", "application/zip", b"PK\x03\x04rest")
+    assert document_allowed(
+        "a.xls", "application/vnd.ms-excel", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+    )
+    assert document_allowed("a.txt", "text/plain; charset=utf-8", "第一周".encode())
+    assert document_allowed("a.txt", "text/plain", "第一周".encode()[:-1])  # cut at the end
+    assert not document_allowed("a.txt", "text/plain", b"\x7fELF\x02\x01\x01\x00")
+    assert document_allowed("a.png", "image/png", b"\x89PNG\r\n\x1a\n...")

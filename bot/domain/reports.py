@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from bot.domain.files import KINDS
 from bot.domain.numbers import NotANumber, parse_decimal, parse_int
 from bot.domain.oncall import WEEKDAYS
 
@@ -46,9 +47,7 @@ MIN_ACTIVITIES = 20
 MAX_HOURS = 80
 MAX_ATTACHMENTS = 5
 MAX_FILE_BYTES = 10 * 1024 * 1024
-ALLOWED_EXTENSIONS = frozenset(
-    {"pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "odt", "ods", "txt", "jpg", "jpeg", "png"}
-)
+ALLOWED_EXTENSIONS = frozenset(KINDS)  # their declared types and content: bot.domain.files
 MAX_COMMENT = 1000
 
 

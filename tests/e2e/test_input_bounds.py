@@ -17,6 +17,7 @@ from db.engine import Database
 from tests.conftest import SAMPLE_FILE, START
 from tests.e2e.conftest import RunningBot, started
 from tests.e2e.test_analytics import history
+from tests.e2e.test_reports import ACTIVITIES
 
 HUGE = "99999999999999999999"  # 20 digits: past BIGINT, and past INTEGER by far
 FAILED = ("something went wrong", "出了问题")
@@ -161,3 +162,57 @@ async def test_a_name_with_dollar_signs_is_drawn_as_written(
     await _answer(chen, "/progress")
     chart = await chen.next_message()
     assert chart.raw.get("photo")
+
+
+EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 64
+
+
+async def test_a_document_is_judged_by_its_type_and_first_bytes(
+    tg: FakeTelegram, bot: RunningBot
+) -> None:
+    chen = await started(tg, 2001, "Chen Jie")
+    chen.send("/report")
+    step = await chen.next_message()
+    if "(last week)" in str(step.buttons):
+        step = await chen.press_and_read(step, step.buttons[0][0])
+    chen.send(ACTIVITIES)
+    await chen.next_message()
+    chen.send("38")
+    episode = await chen.next_message()
+    rules = await chen.press_and_read(episode, "Nothing this week")
+    problems = await chen.press_and_read(rules, "Next")
+    rating = await chen.press_and_read(problems, "No problems")
+    for value in ("4", "3", "5"):
+        rating = await chen.press_and_read(rating, value)
+    assert "7/7" in rating.text
+    for name, content, declared in [
+        ("plan.exe.pdf", EXE, "application/x-msdownload"),  # a program, by its declared type
+        ("plan.pdf", EXE, "application/pdf"),  # a program, by its first bytes
+        ("notes.txt", EXE, "text/plain"),
+        ("slides.pptx", b"%PDF-1.7", "application/octet-stream"),
+    ]:
+        chen.send_document(name, content, mime_type=declared)
+        refused = (await chen.next_message()).text
+        assert "cannot be attached" in refused, name
+    chen.send_document("notes.txt", "Lesson notes, 第一周".encode(), mime_type="text/plain")
+    assert "File added to your draft (1 so far)" in (await chen.next_message()).text
+    chen.send_document("plan.pdf", b"%PDF-1.7 plan", mime_type="application/octet-stream")
+    assert "File added to your draft (2 so far)" in (await chen.next_message()).text
+
+
+async def test_an_answer_with_a_program_is_refused(tg: FakeTelegram, bot: RunningBot) -> None:
+    zhang = await started(tg, 1002, "Zhang Min")
+    chen = await started(tg, 2001, "Chen Jie")
+    await _answer(chen, "/ask nbu Which form do I need for the lab?")
+    delivery = await zhang.next_message()
+    zhang.send_document(
+        "form.exe.pdf", EXE, mime_type="application/x-msdownload", reply_to=delivery
+    )
+    assert "cannot be attached" in (await zhang.next_message()).text
+    zhang.send_document(
+        "form.pdf", b"%PDF-1.4 form", mime_type="application/pdf", reply_to=delivery
+    )
+    assert "on its way" in (await zhang.next_message()).text
+    answer = await chen.next_message()
+    assert answer.raw["document"]["file_name"] == "form.pdf"
+    assert not [m for m in tg.messages(chen.id) if "form.exe" in str(m.raw)]
