@@ -34,6 +34,7 @@ def create_engine(url: str, *, pool_size: int = 5, **connect_args: Any) -> Async
         engine = create_async_engine(
             url,
             connect_args={"timeout": 30, "async_creator_fn": sqlite.connect, **connect_args},
+            hide_parameters=True,  # statement parameters are people's words: never logged
         )
 
         @event.listens_for(engine.sync_engine, "connect")
@@ -65,6 +66,7 @@ def create_engine(url: str, *, pool_size: int = 5, **connect_args: Any) -> Async
         max_overflow=pool_size,
         pool_recycle=RECYCLE_SECONDS,
         connect_args=connect_args,
+        hide_parameters=True,  # statement parameters are people's words: never logged
     )
     client_error = getattr(engine.dialect.dbapi, "InternalClientError", None)  # asyncpg's
     if client_error is not None:

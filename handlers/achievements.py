@@ -7,6 +7,7 @@ from telegram.ext import BaseHandler
 
 from bot.achievement_outbox import AchievementOutbox
 from bot.context import BotContext
+from bot.domain import numbers
 from bot.domain.reports import InputProblem
 from bot.renderers.achievements import (
     render_achievement_usage,
@@ -26,9 +27,9 @@ async def achievement_command(request: Request) -> Reply:
     t, person = request.t, request.caller.person
     assert person is not None
     args = request.args
-    if len(args) < 3 or not (args[0] == "-" or args[0].lstrip("#").isdigit()):
+    topic_id = None if len(args) < 3 or args[0] == "-" else numbers.row_id(args[0])
+    if len(args) < 3 or (args[0] != "-" and topic_id is None):
         return Reply(text=render_achievement_usage(t))
-    topic_id = None if args[0] == "-" else int(args[0].lstrip("#")[:9])
     try:
         kind = achievements.parse_kind(args[1])
         recorded = await achievements.record(
@@ -60,7 +61,8 @@ async def revenue_command(request: Request) -> Reply:
     t, person = request.t, request.caller.person
     assert person is not None
     args = request.args
-    if len(args) < 2 or not args[0].lstrip("#").isdigit():
+    achievement_id = numbers.row_id(args[0]) if len(args) >= 2 else None
+    if achievement_id is None:
         return Reply(text=render_revenue_usage(t))
     rest = args[2:]
     currency = None
@@ -73,7 +75,7 @@ async def revenue_command(request: Request) -> Reply:
         added = await achievements.add_revenue(
             request.repos,
             person,
-            int(args[0].lstrip("#")[:9]),
+            achievement_id,
             args[1],
             currency,
             note,

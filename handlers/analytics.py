@@ -15,6 +15,7 @@ from telegram.ext import BaseHandler
 
 from bot import callbacks
 from bot.context import BotContext
+from bot.domain import numbers
 from bot.domain.capability import DIMS
 from bot.domain.digest import month_of, previous_month
 from bot.domain.reports import InputProblem
@@ -26,6 +27,7 @@ from bot.renderers.credits import (
     render_everybody,
     render_student_credits,
     render_training_added,
+    render_training_day_full,
     render_training_refusal,
     transcript_html,
     transcript_xlsx,
@@ -78,10 +80,8 @@ async def progress(request: Request) -> Reply:
         return Reply(alert=t.gettext("This button is not for you."))
     visible = await _visible_students(request)
     if request.args:
-        wanted = request.args[0]
-        person = (
-            await request.repos.people.by_telegram_id(int(wanted)) if wanted.isdigit() else None
-        )
+        wanted = numbers.telegram_id(request.args[0])
+        person = await request.repos.people.by_telegram_id(wanted) if wanted else None
         allowed = person is not None and (visible is None or person in visible)
         if not allowed or person is None:
             return Reply(text=t.gettext("You can see the progress of your own students only."))
@@ -156,7 +156,8 @@ async def training(request: Request) -> Reply:
     t, person = request.t, request.caller.person
     assert person is not None
     args = request.args
-    if len(args) < 2 or not args[0].isdigit() or len(args[0]) > 15:
+    student_id = numbers.telegram_id(args[0]) if len(args) >= 2 else None
+    if student_id is None:
         return Reply(text=render_training_refusal("usage", t))
     consortium = await request.repos.consortium.get()
     today = local_today(request.now, consortium.timezone if consortium else _zone(request))
@@ -164,17 +165,19 @@ async def training(request: Request) -> Reply:
     try:
         minutes = credit_service.parse_training_hours(args[1])
         day = today
-        if rest and rest[0][:1].isdigit():
+        if rest and rest[0][:1].isascii() and rest[0][:1].isdigit():
             day, rest = credit_service.parse_training_day(rest[0], today), rest[1:]
-        student = await request.repos.people.by_telegram_id(int(args[0]))
+        student = await request.repos.people.by_telegram_id(student_id)
         added = await credit_service.add_training(
             request.repos, person, student, minutes, day, " ".join(rest) or None, request.now
         )
     except InputProblem as problem:
         return Reply(text=render_problem(problem, t))
+    hours = Decimal(minutes) / 60
+    if added.reason == "day_full":
+        return Reply(text=render_training_day_full(added, hours, day, t))
     if added.reason != "added" or added.student is None:
         return Reply(text=render_training_refusal(added.reason, t))
-    hours = Decimal(minutes) / 60
     outbox = ReportOutbox(request.context.services, request.repos, request.now)
     await outbox.training(added, hours)
     return Reply(text=render_training_added(added, hours, t), drain=True)
@@ -183,9 +186,10 @@ async def training(request: Request) -> Reply:
 async def transcript(request: Request) -> Reply:
     """/transcript STUDENT_ID: the student's credit transcript, XLSX and HTML."""
     t = request.t
-    if not request.args or not request.args[0].isdigit() or len(request.args[0]) > 15:
+    student_id = numbers.telegram_id(request.args[0]) if request.args else None
+    if student_id is None:
         return Reply(text=t.gettext("Send /transcript STUDENT_ID (the student's Telegram id)."))
-    student = await request.repos.people.by_telegram_id(int(request.args[0]))
+    student = await request.repos.people.by_telegram_id(student_id)
     roles = (
         {m.role for m in await request.repos.memberships.of_person(student.id)}
         if student

@@ -8,8 +8,15 @@ from telegram.ext import BaseHandler, PollAnswerHandler
 
 from bot.checkin_outbox import CheckinOutbox
 from bot.context import BotContext
-from bot.domain.checkin import next_checkin, parse_schedule
-from bot.domain.oncall import parse_duration
+from bot.domain import numbers
+from bot.domain.checkin import (
+    MAX_OPEN_FOR,
+    MIN_OPEN_FOR,
+    next_checkin,
+    parse_open_for,
+    parse_schedule,
+)
+from bot.domain.oncall import format_duration, parse_duration
 from bot.renderers import esc
 from bot.renderers.checkin import render_history_line, render_next
 from bot.renderers.tables import csv_bytes
@@ -98,8 +105,20 @@ async def _next(request: Request) -> Reply:
 async def _schedule(request: Request) -> Reply:
     t, words = request.t, request.args[1:]
     duration = None
-    if words and words[-1][-1:] in ("h", "d") and words[-1][:-1].isdigit():
-        duration = parse_duration(words[-1])
+    if len(words) > 2 and words[-1][-1:].lower() in ("h", "d"):  # an open period
+        try:
+            duration = parse_open_for(words[-1])
+        except ValueError:
+            return Reply(
+                text=t.gettext(
+                    "A check-in stays open from {low} to {high}; {given} is not possible. "
+                    "Example: /checkin schedule first mon 10:00 72h"
+                ).format(
+                    low=format_duration(MIN_OPEN_FOR),
+                    high=format_duration(MAX_OPEN_FOR),
+                    given=esc(words[-1]),
+                )
+            )
         words = words[:-1]
     try:
         schedule = parse_schedule(" ".join(words))
@@ -186,9 +205,9 @@ async def action(request: Request) -> Reply:
 async def done(request: Request) -> Reply:
     """/done NUMBER: an action item is done."""
     t, person = request.t, request.caller.person
-    if person is None or len(request.args) != 1 or not request.args[0].lstrip("#").isdigit():
+    item_id = numbers.row_id(request.args[0]) if len(request.args) == 1 else None
+    if person is None or item_id is None:
         return Reply(text=t.gettext("Usage: /done NUMBER"))
-    item_id = int(request.args[0].lstrip("#"))
     outcome = await checkin.finish_action(_ctx(request), person, item_id)
     texts = {
         "done": t.gettext("Action item #{id} is done."),

@@ -13,6 +13,7 @@ from telegram.ext import BaseHandler, MessageHandler, filters
 
 from bot import callbacks
 from bot.context import BotContext
+from bot.domain import numbers
 from bot.domain.oncall import format_duration
 from bot.notifier import Notifier
 from bot.renderers import esc
@@ -33,12 +34,14 @@ from bot.services.oncall import (
     add_override,
     ensure_policy,
     may_manage,
+    not_contacts,
     party_contacts,
     party_oncall,
     person_zone,
     zone_of,
 )
 from db.models import LiaisonMessage, Party, Person, Role
+from handlers import documents
 from handlers.base import Reply, Request, button, command, deliver, in_transaction, topic_of
 from handlers.onboarding import private_text
 
@@ -132,7 +135,8 @@ async def pick_party(request: Request) -> Reply:
     if str(request.caller.telegram_id) != asker_id or not request.caller.is_member:
         return Reply(alert=request.t.gettext("This button is not for you."))
     original = query.message.reply_to_message if isinstance(query.message, Message) else None
-    party = await request.repos.parties.by_id(int(party_id))
+    party_row = numbers.row_id(party_id)
+    party = await request.repos.parties.by_id(party_row) if party_row else None
     if original is None or original.text is None or party is None:
         return Reply(alert=request.t.gettext("This button is no longer valid."))
     question = original.text.split(maxsplit=1)[1] if " " in original.text else ""
@@ -144,10 +148,9 @@ async def pick_party(request: Request) -> Reply:
 
 
 async def _contact_action(request: Request, action: str) -> Reply:
-    person = request.caller.person
-    if person is None or not request.args[0].isdigit():
+    person, request_id = request.caller.person, numbers.row_id(request.args[0])
+    if person is None or request_id is None:
         return Reply(alert=request.t.gettext("This question is not for you."))
-    request_id = int(request.args[0])
     ctx = _ctx(request)
     if action == "ack":
         outcome = await liaison.acknowledge(ctx, request_id, person)
@@ -203,6 +206,8 @@ async def replied(update: Update, context: BotContext) -> None:
     if message is None or message.reply_to_message is None:
         return
     link = await _find_link(context, message)
+    if link is not None and await documents.refused(update, context):
+        return
 
     async def run(request: Request) -> Reply | None:
         person = request.caller.person
@@ -255,9 +260,9 @@ def _attachment(message: Message) -> tuple[str | None, str | None]:
 async def close(request: Request) -> Reply:
     """/close NUMBER: the asker or a coordinator closes a question."""
     person = request.caller.person
-    if person is None or len(request.args) != 1 or not request.args[0].lstrip("#").isdigit():
+    request_id = numbers.row_id(request.args[0]) if len(request.args) == 1 else None
+    if person is None or request_id is None:
         return Reply(text=request.t.gettext("Usage: /close NUMBER, e.g. /close 12"))
-    request_id = int(request.args[0].lstrip("#"))
     outcome = await liaison.close(_ctx(request), request_id, person)
     if not outcome.ok:
         return Reply(text=ack_text(outcome.reason, request.t))
@@ -293,8 +298,8 @@ async def oncall(request: Request) -> Reply:
 async def history(request: Request) -> Reply:
     """/history NUMBER: every event of a question, for those who may see it."""
     t, person = request.t, request.caller.person
-    number = request.args[0].lstrip("#") if len(request.args) == 1 else ""
-    found = await request.repos.requests.get(int(number)) if number.isdigit() else None
+    number = numbers.row_id(request.args[0]) if len(request.args) == 1 else None
+    found = await request.repos.requests.get(number) if number else None
     if person is None or found is None or not await liaison.may_view(_ctx(request), found, person):
         return Reply(text=t.gettext("Usage: /history NUMBER, for a question you can see."))
     party = await request.repos.parties.by_id(found.party_id)
@@ -379,11 +384,27 @@ async def _managed_party(request: Request) -> Party | Reply:
 async def _people(request: Request, refs: list[str]) -> list[Person] | str:
     found = []
     for ref in refs:
-        person = await request.repos.people.by_telegram_id(int(ref)) if ref.isdigit() else None
+        telegram_id = numbers.telegram_id(ref)
+        person = await request.repos.people.by_telegram_id(telegram_id) if telegram_id else None
         if person is None:
             return ref
         found.append(person)
     return found
+
+
+async def _refused_people(request: Request, party: Party, people: list[Person]) -> Reply | None:
+    """A refusal naming those who are not the party's contacts, or None."""
+    refused = await not_contacts(request.repos, party, people)
+    if not refused:
+        return None
+    return Reply(
+        text=request.t.gettext(
+            "Only {party}'s own contacts can be on its on-call duty; not: {names}."
+        ).format(
+            party=esc(party.name),
+            names=", ".join(esc(p.name or str(p.telegram_id)) for p in refused),
+        )
+    )
 
 
 async def rotation(request: Request) -> Reply:
@@ -399,6 +420,9 @@ async def rotation(request: Request) -> Reply:
                 "e.g. /rotation nbu 1002 1003"
             )
         )
+    refused = await _refused_people(request, party, people)
+    if refused is not None:
+        return refused
     default_tz = request.context.services.settings.default_timezone
     await ensure_policy(request.repos, party, request.now, default_tz)
     await request.repos.oncall.set_rotation(party.id, [p.id for p in people])
@@ -432,6 +456,9 @@ async def override(request: Request) -> Reply:
         return Reply(text=usage)
     if isinstance(people, str) or ends <= starts or ends.astimezone(dt.UTC) <= request.now:
         return Reply(text=usage)
+    refused = await _refused_people(request, party, people)
+    if refused is not None:
+        return refused
     await ensure_policy(request.repos, party, request.now, default_tz)
     await add_override(
         request.repos,

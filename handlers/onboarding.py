@@ -14,7 +14,7 @@ from bot.menus import set_person_menu
 from bot.renderers.access import render_stranger
 from bot.renderers.profile import render_join, render_welcome_back
 from bot.services.people import JoinResult, join_with_invite, load_caller, record_private_start
-from handlers import reports, topics
+from handlers import documents, reports, topics
 from handlers.base import MyChatMemberHandler, Reply, Request, command, deliver, in_transaction
 
 
@@ -55,6 +55,8 @@ async def _greet(request: Request) -> Reply:
 async def private_text(update: Update, context: BotContext) -> None:
     """Any other private message or unknown command: the next answer in a conversation (a
     report draft, scoring), else strangers learn how to join and members where to start."""
+    if await documents.refused(update, context):
+        return
 
     async def run(request: Request) -> Reply:
         if not request.caller.is_member:

@@ -18,6 +18,7 @@ from telegram.ext import BaseHandler
 
 from bot import callbacks
 from bot.context import BotContext
+from bot.domain import numbers
 from bot.domain.reports import (
     DIMENSIONS,
     MAX_COMMENT,
@@ -125,12 +126,13 @@ async def _prompt(request: Request, report: WeeklyReport, step: str) -> Reply:
 
 
 async def report_button(request: Request) -> Reply:
-    report_id, op = int(request.args[0]), request.args[1]
+    found, op = numbers.row_id(request.args[0]), request.args[1]
     t, student = request.t, request.caller.person
     ctx = _ctx(request)
-    owner = await request.repos.reports.get(report_id)
+    owner = await request.repos.reports.get(found) if found else None
     if student is None or owner is None or owner.student_id != student.id:
         return Reply(alert=t.gettext("This button is not for you."))
+    report_id = owner.id
     if op == "fix":
         outcome = await reports.start_correction(ctx, student, report_id)
         report = await reports.open_draft(ctx, student, report_id)
@@ -354,9 +356,9 @@ def _score_step(scoring: reports.Scoring, step: str, t: Translator) -> Rendered:
 
 
 async def score_button(request: Request) -> Reply:
-    assessment_id, op = int(request.args[0]), request.args[1]
+    assessment_id, op = numbers.row_id(request.args[0]), request.args[1]
     t, mentor = request.t, request.caller.person
-    if mentor is None:
+    if mentor is None or assessment_id is None:
         return Reply(alert=t.gettext("This button is not for you."))
     ctx = _ctx(request)
     scoring = await reports.open_assessment(ctx, mentor, assessment_id)

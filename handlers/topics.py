@@ -16,6 +16,7 @@ from telegram.ext import BaseHandler
 
 from bot import callbacks
 from bot.context import BotContext
+from bot.domain import numbers
 from bot.domain.reports import InputProblem
 from bot.domain.topics import MENTOR_KINDS
 from bot.renderers.reports import render_problem
@@ -58,8 +59,7 @@ def _outbox(request: Request) -> TopicOutbox:
 
 
 def _number(text: str) -> int | None:
-    value = text.lstrip("#")
-    return int(value) if value.isdigit() and len(value) < 10 else None
+    return numbers.row_id(text)
 
 
 async def topic_command(request: Request) -> Reply:
@@ -164,14 +164,15 @@ async def _start(request: Request, topic: Topic) -> Reply:
     t, person = request.t, request.caller.person
     assert person is not None
     given = request.args[2:]
-    if len(given) != len(MENTOR_KINDS) or not all(g.isdigit() and len(g) < 16 for g in given):
+    ids = [numbers.telegram_id(g) for g in given]
+    if len(given) != len(MENTOR_KINDS) or None in ids:
         return Reply(
             text=t.gettext(
                 "Send /topic start {id} UNIVERSITY_MENTOR ENTERPRISE_MENTOR RESEARCH_MENTOR "
                 "with the mentors' Telegram ids."
             ).format(id=topic.id)
         )
-    mentors = {kind: int(g) for kind, g in zip(MENTOR_KINDS, given, strict=True)}
+    mentors = {kind: g for kind, g in zip(MENTOR_KINDS, ids, strict=True) if g is not None}
     started = await topics.start(_ctx(request), person, topic, mentors)
     if started.reason != "started" or started.view is None or started.first is None:
         return Reply(text=render_start_refusal(started.reason, started.problem, t))
@@ -236,8 +237,10 @@ async def topics_command(request: Request) -> Reply:
 
 
 async def topic_button(request: Request) -> Reply:
-    topic_id, op = int(request.args[0]), request.args[1]
+    topic_id, op = numbers.row_id(request.args[0]), request.args[1]
     t, person = request.t, request.caller.person
+    if topic_id is None:
+        return Reply(alert=t.gettext("This button is no longer valid."))
     if person is None or not request.caller.is_member:
         return Reply(alert=t.gettext("This button is not for you."))
     ctx = _ctx(request)
@@ -280,9 +283,9 @@ async def topic_button(request: Request) -> Reply:
 
 
 async def application_button(request: Request) -> Reply:
-    application_id, op = int(request.args[0]), request.args[1]
+    application_id, op = numbers.row_id(request.args[0]), request.args[1]
     t, person = request.t, request.caller.person
-    if person is None or op not in ("y", "n"):
+    if person is None or application_id is None or op not in ("y", "n"):
         return Reply(alert=t.gettext("This button is not for you."))
     decision = await topics.decide(_ctx(request), person, application_id, op == "y")
     text = render_decision_for_publisher(decision.reason, decision.topic, decision.student, t)
@@ -325,9 +328,9 @@ async def _begin_report(request: Request, topic_id: int | None) -> Reply:
 
 
 async def report_button(request: Request) -> Reply:
-    report_id, op = int(request.args[0]), request.args[1]
+    report_id, op = numbers.row_id(request.args[0]), request.args[1]
     t, student = request.t, request.caller.person
-    if student is None:
+    if student is None or report_id is None:
         return Reply(alert=t.gettext("This button is not for you."))
     ctx = _ctx(request)
     draft = await topics.open_report(ctx, student, report_id)
@@ -359,9 +362,9 @@ async def report_button(request: Request) -> Reply:
 
 
 async def score_button(request: Request) -> Reply:
-    assessment_id, op = int(request.args[0]), request.args[1]
+    assessment_id, op = numbers.row_id(request.args[0]), request.args[1]
     t, mentor = request.t, request.caller.person
-    if mentor is None:
+    if mentor is None or assessment_id is None:
         return Reply(alert=t.gettext("This button is not for you."))
     ctx = _ctx(request)
     scoring = await topics.open_assessment(ctx, mentor, assessment_id)

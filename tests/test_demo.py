@@ -41,7 +41,7 @@ FEATURES = {
     "team scores": "Your research institute mentor Liu Yang scored the report of topic #1",
     "achievement": 'Achievement #1 software "Science kit lesson planner" is recorded.',
     "revenue": "• Chen Jie (student): 15% = 1,500.00 CNY",
-    "training": "Recorded 40 hours of training at GlobalEd Tech Ltd for Chen Jie",
+    "training": "Recorded 20 hours of training at GlobalEd Tech Ltd for Chen Jie",
     "credit sources": "Research topics: 1 earned (1 accepted report cycle)",
     "transcript": "[file transcript-2001-2026-12-01.html]",
     "digest": "Monthly digest, November 2026: 4 parties.",

@@ -5,9 +5,22 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sys
+
+import pytest
+from sqlalchemy.exc import DBAPIError
 
 from bot.config import Settings
-from bot.logs import JsonFormatter, RedactTokens, UpdateId, configure, current_update
+from bot.logs import (
+    HidePayloads,
+    JsonFormatter,
+    RedactTokens,
+    UpdateId,
+    configure,
+    current_update,
+)
+from db.engine import Database
+from db.models import Person
 
 
 def _line(formatter: logging.Formatter, message: str, *args: object) -> str:
@@ -49,3 +62,57 @@ def test_configure_picks_the_format() -> None:
     finally:
         root.handlers[:], level = saved
         root.setLevel(level)
+
+
+def test_library_payloads_are_hidden_and_secrets_masked() -> None:
+    def line(logger: str, message: str, *args: object) -> str:
+        record = logging.LogRecord(logger, logging.DEBUG, __file__, 1, message, args, None)
+        for f in (HidePayloads(), RedactTokens(("123456:SECRET-token-part",)), UpdateId()):
+            f.filter(record)
+        return logging.Formatter("%(message)s").format(record)
+
+    calling = line(
+        "telegram.Bot",
+        "Calling Bot API endpoint `%s` with parameters `%s`",
+        "sendMessage",
+        {"chat_id": 5, "text": "my private question"},
+    )
+    assert calling == "Calling Bot API endpoint `sendMessage` with parameters `<hidden>`"
+    assert line("telegram.ext.Application", "Processing update %s", object()).endswith("<hidden>")
+    assert line("telegram.Bot", "Getting updates: %s", [7, 8]) == "Getting updates: [7, 8]"
+    # The project's own lines keep their arguments; secrets in any line are masked.
+    assert line("bot.x", "asked %s", "my private question") == "asked my private question"
+    for secret, shown in [
+        ("token 123456:SECRET-token-part", "token <redacted>"),
+        ("https://t.me/synergy_bot?start=AbCdEfGh12345678", "?start=<redacted>"),
+        ("text /start AbCdEfGh12345678_-", "/start <redacted>"),
+        ("#tgWebAppData=query_id%3DAAH&tgWebAppVersion=7.0", "tgWebAppData=<redacted>&"),
+        ("auth_date=1700000000&hash=" + "ab" * 32, "hash=<redacted>"),
+    ]:
+        assert shown in line("bot.x", "%s", secret), secret
+
+
+def test_an_errors_traceback_is_masked_too() -> None:
+    try:
+        raise RuntimeError(
+            "GET https://api.telegram.org/bot123456:ABCdefGHIjklMNOpqrSTUvwxYZ/getMe"
+        )
+    except RuntimeError:
+        record = logging.LogRecord("bot.x", 40, __file__, 1, "failed", (), sys.exc_info())
+    RedactTokens().filter(record)
+    UpdateId().filter(record)
+    for formatter in (JsonFormatter(), logging.Formatter()):
+        text = formatter.format(record)
+        assert "ABCdefGHI" not in text and "bot<redacted>" in text
+
+
+async def test_statement_parameters_are_never_written(database: Database) -> None:
+    """A failed statement's error (logged at ERROR with its traceback) leaves out the values
+    it was given: people's questions and names."""
+    async with database.transaction() as repos:
+        repos.session.add(Person(telegram_id=77, name="first"))
+    with pytest.raises(DBAPIError) as failure:
+        async with database.transaction() as repos:
+            repos.session.add(Person(telegram_id=77, name="Is my visa question private"))
+    assert "Is my visa question private" not in str(failure.value)
+    assert "hidden due to hide_parameters" in str(failure.value)

@@ -348,8 +348,10 @@ class Demo:
         async with self.passage(1201, 1001, 2001, GROUP_ID):
             await self._research()
         async with self.passage(1101, 2001):
-            day = self.clock.now().date().isoformat()
-            await self.send(1101, f"/training 2001 40 {day} " + self.t.gettext("PLC basics"))
+            today = self.clock.now().date()
+            for day in (today - dt.timedelta(days=1), today):  # a day holds 24 hours at most
+                note = self.t.gettext("PLC basics")
+                await self.send(1101, f"/training 2001 20 {day.isoformat()} {note}")
 
     async def _research(self) -> None:
         """A research topic from its writing to a scored team report, then an achievement,

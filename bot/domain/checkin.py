@@ -8,10 +8,27 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from bot.domain.oncall import WEEKDAYS
+from bot.domain.numbers import NotANumber, parse_int
+from bot.domain.oncall import WEEKDAYS, format_duration, parse_duration
 
 ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "last": -1}
 OPTION_KEYS = ("on_track", "minor_issues", "blocked", "need_meeting")
+# How long a check-in stays open. At least an hour, for people to see the poll at all; at
+# most two weeks, so that it closes (and its summary goes out) well before the next month's
+# opens (check-ins are at least 28 days apart).
+MIN_OPEN_FOR = dt.timedelta(hours=1)
+MAX_OPEN_FOR = dt.timedelta(days=14)
+
+
+def parse_open_for(text: str) -> dt.timedelta:
+    """How long a check-in stays open (`72h`, `3d`), within the bounds; ValueError otherwise."""
+    period = parse_duration(text)
+    if not MIN_OPEN_FOR <= period <= MAX_OPEN_FOR:
+        raise ValueError(
+            f"a check-in stays open from {format_duration(MIN_OPEN_FOR)} "
+            f"to {format_duration(MAX_OPEN_FOR)}, not {text}"
+        )
+    return period
 
 
 @dataclass(frozen=True)
@@ -37,14 +54,15 @@ def parse_schedule(text: str) -> Schedule:
     words = text.lower().split()
     if len(words) not in (2, 3):
         raise ValueError(f"expected e.g. 'first mon 10:00' or '15 10:00', got {text!r}")
-    match = re.fullmatch(r"(\d{1,2}):(\d{2})", words[-1])
+    match = re.fullmatch(r"([0-9]{1,2}):([0-9]{2})", words[-1])
     if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
         raise ValueError(f"no such time of day: {words[-1]!r}")
     at = dt.time(int(match.group(1)), int(match.group(2)))
     if len(words) == 2:
-        if not words[0].isdigit() or not 1 <= int(words[0]) <= 28:
+        day = parse_int(words[0], 1, 28)
+        if isinstance(day, NotANumber):
             raise ValueError("a day of the month must be 1-28 (every month has it)")
-        return Schedule(at, day=int(words[0]))
+        return Schedule(at, day=day)
     if words[0] not in ORDINALS:
         raise ValueError(f"expected first, second, third, fourth or last, got {words[0]!r}")
     if words[1] not in WEEKDAYS:

@@ -27,7 +27,7 @@ from pydantic import (
     model_validator,
 )
 
-from bot.domain.checkin import parse_schedule
+from bot.domain.checkin import parse_open_for, parse_schedule
 from bot.domain.oncall import Notify, Period, parse_duration, parse_handoff, parse_quiet
 from bot.domain.reports import ReportCalendar
 from bot.domain.revenue import known_currency
@@ -191,7 +191,7 @@ class OncallSpec(_Spec):
 
 class CheckinSpec(_Spec):
     schedule: Annotated[str, AfterValidator(_check(parse_schedule))] = "first mon 10:00"
-    open_for: Duration = "72h"
+    open_for: Annotated[str, AfterValidator(_check(parse_open_for))] = "72h"
     reminders: list[Duration] = Field(default_factory=lambda: ["24h"])
     holidays: dict[str, list[dt.date]] = Field(default_factory=dict)
 

@@ -57,6 +57,13 @@ def overseas_credits(
 
 DEFAULT_TRAINING_HOURS = Decimal(40)
 DEFAULT_PER_CYCLE = Decimal(1)
+# A student's training on one day, from every enterprise together: a day has 24 hours.
+MAX_TRAINING_MINUTES_PER_DAY = 24 * 60
+
+
+def training_day_room(recorded_minutes: int) -> int:
+    """The minutes of training that can still be recorded for a day that has these."""
+    return max(0, MAX_TRAINING_MINUTES_PER_DAY - recorded_minutes)
 
 
 @dataclass(frozen=True)

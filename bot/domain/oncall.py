@@ -13,7 +13,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from bot.domain.numbers import NotANumber, parse_int
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+MAX_DURATION_UNITS = 10**6  # of any unit: a million days still fits in a timedelta
 
 
 class Period(StrEnum):
@@ -55,13 +58,16 @@ def parse_handoff(text: str, period: Period) -> Handoff:
 
 def parse_duration(text: str) -> dt.timedelta:
     """`30m`, `2h`, `1h30m`, `1d`, `45s`; ValueError otherwise."""
-    parts = re.findall(r"(\d+)\s*([dhms])", text.lower())
-    if not parts or re.sub(r"\s|\d+\s*[dhms]", "", text.lower()):
+    parts = re.findall(r"([0-9]+)\s*([dhms])", text.lower())
+    if not parts or re.sub(r"\s|[0-9]+\s*[dhms]", "", text.lower()):
         raise ValueError(f"expected a duration such as 30m or 2h, got {text!r}")
     unit = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
     delta = dt.timedelta()
     for amount, letter in parts:
-        delta += dt.timedelta(**{unit[letter]: int(amount)})
+        count = parse_int(amount, 0, MAX_DURATION_UNITS)
+        if isinstance(count, NotANumber):
+            raise ValueError(f"{amount}{letter} is far too long, in {text!r}")
+        delta += dt.timedelta(**{unit[letter]: count})
     if delta <= dt.timedelta():
         raise ValueError(f"a duration must be positive, got {text!r}")
     return delta

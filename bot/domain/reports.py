@@ -8,10 +8,13 @@ import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import StrEnum
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from bot.domain.files import KINDS
+from bot.domain.numbers import NotANumber, parse_decimal, parse_int
 from bot.domain.oncall import WEEKDAYS
 
 
@@ -44,9 +47,7 @@ MIN_ACTIVITIES = 20
 MAX_HOURS = 80
 MAX_ATTACHMENTS = 5
 MAX_FILE_BYTES = 10 * 1024 * 1024
-ALLOWED_EXTENSIONS = frozenset(
-    {"pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "odt", "ods", "txt", "jpg", "jpeg", "png"}
-)
+ALLOWED_EXTENSIONS = frozenset(KINDS)  # their declared types and content: bot.domain.files
 MAX_COMMENT = 1000
 
 
@@ -245,21 +246,20 @@ def check_text(step: str, text: str) -> str:
 
 def parse_hours(text: str) -> float:
     """`38`, `37.5`, `37,5 h`: hours worked this week, 0 to 80, in half hours."""
-    match = re.fullmatch(r"\s*(\d{1,3}(?:[.,]\d{1,2})?)\s*(?:h|hours?|小时)?\s*", text.lower())
-    if not match:
-        raise InputProblem("not_hours", MAX_HOURS)
-    hours = float(match.group(1).replace(",", "."))
-    if hours > MAX_HOURS:
-        raise InputProblem("too_many_hours", MAX_HOURS)
-    return round(hours * 2) / 2
+    number = re.sub(r"\s*(?:h|hours?|小时)\s*$", "", text.lower())
+    hours = parse_decimal(number, Decimal(0), Decimal(MAX_HOURS), places=2)
+    if isinstance(hours, NotANumber):
+        problem = "too_many_hours" if hours.reason == "out_of_range" else "not_hours"
+        raise InputProblem(problem, MAX_HOURS)
+    return round(float(hours) * 2) / 2
 
 
 def parse_score(text: str) -> int:
     """A mentor's score: a whole number from 0 to 100."""
-    value = text.strip()
-    if not re.fullmatch(r"\d{1,3}", value) or int(value) > 100:
+    value = parse_int(text, 0, 100)
+    if isinstance(value, NotANumber):
         raise InputProblem("not_score")
-    return int(value)
+    return value
 
 
 def check_attachment(name: str | None, size: int | None, count_before: int) -> None:

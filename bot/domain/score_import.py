@@ -8,6 +8,7 @@ import datetime as dt
 import io
 from dataclasses import dataclass
 
+from bot.domain import numbers
 from bot.domain.reports import DIMENSIONS
 from db.models import PartyKind
 
@@ -53,7 +54,8 @@ def parse_scores_csv(text: str) -> tuple[list[ScoreRow], list[str]]:
             continue
         student, date, kind, dimension, score = (field.strip() for field in fields)
         found = []
-        if not student.isdigit() or int(student) == 0:
+        telegram_id = numbers.telegram_id(student)
+        if telegram_id is None:
             found.append(f"student {student!r} is not a Telegram id")
         try:
             day = dt.date.fromisoformat(date)
@@ -63,15 +65,16 @@ def parse_scores_csv(text: str) -> tuple[list[ScoreRow], list[str]]:
             found.append(f"party_kind {kind!r} is not one of {', '.join(sorted(kinds))}")
         if dimension not in dimensions:
             found.append(f"dimension {dimension!r} is not one of {', '.join(sorted(dimensions))}")
-        if not score.isdigit() or int(score) > 100:
+        value = numbers.parse_int(score, 0, 100)
+        if isinstance(value, numbers.NotANumber):
             found.append(f"score {score!r} is not a whole number from 0 to 100")
-        if found:
+        if found or telegram_id is None or isinstance(value, numbers.NotANumber):
             problems.append(f"line {line}: " + "; ".join(found))
             continue
-        key = (int(student), day, kind, dimension)
+        key = (telegram_id, day, kind, dimension)
         if key in seen:
             problems.append(f"line {line}: repeats line {seen[key]}")
             continue
         seen[key] = line
-        rows.append(ScoreRow(line, int(student), day, PartyKind(kind), dimension, int(score)))
+        rows.append(ScoreRow(line, telegram_id, day, PartyKind(kind), dimension, value))
     return rows, problems

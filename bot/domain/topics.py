@@ -4,12 +4,12 @@ team's participation in it, and the credits its cycles earn. No Telegram, no dat
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
+from bot.domain.numbers import NotANumber, parse_int
 from bot.domain.reports import InputProblem, checked_text
 from db.models import PartyKind
 
@@ -53,10 +53,10 @@ def check_topic_text(step: str, text: str) -> str:
 
 
 def parse_team_size(text: str) -> int:
-    value = text.strip()
-    if not re.fullmatch(r"\d{1,2}", value) or not 1 <= int(value) <= MAX_TEAM:
+    value = parse_int(text, 1, MAX_TEAM)
+    if isinstance(value, NotANumber):
         raise InputProblem("not_team_size", MAX_TEAM)
-    return int(value)
+    return value
 
 
 def parse_deadline(text: str, today: dt.date) -> dt.date:

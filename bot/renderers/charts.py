@@ -25,6 +25,9 @@ def _pyplot() -> object:
     import matplotlib
 
     matplotlib.use("Agg")
+    # Names and titles are drawn as written: with math text on, `$...$` in a student's name
+    # is parsed as TeX, and one matplotlib cannot read fails the whole chart.
+    matplotlib.rcParams["text.parse_math"] = False
     import matplotlib.pyplot as plt
 
     return plt

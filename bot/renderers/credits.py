@@ -104,6 +104,22 @@ def render_training_added(added: TrainingAdded, hours: Decimal, t: Translator) -
     )
 
 
+def render_training_day_full(
+    added: TrainingAdded, hours: Decimal, day: dt.date, t: Translator
+) -> str:
+    """A record that would make the student's day longer than 24 hours: nothing was added."""
+    assert added.student is not None
+    return t.gettext(
+        "Nothing was recorded: {student} already has {recorded} hours of training on {day}, "
+        "and {hours} more would make it over 24 hours in one day."
+    ).format(
+        student=esc(added.student.name or added.student.telegram_id),
+        recorded=_n(Decimal(added.recorded_that_day) / 60),
+        day=day.isoformat(),
+        hours=_n(hours),
+    )
+
+
 def render_training_for_student(added: TrainingAdded, hours: Decimal, t: Translator) -> str:
     assert added.record and added.party and added.total
     return t.gettext(

@@ -4,13 +4,13 @@ members, and splitting each revenue by the consortium's rules, exactly, to the c
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from fractions import Fraction
 
 from babel.numbers import get_currency_precision
 
+from bot.domain.numbers import NotANumber, parse_decimal
 from bot.domain.reports import InputProblem, checked_text
 from bot.domain.revenue import Split, known_currency, split_revenue
 from bot.services import analytics, rules, topics
@@ -52,17 +52,13 @@ def parse_amount(text: str, currency: str) -> Decimal:
     """`12500`, `12500.50`, `12,500.50`: a positive amount with at most the currency's
     decimals (none for yen)."""
     cleaned = text.strip().replace(",", "").replace("_", "")
-    if not re.fullmatch(r"\d{1,13}(\.\d{1,4})?", cleaned):
-        raise InputProblem("not_amount")
-    try:
-        amount = Decimal(cleaned)
-    except InvalidOperation:
-        raise InputProblem("not_amount") from None
     places = get_currency_precision(currency)
-    if amount <= 0 or amount >= MAX_AMOUNT:
+    smallest = Decimal(1).scaleb(-places)
+    amount = parse_decimal(cleaned, smallest, MAX_AMOUNT - smallest, places=places)
+    if isinstance(amount, NotANumber):
+        if amount.reason == "decimals":
+            raise InputProblem("too_many_decimals", places)
         raise InputProblem("not_amount")
-    if amount != amount.quantize(Decimal(1).scaleb(-places)):
-        raise InputProblem("too_many_decimals", places)
     return amount
 
 

@@ -9,13 +9,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from bot.domain import numbers
 from bot.domain.credits import (
+    MAX_TRAINING_MINUTES_PER_DAY,
     CreditRules,
     Credits,
     TrainingCredits,
     overseas_credits,
     research_credits,
     training_credits,
+    training_day_room,
 )
 from bot.domain.reports import InputProblem
 from bot.services import rules, topics
@@ -24,17 +27,15 @@ from bot.services.reports import students as placed_students
 from db.models import Party, PartyKind, Person, Placement, Role, TrainingRecord
 from db.repositories import Repos
 
-MAX_TRAINING_HOURS = Decimal(400)
+MAX_TRAINING_HOURS = Decimal(MAX_TRAINING_MINUTES_PER_DAY // 60)  # one record: one day
 MAX_NOTE = 300
 
 
 def parse_training_hours(text: str) -> int:
     """Hours of a training record (`8`, `7.5`, `7,5h`, `7.5 小时`) as minutes."""
-    match = re.fullmatch(r"\s*(\d{1,3}(?:[.,]\d{1,2})?)\s*(?:h|hours?|小时)?\s*", text.lower())
-    if not match:
-        raise InputProblem("not_training_hours", int(MAX_TRAINING_HOURS))
-    hours = Decimal(match.group(1).replace(",", "."))
-    if not 0 < hours <= MAX_TRAINING_HOURS:
+    number = re.sub(r"\s*(?:h|hours?|小时)\s*$", "", text.lower())
+    hours = numbers.parse_decimal(number, Decimal("0.01"), MAX_TRAINING_HOURS, places=2)
+    if isinstance(hours, numbers.NotANumber):
         raise InputProblem("not_training_hours", int(MAX_TRAINING_HOURS))
     return int((hours * 60).to_integral_value())
 
@@ -53,11 +54,12 @@ def parse_training_day(text: str, today: dt.date) -> dt.date:
 
 @dataclass
 class TrainingAdded:
-    reason: str  # "added", "not_enterprise", "not_student"
+    reason: str  # "added", "not_enterprise", "not_student", "day_full"
     record: TrainingRecord | None = None
     party: Party | None = None
     student: Person | None = None
     total: TrainingCredits | None = None
+    recorded_that_day: int = 0  # minutes, before this record ("day_full": what is there)
 
 
 async def add_training(
@@ -88,6 +90,10 @@ async def add_training(
         return TrainingAdded("not_student")
     if note is not None and len(note) > MAX_NOTE:
         raise InputProblem("too_long", MAX_NOTE)
+    records = await repos.training.of_student(student.id)
+    that_day = sum(r.minutes for r in records if r.day == day)
+    if minutes > training_day_room(that_day):
+        return TrainingAdded("day_full", None, enterprise, student, recorded_that_day=that_day)
     record = await repos.training.add(
         TrainingRecord(
             student_id=student.id,
@@ -102,7 +108,12 @@ async def add_training(
     credit_rules = await rules.credits(repos)
     minutes_total = sum(r.minutes for r in await repos.training.of_student(student.id))
     return TrainingAdded(
-        "added", record, enterprise, student, training_credits(minutes_total, credit_rules)
+        "added",
+        record,
+        enterprise,
+        student,
+        training_credits(minutes_total, credit_rules),
+        that_day,
     )
 
 

@@ -87,6 +87,13 @@ async def party_contacts(repos: Repos, party_id: int) -> list[Person]:
     return list(await repos.memberships.people_of_party(party_id, Role.CONTACT))
 
 
+async def not_contacts(repos: Repos, party: Party, people: list[Person]) -> list[Person]:
+    """Those of `people` who are not the party's contacts: only its own contacts can be on
+    its rotation or cover it (a student or another party's contact answers nothing there)."""
+    contacts = {p.id for p in await party_contacts(repos, party.id)}
+    return [p for p in people if p.id not in contacts]
+
+
 async def may_manage(repos: Repos, person: Person | None, party: Party) -> bool:
     """Coordinators, and the party's own contacts, manage its rotation."""
     if person is None:

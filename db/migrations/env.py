@@ -42,7 +42,7 @@ async def _run_async() -> None:
         from bot.config import load_settings
 
         url = load_settings().database_url
-    engine = create_async_engine(url, poolclass=pool.NullPool)
+    engine = create_async_engine(url, poolclass=pool.NullPool, hide_parameters=True)
     async with engine.begin() as connection:
         await connection.run_sync(_configure_and_run)
     await engine.dispose()

@@ -147,24 +147,24 @@ async def test_a_credit_transcript_mixes_all_three_sources(
     await message_with(tg, zhang.id, "Only the contacts and mentors of an enterprise")
     # The mentors also hear that the unscored report waits for her; her answers come among.
     wang.send("/training 2001 500")
-    await message_with(tg, wang.id, "up to 400")
+    await message_with(tg, wang.id, "up to 24")
     wang.send("/training 2001 8 2026-12-24")
     await message_with(tg, wang.id, "not come yet")
     wang.send("/training 9999 8")
     await message_with(tg, wang.id, "not a student")
-    wang.send("/training 2001 30 2026-11-20 PLC basics")
-    first = await message_with(tg, wang.id, "Recorded 30 hours")
+    wang.send("/training 2001 20 2026-11-20 PLC basics")
+    first = await message_with(tg, wang.id, "Recorded 20 hours")
     assert "of training at GlobalEd Tech Ltd for Chen Jie on 2026-11-20" in first.text
-    assert "In all: 30 hours; credits earned: 0." in first.text
+    assert "In all: 20 hours; credits earned: 0." in first.text
     wang.send("/training 2001 22,5")
-    await message_with(tg, wang.id, "In all: 52.5 hours; credits earned: 1.")
+    await message_with(tg, wang.id, "In all: 42.5 hours; credits earned: 1.")
     notice = await message_with(tg, chen.id, "recorded 22.5 hours of your training")
-    assert "52.5 hours; credits earned: 1." in notice.text
+    assert "42.5 hours; credits earned: 1." in notice.text
 
     chen.send("/credits")
     mine = await message_with(tg, chen.id, "Credits in all: 7")
     assert "Credits: 4 earned (2 full months abroad), 10 for the whole stay" in mine.text
-    assert "Enterprise training: 1 earned (52.5 hours; 12.5 toward the next credit)" in mine.text
+    assert "Enterprise training: 1 earned (42.5 hours; 2.5 toward the next credit)" in mine.text
     assert "Research topics: 2 earned (2 accepted report cycles)" in mine.text
 
     li.send("/credits")
