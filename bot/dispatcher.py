@@ -91,23 +91,25 @@ class Dispatcher:
         again later (counted, and given up after MAX_ATTEMPTS), and the lane goes on."""
         sent = 0
         for snapshot in snapshots:
-            async with self._slots:
-                try:
-                    outcome = await self._send(application, services, snapshot)
-                except Exception as exc:
-                    log.exception("outbox %s: sending failed unexpectedly", snapshot.id)
-                    outcome = await self._try_later(services, snapshot.id, repr(exc))
-            if outcome == _MOVED:  # the chat's later messages moved with it: next round
+            outcome = _AGAIN
+            while outcome == _AGAIN:  # after a 429's pause the same message goes next
+                async with self._slots:
+                    try:
+                        outcome = await self._send(application, services, snapshot)
+                    except Exception as exc:
+                        log.exception("outbox %s: sending failed unexpectedly", snapshot.id)
+                        outcome = await self._try_later(services, snapshot.id, repr(exc))
+            if outcome in (_MOVED, _HELD):  # the chat's later messages wait: next round
                 break
             sent += outcome
         return sent
 
     async def _try_later(self, services: Services, outbox_id: int, error: str) -> int:
         try:
-            await self._later(services, outbox_id, error)
+            return await self._later(services, outbox_id, error)
         except Exception:  # the database is down too: the row stays due, the next drain tries
             log.exception("outbox %s: could not record the failure", outbox_id)
-        return 0
+            return _HELD
 
     async def _send(
         self,
@@ -130,7 +132,7 @@ class Dispatcher:
             wait = retry if isinstance(retry, dt.timedelta) else dt.timedelta(seconds=retry)
             log.info("Telegram asked to wait %s s (outbox %s)", wait.total_seconds(), outbox_id)
             await asyncio.sleep(wait.total_seconds())
-            return 0
+            return _AGAIN
         except BadRequest as exc:
             if snapshot.kind == "stop_poll" and "already been closed" in str(exc).lower():
                 await self._fail(services, outbox_id, str(exc), state=OutboxState.SENT)
@@ -142,12 +144,10 @@ class Dispatcher:
             await self._fail(services, outbox_id, str(exc), refused=application)
             return 0
         except NetworkError as exc:
-            await self._later(services, outbox_id, str(exc))
-            return 0
+            return await self._later(services, outbox_id, str(exc))
         except TelegramError as exc:  # any other answer (Conflict, InvalidToken...): later
             log.warning("outbox %s: Telegram answered %s: %s", outbox_id, type(exc).__name__, exc)
-            await self._later(services, outbox_id, str(exc))
-            return 0
+            return await self._later(services, outbox_id, str(exc))
         await self._recorder.record(services, snapshot, message_id)
         return 1
 
@@ -164,8 +164,9 @@ class Dispatcher:
             await self._fail(services, snapshot.id, error, state=OutboxState.SENT)
         return _MOVED
 
-    async def _later(self, services: Services, outbox_id: int, error: str) -> None:
-        """A transient failure: try again after an exponential back-off on the bot's clock."""
+    async def _later(self, services: Services, outbox_id: int, error: str) -> int:
+        """A transient failure: try again after an exponential back-off on the bot's clock.
+        The chat's later messages wait as long (`_HELD`), so they still arrive after it."""
         async with services.database.transaction() as repos:
             row = await repos.outbox.get(outbox_id)
             assert row is not None
@@ -173,10 +174,12 @@ class Dispatcher:
             if row.attempts >= MAX_ATTEMPTS:
                 row.state, row.error = OutboxState.FAILED, error[:300]
                 log.error("outbox %s gave up after %s attempts: %s", outbox_id, row.attempts, error)
-                return
+                return 0
             backoff = min(MAX_BACKOFF, dt.timedelta(seconds=2**row.attempts))
             row.not_before = services.clock.now() + backoff
             row.error = error[:300]
+            await repos.outbox.hold_after(row.chat_id, row.id, row.not_before)
+        return _HELD
 
     async def _fail(
         self,
@@ -232,7 +235,11 @@ class Dispatcher:
                 await notifier.enqueue(notices, now)
 
 
-_MOVED = -1  # a lane's send moved the chat to a new id: the rest of the lane waits a round
+# What a send may say besides how many it sent: the rest of the lane waits for the next
+# round (the chat moved to a new id, or its message was put off), or the same message again.
+_MOVED = -1
+_HELD = -3
+_AGAIN = -2
 
 
 class _Recorder:

@@ -829,6 +829,20 @@ class OutboxRepo:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
+    async def hold_after(self, chat_id: int, outbox_id: int, until: dt.datetime) -> None:
+        """A chat's message was put off until `until`: its later ones wait as long, so the
+        chat still gets them in order."""
+        await self.session.execute(
+            update(Outbox)
+            .where(
+                Outbox.chat_id == chat_id,
+                Outbox.state == OutboxState.PENDING,
+                Outbox.id > outbox_id,
+                Outbox.not_before < until,
+            )
+            .values(not_before=until)
+        )
+
     async def add(self, message: Outbox) -> int:
         """Writes a new message to send and returns its id (the object itself stays outside
         the session)."""

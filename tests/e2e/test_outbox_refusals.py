@@ -3,11 +3,16 @@ carried is told; nobody is told "on its way" about a message that never arrived 
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from sqlalchemy import select
 
 from bot.fake_telegram import FakeTelegram
 from db.engine import Database
-from tests.e2e.conftest import main_group, outbox_settled, started, until
+from db.models import Outbox, OutboxState
+from db.repositories import Repos
+from tests.e2e.conftest import RunningBot, main_group, outbox_settled, started, until
 
 pytestmark = pytest.mark.usefixtures("bot")
 
@@ -37,3 +42,34 @@ async def test_a_refused_answer_is_told_to_the_contact(
     zhang.send(f"/history {request_id}")
     history = await zhang.next_message()
     assert "refused by Telegram" in history.text
+
+
+async def test_a_chats_messages_stay_in_order_through_failures(
+    tg: FakeTelegram, database: Database, bot: RunningBot
+) -> None:
+    """A message put off (5xx) or paused (429) still comes before the chat's next ones: a
+    check-in's agenda before its poll."""
+    li = await started(tg, 1001, "Li Wei", "en")
+    group = await main_group(tg, li)
+    tg.fail("sendMessage", status=502, chat_id=group.id)  # the agenda, once
+    li.send("/checkin")
+    await li.next_message()
+    await until(database, _put_off, "the agenda put off")
+    bot.clock.advance(dt.timedelta(seconds=5))  # past its back-off
+    await until(database, outbox_settled, "every message recorded")
+    assert ["poll" if m.poll else "text" for m in tg.unread(group.id)] == ["text", "poll"]
+
+    li.send("/checkin close")
+    await li.next_message()
+    await until(database, outbox_settled, "the summary recorded")
+    tg.fail("sendMessage", status=429, chat_id=group.id, retry_after=1)
+    li.send("/checkin")  # a second one: agenda (paused by the 429), then its poll
+    await li.next_message()
+    await until(database, outbox_settled, "every message recorded", seconds=10)
+    kinds = ["poll" if m.poll else "text" for m in tg.messages(group.id)]
+    assert kinds[-2:] == ["text", "poll"], kinds
+
+
+async def _put_off(repos: Repos) -> bool:
+    rows = await repos.session.scalars(select(Outbox).where(Outbox.error.is_not(None)))
+    return any(row.state is OutboxState.PENDING for row in rows)
