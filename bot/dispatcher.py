@@ -122,9 +122,9 @@ class Dispatcher:
             message_id = await snapshot.send(application.bot)
         except ChatMigrated as exc:
             return await self._migrated(services, snapshot, exc.new_chat_id)
-        except Forbidden as exc:
+        except Forbidden as exc:  # the chat's later messages would be refused alike: next round
             await self._refused(application, services, outbox_id, str(exc))
-            return 0
+            return _HELD
         except RetryAfter as exc:
             # Flood control is about real time, and it holds for everything we send: pause
             # the whole drain for retry_after, then go on with the same message.
@@ -212,12 +212,17 @@ class Dispatcher:
         outbox_id: int,
         error: str,
     ) -> None:
-        """403: the person cannot be written to; the liaison moves on, coordinators are told."""
+        """403: the person cannot be written to; the liaison moves on, coordinators are told,
+        once for a message written as several rows (the others are given up with it)."""
         now = services.clock.now()
         async with services.database.transaction() as repos:
             row = await repos.outbox.get(outbox_id)
             assert row is not None
+            if row.state is OutboxState.FAILED:  # given up with a piece of the same message
+                return
             row.state, row.error, row.attempts = OutboxState.FAILED, error[:300], row.attempts + 1
+            if row.request_id is not None:
+                await repos.outbox.give_up_with(row, error[:300])
             if row.chat_id < 0:  # a group that removed the bot: inactive, coordinators told
                 chat = await repos.chats.by_telegram_id(row.chat_id)
                 if chat is not None and chat.active:

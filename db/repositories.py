@@ -829,6 +829,21 @@ class OutboxRepo:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
+    async def give_up_with(self, row: Outbox, error: str) -> None:
+        """The other pending rows of the same chat, request and purpose (the pieces of one
+        message written as several rows) are given up with this one."""
+        await self.session.execute(
+            update(Outbox)
+            .where(
+                Outbox.chat_id == row.chat_id,
+                Outbox.request_id == row.request_id,
+                Outbox.purpose == row.purpose,
+                Outbox.state == OutboxState.PENDING,
+                Outbox.id != row.id,
+            )
+            .values(state=OutboxState.FAILED, error=error)
+        )
+
     async def hold_after(self, chat_id: int, outbox_id: int, until: dt.datetime) -> None:
         """A chat's message was put off until `until`: its later ones wait as long, so the
         chat still gets them in order."""

@@ -73,3 +73,26 @@ async def test_a_chats_messages_stay_in_order_through_failures(
 async def _put_off(repos: Repos) -> bool:
     rows = await repos.session.scalars(select(Outbox).where(Outbox.error.is_not(None)))
     return any(row.state is OutboxState.PENDING for row in rows)
+
+
+async def test_a_long_question_to_a_contact_who_cannot_be_reached_is_told_once(
+    tg: FakeTelegram, database: Database
+) -> None:
+    """A question long enough to be written as several rows, to a contact who never pressed
+    Start: the coordinators hear of it once, and it moves on once."""
+    li = await started(tg, 1001, "Li Wei", "en")
+    chen = await started(tg, 2001, "Chen Jie")
+    tg.user(1002, "Zhang Min")  # on call, but never pressed Start
+    chen.send("/ask nbu " + "R&D " * 700)  # 2,800 characters, over 4,096 once escaped
+    await chen.next_message()
+    alert = await li.next_message()
+    assert "Zhang Min" in alert.text
+    await until(database, outbox_settled, "every message recorded")
+    async with database.transaction() as repos:
+        events = await repos.requests.events(1)
+        pieces = await repos.session.scalars(
+            select(Outbox).where(Outbox.chat_id == 1002, Outbox.purpose == "liaison.deliver")
+        )
+        assert len(pieces.all()) >= 2  # the question went as several rows
+    assert [e.kind for e in events].count("delivery_failed") == 1
+    assert [m for m in tg.unread(li.id) if "Zhang Min" in m.text] == []  # told once
