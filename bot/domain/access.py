@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.domain.kinds import Role
 from bot.i18n import N_
-from db.models import Role
 
 
 class Where(StrEnum):

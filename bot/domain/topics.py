@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
+from bot.domain.kinds import PartyKind
 from bot.domain.numbers import NotANumber, parse_int
 from bot.domain.reports import InputProblem, checked_text
-from db.models import PartyKind
 
 # The steps of writing a topic, in order, and the longest text each takes.
 TOPIC_STEPS = ("title", "summary", "skills", "team_size", "deadline", "confirm")
