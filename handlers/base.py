@@ -41,6 +41,7 @@ from bot.renderers.access import (
     render_stranger_in_group,
     render_wrong_chat,
 )
+from bot.services.context import ServiceContext
 from bot.services.people import Caller, TelegramProfile, load_caller
 from bot.updates import committed
 from db.models import Conversation, Person
@@ -73,6 +74,12 @@ class Request:
     def in_private(self) -> bool:
         chat = self.update.effective_chat
         return chat is not None and chat.type == ChatType.PRIVATE
+
+    @property
+    def ctx(self) -> ServiceContext:
+        """What the services need: this update's repositories and time, the default zone."""
+        settings = self.context.services.settings
+        return ServiceContext(self.repos, self.now, settings.default_timezone)
 
     def profile(self) -> TelegramProfile:
         user = self.update.effective_user

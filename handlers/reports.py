@@ -60,12 +60,6 @@ _STEP_OF = {
 }
 
 
-def _ctx(request: Request) -> reports.Context:
-    return reports.Context(
-        request.repos, request.now, request.context.services.settings.default_timezone
-    )
-
-
 def _outbox(request: Request) -> ReportOutbox:
     return ReportOutbox(request.context.services, request.repos, request.now)
 
@@ -74,7 +68,7 @@ async def report_command(request: Request) -> Reply:
     """/report: start or continue this week's report (or last week's, when it is late)."""
     student = request.caller.person
     assert student is not None
-    begin = await reports.begin(_ctx(request), student)
+    begin = await reports.begin(request.ctx, student)
     if begin.reason != "draft" or begin.report is None:
         return Reply.of(render_begin(begin.reason, begin.report, request.t))
     return Reply.of(render_step(begin.report, begin.step, request.t, begin.weeks))
@@ -121,14 +115,14 @@ async def _prompt(request: Request, report: WeeklyReport, step: str) -> Reply:
     weeks: list[dt.date] = []
     if step == "week":
         assert request.caller.person is not None
-        weeks = (await reports.weeks_of(_ctx(request), request.caller.person)).open
+        weeks = (await reports.weeks_of(request.ctx, request.caller.person)).open
     return Reply.of(render_step(report, step, request.t, weeks))
 
 
 async def report_button(request: Request) -> Reply:
     found, op = numbers.row_id(request.args[0]), request.args[1]
     t, student = request.t, request.caller.person
-    ctx = _ctx(request)
+    ctx = request.ctx
     owner = await request.repos.reports.get(found) if found else None
     if student is None or owner is None or owner.student_id != student.id:
         return Reply(alert=t.gettext("This button is not for you."))
@@ -154,7 +148,7 @@ async def report_button(request: Request) -> Reply:
 
 async def _apply_button(request: Request, report: WeeklyReport, op: str) -> str | Reply | None:
     """Apply a button to the draft; the step to show next, a finished reply, or None."""
-    t, ctx = request.t, _ctx(request)
+    t, ctx = request.t, request.ctx
     student = request.caller.person
     assert student is not None
     self_score = _SELF.match(op)
@@ -220,7 +214,7 @@ async def _apply_button(request: Request, report: WeeklyReport, op: str) -> str 
 
 
 async def _submit(request: Request, student: Person, report: WeeklyReport) -> str | Reply:
-    ctx = _ctx(request)
+    ctx = request.ctx
     step = await reports.advance(ctx, student, report)
     if step != "review":
         return step
@@ -248,7 +242,7 @@ def _confirm_discard(report: WeeklyReport, request: Request) -> Reply:
 async def _report_message(
     request: Request, student: Person, conversation: Conversation, message: Message
 ) -> Reply | None:
-    t, ctx = request.t, _ctx(request)
+    t, ctx = request.t, request.ctx
     report = await reports.open_draft(ctx, student, conversation.ref_id)
     if report is None:
         await request.repos.conversations.clear(student.id)
@@ -360,7 +354,7 @@ async def score_button(request: Request) -> Reply:
     t, mentor = request.t, request.caller.person
     if mentor is None or assessment_id is None:
         return Reply(alert=t.gettext("This button is not for you."))
-    ctx = _ctx(request)
+    ctx = request.ctx
     scoring = await reports.open_assessment(ctx, mentor, assessment_id)
     refused = scoring_refusal(scoring.reason, t)
     if refused is not None:
@@ -390,7 +384,7 @@ async def score_button(request: Request) -> Reply:
 
 async def _save(request: Request, mentor: Person, scoring: reports.Scoring) -> Reply:
     assert scoring.assessment and scoring.report and scoring.student
-    ctx = _ctx(request)
+    ctx = request.ctx
     step = reports.next_score_step(scoring.assessment)
     if step != "confirm":
         return Reply.of(
@@ -407,7 +401,7 @@ async def _save(request: Request, mentor: Person, scoring: reports.Scoring) -> R
 async def _score_message(
     request: Request, mentor: Person, conversation: Conversation, message: Message
 ) -> Reply | None:
-    t, ctx = request.t, _ctx(request)
+    t, ctx = request.t, request.ctx
     scoring = await reports.open_assessment(ctx, mentor, conversation.ref_id)
     if scoring.reason != "ok":
         await request.repos.conversations.clear(mentor.id)

@@ -48,12 +48,6 @@ from handlers.reports import score_op, score_text, scoring_refusal
 _CONTRIBUTOR = re.compile(r"^c(\d{1,2})$")
 
 
-def _ctx(request: Request) -> topics.Context:
-    return topics.Context(
-        request.repos, request.now, request.context.services.settings.default_timezone
-    )
-
-
 def _outbox(request: Request) -> TopicOutbox:
     return TopicOutbox(request.context.services, request.repos, request.now)
 
@@ -93,7 +87,7 @@ async def _new(request: Request) -> Reply:
     assert person is not None
     if not request.in_private:
         return Reply(text=t.gettext("Please send /topic new to me in a private chat."))
-    ctx = _ctx(request)
+    ctx = request.ctx
     begin = await topics.begin_topic(ctx, person)
     if begin.topic is None:
         return Reply(
@@ -106,7 +100,7 @@ async def _show(request: Request, number: int) -> Reply:
     topic = await topics.visible(request.repos, number)
     if topic is None:
         return Reply(text=request.t.gettext("There is no topic #{id}.").format(id=number))
-    ctx = _ctx(request)
+    ctx = request.ctx
     view = await topics.with_scores(request.repos, await topics.view(request.repos, topic))
     return Reply.of(render_topic(view, request.t, await ctx.zone(), await ctx.today()))
 
@@ -116,7 +110,7 @@ async def _need(request: Request, topic: Topic) -> Reply:
     assert person is not None
     text = " ".join(request.args[2:])
     try:
-        added = await topics.add_need(_ctx(request), person, topic, text)
+        added = await topics.add_need(request.ctx, person, topic, text)
     except InputProblem as problem:
         return Reply(text=render_problem(problem, t))
     if added.reason == "not_allowed":
@@ -139,7 +133,7 @@ async def _announce(request: Request, topic: Topic) -> Reply:
     t = request.t
     if Role.COORDINATOR not in request.caller.roles:
         return Reply(text=t.gettext("Only coordinators can announce a topic in the groups."))
-    announced = await topics.announce(_ctx(request), topic)
+    announced = await topics.announce(request.ctx, topic)
     if announced.reason == "not_open":
         return Reply(text=t.gettext("Only an open topic can be announced."))
     if announced.reason == "again":
@@ -173,7 +167,7 @@ async def _start(request: Request, topic: Topic) -> Reply:
             ).format(id=topic.id)
         )
     mentors = {kind: g for kind, g in zip(MENTOR_KINDS, ids, strict=True) if g is not None}
-    started = await topics.start(_ctx(request), person, topic, mentors)
+    started = await topics.start(request.ctx, person, topic, mentors)
     if started.reason != "started" or started.view is None or started.first is None:
         return Reply(text=render_start_refusal(started.reason, started.problem, t))
     await _outbox(request).started(started.view, started.first)
@@ -188,7 +182,7 @@ async def _start(request: Request, topic: Topic) -> Reply:
 async def _close(request: Request, topic: Topic) -> Reply:
     t, person = request.t, request.caller.person
     assert person is not None
-    reason = await topics.close(_ctx(request), person, topic)
+    reason = await topics.close(request.ctx, person, topic)
     if reason == "not_yours":
         return Reply(text=t.gettext("Only the publishing party's contacts can close a topic."))
     if reason == "closed_before":
@@ -211,7 +205,7 @@ async def _apply(request: Request, topic: Topic, alert: bool) -> Reply:
     t, student = request.t, request.caller.person
     if student is None or not request.caller.is_member:
         return Reply(alert=t.gettext("This button is not for you."))
-    applied = await topics.apply(_ctx(request), student, topic)
+    applied = await topics.apply(request.ctx, student, topic)
     party = await request.repos.parties.by_id(topic.party_id)
     text = render_apply_result(applied.reason, topic, party, t)
     if applied.application is not None:
@@ -243,7 +237,7 @@ async def topic_button(request: Request) -> Reply:
         return Reply(alert=t.gettext("This button is no longer valid."))
     if person is None or not request.caller.is_member:
         return Reply(alert=t.gettext("This button is not for you."))
-    ctx = _ctx(request)
+    ctx = request.ctx
     if op in ("pub", "del") or op.startswith("e-"):
         draft = await topics.own_draft(ctx, person, topic_id)
         if draft is None or topics.next_topic_step(topics.draft_of(draft)) != "confirm":
@@ -287,7 +281,7 @@ async def application_button(request: Request) -> Reply:
     t, person = request.t, request.caller.person
     if person is None or application_id is None or op not in ("y", "n"):
         return Reply(alert=t.gettext("This button is not for you."))
-    decision = await topics.decide(_ctx(request), person, application_id, op == "y")
+    decision = await topics.decide(request.ctx, person, application_id, op == "y")
     text = render_decision_for_publisher(decision.reason, decision.topic, decision.student, t)
     if decision.reason in ("not_yours", "gone", "decided"):
         return Reply(alert=text[:190])
@@ -312,7 +306,7 @@ async def topicreport_command(request: Request) -> Reply:
 async def _begin_report(request: Request, topic_id: int | None) -> Reply:
     t, student = request.t, request.caller.person
     assert student is not None
-    ctx = _ctx(request)
+    ctx = request.ctx
     begin = await topics.begin_report(ctx, student, topic_id)
     if begin.reason == "choose":
         return Reply.of(render_choose_topic(begin.topics, t))
@@ -332,7 +326,7 @@ async def report_button(request: Request) -> Reply:
     t, student = request.t, request.caller.person
     if student is None or report_id is None:
         return Reply(alert=t.gettext("This button is not for you."))
-    ctx = _ctx(request)
+    ctx = request.ctx
     draft = await topics.open_report(ctx, student, report_id)
     if draft is None:
         return Reply(alert=t.gettext("This button is no longer valid."))
@@ -366,7 +360,7 @@ async def score_button(request: Request) -> Reply:
     t, mentor = request.t, request.caller.person
     if mentor is None or assessment_id is None:
         return Reply(alert=t.gettext("This button is not for you."))
-    ctx = _ctx(request)
+    ctx = request.ctx
     scoring = await topics.open_assessment(ctx, mentor, assessment_id)
     refused = scoring_refusal(scoring.reason, t)
     if refused is not None:
@@ -391,7 +385,7 @@ async def score_button(request: Request) -> Reply:
 async def _topic_message(
     request: Request, person: Person, conversation: Conversation, message: Message
 ) -> Reply | None:
-    t, ctx = request.t, _ctx(request)
+    t, ctx = request.t, request.ctx
     draft = await topics.own_draft(ctx, person, conversation.ref_id)
     if draft is None:
         await request.repos.conversations.clear(person.id)
@@ -412,7 +406,7 @@ async def _topic_message(
 async def _report_message(
     request: Request, person: Person, conversation: Conversation, message: Message
 ) -> Reply | None:
-    t, ctx = request.t, _ctx(request)
+    t, ctx = request.t, request.ctx
     draft = await topics.open_report(ctx, person, conversation.ref_id)
     if draft is None:
         await request.repos.conversations.clear(person.id)
@@ -432,7 +426,7 @@ async def _report_message(
 async def _score_message(
     request: Request, mentor: Person, conversation: Conversation, message: Message
 ) -> Reply | None:
-    t, ctx = request.t, _ctx(request)
+    t, ctx = request.t, request.ctx
     scoring = await topics.open_assessment(ctx, mentor, conversation.ref_id)
     if scoring.reason != "ok":
         await request.repos.conversations.clear(mentor.id)

@@ -26,7 +26,8 @@ from bot.domain.capability import (
 )
 from bot.domain.credits import Credits, overseas_credits
 from bot.domain.reports import ReportCalendar, expected_weeks
-from bot.services.reports import Rules, StudentInfo, local_today, rules, students
+from bot.domain.time import local_today
+from bot.services.reports import Rules, StudentInfo, rules, students
 from db.models import (
     Membership,
     Party,
