@@ -54,27 +54,14 @@ def _labels(request: Request) -> dict[str, str]:
     return {d: _chart_text(request, partial(dimension_name, d)) for d in DIMS}
 
 
-async def _visible_students(request: Request) -> list[Person] | None:
-    """The students whose figures the caller may see (None: every student)."""
-    caller = request.caller
-    if Role.COORDINATOR in caller.roles:
-        return None
-    assert caller.person is not None
-    visible = [caller.person] if Role.STUDENT in caller.roles else []
-    if Role.MENTOR in caller.roles:
-        for student_id in await request.repos.assessments.mentored_by(caller.person.id):
-            person = await request.repos.people.by_id(student_id)
-            if person is not None and person not in visible:
-                visible.append(person)
-    return visible
-
-
 async def progress(request: Request) -> Reply:
     """/progress [TELEGRAM_ID]: a student's own; mentors their students; coordinators any."""
     t = request.t
     if request.caller.person is None or not request.caller.is_member:
         return Reply(alert=t.gettext("This button is not for you."))
-    visible = await _visible_students(request)
+    visible = await analytics.visible_students(
+        request.repos, request.caller.person, request.caller.roles
+    )
     if request.args:
         wanted = numbers.telegram_id(request.args[0])
         person = await request.repos.people.by_telegram_id(wanted) if wanted else None
@@ -139,7 +126,7 @@ async def credits(request: Request) -> Reply:
     person = request.caller.person
     assert person is not None
     zone = request.ctx.default_tz
-    if Role.COORDINATOR not in request.caller.roles:
+    if Role.COORDINATOR not in request.caller.roles:  # what it shows, not who may ask
         found = await credit_service.of_student(request.repos, person, request.now, zone)
         return Reply(text=render_student_credits(found, request.t))
     everybody = await credit_service.students_with_credits(request.repos, zone)

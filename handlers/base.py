@@ -34,6 +34,7 @@ from bot.renderers import Rendered
 from bot.renderers.access import (
     render_button_refusal,
     render_edit_ignored,
+    render_restricted,
     render_role_refusal,
     render_sent_privately,
     render_start_first,
@@ -178,6 +179,9 @@ def refusal(spec: CommandSpec, request: Request) -> Rendered | None:
         return render_wrong_chat(spec, request.t)
     if not spec.allows(request.caller.roles):
         return render_role_refusal(spec, request.t)
+    restricted = spec.refused_sub(request.args, request.caller.roles)
+    if restricted is not None:
+        return render_restricted(restricted, request.t)
     return None
 
 

@@ -41,7 +41,7 @@ from bot.renderers.topics import (
 from bot.services import topics
 from bot.services.reports import next_score_step
 from bot.topic_outbox import TopicOutbox
-from db.models import Conversation, Person, Role, Topic
+from db.models import Conversation, Person, Topic
 from handlers.base import Continuation, Reply, Request, button, command
 from handlers.reports import score_op, score_text, scoring_refusal
 
@@ -130,9 +130,7 @@ async def _need(request: Request, topic: Topic) -> Reply:
 
 
 async def _announce(request: Request, topic: Topic) -> Reply:
-    t = request.t
-    if Role.COORDINATOR not in request.caller.roles:
-        return Reply(text=t.gettext("Only coordinators can announce a topic in the groups."))
+    t = request.t  # coordinators only (bot.domain.access)
     announced = await topics.announce(request.ctx, topic)
     if announced.reason == "not_open":
         return Reply(text=t.gettext("Only an open topic can be announced."))
