@@ -1,24 +1,23 @@
 """Research topics: /topic and its subcommands, /topics, /topicreport, and their buttons.
 
-On a topic (`tp:<topic id>:<op>`): `pub` publish the draft, `del` discard it, `ann`
-announce it in the groups, `app` apply, `rep` write its report. On an application
-(`ta:<application id>:y|n`). On a team's report (`tr:<report id>:<op>`): `cI` who took
-part, `cd` done, `e-STEP` edit a part, `sub` submit. On a mentor's scores (`ts:<id>:<op>`):
-as on a weekly report's.
+The buttons on a topic (`tp:`), an application (`ta:`), a team's report (`tr:`) and a mentor's
+scores (`ts:`) are named and explained in `bot.callbacks` (`TopicOp`, `Answer`,
+`TopicReportOp`, `ScoreOp`).
 """
 
 from __future__ import annotations
-
-import re
 
 from telegram import Message, Update
 from telegram.ext import BaseHandler
 
 from bot import callbacks
+from bot.callbacks import Answer, ScoreOp, TopicOp, TopicReportOp
 from bot.context import BotContext
 from bot.domain import numbers
+from bot.domain.access import COMMANDS_BY_NAME
 from bot.domain.reports import InputProblem
 from bot.domain.topics import MENTOR_KINDS
+from bot.renderers.access import render_restricted
 from bot.renderers.reports import render_problem
 from bot.renderers.topics import (
     person_name,
@@ -44,8 +43,6 @@ from bot.topic_outbox import TopicOutbox
 from db.models import Conversation, Person, Topic
 from handlers.base import Continuation, Reply, Request, button, command
 from handlers.reports import score_op, score_text, scoring_refusal
-
-_CONTRIBUTOR = re.compile(r"^c(\d{1,2})$")
 
 
 def _outbox(request: Request) -> TopicOutbox:
@@ -236,21 +233,20 @@ async def topic_button(request: Request) -> Reply:
     if person is None or not request.caller.is_member:
         return Reply(alert=t.gettext("This button is not for you."))
     ctx = request.ctx
-    if op in ("pub", "del") or op.startswith("e-"):
+    edit = callbacks.edit_of_op(op)
+    if op in (TopicOp.PUBLISH, TopicOp.DISCARD) or edit is not None:
         draft = await topics.own_draft(ctx, person, topic_id)
         if draft is None or topics.next_topic_step(topics.draft_of(draft)) != "confirm":
             return Reply(alert=t.gettext("This button is no longer valid."))
-        if op == "del":
+        if op == TopicOp.DISCARD:
             await topics.discard(ctx, person, draft)
             return Reply(text=t.gettext("The draft topic is discarded."), edit=True)
         today = await ctx.today()
-        if op.startswith("e-") or (draft.deadline is not None and draft.deadline < today):
+        if edit is not None or (draft.deadline is not None and draft.deadline < today):
             # Edit a part; a last day to apply that passed while the draft waited, too.
-            problem = None if op.startswith("e-") else InputProblem("date_past")
+            problem = None if edit is not None else InputProblem("date_past")
             try:
-                step = await topics.edit_topic(
-                    ctx, person, draft, op[2:] if problem is None else "deadline"
-                )
+                step = await topics.edit_topic(ctx, person, draft, edit or "deadline")
             except InputProblem:
                 return Reply(alert=t.gettext("This button is no longer valid."))
             reply = Reply.of(render_topic_step(draft, step, t, today))
@@ -265,11 +261,15 @@ async def topic_button(request: Request) -> Reply:
     topic = await topics.visible(request.repos, topic_id)
     if topic is None:
         return Reply(alert=t.gettext("This button is no longer valid."))
-    if op == "ann":
+    if op == TopicOp.ANNOUNCE:
+        # A button, so not checked by the registry: the rule of `/topic announce`, from there.
+        restricted = COMMANDS_BY_NAME["topic"].refused_sub(["announce"], request.caller.roles)
+        if restricted is not None:
+            return Reply.of(render_restricted(restricted, t))
         return await _announce(request, topic)
-    if op == "app":
+    if op == TopicOp.APPLY:
         return await _apply(request, topic, alert=not request.in_private)
-    if op == "rep":
+    if op == TopicOp.REPORT:
         return await _begin_report(request, topic.id)
     return Reply(alert=t.gettext("This button is no longer valid."))
 
@@ -277,9 +277,9 @@ async def topic_button(request: Request) -> Reply:
 async def application_button(request: Request) -> Reply:
     application_id, op = numbers.row_id(request.args[0]), request.args[1]
     t, person = request.t, request.caller.person
-    if person is None or application_id is None or op not in ("y", "n"):
+    if person is None or application_id is None or op not in (Answer.ACCEPT, Answer.DECLINE):
         return Reply(alert=t.gettext("This button is not for you."))
-    decision = await topics.decide(request.ctx, person, application_id, op == "y")
+    decision = await topics.decide(request.ctx, person, application_id, op == Answer.ACCEPT)
     text = render_decision_for_publisher(decision.reason, decision.topic, decision.student, t)
     if decision.reason in ("not_yours", "gone", "decided"):
         return Reply(alert=text[:190])
@@ -329,15 +329,15 @@ async def report_button(request: Request) -> Reply:
     if draft is None:
         return Reply(alert=t.gettext("This button is no longer valid."))
     step = topics.next_report_step(draft.report)
-    contributor = _CONTRIBUTOR.match(op)
+    contributor, edit = callbacks.contributor_of_op(op), callbacks.edit_of_op(op)
     try:
-        if contributor and step == "contributors":
-            topics.toggle_contributor(draft, int(contributor.group(1)))
-        elif op == "cd" and step == "contributors":
+        if contributor is not None and step == "contributors":
+            topics.toggle_contributor(draft, contributor)
+        elif op == TopicReportOp.CONTRIBUTORS_DONE and step == "contributors":
             topics.contributors_done(draft)
-        elif op.startswith("e-") and step == "review":
-            topics.edit_report(draft.report, op[2:])
-        elif op == "sub" and step == "review":
+        elif edit is not None and step == "review":
+            topics.edit_report(draft.report, edit)
+        elif op == TopicReportOp.SUBMIT and step == "review":
             submission = await topics.submit_report(ctx, student, draft)
             await _outbox(request).submission(submission)
             return Reply(text=render_report_submitted(submission, t), edit=True, drain=True)
@@ -346,8 +346,9 @@ async def report_button(request: Request) -> Reply:
     except InputProblem as problem:
         return Reply(alert=render_problem(problem, t)[:190])
     step = await topics.remember_report(ctx, student, draft.report)
-    edit = op[0] == "c"  # the contributors' buttons change in place
-    return Reply.of(render_report_step(draft, step, t), edit=edit)
+    # The contributors' buttons change in place.
+    in_place = contributor is not None or op == TopicReportOp.CONTRIBUTORS_DONE
+    return Reply.of(render_report_step(draft, step, t), edit=in_place)
 
 
 # --- the mentors' scores -------------------------------------------------------------------
@@ -365,15 +366,15 @@ async def score_button(request: Request) -> Reply:
         return refused
     assessment, report, topic = scoring.assessment, scoring.report, scoring.topic
     assert assessment is not None and report is not None and topic is not None
-    if op == "ok" and next_score_step(assessment) == "confirm":
+    if op == ScoreOp.SAVE and next_score_step(assessment) == "confirm":
         scored = await topics.complete(ctx, mentor, scoring)
         await _outbox(request).feedback(scored, topic, report)
         return Reply(text=render_topic_saved(t), edit=True, drain=True)
-    if op != "go" and not score_op(assessment, op):
+    if op != ScoreOp.START and not score_op(assessment, op):
         return Reply(alert=t.gettext("This button is no longer valid."))
     step = await topics.remember_scoring(ctx, mentor, assessment)
     return Reply.of(
-        render_topic_score_step(assessment, topic, report, step, t), edit=op not in ("go",)
+        render_topic_score_step(assessment, topic, report, step, t), edit=op != ScoreOp.START
     )
 
 
