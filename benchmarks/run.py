@@ -45,6 +45,7 @@ from bot.context import SERVICES_KEY, Services
 from bot.fake_telegram.__main__ import GROUP_BASE
 from bot.ratelimit import TelegramRateLimiter
 from bot.services import checkin
+from bot.services.context import ServiceContext
 from db.migrate import upgrade
 from db.models import Chat, Consortium
 
@@ -126,7 +127,7 @@ async def fan_out(name: str, limiter: BaseRateLimiter[Any], groups: int) -> FanO
                         )
                     )
             async with services.database.transaction() as repos:
-                ctx = checkin.Context(repos, NOW, "UTC")
+                ctx = ServiceContext(repos, NOW, "UTC")
                 opening = await checkin.open_checkin(ctx, None, None, dt.timedelta(hours=72))
                 await CheckinOutbox(services, repos, NOW).opening(opening)
             async with application:

@@ -4,6 +4,12 @@ Data is `<action>:<arg>:<arg>...` with a short action code. Decoding is strict: 
 actions, wrong argument counts or malformed arguments decode to None, and the press is
 refused without acting.
 
+The second argument of several actions is an operation: what the button does. Each has a
+name and a one-line meaning below (`ReportOp`, `ScoreOp`, `TopicOp`, `TopicReportOp`,
+`Answer`); operations that carry a value (a week, a score, a part to edit) are built and read
+by the functions next to them. The data strings are what buttons already sent carry: never
+change one, only add.
+
 A modified client can send any data on any message the bot sent, so a press is also checked
 against the message it arrived on (`refusal`, for every button in `handlers.base.button`):
 the data must be one of that message's buttons, and the presser one of the people the
@@ -12,6 +18,7 @@ button is for (`PRESSED_BY`).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,6 +42,128 @@ class Action(StrEnum):
     APPLICATION = "ta"  # args: application id, "y" or "n"
     TOPIC_REPORT = "tr"  # args: topic report id, operation
     TOPIC_SCORE = "ts"  # args: topic assessment id, operation
+
+
+class ReportOp(StrEnum):
+    """What a button on a weekly report's draft does (`rp:<report id>:<op>`)."""
+
+    RULES_DONE = "rn"  # the rules that applied are all ticked: next question
+    NO_EPISODE = "ep0"  # nothing to tell as an episode this week
+    NO_PROBLEMS = "pr0"  # no problems this week
+    FILES_DONE = "ad"  # no more files to attach
+    REMOVE_FILES = "ax"  # remove the files attached so far
+    SUBMIT = "sub"  # submit the draft (or the correction)
+    DISCARD = "dis"  # discard the draft: asks first
+    DISCARD_YES = "disy"  # yes, discard it
+    KEEP = "keep"  # no, keep it
+    FIX = "fix"  # correct a submitted report
+
+
+class ScoreOp(StrEnum):
+    """What a button on a mentor's assessment does (`sc:` or `ts:<assessment id>:<op>`), on a
+    weekly report's or a topic report's alike; `value_op` gives a score."""
+
+    START = "go"  # start (or go on) scoring
+    NO_COMMENT = "nc"  # save without a comment
+    SAVE = "ok"  # save the finished scores
+    START_OVER = "re"  # clear every score given so far
+
+
+class TopicOp(StrEnum):
+    """What a button on a topic does (`tp:<topic id>:<op>`); `edit_op` edits a part."""
+
+    PUBLISH = "pub"  # publish the draft
+    DISCARD = "del"  # discard the draft
+    ANNOUNCE = "ann"  # announce it in the linked groups
+    APPLY = "app"  # a student applies
+    REPORT = "rep"  # write the team's report for this cycle
+
+
+class TopicReportOp(StrEnum):
+    """What a button on a topic team's report does (`tr:<report id>:<op>`); `contributor_op`
+    ticks a member who took part, `edit_op` edits a part."""
+
+    CONTRIBUTORS_DONE = "cd"  # every member who took part is ticked
+    SUBMIT = "sub"  # submit the report
+
+
+class Answer(StrEnum):
+    """A yes or no: `fg:<telegram id>:yes|no` (forget me), `ta:<application id>:y|n`."""
+
+    YES = "yes"
+    NO = "no"
+    ACCEPT = "y"  # the application is accepted
+    DECLINE = "n"  # the application is declined
+
+
+_WEEK, _RULE, _SELF, _EDIT = "w-", "t-", "s-", "e-"
+_SELF_SCORE = re.compile(r"^s-(tech_rd|cross_cultural|rule_adaptation)-([1-5])$")
+_VALUE = re.compile(r"^v([0-2])-(\d{1,3})$")
+_CONTRIBUTOR = re.compile(r"^c(\d{1,2})$")
+
+
+def week_op(monday: dt.date) -> str:
+    """Choose the week starting on `monday`: `w-YYYYMMDD`."""
+    return _WEEK + monday.strftime("%Y%m%d")
+
+
+def week_of_op(op: str) -> dt.date | None:
+    """The week a `week_op` chose; None for any other op or a day that does not exist."""
+    if not op.startswith(_WEEK):
+        return None
+    try:
+        return dt.datetime.strptime(op[len(_WEEK) :], "%Y%m%d").date()
+    except ValueError:
+        return None
+
+
+def rule_op(key: str) -> str:
+    """Tick or untick one of the rules that applied this week: `t-KEY`."""
+    return _RULE + key
+
+
+def rule_of_op(op: str) -> str | None:
+    return op[len(_RULE) :] if op.startswith(_RULE) else None
+
+
+def self_score_op(dimension: str, value: int) -> str:
+    """The student's own score of 1-5 on a dimension: `s-DIM-N`."""
+    return f"{_SELF}{dimension}-{value}"
+
+
+def self_score_of_op(op: str) -> tuple[str, int] | None:
+    found = _SELF_SCORE.match(op)
+    return (found.group(1), int(found.group(2))) if found else None
+
+
+def edit_op(step: str) -> str:
+    """Edit one part of a draft (a weekly report, a topic, a topic report): `e-STEP`."""
+    return _EDIT + step
+
+
+def edit_of_op(op: str) -> str | None:
+    return op[len(_EDIT) :] if op.startswith(_EDIT) else None
+
+
+def value_op(index: int, value: int) -> str:
+    """A mentor's score `value` on the dimension at `index` (0-2): `vI-N`."""
+    return f"v{index}-{value}"
+
+
+def value_of_op(op: str) -> tuple[int, int] | None:
+    """The (dimension index, score) of a `value_op`, unchecked against 100."""
+    found = _VALUE.match(op)
+    return (int(found.group(1)), int(found.group(2))) if found else None
+
+
+def contributor_op(index: int) -> str:
+    """Tick or untick the team member at `index` as having taken part: `cI`."""
+    return f"c{index}"
+
+
+def contributor_of_op(op: str) -> int | None:
+    found = _CONTRIBUTOR.match(op)
+    return int(found.group(1)) if found else None
 
 
 _ARITY = {

@@ -17,7 +17,8 @@ from bot.renderers.checkin import (
 )
 from bot.services.analytics import recent_reports
 from bot.services.chats import migrate_chat
-from bot.services.checkin import Closing, Context, Opening, Reminder, reopen_in_upgraded_group
+from bot.services.checkin import Closing, Opening, Reminder, reopen_in_upgraded_group
+from bot.services.context import ServiceContext
 from db.models import Chat, CheckinPoll, Role
 
 
@@ -102,7 +103,7 @@ class CheckinOutbox(OutboxWriter):
         """A group became a supergroup: everything about it moves to the new id, and an open
         check-in's agenda and poll are posted there again when the poll had gone out."""
         await migrate_chat(self.repos, old_id, new_id)
-        ctx = Context(self.repos, self.now, self.services.settings.default_timezone)
+        ctx = ServiceContext(self.repos, self.now, self.services.settings.default_timezone)
         opening = await reopen_in_upgraded_group(ctx, new_id)
         if opening is not None:
             await self.opening(opening)

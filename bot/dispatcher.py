@@ -33,6 +33,7 @@ from bot.context import SERVICES_KEY, Services
 from bot.domain.telegram_text import fit_message
 from bot.notifier import ASKER_PURPOSES, CONTACT_PURPOSES, Notifier
 from bot.services import checkin, liaison
+from bot.services.context import ServiceContext
 from db.models import Outbox, OutboxState
 from db.repositories import Repos
 
@@ -199,7 +200,7 @@ class Dispatcher:
             carried_words = row.purpose in CONTACT_PURPOSES | ASKER_PURPOSES
             if refused is not None and row.request_id is not None and carried_words:
                 now = services.clock.now()
-                context = liaison.Context(repos, now, services.settings.default_timezone)
+                context = ServiceContext(repos, now, services.settings.default_timezone)
                 notices = await liaison.delivery_refused(
                     context, row.request_id, row.purpose, error
                 )
@@ -234,7 +235,7 @@ class Dispatcher:
                 return
             person.can_message, person.message_error = False, error[:200]
             if row.request_id is not None and row.purpose == "liaison.deliver":
-                context = liaison.Context(repos, now, services.settings.default_timezone)
+                context = ServiceContext(repos, now, services.settings.default_timezone)
                 notices = await liaison.delivery_failed(context, row.request_id, person, error)
                 notifier = Notifier(services, repos, application.bot.username)
                 await notifier.enqueue(notices, now)
@@ -310,7 +311,7 @@ async def _record(services: Services, repos: Repos, sent: list[tuple[_Snapshot, 
         ]
     )
     if polls:
-        ctx = checkin.Context(repos, now, services.settings.default_timezone)
+        ctx = ServiceContext(repos, now, services.settings.default_timezone)
         await checkin.count_early_answers(ctx, polls.values())
 
 

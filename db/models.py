@@ -25,21 +25,17 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-
-class PartyKind(StrEnum):
-    UNIVERSITY = "university"
-    ENTERPRISE = "enterprise"
-    RESEARCH = "research"
-    OVERSEAS_SITE = "overseas_site"
-    GOVERNMENT = "government"
-    NGO = "ngo"
-
-
-class Role(StrEnum):
-    COORDINATOR = "coordinator"
-    CONTACT = "contact"
-    MENTOR = "mentor"
-    STUDENT = "student"
+from bot.domain.kinds import (  # the enums live in the domain; re-exported here
+    AchievementKind,
+    ApplicationState,
+    CheckinState,
+    OutboxState,
+    PartyKind,
+    ReportStatus,
+    RequestState,
+    Role,
+    TopicState,
+)
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
@@ -272,14 +268,6 @@ class OncallOverride(Timestamped, Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
 
 
-class RequestState(StrEnum):
-    HELD = "held"  # waiting for the contact's quiet hours to end
-    OPEN = "open"  # delivered, not yet acknowledged
-    ACKNOWLEDGED = "acknowledged"
-    ANSWERED = "answered"
-    CLOSED = "closed"
-
-
 class LiaisonRequest(Timestamped, Base):
     """A question for a party, routed to its on-call contact."""
 
@@ -322,12 +310,6 @@ class RequestEvent(Base):
     kind: Mapped[str] = mapped_column(String(24))
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
     detail: Mapped[str | None] = mapped_column(String(300))
-
-
-class OutboxState(StrEnum):
-    PENDING = "pending"
-    SENT = "sent"
-    FAILED = "failed"
 
 
 class Outbox(Base):
@@ -391,11 +373,6 @@ class CheckinPolicy(Timestamped, Base):
     reminders: Mapped[list[int]] = mapped_column(JSON, default=list)  # seconds before closing
     holidays: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict)
     """Per country code: ISO dates on which no check-in is held."""
-
-
-class CheckinState(StrEnum):
-    OPEN = "open"
-    CLOSED = "closed"
 
 
 class Checkin(Timestamped, Base):
@@ -485,12 +462,6 @@ class ReportPolicy(Timestamped, Base):
     current_weeks: Mapped[int] = mapped_column(Integer, default=4)
     credits_per_month: Mapped[str] = mapped_column(String(12), default="2")
     """A decimal, kept as text so that every backend stores it exactly."""
-
-
-class ReportStatus(StrEnum):
-    DRAFT = "draft"
-    SUBMITTED = "submitted"
-    MISSING = "missing"
 
 
 class WeeklyReport(Timestamped, Base):
@@ -643,13 +614,6 @@ class ConsortiumRules(Base):
     values: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
-class TopicState(StrEnum):
-    DRAFT = "draft"  # being written by its publisher
-    OPEN = "open"  # published: students apply
-    RUNNING = "running"  # a team works on it and reports every cycle
-    CLOSED = "closed"
-
-
 class Topic(Timestamped, Base):
     """A research topic published by a research institution's contact."""
 
@@ -684,12 +648,6 @@ class TopicNeed(Base):
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
     text: Mapped[str] = mapped_column(String(1000))
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
-
-
-class ApplicationState(StrEnum):
-    PENDING = "pending"
-    ACCEPTED = "accepted"
-    DECLINED = "declined"
 
 
 class TopicApplication(Base):
@@ -781,14 +739,6 @@ class TopicReminder(Base):
     cycle: Mapped[int] = mapped_column(Integer, primary_key=True)
     stage: Mapped[str] = mapped_column(String(16), primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
-
-
-class AchievementKind(StrEnum):
-    PATENT = "patent"
-    SOFTWARE = "software"
-    PRODUCT = "product"
-    PAPER = "paper"
-    STANDARD = "standard"
 
 
 class Achievement(Timestamped, Base):

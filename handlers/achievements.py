@@ -69,8 +69,7 @@ async def revenue_command(request: Request) -> Reply:
     if rest and len(rest[0]) == 3 and rest[0].isalpha():
         currency, rest = rest[0], rest[1:]
     note = " ".join(rest) or None
-    zone = request.context.services.settings.default_timezone
-    consortium = await request.repos.consortium.get()
+    zone = await request.ctx.zone()
     try:
         added = await achievements.add_revenue(
             request.repos,
@@ -80,7 +79,7 @@ async def revenue_command(request: Request) -> Reply:
             currency,
             note,
             request.now,
-            consortium.timezone if consortium else zone,
+            zone,
         )
     except InputProblem as problem:
         return Reply(text=render_problem(problem, t))

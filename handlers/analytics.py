@@ -19,6 +19,7 @@ from bot.domain import numbers
 from bot.domain.capability import DIMS
 from bot.domain.digest import month_of, previous_month
 from bot.domain.reports import InputProblem
+from bot.domain.time import first_zone, local_today
 from bot.i18n import Translator
 from bot.renderers import esc
 from bot.renderers.analytics import render_cohort, render_pick_student, render_progress
@@ -38,13 +39,8 @@ from bot.report_outbox import ReportOutbox
 from bot.services import analytics, export
 from bot.services import credits as credit_service
 from bot.services import digest as digest_service
-from bot.services.reports import local_today
 from db.models import Person, Role
 from handlers.base import Reply, Request, button, command
-
-
-def _zone(request: Request) -> str:
-    return request.context.services.settings.default_timezone
 
 
 def _chart_text(request: Request, render: Callable[[Translator], str]) -> str:
@@ -58,27 +54,14 @@ def _labels(request: Request) -> dict[str, str]:
     return {d: _chart_text(request, partial(dimension_name, d)) for d in DIMS}
 
 
-async def _visible_students(request: Request) -> list[Person] | None:
-    """The students whose figures the caller may see (None: every student)."""
-    caller = request.caller
-    if Role.COORDINATOR in caller.roles:
-        return None
-    assert caller.person is not None
-    visible = [caller.person] if Role.STUDENT in caller.roles else []
-    if Role.MENTOR in caller.roles:
-        for student_id in await request.repos.assessments.mentored_by(caller.person.id):
-            person = await request.repos.people.by_id(student_id)
-            if person is not None and person not in visible:
-                visible.append(person)
-    return visible
-
-
 async def progress(request: Request) -> Reply:
     """/progress [TELEGRAM_ID]: a student's own; mentors their students; coordinators any."""
     t = request.t
     if request.caller.person is None or not request.caller.is_member:
         return Reply(alert=t.gettext("This button is not for you."))
-    visible = await _visible_students(request)
+    visible = await analytics.visible_students(
+        request.repos, request.caller.person, request.caller.roles
+    )
     if request.args:
         wanted = numbers.telegram_id(request.args[0])
         person = await request.repos.people.by_telegram_id(wanted) if wanted else None
@@ -90,7 +73,7 @@ async def progress(request: Request) -> Reply:
         return await _progress_of(request, visible[0])
     candidates = visible
     if candidates is None:
-        infos = await analytics.students(request.repos, _zone(request))
+        infos = await analytics.students(request.repos, request.ctx.default_tz)
         candidates = [info.person for info in infos.values()]
     if not candidates:
         return Reply(text=t.gettext("No student is placed abroad yet."))
@@ -106,7 +89,7 @@ async def progress_button(request: Request) -> Reply:
 
 
 async def _progress_of(request: Request, student: Person) -> Reply:
-    found = await analytics.progress(request.repos, student.id, request.now, _zone(request))
+    found = await analytics.progress(request.repos, student.id, request.now, request.ctx.default_tz)
     if found is None:
         return Reply(text=request.t.gettext("No placement abroad is recorded for this student."))
     reply = Reply(text=render_progress(found, request.t))
@@ -119,7 +102,7 @@ async def _progress_of(request: Request, student: Person) -> Reply:
 
 async def cohort(request: Request) -> Reply:
     """/cohort: the whole cohort per party, site and collaboration model, with charts."""
-    found = await analytics.cohort(request.repos, request.now, _zone(request))
+    found = await analytics.cohort(request.repos, request.now, request.ctx.default_tz)
     reply = Reply(text=render_cohort(found, request.t))
     labels = _labels(request)
     if not found.by_model.empty:
@@ -142,8 +125,8 @@ async def credits(request: Request) -> Reply:
     """/credits: a student's own, by source; a coordinator's, everybody's."""
     person = request.caller.person
     assert person is not None
-    zone = _zone(request)
-    if Role.COORDINATOR not in request.caller.roles:
+    zone = request.ctx.default_tz
+    if Role.COORDINATOR not in request.caller.roles:  # what it shows, not who may ask
         found = await credit_service.of_student(request.repos, person, request.now, zone)
         return Reply(text=render_student_credits(found, request.t))
     everybody = await credit_service.students_with_credits(request.repos, zone)
@@ -159,8 +142,7 @@ async def training(request: Request) -> Reply:
     student_id = numbers.telegram_id(args[0]) if len(args) >= 2 else None
     if student_id is None:
         return Reply(text=render_training_refusal("usage", t))
-    consortium = await request.repos.consortium.get()
-    today = local_today(request.now, consortium.timezone if consortium else _zone(request))
+    today = await request.ctx.today()
     rest = args[2:]
     try:
         minutes = credit_service.parse_training_hours(args[1])
@@ -197,9 +179,11 @@ async def transcript(request: Request) -> Reply:
     )
     if student is None or Role.STUDENT not in roles:
         return Reply(text=render_training_refusal("not_student", t))
-    found = await credit_service.of_student(request.repos, student, request.now, _zone(request))
+    found = await credit_service.of_student(
+        request.repos, student, request.now, request.ctx.default_tz
+    )
     consortium = await request.repos.consortium.get()
-    issued = local_today(request.now, consortium.timezone if consortium else _zone(request))
+    issued = local_today(request.now, first_zone(consortium, default=request.ctx.default_tz))
     name = consortium.name if consortium else ""
     xlsx, html = await asyncio.gather(
         asyncio.to_thread(transcript_xlsx, found, t, issued),
@@ -215,8 +199,7 @@ async def transcript(request: Request) -> Reply:
 async def digest_command(request: Request) -> Reply:
     """/digest [YYYY-MM]: each party's month (the month before this one by default)."""
     t = request.t
-    consortium = await request.repos.consortium.get()
-    zone = consortium.timezone if consortium else _zone(request)
+    zone = await request.ctx.zone()
     today = local_today(request.now, zone)
     month = previous_month(month_of(today))
     if request.args:
@@ -244,7 +227,7 @@ def _send_later(request: Request, text: str) -> Callable[[], Awaitable[None]]:
 
 async def export_command(request: Request) -> Reply:
     """/export: XLSX workbook and CSV files of reports, scores and aggregates."""
-    found = await analytics.cohort(request.repos, request.now, _zone(request))
+    found = await analytics.cohort(request.repos, request.now, request.ctx.default_tz)
     reports = list(await request.repos.reports.submitted())
     sheets = export.tables(found, reports, request.now)
     workbook, archive = await asyncio.gather(

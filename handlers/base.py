@@ -34,6 +34,7 @@ from bot.renderers import Rendered
 from bot.renderers.access import (
     render_button_refusal,
     render_edit_ignored,
+    render_restricted,
     render_role_refusal,
     render_sent_privately,
     render_start_first,
@@ -41,6 +42,7 @@ from bot.renderers.access import (
     render_stranger_in_group,
     render_wrong_chat,
 )
+from bot.services.context import ServiceContext
 from bot.services.people import Caller, TelegramProfile, load_caller
 from bot.updates import committed
 from db.models import Conversation, Person
@@ -73,6 +75,12 @@ class Request:
     def in_private(self) -> bool:
         chat = self.update.effective_chat
         return chat is not None and chat.type == ChatType.PRIVATE
+
+    @property
+    def ctx(self) -> ServiceContext:
+        """What the services need: this update's repositories and time, the default zone."""
+        settings = self.context.services.settings
+        return ServiceContext(self.repos, self.now, settings.default_timezone)
 
     def profile(self) -> TelegramProfile:
         user = self.update.effective_user
@@ -171,6 +179,9 @@ def refusal(spec: CommandSpec, request: Request) -> Rendered | None:
         return render_wrong_chat(spec, request.t)
     if not spec.allows(request.caller.roles):
         return render_role_refusal(spec, request.t)
+    restricted = spec.refused_sub(request.args, request.caller.roles)
+    if restricted is not None:
+        return render_restricted(restricted, request.t)
     return None
 
 

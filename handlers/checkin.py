@@ -16,25 +16,15 @@ from bot.domain.checkin import (
     parse_open_for,
     parse_schedule,
 )
-from bot.domain.oncall import format_duration, parse_duration
+from bot.domain.time import format_duration, parse_duration
 from bot.renderers import esc
 from bot.renderers.checkin import render_history_line, render_next
 from bot.renderers.tables import csv_bytes
 from bot.services import checkin
-from db.models import Checkin, Role
+from bot.services.context import ServiceContext
+from db.models import Checkin
 from db.repositories import Repos
 from handlers.base import Reply, Request, command
-
-
-def _ctx(request: Request) -> checkin.Context:
-    return checkin.Context(
-        request.repos, request.now, request.context.services.settings.default_timezone
-    )
-
-
-async def _zone(request: Request) -> str:
-    consortium = await request.repos.consortium.get()
-    return consortium.timezone if consortium else request.context.services.settings.default_timezone
 
 
 async def checkin_command(request: Request) -> Reply:
@@ -42,15 +32,9 @@ async def checkin_command(request: Request) -> Reply:
     t, sub = request.t, (request.args[0].lower() if request.args else "")
     if sub == "next":
         return await _next(request)
-    if Role.COORDINATOR not in request.caller.roles:
-        return Reply(
-            text=t.gettext(
-                "Only a coordinator can open or close a check-in; "
-                "/checkin next tells when the next one is."
-            )
-        )
+    # Anything but `next` is for coordinators: declared in bot.domain.access, checked there.
     if sub == "close":
-        closing = await checkin.close_checkin(_ctx(request))
+        closing = await checkin.close_checkin(request.ctx)
         if closing is None:
             return Reply(text=t.gettext("No check-in is open."))
         await CheckinOutbox(request.context.services, request.repos, request.now).closing(closing)
@@ -69,9 +53,9 @@ async def checkin_command(request: Request) -> Reply:
                 "/checkin schedule first mon 10:00 [72h]"
             )
         )
-    found = await checkin.rules(_ctx(request))
+    found = await checkin.rules(request.ctx)
     open_for = found.open_for if found else parse_duration("72h")
-    opening = await checkin.open_checkin(_ctx(request), request.caller.person, None, open_for)
+    opening = await checkin.open_checkin(request.ctx, request.caller.person, None, open_for)
     if opening.reason == "already_open" and opening.checkin is not None:
         return Reply(
             text=t.gettext("Check-in #{id} is already open; nothing new was sent.").format(
@@ -93,8 +77,8 @@ async def checkin_command(request: Request) -> Reply:
 
 
 async def _next(request: Request) -> Reply:
-    found = await checkin.rules(_ctx(request))
-    zone = await _zone(request)
+    found = await checkin.rules(request.ctx)
+    zone = await request.ctx.zone()
     start = None
     if found is not None:
         start = next_checkin(found.schedule, found.timezone, request.now, set(found.holidays))[1]
@@ -130,17 +114,15 @@ async def _schedule(request: Request) -> Reply:
                 "/checkin schedule 15 09:30"
             ).format(problem=esc(exc))
         )
-    await checkin.set_policy(_ctx(request), str(schedule), duration)
+    await checkin.set_policy(request.ctx, str(schedule), duration)
     return await _next(request)
 
 
 async def checkins(request: Request) -> Reply:
     """/checkins: past check-ins with participation; /checkins export for coordinators."""
-    t, zone = request.t, await _zone(request)
+    t, zone = request.t, await request.ctx.zone()
     past = list(await request.repos.checkins.closed(limit=1000))
-    if request.args[:1] == ["export"]:
-        if Role.COORDINATOR not in request.caller.roles:
-            return Reply(text=t.gettext("Only coordinators can export check-ins."))
+    if request.args[:1] == ["export"]:  # for coordinators (bot.domain.access)
         return Reply(
             text=t.gettext("All check-ins with participation per party."),
             document=("checkins.csv", csv_bytes(CHECKIN_COLUMNS, _rows(past))),
@@ -194,7 +176,7 @@ async def action(request: Request) -> Reply:
     text = " ".join(request.args).strip()
     if person is None or not text:
         return Reply(text=t.gettext("Usage: /action what needs doing (during a check-in)"))
-    item = await checkin.add_action(_ctx(request), person, text)
+    item = await checkin.add_action(request.ctx, person, text)
     if item is None:
         return Reply(text=t.gettext("No check-in is open; action items belong to a check-in."))
     return Reply(
@@ -208,7 +190,7 @@ async def done(request: Request) -> Reply:
     item_id = numbers.row_id(request.args[0]) if len(request.args) == 1 else None
     if person is None or item_id is None:
         return Reply(text=t.gettext("Usage: /done NUMBER"))
-    outcome = await checkin.finish_action(_ctx(request), person, item_id)
+    outcome = await checkin.finish_action(request.ctx, person, item_id)
     texts = {
         "done": t.gettext("Action item #{id} is done."),
         "already": t.gettext("Action item #{id} was already done."),
@@ -229,8 +211,8 @@ async def poll_answer(update: Update, context: BotContext) -> None:
     user, options = answer.user, list(answer.option_ids)
     name, now = user.full_name, services.clock.now()
 
-    def ctx(repos: Repos) -> checkin.Context:
-        return checkin.Context(repos, now, services.settings.default_timezone)
+    def ctx(repos: Repos) -> ServiceContext:
+        return ServiceContext(repos, now, services.settings.default_timezone)
 
     async def vote(repos: Repos) -> bool:
         return await checkin.record_open_vote(ctx(repos), answer.poll_id, user.id, name, options)

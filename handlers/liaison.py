@@ -14,7 +14,7 @@ from telegram.ext import BaseHandler, MessageHandler, filters
 from bot import callbacks
 from bot.context import BotContext
 from bot.domain import numbers
-from bot.domain.oncall import format_duration
+from bot.domain.time import format_duration
 from bot.notifier import Notifier
 from bot.renderers import esc
 from bot.renderers.liaison import (
@@ -47,12 +47,6 @@ from handlers.onboarding import private_text
 
 MAX_QUESTION = 3000
 LINK_WAIT_ROUNDS, LINK_WAIT_SECONDS = 30, 0.1
-
-
-def _ctx(request: Request) -> liaison.Context:
-    return liaison.Context(
-        request.repos, request.now, request.context.services.settings.default_timezone
-    )
 
 
 def _notifier(request: Request) -> Notifier:
@@ -101,7 +95,7 @@ async def _open(
     asker = request.caller.person
     assert asker is not None
     outcome = await liaison.open_request(
-        _ctx(request),
+        request.ctx,
         party=party,
         asker=asker,
         chat_id=message.chat_id,
@@ -117,7 +111,7 @@ async def _open(
             request.repos,
             outcome.contact,
             party,
-            request.context.services.settings.default_timezone,
+            request.ctx.default_tz,
         )
         rendered = render_held(
             outcome.request, party, outcome.contact, outcome.held_until, zone, request.t
@@ -151,7 +145,7 @@ async def _contact_action(request: Request, action: str) -> Reply:
     person, request_id = request.caller.person, numbers.row_id(request.args[0])
     if person is None or request_id is None:
         return Reply(alert=request.t.gettext("This question is not for you."))
-    ctx = _ctx(request)
+    ctx = request.ctx
     if action == "ack":
         outcome = await liaison.acknowledge(ctx, request_id, person)
     elif action == "answer":
@@ -223,7 +217,7 @@ async def replied(update: Update, context: BotContext) -> None:
                     max=MAX_QUESTION
                 )
             )
-        ctx = _ctx(request)
+        ctx = request.ctx
         if link.role == "contact":
             outcome = await liaison.answer(ctx, link.request_id, person, text, file_id, file_kind)
             done = request.t.gettext("Your answer to #{id} is on its way.")
@@ -263,7 +257,7 @@ async def close(request: Request) -> Reply:
     request_id = numbers.row_id(request.args[0]) if len(request.args) == 1 else None
     if person is None or request_id is None:
         return Reply(text=request.t.gettext("Usage: /close NUMBER, e.g. /close 12"))
-    outcome = await liaison.close(_ctx(request), request_id, person)
+    outcome = await liaison.close(request.ctx, request_id, person)
     if not outcome.ok:
         return Reply(text=ack_text(outcome.reason, request.t))
     return Reply(text=request.t.gettext("Question #{id} is closed.").format(id=request_id))
@@ -271,7 +265,7 @@ async def close(request: Request) -> Reply:
 
 async def oncall(request: Request) -> Reply:
     """/oncall: who is on call for each party, who is next and when."""
-    default_tz = request.context.services.settings.default_timezone
+    default_tz = request.ctx.default_tz
     lines = [request.t.gettext("<b>On call now</b>")]
     for party in await request.repos.parties.all():
         state = await party_oncall(request.repos, party, request.now, default_tz)
@@ -300,13 +294,13 @@ async def history(request: Request) -> Reply:
     t, person = request.t, request.caller.person
     number = numbers.row_id(request.args[0]) if len(request.args) == 1 else None
     found = await request.repos.requests.get(number) if number else None
-    if person is None or found is None or not await liaison.may_view(_ctx(request), found, person):
+    if person is None or found is None or not await liaison.may_view(request.ctx, found, person):
         return Reply(text=t.gettext("Usage: /history NUMBER, for a question you can see."))
     party = await request.repos.parties.by_id(found.party_id)
     assert party is not None
     zone = request.caller.timezone
     lines = [render_request_line(found, party, request.now, t)]
-    for line in await liaison.history(_ctx(request), found):
+    for line in await liaison.history(request.ctx, found):
         who = f" — {esc(line.person)}" if line.person else ""
         lines.append(f"{local(line.at, zone)} {esc(event_name(line.kind, t))}{who}")
     # In the group it was asked in, everyone saw it asked; anywhere else it is personal.
@@ -325,7 +319,7 @@ async def requests(request: Request) -> Reply:
             text=t.gettext("All questions and their events."),
             document=(
                 "questions.csv",
-                csv_bytes(liaison.EXPORT_COLUMNS, await liaison.export_rows(_ctx(request))),
+                csv_bytes(liaison.EXPORT_COLUMNS, await liaison.export_rows(request.ctx)),
             ),
         )
     party_ids = (
@@ -344,7 +338,7 @@ async def requests(request: Request) -> Reply:
                 "<b>Last 30 days</b> (median time to acknowledge / to answer, share escalated)"
             )
         )
-        for figure in await liaison.figures(_ctx(request)):
+        for figure in await liaison.figures(request.ctx):
             if figure.requests:
                 lines.append(
                     t.gettext("{party}: {n} questions, {ack} / {answer}, {share}").format(
@@ -423,7 +417,7 @@ async def rotation(request: Request) -> Reply:
     refused = await _refused_people(request, party, people)
     if refused is not None:
         return refused
-    default_tz = request.context.services.settings.default_timezone
+    default_tz = request.ctx.default_tz
     await ensure_policy(request.repos, party, request.now, default_tz)
     await request.repos.oncall.set_rotation(party.id, [p.id for p in people])
     names = ", ".join(esc(p.name or str(p.telegram_id)) for p in people)
@@ -447,7 +441,7 @@ async def override(request: Request) -> Reply:
     if len(request.args) != 4:
         return Reply(text=usage)
     people = await _people(request, [request.args[1]])
-    default_tz = request.context.services.settings.default_timezone
+    default_tz = request.ctx.default_tz
     zone = await zone_of(request.repos, party, default_tz)
     try:
         starts = dt.datetime.fromisoformat(request.args[2]).replace(tzinfo=ZoneInfo(zone))

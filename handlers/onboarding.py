@@ -34,7 +34,7 @@ async def start(request: Request) -> Reply | None:
         request.repos,
         request.caller.telegram_id,
         request.profile().language_code,
-        request.context.services.settings.default_timezone,
+        request.ctx.default_tz,
     )
     t = request.context.services.translations.for_language(caller.language)
     bot = request.context.bot

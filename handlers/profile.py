@@ -95,7 +95,7 @@ async def forget_button(request: Request) -> Reply:
         return Reply(alert=render_not_yours(request.t))
     if person is None:
         return Reply(alert=render_stale_button(request.t))
-    if answer != "yes":
+    if answer != callbacks.Answer.YES:
         return Reply.of(render_forget_cancelled(request.t), edit=True)
     name = person.name or str(person.telegram_id)
     coordinators = [

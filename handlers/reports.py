@@ -1,22 +1,18 @@
 """Weekly reports: /report and its guided conversation, /cancel, and the mentors' scoring.
 
-Button operations on a draft (`rp:<report id>:<op>`): `w-YYYYMMDD` week, `t-KEY` toggle a
-rule, `rn` rules done, `ep0` no episode, `pr0` no problems, `s-DIM-N` self-assessment,
-`ad` files done, `ax` remove files, `e-STEP` edit a part, `sub` submit, `dis` / `disy` /
-`keep` discard or not, `fix` correct a submitted report. On an assessment
-(`sc:<assessment id>:<op>`): `go` start, `vI-N` score N for dimension I, `nc` no comment,
-`ok` save, `re` start over.
+The buttons on a draft (`rp:<report id>:<op>`) and on an assessment (`sc:<assessment id>:<op>`)
+are named and explained in `bot.callbacks` (`ReportOp`, `ScoreOp` and the ops with a value).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import BaseHandler
 
 from bot import callbacks
+from bot.callbacks import ReportOp, ScoreOp
 from bot.context import BotContext
 from bot.domain import numbers
 from bot.domain.reports import (
@@ -43,27 +39,28 @@ from bot.services import reports, topics
 from db.models import Conversation, Person, WeeklyReport
 from handlers.base import Continuation, Reply, Request, button, command
 
-_SELF = re.compile(r"^s-(tech_rd|cross_cultural|rule_adaptation)-([1-5])$")
-_VALUE = re.compile(r"^v([0-2])-(\d{1,3})$")
-# The step at which a button (by its first two characters) may be pressed.
-_STEP_OF = {
-    "w-": "week",
-    "t-": "rules",
-    "rn": "rules",
-    "ep": "episode",
-    "pr": "problems",
-    "s-": "self",
-    "ad": "attachments",
-    "ax": "attachments",
-    "e-": "review",
-    "su": "review",
+# The step at which a button may be pressed; any other is refused as one from an earlier
+# question. Buttons not named here (discard, keep, fix) work at any step.
+_STEP_OF: dict[str, str] = {
+    ReportOp.RULES_DONE: "rules",
+    ReportOp.NO_EPISODE: "episode",
+    ReportOp.NO_PROBLEMS: "problems",
+    ReportOp.FILES_DONE: "attachments",
+    ReportOp.REMOVE_FILES: "attachments",
+    ReportOp.SUBMIT: "review",
 }
+_STEP_OF_KIND = (
+    (callbacks.week_of_op, "week"),
+    (callbacks.rule_of_op, "rules"),
+    (callbacks.self_score_of_op, "self"),
+    (callbacks.edit_of_op, "review"),
+)
 
 
-def _ctx(request: Request) -> reports.Context:
-    return reports.Context(
-        request.repos, request.now, request.context.services.settings.default_timezone
-    )
+def _step_of(op: str) -> str | None:
+    if op in _STEP_OF:
+        return _STEP_OF[op]
+    return next((step for kind, step in _STEP_OF_KIND if kind(op) is not None), None)
 
 
 def _outbox(request: Request) -> ReportOutbox:
@@ -74,7 +71,7 @@ async def report_command(request: Request) -> Reply:
     """/report: start or continue this week's report (or last week's, when it is late)."""
     student = request.caller.person
     assert student is not None
-    begin = await reports.begin(_ctx(request), student)
+    begin = await reports.begin(request.ctx, student)
     if begin.reason != "draft" or begin.report is None:
         return Reply.of(render_begin(begin.reason, begin.report, request.t))
     return Reply.of(render_step(begin.report, begin.step, request.t, begin.weeks))
@@ -98,7 +95,9 @@ async def cancel(request: Request) -> Reply:
     if conversation.kind == reports.REPORT:
         discard = InlineKeyboardButton(
             t.gettext("Discard the draft"),
-            callback_data=callbacks.encode(callbacks.Action.REPORT, conversation.ref_id, "dis"),
+            callback_data=callbacks.encode(
+                callbacks.Action.REPORT, conversation.ref_id, ReportOp.DISCARD
+            ),
         )
         return Reply(
             text=t.gettext("Your draft is saved. Send /report to continue where you left off."),
@@ -121,19 +120,19 @@ async def _prompt(request: Request, report: WeeklyReport, step: str) -> Reply:
     weeks: list[dt.date] = []
     if step == "week":
         assert request.caller.person is not None
-        weeks = (await reports.weeks_of(_ctx(request), request.caller.person)).open
+        weeks = (await reports.weeks_of(request.ctx, request.caller.person)).open
     return Reply.of(render_step(report, step, request.t, weeks))
 
 
 async def report_button(request: Request) -> Reply:
     found, op = numbers.row_id(request.args[0]), request.args[1]
     t, student = request.t, request.caller.person
-    ctx = _ctx(request)
+    ctx = request.ctx
     owner = await request.repos.reports.get(found) if found else None
     if student is None or owner is None or owner.student_id != student.id:
         return Reply(alert=t.gettext("This button is not for you."))
     report_id = owner.id
-    if op == "fix":
+    if op == ReportOp.FIX:
         outcome = await reports.start_correction(ctx, student, report_id)
         report = await reports.open_draft(ctx, student, report_id)
         if outcome != "ok" or report is None:
@@ -154,53 +153,49 @@ async def report_button(request: Request) -> Reply:
 
 async def _apply_button(request: Request, report: WeeklyReport, op: str) -> str | Reply | None:
     """Apply a button to the draft; the step to show next, a finished reply, or None."""
-    t, ctx = request.t, _ctx(request)
+    t, ctx = request.t, request.ctx
     student = request.caller.person
     assert student is not None
-    self_score = _SELF.match(op)
     conversation = await request.repos.conversations.get(student.id)
     current = (
         conversation.step
         if conversation is not None and conversation.ref_id == report.id
         else reports.next_step(reports.draft_state(report))
     )
-    if _STEP_OF.get(op[:2], current) != current:
+    if _step_of(op) not in (None, current):
         return None  # a button from an earlier question
-    if op.startswith("w-"):
-        try:
-            week = dt.datetime.strptime(op[2:], "%Y%m%d").date()
-        except ValueError:
-            return None
+    week, rule, edit = callbacks.week_of_op(op), callbacks.rule_of_op(op), callbacks.edit_of_op(op)
+    if week is not None:
         if not await reports.choose_week(ctx, student, report, week):
             return None
-    elif op.startswith("t-"):
+    elif rule is not None:
         try:
-            reports.toggle_rule(report, op[2:])
+            reports.toggle_rule(report, rule)
         except ValueError:
             return None
         return "rules"
-    elif op == "rn":
+    elif op == ReportOp.RULES_DONE:
         report.compliance = list(report.compliance or [])
-    elif op == "ep0":
+    elif op == ReportOp.NO_EPISODE:
         report.episode = ""
-    elif op == "pr0":
+    elif op == ReportOp.NO_PROBLEMS:
         report.problems = ""
-    elif self_score:
-        reports.set_self_score(report, self_score.group(1), int(self_score.group(2)))
-    elif op == "ad":
+    elif (own := callbacks.self_score_of_op(op)) is not None:
+        reports.set_self_score(report, *own)
+    elif op == ReportOp.FILES_DONE:
         report.attachments_done = True
-    elif op == "ax":
+    elif op == ReportOp.REMOVE_FILES:
         await reports.clear_attachments(ctx, report)
         return "attachments"
-    elif op.startswith("e-") and op[2:] in STEPS[1:-1]:
-        step = reports.edit(report, op[2:])
+    elif edit is not None and edit in STEPS[1:-1]:
+        step = reports.edit(report, edit)
         await request.repos.conversations.set(
             student.id, reports.REPORT, report.id, step, request.now
         )
         return step
-    elif op == "sub":
+    elif op == ReportOp.SUBMIT:
         return await _submit(request, student, report)
-    elif op in ("dis", "disy") and report.submitted_at is not None:
+    elif op in (ReportOp.DISCARD, ReportOp.DISCARD_YES) and report.submitted_at is not None:
         # A correction edits the submitted report itself: it ends by being submitted again.
         return Reply(
             alert=t.gettext(
@@ -208,19 +203,19 @@ async def _apply_button(request: Request, report: WeeklyReport, op: str) -> str 
                 "press Submit the correction when you are done."
             )
         )
-    elif op == "dis":
+    elif op == ReportOp.DISCARD:
         return _confirm_discard(report, request)
-    elif op == "disy":
+    elif op == ReportOp.DISCARD_YES:
         await reports.discard(ctx, student, report)
         return Reply(text=t.gettext("The draft is discarded."), edit=True)
-    elif op != "keep":
+    elif op != ReportOp.KEEP:
         return None
     await request.repos.session.flush()
     return await reports.advance(ctx, student, report)
 
 
 async def _submit(request: Request, student: Person, report: WeeklyReport) -> str | Reply:
-    ctx = _ctx(request)
+    ctx = request.ctx
     step = await reports.advance(ctx, student, report)
     if step != "review":
         return step
@@ -240,7 +235,12 @@ def _confirm_discard(report: WeeklyReport, request: Request) -> Reply:
 
     question = t.gettext("Discard this draft? This cannot be undone.")
     keyboard = InlineKeyboardMarkup(
-        [[b(t.gettext("Yes, discard"), "disy"), b(t.gettext("Keep it"), "keep")]]
+        [
+            [
+                b(t.gettext("Yes, discard"), ReportOp.DISCARD_YES),
+                b(t.gettext("Keep it"), ReportOp.KEEP),
+            ]
+        ]
     )
     return Reply(text=question, keyboard=keyboard, edit=True)
 
@@ -248,7 +248,7 @@ def _confirm_discard(report: WeeklyReport, request: Request) -> Reply:
 async def _report_message(
     request: Request, student: Person, conversation: Conversation, message: Message
 ) -> Reply | None:
-    t, ctx = request.t, _ctx(request)
+    t, ctx = request.t, request.ctx
     report = await reports.open_draft(ctx, student, conversation.ref_id)
     if report is None:
         await request.repos.conversations.clear(student.id)
@@ -316,16 +316,17 @@ def scoring_refusal(reason: str, t: Translator) -> Reply | None:
 
 
 def score_op(assessment: Scorable, op: str) -> bool:
-    """What a scoring button (a score `vI-N`, No comment `nc`, Start over `re`) does to an
-    assessment, a weekly report's or a topic report's; False when `op` is none of them."""
-    value = _VALUE.match(op)
-    if value:
-        if int(value.group(2)) > 100:
+    """What a scoring button (a score, No comment, Start over) does to an assessment, a
+    weekly report's or a topic report's; False when `op` is none of them."""
+    value = callbacks.value_of_op(op)
+    if value is not None:
+        index, score = value
+        if score > 100:
             return False
-        reports.set_score(assessment, DIMENSIONS[int(value.group(1))].value, int(value.group(2)))
-    elif op == "nc":
+        reports.set_score(assessment, DIMENSIONS[index].value, score)
+    elif op == ScoreOp.NO_COMMENT:
         assessment.comment = ""
-    elif op == "re":
+    elif op == ScoreOp.START_OVER:
         reports.restart(assessment)
     else:
         return False
@@ -360,7 +361,7 @@ async def score_button(request: Request) -> Reply:
     t, mentor = request.t, request.caller.person
     if mentor is None or assessment_id is None:
         return Reply(alert=t.gettext("This button is not for you."))
-    ctx = _ctx(request)
+    ctx = request.ctx
     scoring = await reports.open_assessment(ctx, mentor, assessment_id)
     refused = scoring_refusal(scoring.reason, t)
     if refused is not None:
@@ -372,12 +373,12 @@ async def score_button(request: Request) -> Reply:
             )
         )
     assert scoring.assessment and scoring.report and scoring.student
-    if op == "go":
+    if op == ScoreOp.START:
         step = await reports.remember_scoring(ctx, mentor, scoring)
         return Reply.of(
             render_score_step(scoring.assessment, scoring.report, scoring.student, step, t)
         )
-    if op == "ok":
+    if op == ScoreOp.SAVE:
         return await _save(request, mentor, scoring)
     if not score_op(scoring.assessment, op):
         return Reply(alert=t.gettext("This button is no longer valid."))
@@ -390,7 +391,7 @@ async def score_button(request: Request) -> Reply:
 
 async def _save(request: Request, mentor: Person, scoring: reports.Scoring) -> Reply:
     assert scoring.assessment and scoring.report and scoring.student
-    ctx = _ctx(request)
+    ctx = request.ctx
     step = reports.next_score_step(scoring.assessment)
     if step != "confirm":
         return Reply.of(
@@ -407,7 +408,7 @@ async def _save(request: Request, mentor: Person, scoring: reports.Scoring) -> R
 async def _score_message(
     request: Request, mentor: Person, conversation: Conversation, message: Message
 ) -> Reply | None:
-    t, ctx = request.t, _ctx(request)
+    t, ctx = request.t, request.ctx
     scoring = await reports.open_assessment(ctx, mentor, conversation.ref_id)
     if scoring.reason != "ok":
         await request.repos.conversations.clear(mentor.id)

@@ -1,24 +1,23 @@
 """Research topics: /topic and its subcommands, /topics, /topicreport, and their buttons.
 
-On a topic (`tp:<topic id>:<op>`): `pub` publish the draft, `del` discard it, `ann`
-announce it in the groups, `app` apply, `rep` write its report. On an application
-(`ta:<application id>:y|n`). On a team's report (`tr:<report id>:<op>`): `cI` who took
-part, `cd` done, `e-STEP` edit a part, `sub` submit. On a mentor's scores (`ts:<id>:<op>`):
-as on a weekly report's.
+The buttons on a topic (`tp:`), an application (`ta:`), a team's report (`tr:`) and a mentor's
+scores (`ts:`) are named and explained in `bot.callbacks` (`TopicOp`, `Answer`,
+`TopicReportOp`, `ScoreOp`).
 """
 
 from __future__ import annotations
-
-import re
 
 from telegram import Message, Update
 from telegram.ext import BaseHandler
 
 from bot import callbacks
+from bot.callbacks import Answer, ScoreOp, TopicOp, TopicReportOp
 from bot.context import BotContext
 from bot.domain import numbers
+from bot.domain.access import COMMANDS_BY_NAME
 from bot.domain.reports import InputProblem
 from bot.domain.topics import MENTOR_KINDS
+from bot.renderers.access import render_restricted
 from bot.renderers.reports import render_problem
 from bot.renderers.topics import (
     person_name,
@@ -41,17 +40,9 @@ from bot.renderers.topics import (
 from bot.services import topics
 from bot.services.reports import next_score_step
 from bot.topic_outbox import TopicOutbox
-from db.models import Conversation, Person, Role, Topic
+from db.models import Conversation, Person, Topic
 from handlers.base import Continuation, Reply, Request, button, command
 from handlers.reports import score_op, score_text, scoring_refusal
-
-_CONTRIBUTOR = re.compile(r"^c(\d{1,2})$")
-
-
-def _ctx(request: Request) -> topics.Context:
-    return topics.Context(
-        request.repos, request.now, request.context.services.settings.default_timezone
-    )
 
 
 def _outbox(request: Request) -> TopicOutbox:
@@ -93,7 +84,7 @@ async def _new(request: Request) -> Reply:
     assert person is not None
     if not request.in_private:
         return Reply(text=t.gettext("Please send /topic new to me in a private chat."))
-    ctx = _ctx(request)
+    ctx = request.ctx
     begin = await topics.begin_topic(ctx, person)
     if begin.topic is None:
         return Reply(
@@ -106,7 +97,7 @@ async def _show(request: Request, number: int) -> Reply:
     topic = await topics.visible(request.repos, number)
     if topic is None:
         return Reply(text=request.t.gettext("There is no topic #{id}.").format(id=number))
-    ctx = _ctx(request)
+    ctx = request.ctx
     view = await topics.with_scores(request.repos, await topics.view(request.repos, topic))
     return Reply.of(render_topic(view, request.t, await ctx.zone(), await ctx.today()))
 
@@ -116,7 +107,7 @@ async def _need(request: Request, topic: Topic) -> Reply:
     assert person is not None
     text = " ".join(request.args[2:])
     try:
-        added = await topics.add_need(_ctx(request), person, topic, text)
+        added = await topics.add_need(request.ctx, person, topic, text)
     except InputProblem as problem:
         return Reply(text=render_problem(problem, t))
     if added.reason == "not_allowed":
@@ -136,10 +127,8 @@ async def _need(request: Request, topic: Topic) -> Reply:
 
 
 async def _announce(request: Request, topic: Topic) -> Reply:
-    t = request.t
-    if Role.COORDINATOR not in request.caller.roles:
-        return Reply(text=t.gettext("Only coordinators can announce a topic in the groups."))
-    announced = await topics.announce(_ctx(request), topic)
+    t = request.t  # coordinators only (bot.domain.access)
+    announced = await topics.announce(request.ctx, topic)
     if announced.reason == "not_open":
         return Reply(text=t.gettext("Only an open topic can be announced."))
     if announced.reason == "again":
@@ -173,7 +162,7 @@ async def _start(request: Request, topic: Topic) -> Reply:
             ).format(id=topic.id)
         )
     mentors = {kind: g for kind, g in zip(MENTOR_KINDS, ids, strict=True) if g is not None}
-    started = await topics.start(_ctx(request), person, topic, mentors)
+    started = await topics.start(request.ctx, person, topic, mentors)
     if started.reason != "started" or started.view is None or started.first is None:
         return Reply(text=render_start_refusal(started.reason, started.problem, t))
     await _outbox(request).started(started.view, started.first)
@@ -188,7 +177,7 @@ async def _start(request: Request, topic: Topic) -> Reply:
 async def _close(request: Request, topic: Topic) -> Reply:
     t, person = request.t, request.caller.person
     assert person is not None
-    reason = await topics.close(_ctx(request), person, topic)
+    reason = await topics.close(request.ctx, person, topic)
     if reason == "not_yours":
         return Reply(text=t.gettext("Only the publishing party's contacts can close a topic."))
     if reason == "closed_before":
@@ -211,7 +200,7 @@ async def _apply(request: Request, topic: Topic, alert: bool) -> Reply:
     t, student = request.t, request.caller.person
     if student is None or not request.caller.is_member:
         return Reply(alert=t.gettext("This button is not for you."))
-    applied = await topics.apply(_ctx(request), student, topic)
+    applied = await topics.apply(request.ctx, student, topic)
     party = await request.repos.parties.by_id(topic.party_id)
     text = render_apply_result(applied.reason, topic, party, t)
     if applied.application is not None:
@@ -243,22 +232,21 @@ async def topic_button(request: Request) -> Reply:
         return Reply(alert=t.gettext("This button is no longer valid."))
     if person is None or not request.caller.is_member:
         return Reply(alert=t.gettext("This button is not for you."))
-    ctx = _ctx(request)
-    if op in ("pub", "del") or op.startswith("e-"):
+    ctx = request.ctx
+    edit = callbacks.edit_of_op(op)
+    if op in (TopicOp.PUBLISH, TopicOp.DISCARD) or edit is not None:
         draft = await topics.own_draft(ctx, person, topic_id)
         if draft is None or topics.next_topic_step(topics.draft_of(draft)) != "confirm":
             return Reply(alert=t.gettext("This button is no longer valid."))
-        if op == "del":
+        if op == TopicOp.DISCARD:
             await topics.discard(ctx, person, draft)
             return Reply(text=t.gettext("The draft topic is discarded."), edit=True)
         today = await ctx.today()
-        if op.startswith("e-") or (draft.deadline is not None and draft.deadline < today):
+        if edit is not None or (draft.deadline is not None and draft.deadline < today):
             # Edit a part; a last day to apply that passed while the draft waited, too.
-            problem = None if op.startswith("e-") else InputProblem("date_past")
+            problem = None if edit is not None else InputProblem("date_past")
             try:
-                step = await topics.edit_topic(
-                    ctx, person, draft, op[2:] if problem is None else "deadline"
-                )
+                step = await topics.edit_topic(ctx, person, draft, edit or "deadline")
             except InputProblem:
                 return Reply(alert=t.gettext("This button is no longer valid."))
             reply = Reply.of(render_topic_step(draft, step, t, today))
@@ -273,11 +261,15 @@ async def topic_button(request: Request) -> Reply:
     topic = await topics.visible(request.repos, topic_id)
     if topic is None:
         return Reply(alert=t.gettext("This button is no longer valid."))
-    if op == "ann":
+    if op == TopicOp.ANNOUNCE:
+        # A button, so not checked by the registry: the rule of `/topic announce`, from there.
+        restricted = COMMANDS_BY_NAME["topic"].refused_sub(["announce"], request.caller.roles)
+        if restricted is not None:
+            return Reply.of(render_restricted(restricted, t))
         return await _announce(request, topic)
-    if op == "app":
+    if op == TopicOp.APPLY:
         return await _apply(request, topic, alert=not request.in_private)
-    if op == "rep":
+    if op == TopicOp.REPORT:
         return await _begin_report(request, topic.id)
     return Reply(alert=t.gettext("This button is no longer valid."))
 
@@ -285,9 +277,9 @@ async def topic_button(request: Request) -> Reply:
 async def application_button(request: Request) -> Reply:
     application_id, op = numbers.row_id(request.args[0]), request.args[1]
     t, person = request.t, request.caller.person
-    if person is None or application_id is None or op not in ("y", "n"):
+    if person is None or application_id is None or op not in (Answer.ACCEPT, Answer.DECLINE):
         return Reply(alert=t.gettext("This button is not for you."))
-    decision = await topics.decide(_ctx(request), person, application_id, op == "y")
+    decision = await topics.decide(request.ctx, person, application_id, op == Answer.ACCEPT)
     text = render_decision_for_publisher(decision.reason, decision.topic, decision.student, t)
     if decision.reason in ("not_yours", "gone", "decided"):
         return Reply(alert=text[:190])
@@ -312,7 +304,7 @@ async def topicreport_command(request: Request) -> Reply:
 async def _begin_report(request: Request, topic_id: int | None) -> Reply:
     t, student = request.t, request.caller.person
     assert student is not None
-    ctx = _ctx(request)
+    ctx = request.ctx
     begin = await topics.begin_report(ctx, student, topic_id)
     if begin.reason == "choose":
         return Reply.of(render_choose_topic(begin.topics, t))
@@ -332,20 +324,20 @@ async def report_button(request: Request) -> Reply:
     t, student = request.t, request.caller.person
     if student is None or report_id is None:
         return Reply(alert=t.gettext("This button is not for you."))
-    ctx = _ctx(request)
+    ctx = request.ctx
     draft = await topics.open_report(ctx, student, report_id)
     if draft is None:
         return Reply(alert=t.gettext("This button is no longer valid."))
     step = topics.next_report_step(draft.report)
-    contributor = _CONTRIBUTOR.match(op)
+    contributor, edit = callbacks.contributor_of_op(op), callbacks.edit_of_op(op)
     try:
-        if contributor and step == "contributors":
-            topics.toggle_contributor(draft, int(contributor.group(1)))
-        elif op == "cd" and step == "contributors":
+        if contributor is not None and step == "contributors":
+            topics.toggle_contributor(draft, contributor)
+        elif op == TopicReportOp.CONTRIBUTORS_DONE and step == "contributors":
             topics.contributors_done(draft)
-        elif op.startswith("e-") and step == "review":
-            topics.edit_report(draft.report, op[2:])
-        elif op == "sub" and step == "review":
+        elif edit is not None and step == "review":
+            topics.edit_report(draft.report, edit)
+        elif op == TopicReportOp.SUBMIT and step == "review":
             submission = await topics.submit_report(ctx, student, draft)
             await _outbox(request).submission(submission)
             return Reply(text=render_report_submitted(submission, t), edit=True, drain=True)
@@ -354,8 +346,9 @@ async def report_button(request: Request) -> Reply:
     except InputProblem as problem:
         return Reply(alert=render_problem(problem, t)[:190])
     step = await topics.remember_report(ctx, student, draft.report)
-    edit = op[0] == "c"  # the contributors' buttons change in place
-    return Reply.of(render_report_step(draft, step, t), edit=edit)
+    # The contributors' buttons change in place.
+    in_place = contributor is not None or op == TopicReportOp.CONTRIBUTORS_DONE
+    return Reply.of(render_report_step(draft, step, t), edit=in_place)
 
 
 # --- the mentors' scores -------------------------------------------------------------------
@@ -366,22 +359,22 @@ async def score_button(request: Request) -> Reply:
     t, mentor = request.t, request.caller.person
     if mentor is None or assessment_id is None:
         return Reply(alert=t.gettext("This button is not for you."))
-    ctx = _ctx(request)
+    ctx = request.ctx
     scoring = await topics.open_assessment(ctx, mentor, assessment_id)
     refused = scoring_refusal(scoring.reason, t)
     if refused is not None:
         return refused
     assessment, report, topic = scoring.assessment, scoring.report, scoring.topic
     assert assessment is not None and report is not None and topic is not None
-    if op == "ok" and next_score_step(assessment) == "confirm":
+    if op == ScoreOp.SAVE and next_score_step(assessment) == "confirm":
         scored = await topics.complete(ctx, mentor, scoring)
         await _outbox(request).feedback(scored, topic, report)
         return Reply(text=render_topic_saved(t), edit=True, drain=True)
-    if op != "go" and not score_op(assessment, op):
+    if op != ScoreOp.START and not score_op(assessment, op):
         return Reply(alert=t.gettext("This button is no longer valid."))
     step = await topics.remember_scoring(ctx, mentor, assessment)
     return Reply.of(
-        render_topic_score_step(assessment, topic, report, step, t), edit=op not in ("go",)
+        render_topic_score_step(assessment, topic, report, step, t), edit=op != ScoreOp.START
     )
 
 
@@ -391,7 +384,7 @@ async def score_button(request: Request) -> Reply:
 async def _topic_message(
     request: Request, person: Person, conversation: Conversation, message: Message
 ) -> Reply | None:
-    t, ctx = request.t, _ctx(request)
+    t, ctx = request.t, request.ctx
     draft = await topics.own_draft(ctx, person, conversation.ref_id)
     if draft is None:
         await request.repos.conversations.clear(person.id)
@@ -412,7 +405,7 @@ async def _topic_message(
 async def _report_message(
     request: Request, person: Person, conversation: Conversation, message: Message
 ) -> Reply | None:
-    t, ctx = request.t, _ctx(request)
+    t, ctx = request.t, request.ctx
     draft = await topics.open_report(ctx, person, conversation.ref_id)
     if draft is None:
         await request.repos.conversations.clear(person.id)
@@ -432,7 +425,7 @@ async def _report_message(
 async def _score_message(
     request: Request, mentor: Person, conversation: Conversation, message: Message
 ) -> Reply | None:
-    t, ctx = request.t, _ctx(request)
+    t, ctx = request.t, request.ctx
     scoring = await topics.open_assessment(ctx, mentor, conversation.ref_id)
     if scoring.reason != "ok":
         await request.repos.conversations.clear(mentor.id)

@@ -17,6 +17,7 @@ from bot.digest_outbox import DigestOutbox
 from bot.notifier import Notifier
 from bot.report_outbox import ReportOutbox
 from bot.services import checkin, digest, liaison, reports, topics
+from bot.services.context import ServiceContext
 from bot.services.people import erase_report_texts
 from bot.topic_outbox import TopicOutbox
 from db.models import WeeklyReport
@@ -33,7 +34,7 @@ async def tick(context: BotContext) -> None:
         due = await repos.requests.due(now)
     for request_id in due:
         async with services.database.transaction() as repos:
-            ctx = liaison.Context(repos, now, services.settings.default_timezone)
+            ctx = ServiceContext(repos, now, services.settings.default_timezone)
             notices = await liaison.run_due(ctx, request_id)
             await Notifier(services, repos, context.bot.username).enqueue(notices, now)
     await _checkins(context, now)
@@ -57,12 +58,12 @@ async def _reports(context: BotContext, now: dt.datetime) -> None:
         return
     context.application.bot_data[_SWEPT_AT] = now
     async with services.database.transaction() as repos:
-        ctx = reports.Context(repos, now, services.settings.default_timezone)
+        ctx = ServiceContext(repos, now, services.settings.default_timezone)
         due = await reports.sweep(ctx)
         await ReportOutbox(services, repos, now).due(due)
     async with services.database.transaction() as repos:
         review_after = (await reports.rules(repos)).review_after
-        topic_ctx = topics.Context(repos, now, services.settings.default_timezone)
+        topic_ctx = ServiceContext(repos, now, services.settings.default_timezone)
         await TopicOutbox(services, repos, now).due(await topics.sweep(topic_ctx, review_after))
     try:
         async with services.database.transaction() as repos:
@@ -74,7 +75,7 @@ async def _reports(context: BotContext, now: dt.datetime) -> None:
         log.info("the monthly digest was sent by someone else meanwhile")
     async with services.database.transaction() as repos:
         await checkin.count_stray_early_answers(
-            checkin.Context(repos, now, services.settings.default_timezone)
+            ServiceContext(repos, now, services.settings.default_timezone)
         )
         # Telegram keeps an update for 24 hours: after two days it cannot come again.
         await repos.updates.forget_before(now - dt.timedelta(days=2))
@@ -95,7 +96,7 @@ async def _checkins(context: BotContext, now: dt.datetime) -> None:
     zone = services.settings.default_timezone
     try:
         async with services.database.transaction() as repos:
-            ctx = checkin.Context(repos, now, zone)
+            ctx = ServiceContext(repos, now, zone)
             due = await checkin.scheduled_due(ctx)
             if due is not None:
                 day, rules = due
@@ -105,12 +106,12 @@ async def _checkins(context: BotContext, now: dt.datetime) -> None:
     except IntegrityError:
         log.info("a scheduled check-in was opened by someone else meanwhile")
     async with services.database.transaction() as repos:
-        ctx = checkin.Context(repos, now, zone)
+        ctx = ServiceContext(repos, now, zone)
         reminder = await checkin.reminder_due(ctx)
         if reminder is not None:
             await CheckinOutbox(services, repos, now).reminder(reminder)
     async with services.database.transaction() as repos:
-        ctx = checkin.Context(repos, now, zone)
+        ctx = ServiceContext(repos, now, zone)
         current = await repos.checkins.open_one()
         if current is not None and current.closes_at <= now:
             closing = await checkin.close_checkin(ctx, current.id)

@@ -17,6 +17,7 @@ from bot.context import Services
 from bot.dispatcher import Dispatcher, _Recorder, _Snapshot
 from bot.i18n import Translations
 from bot.services import checkin
+from bot.services.context import ServiceContext
 from db.engine import Database
 from db.models import (
     Checkin,
@@ -148,7 +149,7 @@ async def test_a_vote_before_its_poll_is_recorded_counts_once_the_poll_is(
         repos.session.add(CheckinPoll(checkin_id=checkin_row.id, chat_id=-1001, outbox_id=row.id))
         snapshot = _Snapshot(row)
     async with database.transaction() as repos:
-        ctx = checkin.Context(repos, now, "UTC")
+        ctx = ServiceContext(repos, now, "UTC")
         assert not await checkin.record_answer(ctx, "P9", 2001, "Chen Jie", [1])  # kept
 
     snapshot.poll_id = "P9"  # what sendPoll answered

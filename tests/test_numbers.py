@@ -16,9 +16,9 @@ from bot.domain.numbers import (
     row_id,
     telegram_id,
 )
-from bot.domain.oncall import parse_duration
 from bot.domain.reports import InputProblem, parse_hours, parse_score
 from bot.domain.score_import import parse_scores_csv
+from bot.domain.time import parse_duration
 
 
 @pytest.mark.parametrize(

@@ -15,18 +15,17 @@ from bot.domain.oncall import (
     QuietHours,
     Rotation,
     Step,
-    format_duration,
     median,
     next_handoff,
     next_in_rotation,
     on_call,
-    parse_duration,
     parse_handoff,
     parse_quiet,
     quiet_until,
     rotation_person,
     step_due,
 )
+from bot.domain.time import format_duration, parse_duration
 
 UTC = dt.UTC
 

@@ -21,6 +21,7 @@ from typing import TypeVar
 from bot.config import Settings
 from bot.services import checkin, liaison, reports
 from bot.services.consortium_io import import_file
+from bot.services.context import ServiceContext
 from db.engine import Database
 from db.models import (
     Assessment,
@@ -81,7 +82,7 @@ async def test_two_coordinators_open_a_checkin_at_once(database: Database) -> No
         )
 
     async def open_one(repos: Repos) -> checkin.Opening:
-        ctx = checkin.Context(repos, NOW, "UTC")
+        ctx = ServiceContext(repos, NOW, "UTC")
         return await checkin.open_checkin(ctx, None, None, dt.timedelta(hours=72))
 
     first, second = await race(database, open_one, open_one)
@@ -97,7 +98,7 @@ async def test_two_contacts_acknowledge_one_request_at_once(
 ) -> None:
     await _sample(db_url)
     async with database.transaction() as repos:
-        ctx = liaison.Context(repos, NOW, "UTC")
+        ctx = ServiceContext(repos, NOW, "UTC")
         nbu = await repos.parties.by_key("nbu")
         assert nbu is not None
         opened = await liaison.open_request(
@@ -114,7 +115,7 @@ async def test_two_contacts_acknowledge_one_request_at_once(
 
     def acknowledge_as(telegram_id: int) -> Callable[[Repos], Awaitable[liaison.Outcome]]:
         async def acknowledge(repos: Repos) -> liaison.Outcome:
-            ctx = liaison.Context(repos, NOW + dt.timedelta(minutes=5), "UTC")
+            ctx = ServiceContext(repos, NOW + dt.timedelta(minutes=5), "UTC")
             return await liaison.acknowledge(ctx, request_id, await _person(repos, telegram_id))
 
         return acknowledge
@@ -163,7 +164,7 @@ def save_as(telegram_id: int, report_id: int) -> Callable[[Repos], Awaitable[tup
     """A mentor presses Save: the outcome and how many other parties' saved scores they see."""
 
     async def save(repos: Repos) -> tuple[str, int]:
-        ctx = reports.Context(repos, NOW + dt.timedelta(hours=1), "UTC")
+        ctx = ServiceContext(repos, NOW + dt.timedelta(hours=1), "UTC")
         mentor = await _person(repos, telegram_id)
         (assessment,) = [
             a for a in await repos.assessments.of_report(report_id) if a.mentor_id == mentor.id
@@ -202,11 +203,11 @@ async def test_a_correction_and_a_first_score_at_once(db_url: str, database: Dat
             reports.restart(assessment)
 
     async def correct(repos: Repos) -> str:
-        ctx = reports.Context(repos, NOW + dt.timedelta(hours=1), "UTC")
+        ctx = ServiceContext(repos, NOW + dt.timedelta(hours=1), "UTC")
         return await reports.start_correction(ctx, await _person(repos, 2001), report_id)
 
     async def first_score(repos: Repos) -> str:
-        ctx = reports.Context(repos, NOW + dt.timedelta(hours=1), "UTC")
+        ctx = ServiceContext(repos, NOW + dt.timedelta(hours=1), "UTC")
         mentor = await _person(repos, 1101)
         (assessment,) = [
             a for a in await repos.assessments.of_report(report_id) if a.mentor_id == mentor.id

@@ -11,6 +11,7 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.services import checkin
+from bot.services.context import ServiceContext
 from db.engine import Database
 from db.models import Checkin, CheckinPoll, CheckinState, CheckinVote, Person
 from db.repositories import Repos
@@ -41,7 +42,7 @@ def _vote(
     poll_id: str, user: int, name: str, options: list[int]
 ) -> Callable[[Repos], Awaitable[bool]]:
     async def work(repos: Repos) -> bool:
-        ctx = checkin.Context(repos, NOW, "UTC")
+        ctx = ServiceContext(repos, NOW, "UTC")
         return await checkin.record_open_vote(ctx, poll_id, user, name, options)
 
     return work
@@ -84,7 +85,7 @@ async def test_the_rest_is_left_to_record_answer(database: Database) -> None:
     assert [v[0] for v in await _votes(database)] == [poll]  # the vote still stands
 
     async def whole_way(repos: Repos) -> None:
-        ctx = checkin.Context(repos, NOW, "UTC")
+        ctx = ServiceContext(repos, NOW, "UTC")
         assert not await checkin.record_answer(ctx, "P2", 2001, "Chen Jie", [0])  # kept
         assert await checkin.record_answer(ctx, "P1", 2001, "Chen Jie", [])  # withdrawn
 
@@ -127,7 +128,7 @@ async def test_a_vote_kept_while_its_poll_was_recorded_is_swept_in(database: Dat
         await kept("P1", 9999, "Visitor", [0], NOW - dt.timedelta(minutes=2))
         await repos.checkins.put_vote(poll, 9999, "Visitor", [3], NOW - dt.timedelta(minutes=1))
     async with database.transaction() as repos:
-        swept = await checkin.count_stray_early_answers(checkin.Context(repos, NOW, "UTC"))
+        swept = await checkin.count_stray_early_answers(ServiceContext(repos, NOW, "UTC"))
     assert swept == 2
     votes = {user: options for _, user, _, _, options in await _votes(database)}
     assert votes == {2001: [1], 9999: [3]}  # the visitor's newer vote stands

@@ -2,18 +2,38 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.domain.kinds import Role
 from bot.i18n import N_
-from db.models import Role
 
 
 class Where(StrEnum):
     PRIVATE = "private"
     GROUP = "group"
     ANY = "any"
+
+
+@dataclass(frozen=True)
+class Restricted:
+    """Sub-commands (a command's first argument) only some of its users may use, and what the
+    others are told. `first`: these first arguments; when empty, every first argument (or none)
+    but those in `but`. Checked with the command's roles, before its handler runs."""
+
+    roles: frozenset[Role]
+    refusal: str  # a msgid, translated when shown
+    first: frozenset[str] = frozenset()
+    but: frozenset[str] = frozenset()
+    ignore_case: bool = True
+
+    def covers(self, args: Sequence[str]) -> bool:
+        word = (args[0].lower() if self.ignore_case else args[0]) if args else ""
+        return word in self.first if self.first else word not in self.but
+
+    def allows(self, roles: Iterable[Role]) -> bool:
+        return bool(self.roles & set(roles))
 
 
 @dataclass(frozen=True)
@@ -27,7 +47,9 @@ class CommandSpec:
 
     `personal`: its answer shows what not everyone in a group may see (a person's scores,
     credits, questions asked elsewhere): asked in a group, it is answered in the caller's
-    private chat and the group is only told so."""
+    private chat and the group is only told so.
+
+    `restricted`: sub-commands narrower than the command (e.g. `/checkin close`)."""
 
     name: str
     description: str  # a msgid, translated when shown
@@ -36,9 +58,15 @@ class CommandSpec:
     members_only: bool = True
     waits: bool = True
     personal: bool = False
+    restricted: tuple[Restricted, ...] = ()
 
     def allows(self, roles: Iterable[Role]) -> bool:
         return self.roles is None or bool(self.roles & set(roles))
+
+    def refused_sub(self, args: Sequence[str], roles: Iterable[Role]) -> Restricted | None:
+        """The restriction these arguments fall under and these roles do not meet, if any."""
+        held = set(roles)
+        return next((r for r in self.restricted if r.covers(args) and not r.allows(held)), None)
 
     def works_in(self, chat_type: str) -> bool:
         if self.where is Where.ANY:
@@ -81,9 +109,31 @@ COMMANDS: tuple[CommandSpec, ...] = (
         roles=MANAGERS,
     ),
     CommandSpec(
-        "checkin", N_("Monthly check-in: /checkin next (coordinators: open, close, schedule)")
+        "checkin",
+        N_("Monthly check-in: /checkin next (coordinators: open, close, schedule)"),
+        restricted=(
+            Restricted(
+                COORDINATORS,
+                N_(
+                    "Only a coordinator can open or close a check-in; "
+                    "/checkin next tells when the next one is."
+                ),
+                but=frozenset({"next"}),
+            ),
+        ),
     ),
-    CommandSpec("checkins", N_("Past check-ins with participation")),
+    CommandSpec(
+        "checkins",
+        N_("Past check-ins with participation"),
+        restricted=(
+            Restricted(
+                COORDINATORS,
+                N_("Only coordinators can export check-ins."),
+                first=frozenset({"export"}),
+                ignore_case=False,
+            ),
+        ),
+    ),
     CommandSpec("action", N_("Record an action item during a check-in: /action TEXT")),
     CommandSpec("done", N_("Mark an action item done: /done NUMBER")),
     CommandSpec(
@@ -102,6 +152,13 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "topic",
         N_("A research topic: /topic NUMBER, /topic new, need, announce, start, close"),
+        restricted=(
+            Restricted(
+                COORDINATORS,
+                N_("Only coordinators can announce a topic in the groups."),
+                first=frozenset({"announce"}),
+            ),
+        ),
     ),
     CommandSpec("topics", N_("Open and running research topics")),
     CommandSpec(

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from bot.domain.numbers import NotANumber, parse_int
-from bot.domain.oncall import WEEKDAYS, format_duration, parse_duration
+from bot.domain.time import WEEKDAYS, format_duration, parse_duration, weekday
 
 ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "last": -1}
 OPTION_KEYS = ("on_track", "minor_issues", "blocked", "need_meeting")
@@ -65,9 +65,10 @@ def parse_schedule(text: str) -> Schedule:
         return Schedule(at, day=day)
     if words[0] not in ORDINALS:
         raise ValueError(f"expected first, second, third, fourth or last, got {words[0]!r}")
-    if words[1] not in WEEKDAYS:
+    index = weekday(words[1])
+    if index is None:
         raise ValueError(f"unknown weekday {words[1]!r} (mon, tue, ... sun)")
-    return Schedule(at, nth=ORDINALS[words[0]], weekday=WEEKDAYS.index(words[1]))
+    return Schedule(at, nth=ORDINALS[words[0]], weekday=index)
 
 
 def _nominal_day(schedule: Schedule, year: int, month: int) -> dt.date:

@@ -28,10 +28,11 @@ from pydantic import (
 )
 
 from bot.domain.checkin import parse_open_for, parse_schedule
-from bot.domain.oncall import Notify, Period, parse_duration, parse_handoff, parse_quiet
+from bot.domain.kinds import PartyKind, Role
+from bot.domain.oncall import Notify, Period, parse_handoff, parse_quiet
 from bot.domain.reports import ReportCalendar
 from bot.domain.revenue import known_currency
-from db.models import PartyKind, Role
+from bot.domain.time import parse_duration
 
 
 class ConsortiumFileError(Exception):

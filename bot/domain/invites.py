@@ -9,7 +9,7 @@ import secrets
 from dataclasses import dataclass
 from enum import StrEnum
 
-from db.models import Role
+from bot.domain.kinds import Role
 
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 MAX_USES = 500

@@ -13,10 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from bot.domain.numbers import NotANumber, parse_int
-
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-MAX_DURATION_UNITS = 10**6  # of any unit: a million days still fits in a timedelta
+from bot.domain.time import WEEKDAYS, weekday
 
 
 class Period(StrEnum):
@@ -49,39 +46,12 @@ def parse_handoff(text: str, period: Period) -> Handoff:
     day, hour, minute = match.group(1), int(match.group(2)), int(match.group(3))
     if hour > 23 or minute > 59:
         raise ValueError(f"no such time of day: {text!r}")
-    if day is not None and day not in WEEKDAYS:
+    index = None if day is None else weekday(day)
+    if day is not None and index is None:
         raise ValueError(f"unknown weekday {day!r} (mon, tue, ... sun)")
     if period is Period.WEEKLY and day is None:
         raise ValueError("a weekly hand-off needs a weekday, e.g. 'mon 09:00'")
-    return Handoff(dt.time(hour, minute), WEEKDAYS.index(day) if day else None)
-
-
-def parse_duration(text: str) -> dt.timedelta:
-    """`30m`, `2h`, `1h30m`, `1d`, `45s`; ValueError otherwise."""
-    parts = re.findall(r"([0-9]+)\s*([dhms])", text.lower())
-    if not parts or re.sub(r"\s|[0-9]+\s*[dhms]", "", text.lower()):
-        raise ValueError(f"expected a duration such as 30m or 2h, got {text!r}")
-    unit = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
-    delta = dt.timedelta()
-    for amount, letter in parts:
-        count = parse_int(amount, 0, MAX_DURATION_UNITS)
-        if isinstance(count, NotANumber):
-            raise ValueError(f"{amount}{letter} is far too long, in {text!r}")
-        delta += dt.timedelta(**{unit[letter]: count})
-    if delta <= dt.timedelta():
-        raise ValueError(f"a duration must be positive, got {text!r}")
-    return delta
-
-
-def format_duration(delta: dt.timedelta) -> str:
-    seconds = int(delta.total_seconds())
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, seconds = divmod(rest, 60)
-    text = "".join(
-        f"{n}{u}" for n, u in ((days, "d"), (hours, "h"), (minutes, "m"), (seconds, "s")) if n
-    )
-    return text or "0s"
+    return Handoff(dt.time(hour, minute), index)
 
 
 @dataclass(frozen=True)

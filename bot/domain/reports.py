@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.files import KINDS
 from bot.domain.numbers import NotANumber, parse_decimal, parse_int
-from bot.domain.oncall import WEEKDAYS
+from bot.domain.time import WEEKDAYS, weekday
 
 
 class Dimension(StrEnum):
@@ -89,12 +89,13 @@ def _moment_on(moment: WeeklyMoment, monday: dt.date, zone: str) -> dt.datetime:
 def parse_moment(text: str, offset: int = 0) -> WeeklyMoment:
     """`fri 17:00`; ValueError with the reason."""
     match = re.fullmatch(r"\s*([a-z]{3})\s+(\d{1,2}):(\d{2})\s*", text.lower())
-    if not match or match.group(1) not in WEEKDAYS:
+    index = weekday(match.group(1)) if match else None
+    if not match or index is None:
         raise ValueError(f"expected a weekday and a time, e.g. 'fri 17:00', got {text!r}")
     hour, minute = int(match.group(2)), int(match.group(3))
     if hour > 23 or minute > 59:
         raise ValueError(f"no such time of day: {text!r}")
-    return WeeklyMoment(WEEKDAYS.index(match.group(1)), dt.time(hour, minute), offset)
+    return WeeklyMoment(index, dt.time(hour, minute), offset)
 
 
 @dataclass(frozen=True)

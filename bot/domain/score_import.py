@@ -9,8 +9,8 @@ import io
 from dataclasses import dataclass
 
 from bot.domain import numbers
+from bot.domain.kinds import PartyKind
 from bot.domain.reports import DIMENSIONS
-from db.models import PartyKind
 
 HEADER = ("student", "date", "party_kind", "dimension", "score")
 MAX_ROWS = 2_000_000

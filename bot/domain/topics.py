@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
+from bot.domain.kinds import PartyKind
 from bot.domain.numbers import NotANumber, parse_int
 from bot.domain.reports import InputProblem, checked_text
-from db.models import PartyKind
+from bot.domain.time import local_today
 
 # The steps of writing a topic, in order, and the longest text each takes.
 TOPIC_STEPS = ("title", "summary", "skills", "team_size", "deadline", "confirm")
@@ -116,7 +117,7 @@ def current_cycle(started_on: dt.date, days: int, today: dt.date) -> int:
 def reportable_cycles(started_on: dt.date, days: int, now: dt.datetime, zone: str) -> list[Cycle]:
     """The cycles a report may be written for now: the current one, and the one before
     while its report is not yet due. The earlier comes first."""
-    today = now.astimezone(ZoneInfo(zone)).date()
+    today = local_today(now, zone)
     number = current_cycle(started_on, days, today)
     found = []
     for n in (number - 1, number):
@@ -129,7 +130,7 @@ def reportable_cycles(started_on: dt.date, days: int, now: dt.datetime, zone: st
 
 def cycles_due(started_on: dt.date, days: int, now: dt.datetime, zone: str) -> list[Cycle]:
     """The cycles whose report is due by `now`, the first first."""
-    today = now.astimezone(ZoneInfo(zone)).date()
+    today = local_today(now, zone)
     found = []
     for n in range(max(current_cycle(started_on, days, today) + 1, 0)):
         c = cycle(started_on, days, n, zone)

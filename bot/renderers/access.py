@@ -4,7 +4,7 @@ and what a refused button press or an edited message is answered."""
 from __future__ import annotations
 
 from bot.callbacks import Refusal
-from bot.domain.access import ROLE_NAMES, CommandSpec, Where
+from bot.domain.access import ROLE_NAMES, CommandSpec, Restricted, Where
 from bot.i18n import Translator
 from bot.renderers import Rendered, esc
 
@@ -33,6 +33,10 @@ def render_role_refusal(spec: CommandSpec, t: Translator) -> Rendered:
     return Rendered(
         t.gettext("/{command} is only for: {roles}.").format(roles=names, command=spec.name)
     )
+
+
+def render_restricted(restricted: Restricted, t: Translator) -> Rendered:
+    return Rendered(t.gettext(restricted.refusal))
 
 
 def render_wrong_chat(spec: CommandSpec, t: Translator) -> Rendered:

@@ -130,11 +130,15 @@ def render_forget_confirm(telegram_id: int, t: Translator) -> Rendered:
             [
                 InlineKeyboardButton(
                     t.gettext("Yes, erase my data"),
-                    callback_data=callbacks.encode(callbacks.Action.FORGET, telegram_id, "yes"),
+                    callback_data=callbacks.encode(
+                        callbacks.Action.FORGET, telegram_id, callbacks.Answer.YES
+                    ),
                 ),
                 InlineKeyboardButton(
                     t.gettext("No, keep it"),
-                    callback_data=callbacks.encode(callbacks.Action.FORGET, telegram_id, "no"),
+                    callback_data=callbacks.encode(
+                        callbacks.Action.FORGET, telegram_id, callbacks.Answer.NO
+                    ),
                 ),
             ]
         ]

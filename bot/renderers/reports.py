@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks
+from bot.callbacks import ReportOp, ScoreOp
 from bot.domain.reports import (
     COMPLIANCE,
     DIMENSIONS,
@@ -121,7 +122,7 @@ def render_step(
                 _button(
                     names[i + 2 - len(weeks)].format(label=week_label(week)),
                     rid,
-                    "w-" + week.strftime("%Y%m%d"),
+                    callbacks.week_op(week),
                 )
             ]
             for i, week in enumerate(weeks)
@@ -145,15 +146,24 @@ def render_step(
             "what you learned."
         )
         return Rendered(
-            text, InlineKeyboardMarkup([[_button(t.gettext("Nothing this week"), rid, "ep0")]])
+            text,
+            InlineKeyboardMarkup(
+                [[_button(t.gettext("Nothing this week"), rid, ReportOp.NO_EPISODE)]]
+            ),
         )
     if step == "rules":
         chosen = set(report.compliance or [])
         rows = [
-            [_button(("✓ " if key in chosen else "") + compliance_name(key, t), rid, "t-" + key)]
+            [
+                _button(
+                    ("✓ " if key in chosen else "") + compliance_name(key, t),
+                    rid,
+                    callbacks.rule_op(key),
+                )
+            ]
             for key in COMPLIANCE
         ]
-        rows.append([_button(t.gettext("Next"), rid, "rn")])
+        rows.append([_button(t.gettext("Next"), rid, ReportOp.RULES_DONE)])
         text = t.gettext(
             "4/7 Which rules did you meet or apply this week? Tap to select, then Next. "
             "You may also send a short note (which rule, what you did)."
@@ -164,14 +174,15 @@ def render_step(
     if step == "problems":
         text = t.gettext("5/7 Any problems, or help you need? Send them, or press No problems.")
         return Rendered(
-            text, InlineKeyboardMarkup([[_button(t.gettext("No problems"), rid, "pr0")]])
+            text,
+            InlineKeyboardMarkup([[_button(t.gettext("No problems"), rid, ReportOp.NO_PROBLEMS)]]),
         )
     if step == "self":
         dim = next(d.value for d in DIMENSIONS if getattr(report, f"self_{d.value}") is None)
         text = t.gettext(
             "6/7 Rate yourself this week, from 1 (just starting) to 5 (excellent): {dimension}"
         ).format(dimension=f"<b>{esc(dimension_name(dim, t))}</b>")
-        row = [_button(str(v), rid, f"s-{dim}-{v}") for v in range(1, 6)]
+        row = [_button(str(v), rid, callbacks.self_score_op(dim, v)) for v in range(1, 6)]
         return Rendered(text, InlineKeyboardMarkup([row]))
     if step == "attachments":
         count = len(report.attachments)
@@ -179,9 +190,9 @@ def render_step(
             "7/7 Add photos or documents if you have any: up to {n} files of {mb} MB each "
             "(PDF, Word, Excel, PowerPoint, text or images). Press Done when finished."
         ).format(n=MAX_ATTACHMENTS, mb=MAX_FILE_BYTES // (1024 * 1024))
-        rows = [[_button(t.gettext("Done ({n} files)").format(n=count), rid, "ad")]]
+        rows = [[_button(t.gettext("Done ({n} files)").format(n=count), rid, ReportOp.FILES_DONE)]]
         if count:
-            rows.append([_button(t.gettext("Remove the files"), rid, "ax")])
+            rows.append([_button(t.gettext("Remove the files"), rid, ReportOp.REMOVE_FILES)])
         return Rendered(text, InlineKeyboardMarkup(rows))
     return render_review(report, t)
 
@@ -231,17 +242,17 @@ def render_review(report: WeeklyReport, t: Translator) -> Rendered:
         ("attachments", t.gettext("Edit: files")),
     ]
     submit = t.gettext("Submit the correction") if report.submitted_at else t.gettext("Submit")
-    rows = [[_button(submit, rid, "sub")]]
+    rows = [[_button(submit, rid, ReportOp.SUBMIT)]]
     rows += [
         [
-            _button(edits[i][1], rid, "e-" + edits[i][0]),
-            _button(edits[i + 1][1], rid, "e-" + edits[i + 1][0]),
+            _button(edits[i][1], rid, callbacks.edit_op(edits[i][0])),
+            _button(edits[i + 1][1], rid, callbacks.edit_op(edits[i + 1][0])),
         ]
         for i in range(0, 6, 2)
     ]
-    last = [_button(edits[6][1], rid, "e-attachments")]
+    last = [_button(edits[6][1], rid, callbacks.edit_op("attachments"))]
     if report.submitted_at is None:  # a correction is submitted again, never discarded
-        last.append(_button(t.gettext("Discard"), rid, "dis"))
+        last.append(_button(t.gettext("Discard"), rid, ReportOp.DISCARD))
     rows.append(last)
     return Rendered(
         f"<b>{esc(head)}</b>\n\n{render_report_body(report, t)}", InlineKeyboardMarkup(rows)
@@ -308,7 +319,8 @@ def render_begin(reason: str, report: WeeklyReport | None, t: Translator) -> Ren
             "Your report for {week} is submitted and not scored yet. You can still correct it."
         ).format(week=_week_text(report.week, t))
         return Rendered(
-            text, InlineKeyboardMarkup([[_button(t.gettext("Correct it"), report.id, "fix")]])
+            text,
+            InlineKeyboardMarkup([[_button(t.gettext("Correct it"), report.id, ReportOp.FIX)]]),
         )
     if report is not None:
         return Rendered(
@@ -353,7 +365,7 @@ def render_review_request(
     ).format(kind=kind_name(assessment.party_kind, t))
     button = InlineKeyboardButton(
         t.gettext("Score this report"),
-        callback_data=callbacks.encode(callbacks.Action.SCORE, assessment.id, "go"),
+        callback_data=callbacks.encode(callbacks.Action.SCORE, assessment.id, ScoreOp.START),
     )
     return Rendered(text, InlineKeyboardMarkup([[button]]))
 
@@ -396,8 +408,14 @@ def render_scoring(
         lines += [f"{low}: {esc(text)}" for low, text in rubric(step, t)]
         lines.append(t.gettext("Press a score or send any number from 0 to 100."))
         rows = [
-            [_score_button(str(v), aid, f"v{index - 1}-{v}", action) for v in SCORE_BUTTONS[:4]],
-            [_score_button(str(v), aid, f"v{index - 1}-{v}", action) for v in SCORE_BUTTONS[4:]],
+            [
+                _score_button(str(v), aid, callbacks.value_op(index - 1, v), action)
+                for v in SCORE_BUTTONS[:4]
+            ],
+            [
+                _score_button(str(v), aid, callbacks.value_op(index - 1, v), action)
+                for v in SCORE_BUTTONS[4:]
+            ],
         ]
         return Rendered("\n".join(lines), InlineKeyboardMarkup(rows))
     if step == "comment":
@@ -406,13 +424,15 @@ def render_scoring(
         )
         return Rendered(
             text,
-            InlineKeyboardMarkup([[_score_button(t.gettext("No comment"), aid, "nc", action)]]),
+            InlineKeyboardMarkup(
+                [[_score_button(t.gettext("No comment"), aid, ScoreOp.NO_COMMENT, action)]]
+            ),
         )
     text = t.gettext("Your scores for {who}:").format(who=who) + "\n" + render_scores(assessment, t)
     rows = [
         [
-            _score_button(t.gettext("Save"), aid, "ok", action),
-            _score_button(t.gettext("Start over"), aid, "re", action),
+            _score_button(t.gettext("Save"), aid, ScoreOp.SAVE, action),
+            _score_button(t.gettext("Start over"), aid, ScoreOp.START_OVER, action),
         ]
     ]
     return Rendered(text, InlineKeyboardMarkup(rows))
@@ -486,7 +506,7 @@ def render_review_reminder(assessment: Assessment, student: Person, t: Translato
     text = t.gettext(
         "The weekly report of {student} for {week} has been waiting for your scores for a few days."
     ).format(student=esc(student.name or student.telegram_id), week=week_label(assessment.week))
-    button = _score_button(t.gettext("Score this report"), assessment.id, "go")
+    button = _score_button(t.gettext("Score this report"), assessment.id, ScoreOp.START)
     return Rendered(text, InlineKeyboardMarkup([[button]]))
 
 

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks
+from bot.callbacks import Answer, ScoreOp, TopicOp, TopicReportOp
 from bot.domain.capability import DIMS
 from bot.domain.topics import Cycle
 from bot.i18n import Translator
@@ -76,12 +77,12 @@ def render_topic_step(topic: Topic, step: str, t: Translator, today: dt.date) ->
     else:
 
         def edit(text: str, step: str) -> InlineKeyboardButton:
-            return _button(text, callbacks.Action.TOPIC, topic.id, f"e-{step}")
+            return _button(text, callbacks.Action.TOPIC, topic.id, callbacks.edit_op(step))
 
         rows = [
             [
-                _button(t.gettext("Publish"), callbacks.Action.TOPIC, topic.id, "pub"),
-                _button(t.gettext("Discard"), callbacks.Action.TOPIC, topic.id, "del"),
+                _button(t.gettext("Publish"), callbacks.Action.TOPIC, topic.id, TopicOp.PUBLISH),
+                _button(t.gettext("Discard"), callbacks.Action.TOPIC, topic.id, TopicOp.DISCARD),
             ],
             [
                 edit(t.gettext("Edit the title"), "title"),
@@ -125,7 +126,9 @@ def render_published(topic: Topic, t: Translator) -> str:
 def render_new_topic_for_coordinator(topic: Topic, party: Party, t: Translator) -> Rendered:
     text = t.gettext("{party} published a research topic:").format(party=esc(party.name))
     text += "\n\n" + _topic_body(topic, t)
-    button = _button(t.gettext("Announce in the groups"), callbacks.Action.TOPIC, topic.id, "ann")
+    button = _button(
+        t.gettext("Announce in the groups"), callbacks.Action.TOPIC, topic.id, TopicOp.ANNOUNCE
+    )
     return Rendered(text, InlineKeyboardMarkup([[button]]))
 
 
@@ -189,7 +192,7 @@ def render_topic(view: TopicView, t: Translator, zone: str, today: dt.date) -> R
     keyboard = None
     if topic.state is TopicState.OPEN and (topic.deadline is None or today <= topic.deadline):
         keyboard = InlineKeyboardMarkup(
-            [[_button(t.gettext("Apply"), callbacks.Action.TOPIC, topic.id, "app")]]
+            [[_button(t.gettext("Apply"), callbacks.Action.TOPIC, topic.id, TopicOp.APPLY)]]
         )
     return Rendered(text, keyboard)
 
@@ -226,7 +229,7 @@ def render_announcement(view: TopicView, t: Translator) -> Rendered:
     text += "\n\n" + t.gettext(
         "Students: press Apply, and the institute will answer you privately."
     )
-    button = _button(t.gettext("Apply"), callbacks.Action.TOPIC, topic.id, "app")
+    button = _button(t.gettext("Apply"), callbacks.Action.TOPIC, topic.id, TopicOp.APPLY)
     return Rendered(text, InlineKeyboardMarkup([[button]]))
 
 
@@ -247,8 +250,12 @@ def render_application(
     )
     rows = [
         [
-            _button(t.gettext("Accept"), callbacks.Action.APPLICATION, application_id, "y"),
-            _button(t.gettext("Decline"), callbacks.Action.APPLICATION, application_id, "n"),
+            _button(
+                t.gettext("Accept"), callbacks.Action.APPLICATION, application_id, Answer.ACCEPT
+            ),
+            _button(
+                t.gettext("Decline"), callbacks.Action.APPLICATION, application_id, Answer.DECLINE
+            ),
         ]
     ]
     return Rendered(text, InlineKeyboardMarkup(rows))
@@ -367,11 +374,20 @@ def render_report_step(draft: ReportDraft, step: str, t: Translator) -> Rendered
                         f"{mark} {member.name or member.telegram_id}",
                         callbacks.Action.TOPIC_REPORT,
                         rid,
-                        f"c{i}",
+                        callbacks.contributor_op(i),
                     )
                 ]
             )
-        rows.append([_button(t.gettext("Done"), callbacks.Action.TOPIC_REPORT, rid, "cd")])
+        rows.append(
+            [
+                _button(
+                    t.gettext("Done"),
+                    callbacks.Action.TOPIC_REPORT,
+                    rid,
+                    TopicReportOp.CONTRIBUTORS_DONE,
+                )
+            ]
+        )
         return Rendered(
             head
             + t.gettext(
@@ -381,19 +397,27 @@ def render_report_step(draft: ReportDraft, step: str, t: Translator) -> Rendered
             InlineKeyboardMarkup(rows),
         )
     rows = [
-        [_button(t.gettext("Submit"), callbacks.Action.TOPIC_REPORT, rid, "sub")],
+        [_button(t.gettext("Submit"), callbacks.Action.TOPIC_REPORT, rid, TopicReportOp.SUBMIT)],
         [
             _button(
-                t.gettext("Edit the progress"), callbacks.Action.TOPIC_REPORT, rid, "e-progress"
+                t.gettext("Edit the progress"),
+                callbacks.Action.TOPIC_REPORT,
+                rid,
+                callbacks.edit_op("progress"),
             ),
-            _button(t.gettext("Edit the plans"), callbacks.Action.TOPIC_REPORT, rid, "e-plans"),
+            _button(
+                t.gettext("Edit the plans"),
+                callbacks.Action.TOPIC_REPORT,
+                rid,
+                callbacks.edit_op("plans"),
+            ),
         ],
         [
             _button(
                 t.gettext("Edit who took part"),
                 callbacks.Action.TOPIC_REPORT,
                 rid,
-                "e-contributors",
+                callbacks.edit_op("contributors"),
             )
         ],
     ]
@@ -428,7 +452,14 @@ def render_report_begin(reason: str, t: Translator, **names: object) -> str:
 
 def render_choose_topic(topics: Sequence[Topic], t: Translator) -> Rendered:
     rows = [
-        [_button(f"#{topic.id} {topic.title or ''}"[:60], callbacks.Action.TOPIC, topic.id, "rep")]
+        [
+            _button(
+                f"#{topic.id} {topic.title or ''}"[:60],
+                callbacks.Action.TOPIC,
+                topic.id,
+                TopicOp.REPORT,
+            )
+        ]
         for topic in topics
     ]
     return Rendered(render_report_begin("choose", t), InlineKeyboardMarkup(rows))
@@ -468,7 +499,7 @@ def render_review_request(
         )
     )
     button = _button(
-        t.gettext("Score this report"), callbacks.Action.TOPIC_SCORE, assessment.id, "go"
+        t.gettext("Score this report"), callbacks.Action.TOPIC_SCORE, assessment.id, ScoreOp.START
     )
     return Rendered(text, InlineKeyboardMarkup([[button]]))
 
@@ -517,7 +548,7 @@ def render_topic_review_reminder(
         "The report of topic {topic}, cycle {n} has been waiting for your scores for a few days."
     ).format(topic=topic_label(topic), n=report.cycle + 1)
     button = _button(
-        t.gettext("Score this report"), callbacks.Action.TOPIC_SCORE, assessment.id, "go"
+        t.gettext("Score this report"), callbacks.Action.TOPIC_SCORE, assessment.id, ScoreOp.START
     )
     return Rendered(text, InlineKeyboardMarkup([[button]]))
 

@@ -14,6 +14,7 @@ from bot.domain.numbers import NotANumber, parse_decimal
 from bot.domain.reports import InputProblem, checked_text
 from bot.domain.revenue import Split, known_currency, split_revenue
 from bot.services import analytics, rules, topics
+from bot.services.context import ServiceContext
 from bot.services.reports import students as placed_students
 from db.models import (
     Achievement,
@@ -170,7 +171,7 @@ async def participation_of(
     if achievement.topic_id is not None:
         topic = await repos.topics.get(achievement.topic_id)
         if topic is not None:
-            ctx = topics.Context(repos, now, zone)
+            ctx = ServiceContext(repos, now, zone)
             rate, _ = await topics.team_participation(ctx, topic)
             return rate, "topic"
     calendar = (await analytics.rules(repos)).calendar

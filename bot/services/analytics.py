@@ -26,13 +26,15 @@ from bot.domain.capability import (
 )
 from bot.domain.credits import Credits, overseas_credits
 from bot.domain.reports import ReportCalendar, expected_weeks
-from bot.services.reports import Rules, StudentInfo, local_today, rules, students
+from bot.domain.time import local_today
+from bot.services.reports import Rules, StudentInfo, rules, students
 from db.models import (
     Membership,
     Party,
     Person,
     Placement,
     PlacementMentor,
+    Role,
     WeeklyReport,
 )
 from db.repositories import Repos
@@ -41,6 +43,24 @@ if TYPE_CHECKING:
     import pandas as pd
 else:
     pd = lazy.load("pandas")
+
+
+async def visible_students(
+    repos: Repos, person: Person, roles: Iterable[Role]
+) -> list[Person] | None:
+    """The students whose figures this person may see (None: every student). Not a permission
+    check (the command registry made that one) but whose data each role reads: coordinators
+    everyone's, a student their own, a mentor the students they score."""
+    held = set(roles)
+    if Role.COORDINATOR in held:
+        return None
+    visible = [person] if Role.STUDENT in held else []
+    if Role.MENTOR in held:
+        for student_id in await repos.assessments.mentored_by(person.id):
+            student = await repos.people.by_id(student_id)
+            if student is not None and student not in visible:
+                visible.append(student)
+    return visible
 
 
 async def load_scores(repos: Repos, student_ids: Iterable[int] | None = None) -> pd.DataFrame:

@@ -19,6 +19,7 @@ from bot.domain.checkin import (
     parse_schedule,
     turnout,
 )
+from bot.services.context import ServiceContext
 from bot.services.oncall import party_contacts, party_oncall
 from db.models import (
     ActionItem,
@@ -32,14 +33,6 @@ from db.models import (
     Person,
     Role,
 )
-from db.repositories import Repos
-
-
-@dataclass
-class Context:
-    repos: Repos
-    now: dt.datetime
-    default_tz: str
 
 
 @dataclass(frozen=True)
@@ -51,11 +44,10 @@ class Rules:
     timezone: str
 
 
-async def rules(ctx: Context) -> Rules | None:
+async def rules(ctx: ServiceContext) -> Rules | None:
     policy = await ctx.repos.checkins.policy()
     if policy is None:
         return None
-    consortium = await ctx.repos.consortium.get()
     holidays = frozenset(
         dt.date.fromisoformat(d) for days in policy.holidays.values() for d in days
     )
@@ -64,12 +56,12 @@ async def rules(ctx: Context) -> Rules | None:
         open_for=dt.timedelta(seconds=policy.open_for),
         reminders=tuple(sorted((dt.timedelta(seconds=s) for s in policy.reminders), reverse=True)),
         holidays=holidays,
-        timezone=consortium.timezone if consortium else ctx.default_tz,
+        timezone=await ctx.zone(),
     )
 
 
 async def set_policy(
-    ctx: Context,
+    ctx: ServiceContext,
     schedule: str,
     open_for: dt.timedelta | None = None,
     reminders: list[dt.timedelta] | None = None,
@@ -101,7 +93,10 @@ class Opening:
 
 
 async def open_checkin(
-    ctx: Context, opener: Person | None, scheduled_for: dt.date | None, open_for: dt.timedelta
+    ctx: ServiceContext,
+    opener: Person | None,
+    scheduled_for: dt.date | None,
+    open_for: dt.timedelta,
 ) -> Opening:
     """Open a check-in in every active linked group (the caller posts agenda and poll)."""
     if await ctx.repos.checkins.open_one(lock=True) is not None:
@@ -131,7 +126,7 @@ async def open_checkin(
     return Opening("opened", checkin, chats, requests, actions)
 
 
-async def reopen_in_upgraded_group(ctx: Context, new_id: int) -> Opening | None:
+async def reopen_in_upgraded_group(ctx: ServiceContext, new_id: int) -> Opening | None:
     """A linked group became a supergroup while a check-in is open: its poll stayed in the
     old group, where nobody can vote any more, so the supergroup gets the agenda and a poll
     of its own (votes already cast count, by the old poll's id). None when nothing is due:
@@ -148,7 +143,7 @@ async def reopen_in_upgraded_group(ctx: Context, new_id: int) -> Opening | None:
     return Opening("opened", checkin, [chat], requests, actions)
 
 
-async def scheduled_due(ctx: Context) -> tuple[dt.date, Rules] | None:
+async def scheduled_due(ctx: ServiceContext) -> tuple[dt.date, Rules] | None:
     """A scheduled check-in whose time has come and that was not opened yet."""
     found = await rules(ctx)
     if found is None:
@@ -162,7 +157,7 @@ async def scheduled_due(ctx: Context) -> tuple[dt.date, Rules] | None:
 
 
 async def record_answer(
-    ctx: Context, poll_id: str, telegram_user_id: int, name: str, option_ids: list[int]
+    ctx: ServiceContext, poll_id: str, telegram_user_id: int, name: str, option_ids: list[int]
 ) -> bool:
     """A vote, a changed vote or (no options) a withdrawn one; False if not counted now:
     closed, or for a poll whose id is not recorded yet (kept until it is, see `EarlyPollAnswer`).
@@ -182,7 +177,7 @@ async def record_answer(
 
 
 async def record_open_vote(
-    ctx: Context, poll_id: str, telegram_user_id: int, name: str, option_ids: list[int]
+    ctx: ServiceContext, poll_id: str, telegram_user_id: int, name: str, option_ids: list[int]
 ) -> bool:
     """The usual answer, in one statement: a vote (or a changed one) in a recorded poll of
     the open check-in. False when the answer is not that (nothing written then):
@@ -195,7 +190,7 @@ async def record_open_vote(
     )
 
 
-async def count_early_answers(ctx: Context, polls: Iterable[CheckinPoll]) -> int:
+async def count_early_answers(ctx: ServiceContext, polls: Iterable[CheckinPoll]) -> int:
     """Count the votes kept for these polls before their ids were recorded (those of a
     check-in no longer open are dropped); how many were kept."""
     known = {p.poll_id: p for p in polls if p.poll_id is not None}
@@ -212,7 +207,7 @@ async def count_early_answers(ctx: Context, polls: Iterable[CheckinPoll]) -> int
     return len(early)
 
 
-async def count_stray_early_answers(ctx: Context) -> int:
+async def count_stray_early_answers(ctx: ServiceContext) -> int:
     """Count the kept votes whose poll is recorded by now. A vote that arrives while its
     poll is being recorded can miss both ways (the vote does not see the poll's id, the
     recording does not see the kept vote); the scheduler sweeps such votes in."""
@@ -220,7 +215,7 @@ async def count_stray_early_answers(ctx: Context) -> int:
 
 
 async def _put(
-    ctx: Context,
+    ctx: ServiceContext,
     poll: CheckinPoll,
     telegram_user_id: int,
     name: str,
@@ -248,7 +243,7 @@ class Tally:
     party_names: dict[str, str]
 
 
-async def tally(ctx: Context, checkin: Checkin) -> Tally:
+async def tally(ctx: ServiceContext, checkin: Checkin) -> Tally:
     parties = list(await ctx.repos.parties.all())
     by_id = {p.id: p for p in parties}
     memberships: dict[int, set[str]] = {}
@@ -282,7 +277,7 @@ class Reminder:
     chats: list[Chat]
 
 
-async def reminder_due(ctx: Context) -> Reminder | None:
+async def reminder_due(ctx: ServiceContext) -> Reminder | None:
     """The next reminder of the open check-in, if its time has come (marked as sent)."""
     checkin = await ctx.repos.checkins.open_one(lock=True)
     found = await rules(ctx)
@@ -326,7 +321,7 @@ class Closing:
     coordinators: list[Person]
 
 
-async def close_checkin(ctx: Context, checkin_id: int | None = None) -> Closing | None:
+async def close_checkin(ctx: ServiceContext, checkin_id: int | None = None) -> Closing | None:
     """Close the open check-in (when its time is up, or when asked); None if none is open."""
     checkin = (
         await ctx.repos.checkins.get(checkin_id, lock=True)
@@ -366,7 +361,7 @@ async def close_checkin(ctx: Context, checkin_id: int | None = None) -> Closing 
     )
 
 
-async def _previous_turnout(ctx: Context, checkin: Checkin) -> list[PartyTurnout] | None:
+async def _previous_turnout(ctx: ServiceContext, checkin: Checkin) -> list[PartyTurnout] | None:
     for earlier in await ctx.repos.checkins.closed():
         if earlier.id < checkin.id and earlier.summary:
             voters: dict[str, Any] = earlier.summary.get("parties", {})
@@ -374,7 +369,7 @@ async def _previous_turnout(ctx: Context, checkin: Checkin) -> list[PartyTurnout
     return None
 
 
-async def add_action(ctx: Context, person: Person, text: str) -> ActionItem | None:
+async def add_action(ctx: ServiceContext, person: Person, text: str) -> ActionItem | None:
     checkin = await ctx.repos.checkins.open_one()
     if checkin is None:
         return None
@@ -385,7 +380,7 @@ async def add_action(ctx: Context, person: Person, text: str) -> ActionItem | No
     )
 
 
-async def finish_action(ctx: Context, person: Person, item_id: int) -> str:
+async def finish_action(ctx: ServiceContext, person: Person, item_id: int) -> str:
     """Mark an action item done: its author, its party's contacts or a coordinator."""
     item = await ctx.repos.checkins.action(item_id)
     if item is None:

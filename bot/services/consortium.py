@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.checkin import parse_schedule
 from bot.domain.consortium_file import ConsortiumDoc, PersonSpec
-from bot.domain.oncall import format_duration, parse_duration
+from bot.domain.time import format_duration, parse_duration
 from bot.services.oncall import add_override, current_shift_date
 from db.models import (
     Chat,

@@ -21,8 +21,9 @@ from bot.domain.credits import (
     training_day_room,
 )
 from bot.domain.reports import InputProblem
+from bot.domain.time import local_today
 from bot.services import rules, topics
-from bot.services.reports import local_today
+from bot.services.context import ServiceContext
 from bot.services.reports import students as placed_students
 from db.models import Party, PartyKind, Person, Placement, Role, TrainingRecord
 from db.repositories import Repos
@@ -162,7 +163,7 @@ async def of_students(
     """Each student's credits; the rules and the parties are read once for all of them."""
     credit_rules = await rules.credits(repos)
     parties = {p.id: p for p in await repos.parties.all()}
-    ctx = topics.Context(repos, now, default_zone)
+    ctx = ServiceContext(repos, now, default_zone)
     everyone = []
     for student in students:
         found = StudentCredits(student, credit_rules)

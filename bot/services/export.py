@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 from bot import lazy
 from bot.domain.capability import DIMS
 from bot.domain.reports import week_label
+from bot.domain.time import local_today
 from bot.services.analytics import Cohort, credits_of
-from bot.services.reports import local_today
 from db.models import WeeklyReport
 
 if TYPE_CHECKING:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from bot.domain.oncall import Notify, median, quiet_until, step_due
+from bot.services.context import ServiceContext
 from bot.services.oncall import PartyOncall, party_contacts, party_oncall, person_zone
 from db.models import LiaisonRequest, Party, Person, RequestState, Role
 from db.repositories import Repos
@@ -52,25 +53,18 @@ class Outcome:
     notices: list[Notice] = field(default_factory=list)
 
 
-@dataclass
-class Context:
-    """What the service needs besides the repositories."""
-
-    repos: Repos
-    now: dt.datetime
-    default_tz: str
-
-
 async def _coordinators(repos: Repos) -> list[Person]:
     return list(await repos.memberships.people_with_role(Role.COORDINATOR))
 
 
-async def _quiet_for(ctx: Context, oncall: PartyOncall, person: Person) -> dt.datetime | None:
+async def _quiet_for(
+    ctx: ServiceContext, oncall: PartyOncall, person: Person
+) -> dt.datetime | None:
     zone = await person_zone(ctx.repos, person, oncall.party, ctx.default_tz)
     return quiet_until(oncall.quiet, zone, ctx.now)
 
 
-async def _first_contact(ctx: Context, oncall: PartyOncall) -> Person | None:
+async def _first_contact(ctx: ServiceContext, oncall: PartyOncall) -> Person | None:
     person_id = oncall.at(ctx.now).person
     if person_id is not None:
         return await ctx.repos.people.by_id(person_id)
@@ -79,7 +73,7 @@ async def _first_contact(ctx: Context, oncall: PartyOncall) -> Person | None:
 
 
 async def open_request(
-    ctx: Context,
+    ctx: ServiceContext,
     *,
     party: Party,
     asker: Person,
@@ -152,14 +146,14 @@ def _delivery(oncall: PartyOncall, request: LiaisonRequest, contact: Person) -> 
 
 
 async def _deliver_first(
-    ctx: Context, oncall: PartyOncall, request: LiaisonRequest, contact: Person
+    ctx: ServiceContext, oncall: PartyOncall, request: LiaisonRequest, contact: Person
 ) -> list[Notice]:
     _route(oncall, request, contact, ctx.now)
     await ctx.repos.requests.log(request.id, "delivered", ctx.now, contact.id)
     return [_delivery(oncall, request, contact)]
 
 
-async def run_due(ctx: Context, request_id: int) -> list[Notice]:
+async def run_due(ctx: ServiceContext, request_id: int) -> list[Notice]:
     """What the scheduler does for one request whose time has come; safe to run twice."""
     request = await ctx.repos.requests.get_for_update(request_id)
     if (
@@ -181,7 +175,9 @@ async def run_due(ctx: Context, request_id: int) -> list[Notice]:
     return await _escalate(ctx, oncall, request)
 
 
-async def _escalate(ctx: Context, oncall: PartyOncall, request: LiaisonRequest) -> list[Notice]:
+async def _escalate(
+    ctx: ServiceContext, oncall: PartyOncall, request: LiaisonRequest
+) -> list[Notice]:
     assert request.delivered_at is not None
     step, _ = step_due(oncall.steps, request.delivered_at, request.escalations)
     targets: list[Person] = []
@@ -220,7 +216,7 @@ async def _escalate(ctx: Context, oncall: PartyOncall, request: LiaisonRequest) 
     return notices
 
 
-async def _load(ctx: Context, request_id: int) -> tuple[LiaisonRequest, Party] | None:
+async def _load(ctx: ServiceContext, request_id: int) -> tuple[LiaisonRequest, Party] | None:
     request = await ctx.repos.requests.get_for_update(request_id)
     if request is None:
         return None
@@ -230,7 +226,7 @@ async def _load(ctx: Context, request_id: int) -> tuple[LiaisonRequest, Party] |
 
 
 async def _load_for(
-    ctx: Context, request_id: int, person: Person
+    ctx: ServiceContext, request_id: int, person: Person
 ) -> tuple[LiaisonRequest, Party] | Outcome:
     """The request (locked) and its party, if it exists and this person may act on it."""
     loaded = await _load(ctx, request_id)
@@ -241,7 +237,7 @@ async def _load_for(
     return loaded
 
 
-async def may_act(ctx: Context, request: LiaisonRequest, person: Person) -> bool:
+async def may_act(ctx: ServiceContext, request: LiaisonRequest, person: Person) -> bool:
     """Whoever the request reached, the party's contacts, and coordinators may act on it."""
     if person.id == request.contact_id or person.id in await ctx.repos.requests.recipients(
         request.id
@@ -255,7 +251,7 @@ async def may_act(ctx: Context, request: LiaisonRequest, person: Person) -> bool
     return False
 
 
-async def acknowledge(ctx: Context, request_id: int, person: Person) -> Outcome:
+async def acknowledge(ctx: ServiceContext, request_id: int, person: Person) -> Outcome:
     loaded = await _load_for(ctx, request_id, person)
     if isinstance(loaded, Outcome):
         return loaded
@@ -270,7 +266,7 @@ async def acknowledge(ctx: Context, request_id: int, person: Person) -> Outcome:
     return Outcome(True, "acknowledged", request, person)
 
 
-async def prompt_answer(ctx: Context, request_id: int, person: Person) -> Outcome:
+async def prompt_answer(ctx: ServiceContext, request_id: int, person: Person) -> Outcome:
     loaded = await _load_for(ctx, request_id, person)
     if isinstance(loaded, Outcome):
         return loaded
@@ -287,7 +283,7 @@ async def prompt_answer(ctx: Context, request_id: int, person: Person) -> Outcom
 
 
 async def answer(
-    ctx: Context,
+    ctx: ServiceContext,
     request_id: int,
     person: Person,
     text: str | None,
@@ -323,7 +319,7 @@ async def answer(
 
 
 async def follow_up(
-    ctx: Context,
+    ctx: ServiceContext,
     request_id: int,
     person: Person,
     text: str | None,
@@ -354,7 +350,7 @@ async def follow_up(
     return Outcome(True, "follow_up", request, contact, notices=[notice])
 
 
-async def hand_over(ctx: Context, request_id: int, person: Person) -> Outcome:
+async def hand_over(ctx: ServiceContext, request_id: int, person: Person) -> Outcome:
     """Pass the request to the next contact in the rotation; escalation starts afresh."""
     loaded = await _load_for(ctx, request_id, person)
     if isinstance(loaded, Outcome):
@@ -376,7 +372,7 @@ async def hand_over(ctx: Context, request_id: int, person: Person) -> Outcome:
     return Outcome(True, "handed_over", request, target, notices=notices)
 
 
-async def _next_after(ctx: Context, oncall: PartyOncall, person: Person) -> Person | None:
+async def _next_after(ctx: ServiceContext, oncall: PartyOncall, person: Person) -> Person | None:
     """Whom a hand-over goes to: the rotation members after this person (wrapping round),
     else the party's other contacts."""
     members = list(oncall.rotation.members)
@@ -392,7 +388,7 @@ async def _next_after(ctx: Context, oncall: PartyOncall, person: Person) -> Pers
     return await ctx.repos.people.by_id(candidates[0]) if candidates else None
 
 
-async def close(ctx: Context, request_id: int, person: Person) -> Outcome:
+async def close(ctx: ServiceContext, request_id: int, person: Person) -> Outcome:
     """The asker or a coordinator closes a request."""
     loaded = await _load(ctx, request_id)
     if loaded is None:
@@ -411,7 +407,7 @@ async def close(ctx: Context, request_id: int, person: Person) -> Outcome:
 
 
 async def delivery_failed(
-    ctx: Context, request_id: int, person: Person, reason: str
+    ctx: ServiceContext, request_id: int, person: Person, reason: str
 ) -> list[Notice]:
     """A delivery was refused (403): log it, move on to the next step at once, and tell the
     coordinators who must press Start."""
@@ -430,7 +426,7 @@ async def delivery_failed(
 
 
 async def delivery_refused(
-    ctx: Context, request_id: int, purpose: str, reason: str
+    ctx: ServiceContext, request_id: int, purpose: str, reason: str
 ) -> list[Notice]:
     """Telegram refused a message about a request (400: its text, its file): log it, so the
     history says so, and tell the person whose words it carried, who can send them again.
@@ -461,12 +457,12 @@ class HistoryLine:
     detail: str | None
 
 
-async def may_view(ctx: Context, request: LiaisonRequest, viewer: Person) -> bool:
+async def may_view(ctx: ServiceContext, request: LiaisonRequest, viewer: Person) -> bool:
     """The asker, whoever the request reached, its party's contacts and coordinators."""
     return viewer.id == request.asker_id or await may_act(ctx, request, viewer)
 
 
-async def history(ctx: Context, request: LiaisonRequest) -> list[HistoryLine]:
+async def history(ctx: ServiceContext, request: LiaisonRequest) -> list[HistoryLine]:
     """A request's events, oldest first, with the names of the people involved."""
     lines = []
     for event in await ctx.repos.requests.events(request.id):
@@ -490,7 +486,7 @@ EXPORT_COLUMNS = (
 )
 
 
-async def export_rows(ctx: Context) -> list[tuple[object, ...]]:
+async def export_rows(ctx: ServiceContext) -> list[tuple[object, ...]]:
     """Every event of every request, one row each (coordinators' export)."""
     parties = {p.id: p.key for p in await ctx.repos.parties.all()}
     rows: list[tuple[object, ...]] = []
@@ -521,7 +517,7 @@ class PartyFigures:
     escalated_share: float | None
 
 
-async def figures(ctx: Context, days: int = 30) -> list[PartyFigures]:
+async def figures(ctx: ServiceContext, days: int = 30) -> list[PartyFigures]:
     """Per party over the last `days`: median time to acknowledge and to answer, share escalated."""
     since = ctx.now - dt.timedelta(days=days)
     requests = await ctx.repos.requests.since(since)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from bot.domain.oncall import (
     DEFAULT_QUIET,
@@ -21,6 +20,7 @@ from bot.domain.oncall import (
     parse_quiet,
     shift_start,
 )
+from bot.domain.time import first_zone, local_today
 from db.models import OncallOverride, OncallPolicy, Party, Person, Role
 from db.repositories import Repos
 
@@ -42,8 +42,7 @@ async def zone_of(repos: Repos, party: Party | None, default: str) -> str:
     """A party's time zone, else the consortium's, else the default."""
     if party is not None and party.timezone:
         return party.timezone
-    consortium = await repos.consortium.get()
-    return consortium.timezone if consortium else default
+    return first_zone(await repos.consortium.get(), default=default)
 
 
 async def person_zone(repos: Repos, person: Person, party: Party | None, default: str) -> str:
@@ -72,7 +71,7 @@ async def party_oncall(
         else parse_handoff("mon 09:00", period),
         period=period,
         timezone=zone,
-        starts_on=policy.starts_on if policy else now.astimezone(ZoneInfo(zone)).date(),
+        starts_on=policy.starts_on if policy else local_today(now, zone),
     )
     overrides = tuple(
         Override(o.person_id, o.starts_at, o.ends_at, o.created_at)

@@ -19,6 +19,7 @@ from bot.domain.invites import (
     new_token,
 )
 from bot.domain.language import resolve_language
+from bot.domain.time import first_zone
 from db.models import (
     ActionItem,
     Assessment,
@@ -95,12 +96,8 @@ async def load_caller(
         telegram_language,
         consortium.language if consortium else None,
     )
-    timezone = (
-        (person.timezone if person else None)
-        or next((m.party.timezone for m in memberships if m.party.timezone), None)
-        or (consortium.timezone if consortium else None)
-        or default_timezone
-    )
+    party = next((m.party for m in memberships if m.party.timezone), None)
+    timezone = first_zone(person, party, consortium, default=default_timezone)
     return Caller(telegram_id, person, memberships, language, timezone, conversation)
 
 

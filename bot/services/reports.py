@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from bot.domain.capability import ModelRules
 from bot.domain.reports import (
@@ -29,6 +28,8 @@ from bot.domain.reports import (
     stages_due,
     week_of,
 )
+from bot.domain.time import first_zone, local_today
+from bot.services.context import ServiceContext
 from db.models import (
     Assessment,
     Person,
@@ -71,13 +72,6 @@ async def rules(repos: Repos) -> Rules:
 
 
 @dataclass
-class Context:
-    repos: Repos
-    now: dt.datetime
-    default_timezone: str
-
-
-@dataclass
 class StudentInfo:
     person: Person
     placements: list[Placement]
@@ -90,8 +84,7 @@ async def students(
     """Every student with a placement (or only the one whose person id is `only`), with the
     zone their weeks are counted in: their own, else their first site's, else the
     consortium's."""
-    consortium = await repos.consortium.get()
-    fallback = consortium.timezone if consortium else default_zone
+    fallback = first_zone(await repos.consortium.get(), default=default_zone)
     parties = {p.id: p for p in await repos.parties.all()}
     found: dict[int, StudentInfo] = {}
     placements = (
@@ -105,26 +98,21 @@ async def students(
             if person is None:
                 continue
             site = parties.get(placement.site_id)
-            zone = person.timezone or (site.timezone if site else None) or fallback
+            zone = first_zone(person, site, default=fallback)
             info = found[placement.student_id] = StudentInfo(person, [], zone)
         info.placements.append(placement)
     return found
 
 
-async def student_zone(ctx: Context, student: Person) -> str:
+async def student_zone(ctx: ServiceContext, student: Person) -> str:
     """The zone a student's weeks are counted in (the same one the reminders use)."""
-    info = (await students(ctx.repos, ctx.default_timezone, only=student.id)).get(student.id)
+    info = (await students(ctx.repos, ctx.default_tz, only=student.id)).get(student.id)
     if info is not None:
         return info.zone
-    consortium = await ctx.repos.consortium.get()
-    return student.timezone or (consortium.timezone if consortium else ctx.default_timezone)
+    return first_zone(student, await ctx.repos.consortium.get(), default=ctx.default_tz)
 
 
-def local_today(now: dt.datetime, zone: str) -> dt.date:
-    return now.astimezone(ZoneInfo(zone)).date()
-
-
-async def _placement_for(ctx: Context, student: Person, week: dt.date) -> Placement | None:
+async def _placement_for(ctx: ServiceContext, student: Person, week: dt.date) -> Placement | None:
     for placement in await ctx.repos.placements.of_student(student.id):
         if week in expected_weeks(placement.start_date, placement.end_date, week):
             return placement
@@ -172,7 +160,7 @@ class Weeks:
     open: list[dt.date]  # weeks that may still be reported on, the late one first
 
 
-async def weeks_of(ctx: Context, student: Person) -> Weeks:
+async def weeks_of(ctx: ServiceContext, student: Person) -> Weeks:
     """Which weeks the student may report on now; reads only."""
     zone = await student_zone(ctx, student)
     today = local_today(ctx.now, zone)
@@ -186,7 +174,7 @@ async def weeks_of(ctx: Context, student: Person) -> Weeks:
     return Weeks(zone, placed, reports, open_weeks(today, expected, submitted))
 
 
-async def begin(ctx: Context, student: Person) -> Begin:
+async def begin(ctx: ServiceContext, student: Person) -> Begin:
     """Continue the open draft, or start one for the open week (the late one first)."""
     found = await weeks_of(ctx, student)
     zone, reports, weeks = found.zone, found.reports, found.open
@@ -230,7 +218,7 @@ async def begin(ctx: Context, student: Person) -> Begin:
     return Begin("draft", report, step, weeks, zone)
 
 
-async def open_draft(ctx: Context, student: Person, report_id: int) -> WeeklyReport | None:
+async def open_draft(ctx: ServiceContext, student: Person, report_id: int) -> WeeklyReport | None:
     """The student's own draft, locked for this transaction; None if it is not theirs or no
     longer a draft."""
     report = await ctx.repos.reports.get(report_id, for_update=True)
@@ -239,14 +227,16 @@ async def open_draft(ctx: Context, student: Person, report_id: int) -> WeeklyRep
     return report if report.status is ReportStatus.DRAFT else None
 
 
-async def advance(ctx: Context, student: Person, report: WeeklyReport) -> str:
+async def advance(ctx: ServiceContext, student: Person, report: WeeklyReport) -> str:
     """After an answer: the next step the draft needs, remembered for the next message."""
     step = next_step(draft_state(report))
     await ctx.repos.conversations.set(student.id, REPORT, report.id, step, ctx.now)
     return step
 
 
-async def choose_week(ctx: Context, student: Person, report: WeeklyReport, week: dt.date) -> bool:
+async def choose_week(
+    ctx: ServiceContext, student: Person, report: WeeklyReport, week: dt.date
+) -> bool:
     """Move the draft to another open week; False if that week is not open or taken."""
     zone = await student_zone(ctx, student)
     today = local_today(ctx.now, zone)
@@ -288,7 +278,7 @@ def set_self_score(report: WeeklyReport, dimension: str, value: int) -> None:
 
 
 async def add_attachment(
-    ctx: Context,
+    ctx: ServiceContext,
     report: WeeklyReport,
     kind: str,
     file_id: str,
@@ -314,7 +304,7 @@ async def add_attachment(
     return len(report.attachments)
 
 
-async def clear_attachments(ctx: Context, report: WeeklyReport) -> None:
+async def clear_attachments(ctx: ServiceContext, report: WeeklyReport) -> None:
     report.attachments.clear()
     await ctx.repos.session.flush()
 
@@ -347,7 +337,7 @@ class Submission:
     attachments: list[ReportAttachment]
 
 
-async def submit(ctx: Context, student: Person, report: WeeklyReport) -> Submission:
+async def submit(ctx: ServiceContext, student: Person, report: WeeklyReport) -> Submission:
     """Submit a complete draft: its assessments are requested from the placement's mentors."""
     assert next_step(draft_state(report)) == "review"
     corrected = report.submitted_at is not None
@@ -390,7 +380,7 @@ async def submit(ctx: Context, student: Person, report: WeeklyReport) -> Submiss
     return Submission(report, student, corrected, report.late, requests, list(report.attachments))
 
 
-async def start_correction(ctx: Context, student: Person, report_id: int) -> str:
+async def start_correction(ctx: ServiceContext, student: Person, report_id: int) -> str:
     """Reopen a submitted report for correction: "ok", "scored" or "gone"."""
     report = await ctx.repos.reports.get(report_id, for_update=True)
     if report is None or report.student_id != student.id:
@@ -404,7 +394,7 @@ async def start_correction(ctx: Context, student: Person, report_id: int) -> str
     return "ok"
 
 
-async def discard(ctx: Context, student: Person, report: WeeklyReport) -> None:
+async def discard(ctx: ServiceContext, student: Person, report: WeeklyReport) -> None:
     """Delete a draft that was never submitted."""
     assert report.submitted_at is None
     await ctx.repos.conversations.clear(student.id, REPORT)
@@ -434,7 +424,7 @@ def next_score_step(assessment: Scorable) -> str:
     return "comment" if assessment.comment is None else "confirm"
 
 
-async def open_assessment(ctx: Context, mentor: Person, assessment_id: int) -> Scoring:
+async def open_assessment(ctx: ServiceContext, mentor: Person, assessment_id: int) -> Scoring:
     """The mentor's assessment and its report, both locked for this transaction."""
     assessment = await ctx.repos.assessments.get(assessment_id, for_update=True)
     if assessment is None or assessment.report_id is None:
@@ -452,7 +442,7 @@ async def open_assessment(ctx: Context, mentor: Person, assessment_id: int) -> S
     return Scoring("ok", assessment, report, student, next_score_step(assessment))
 
 
-async def remember_scoring(ctx: Context, mentor: Person, scoring: Scoring) -> str:
+async def remember_scoring(ctx: ServiceContext, mentor: Person, scoring: Scoring) -> str:
     assert scoring.assessment is not None
     step = next_score_step(scoring.assessment)
     await ctx.repos.conversations.set(mentor.id, SCORE, scoring.assessment.id, step, ctx.now)
@@ -465,7 +455,7 @@ def set_score(assessment: Scorable, dimension: str, value: int) -> None:
     setattr(assessment, dimension, value)
 
 
-async def complete(ctx: Context, mentor: Person, scoring: Scoring) -> list[Assessment]:
+async def complete(ctx: ServiceContext, mentor: Person, scoring: Scoring) -> list[Assessment]:
     """Save the finished assessment; the report's other completed ones (for comparison)."""
     assert scoring.assessment is not None and scoring.report is not None
     scoring.assessment.completed_at = ctx.now
@@ -498,7 +488,7 @@ class Due:
     reviews: list[tuple[Assessment, Person, Person]] = field(default_factory=list)
 
 
-async def sweep(ctx: Context) -> Due:
+async def sweep(ctx: ServiceContext) -> Due:
     """Every reminder stage reached and not yet recorded, and mentors to remind.
 
     A stage is recorded in `report_reminder` in the same transaction as its message, so each
@@ -508,7 +498,7 @@ async def sweep(ctx: Context) -> Due:
     due = Due()
     policy = await rules(ctx.repos)
     weeks_by_student: dict[int, tuple[Person, str, list[dt.date]]] = {}
-    for info in (await students(ctx.repos, ctx.default_timezone)).values():
+    for info in (await students(ctx.repos, ctx.default_tz)).values():
         student, zone = info.person, info.zone
         if student.consented_at is None:
             continue
@@ -562,7 +552,7 @@ async def sweep(ctx: Context) -> Due:
     return due
 
 
-async def _mark_missing(ctx: Context, student: Person, week: dt.date) -> None:
+async def _mark_missing(ctx: ServiceContext, student: Person, week: dt.date) -> None:
     report = await ctx.repos.reports.of_week(student.id, week)
     if report is None:
         placement = await _placement_for(ctx, student, week)

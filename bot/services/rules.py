@@ -9,8 +9,8 @@ from decimal import Decimal
 from bot.domain.consortium_file import AchievementsSpec, CreditsSpec, DigestSpec, TopicsSpec
 from bot.domain.credits import CreditRules
 from bot.domain.digest import Thresholds
-from bot.domain.oncall import parse_duration
 from bot.domain.revenue import SplitRules
+from bot.domain.time import parse_duration
 from db.repositories import Repos
 
 

@@ -9,11 +9,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from bot import lazy
 from bot.domain.capability import joint_scores
 from bot.domain.reports import DIMENSIONS, InputProblem
+from bot.domain.time import local_today
 from bot.domain.topics import (
     MENTOR_KINDS,
     NEED_KINDS,
@@ -34,6 +34,7 @@ from bot.domain.topics import (
     reportable_cycles,
 )
 from bot.services import rules
+from bot.services.context import ServiceContext
 from bot.services.reports import next_score_step
 from bot.services.reports import rules as report_rules
 from db.models import (
@@ -60,20 +61,6 @@ else:
     pd = lazy.load("pandas")
 
 TOPIC, TOPIC_REPORT, TOPIC_SCORE = "topic", "topic_report", "topic_score"
-
-
-@dataclass
-class Context:
-    repos: Repos
-    now: dt.datetime
-    default_timezone: str
-
-    async def zone(self) -> str:
-        consortium = await self.repos.consortium.get()
-        return consortium.timezone if consortium else self.default_timezone
-
-    async def today(self) -> dt.date:
-        return self.now.astimezone(ZoneInfo(await self.zone())).date()
 
 
 async def _parties_where(repos: Repos, person: Person, role: Role) -> list[Party]:
@@ -114,7 +101,7 @@ class Begin:
     step: str = "title"
 
 
-async def begin_topic(ctx: Context, person: Person) -> Begin:
+async def begin_topic(ctx: ServiceContext, person: Person) -> Begin:
     """Continue the person's draft topic, or start one for their research institution."""
     drafts = await ctx.repos.topics.drafts_of(person.id)
     if drafts:
@@ -141,7 +128,7 @@ async def begin_topic(ctx: Context, person: Person) -> Begin:
     return Begin("draft", topic, step)
 
 
-async def answer_topic(ctx: Context, person: Person, topic: Topic, text: str) -> str:
+async def answer_topic(ctx: ServiceContext, person: Person, topic: Topic, text: str) -> str:
     """Take the answer to the draft's next step; the step after. Raises InputProblem."""
     step = next_topic_step(draft_of(topic))
     if step in ("title", "summary", "skills"):
@@ -158,7 +145,7 @@ async def answer_topic(ctx: Context, person: Person, topic: Topic, text: str) ->
     return step
 
 
-async def edit_topic(ctx: Context, person: Person, topic: Topic, step: str) -> str:
+async def edit_topic(ctx: ServiceContext, person: Person, topic: Topic, step: str) -> str:
     """Ask a part of the draft again; the step now."""
     if step not in TOPIC_STEPS[:-1]:
         raise InputProblem("use_buttons")
@@ -169,14 +156,14 @@ async def edit_topic(ctx: Context, person: Person, topic: Topic, step: str) -> s
     return step
 
 
-async def own_draft(ctx: Context, person: Person, topic_id: int) -> Topic | None:
+async def own_draft(ctx: ServiceContext, person: Person, topic_id: int) -> Topic | None:
     topic = await ctx.repos.topics.get(topic_id, for_update=True)
     if topic is None or topic.author_id != person.id or topic.state is not TopicState.DRAFT:
         return None
     return topic
 
 
-async def publish(ctx: Context, person: Person, topic: Topic) -> list[Person]:
+async def publish(ctx: ServiceContext, person: Person, topic: Topic) -> list[Person]:
     """Publish a complete draft; the coordinators, who may announce it."""
     topic.state, topic.published_at = TopicState.OPEN, ctx.now
     await ctx.repos.conversations.clear(person.id, TOPIC)
@@ -184,7 +171,7 @@ async def publish(ctx: Context, person: Person, topic: Topic) -> list[Person]:
     return list(await ctx.repos.memberships.people_with_role(Role.COORDINATOR))
 
 
-async def discard(ctx: Context, person: Person, topic: Topic) -> None:
+async def discard(ctx: ServiceContext, person: Person, topic: Topic) -> None:
     await ctx.repos.conversations.clear(person.id, TOPIC)
     await ctx.repos.session.delete(topic)
     await ctx.repos.session.flush()
@@ -282,7 +269,7 @@ class NeedAdded:
     notify: list[Person] = field(default_factory=list)
 
 
-async def add_need(ctx: Context, person: Person, topic: Topic, text: str) -> NeedAdded:
+async def add_need(ctx: ServiceContext, person: Person, topic: Topic, text: str) -> NeedAdded:
     """An enterprise's or an overseas site's contact attaches what it needs to a topic."""
     if topic.state not in (TopicState.OPEN, TopicState.RUNNING):
         return NeedAdded("closed")
@@ -309,7 +296,7 @@ class Announcement:
     chats: list[int] = field(default_factory=list)
 
 
-async def announce(ctx: Context, topic: Topic) -> Announcement:
+async def announce(ctx: ServiceContext, topic: Topic) -> Announcement:
     if topic.state is not TopicState.OPEN:
         return Announcement("not_open")
     if topic.announced_at is not None:
@@ -332,7 +319,7 @@ class Applied:
     notify: list[Person] = field(default_factory=list)
 
 
-async def apply(ctx: Context, student: Person, topic: Topic) -> Applied:
+async def apply(ctx: ServiceContext, student: Person, topic: Topic) -> Applied:
     if not await _parties_where(ctx.repos, student, Role.STUDENT):
         return Applied("not_student")
     if topic.state is not TopicState.OPEN:
@@ -361,7 +348,9 @@ class Decision:
     student: Person | None = None
 
 
-async def decide(ctx: Context, person: Person, application_id: int, accept: bool) -> Decision:
+async def decide(
+    ctx: ServiceContext, person: Person, application_id: int, accept: bool
+) -> Decision:
     application = await ctx.repos.topics.application(application_id)
     topic = await ctx.repos.topics.get(application.topic_id) if application else None
     if application is None or topic is None:
@@ -392,7 +381,7 @@ class Started:
 
 
 async def start(
-    ctx: Context, person: Person, topic: Topic, mentor_ids: dict[PartyKind, int]
+    ctx: ServiceContext, person: Person, topic: Topic, mentor_ids: dict[PartyKind, int]
 ) -> Started:
     """Start a team's work: the accepted students, one mentor of each kind (a Telegram id
     of a mentor of a party of that kind), the first cycle from today."""
@@ -428,7 +417,7 @@ async def start(
     return Started("started", await view(ctx.repos, topic), first)
 
 
-async def close(ctx: Context, person: Person, topic: Topic) -> str:
+async def close(ctx: ServiceContext, person: Person, topic: Topic) -> str:
     if not await speaks_for(ctx.repos, person, topic.party_id):
         return "not_yours"
     if topic.state is TopicState.CLOSED:
@@ -462,7 +451,7 @@ class ReportBegin:
     step: str = "progress"
 
 
-async def begin_report(ctx: Context, student: Person, topic_id: int | None) -> ReportBegin:
+async def begin_report(ctx: ServiceContext, student: Person, topic_id: int | None) -> ReportBegin:
     """The team's report for the earliest cycle still open, in the student's topic."""
     running = [
         t
@@ -510,7 +499,7 @@ class ReportDraft:
     team: list[Person]
 
 
-async def open_report(ctx: Context, student: Person, report_id: int) -> ReportDraft | None:
+async def open_report(ctx: ServiceContext, student: Person, report_id: int) -> ReportDraft | None:
     """The student's own draft, locked for this transaction."""
     report = await ctx.repos.topics.report(report_id, for_update=True)
     if report is None or report.author_id != student.id or report.status is not ReportStatus.DRAFT:
@@ -523,7 +512,7 @@ async def open_report(ctx: Context, student: Person, report_id: int) -> ReportDr
     return ReportDraft(report, topic, this, team)
 
 
-async def answer_report(ctx: Context, student: Person, draft: ReportDraft, text: str) -> str:
+async def answer_report(ctx: ServiceContext, student: Person, draft: ReportDraft, text: str) -> str:
     step = next_report_step(draft.report)
     if step not in ("progress", "plans"):
         raise InputProblem("use_buttons")
@@ -531,7 +520,7 @@ async def answer_report(ctx: Context, student: Person, draft: ReportDraft, text:
     return await remember_report(ctx, student, draft.report)
 
 
-async def remember_report(ctx: Context, student: Person, report: TopicReport) -> str:
+async def remember_report(ctx: ServiceContext, student: Person, report: TopicReport) -> str:
     await ctx.repos.session.flush()
     step = next_report_step(report)
     await ctx.repos.conversations.set(student.id, TOPIC_REPORT, report.id, step, ctx.now)
@@ -579,7 +568,9 @@ class TopicSubmission:
     team: list[Person]
 
 
-async def submit_report(ctx: Context, student: Person, draft: ReportDraft) -> TopicSubmission:
+async def submit_report(
+    ctx: ServiceContext, student: Person, draft: ReportDraft
+) -> TopicSubmission:
     report = draft.report
     report.status, report.submitted_at = ReportStatus.SUBMITTED, ctx.now
     report.late = ctx.now > draft.cycle.due
@@ -614,7 +605,7 @@ class TopicScoring:
     topic: Topic | None = None
 
 
-async def open_assessment(ctx: Context, mentor: Person, assessment_id: int) -> TopicScoring:
+async def open_assessment(ctx: ServiceContext, mentor: Person, assessment_id: int) -> TopicScoring:
     assessment = await ctx.repos.topics.assessment(assessment_id, for_update=True)
     if assessment is None:
         return TopicScoring("gone")
@@ -629,7 +620,7 @@ async def open_assessment(ctx: Context, mentor: Person, assessment_id: int) -> T
     return TopicScoring("ok", assessment, report, topic)
 
 
-async def remember_scoring(ctx: Context, mentor: Person, assessment: TopicAssessment) -> str:
+async def remember_scoring(ctx: ServiceContext, mentor: Person, assessment: TopicAssessment) -> str:
     await ctx.repos.session.flush()
     step = next_score_step(assessment)
     await ctx.repos.conversations.set(mentor.id, TOPIC_SCORE, assessment.id, step, ctx.now)
@@ -644,7 +635,7 @@ class Scored:
     mentor: Person
 
 
-async def complete(ctx: Context, mentor: Person, scoring: TopicScoring) -> Scored:
+async def complete(ctx: ServiceContext, mentor: Person, scoring: TopicScoring) -> Scored:
     assert scoring.assessment is not None and scoring.report is not None
     assert scoring.topic is not None
     scoring.assessment.completed_at = ctx.now
@@ -673,7 +664,7 @@ class ResearchCycle:
     report: TopicReport
 
 
-async def accepted_cycles(ctx: Context, student: Person) -> list[ResearchCycle]:
+async def accepted_cycles(ctx: ServiceContext, student: Person) -> list[ResearchCycle]:
     """The cycles of the student's topics whose report was accepted and in which the
     student took part."""
     zone = await ctx.zone()
@@ -695,7 +686,7 @@ async def accepted_cycles(ctx: Context, student: Person) -> list[ResearchCycle]:
     return found
 
 
-async def team_participation(ctx: Context, topic: Topic) -> tuple[Fraction, int]:
+async def team_participation(ctx: ServiceContext, topic: Topic) -> tuple[Fraction, int]:
     """The team's participation rate in the topic so far, and the cycles it counts."""
     if topic.started_on is None:
         return Fraction(0), 0
@@ -728,7 +719,7 @@ class TopicsDue:
     reviews: list[tuple[TopicAssessment, Person, Topic, TopicReport]] = field(default_factory=list)
 
 
-async def sweep(ctx: Context, review_after: dt.timedelta) -> TopicsDue:
+async def sweep(ctx: ServiceContext, review_after: dt.timedelta) -> TopicsDue:
     """Reminders to teams whose cycle report is due soon, reports gone missing, and mentors
     whose scores have been waiting; each recorded so that it is sent once."""
     due = TopicsDue()
@@ -737,7 +728,7 @@ async def sweep(ctx: Context, review_after: dt.timedelta) -> TopicsDue:
         if topic.started_on is None:
             continue
         team = list(await ctx.repos.topics.team_people(topic.id))
-        today = ctx.now.astimezone(ZoneInfo(zone)).date()
+        today = local_today(ctx.now, zone)
         last = (today - topic.started_on).days // topic.cycle_days
         for number in (last - 1, last):
             if number < 0:
