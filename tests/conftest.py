@@ -131,7 +131,7 @@ def clock() -> ManualClock:
 async def tg() -> AsyncIterator[FakeTelegram]:
     # Telegram's limits, except one chat's: four messages a second instead of one, and the
     # bot's per-chat gap below a quarter of a second to match, so that a test's quick user
-    # does not wait a second for every reply. tests/test_ratelimit.py checks the spacing.
+    # does not wait a second for every reply. tests/e2e/test_rate_limits.py checks the spacing.
     async with FakeTelegram(rate_limits=RateLimits(chat_per_second=CHAT_RATE)) as server:
         yield server
 

@@ -10,7 +10,7 @@ import pytest
 
 from bot.__main__ import _parser
 from tests.conftest import SAMPLE_FILE
-from tests.test_config_cli import run_cli
+from tests.e2e.conftest import run_cli
 
 
 def _subcommands() -> tuple[str, ...]:

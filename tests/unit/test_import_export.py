@@ -10,7 +10,7 @@ from bot.services.consortium_io import export_file, import_file
 from db.engine import Database
 from db.models import Role
 from tests.conftest import SAMPLE_FILE
-from tests.test_config_cli import run_cli
+from tests.e2e.conftest import run_cli
 
 SAMPLE = SAMPLE_FILE.read_text(encoding="utf-8")
 
