@@ -27,6 +27,7 @@ SAMPLE_FILE = ROOT / "examples" / "consortium.yaml"
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
 START = dt.datetime(2026, 11, 2, 1, 0, tzinfo=dt.UTC)  # a Monday, 09:00 in Asia/Shanghai
 CHAT_RATE = 4.0  # messages per second to one chat, in the tests (Telegram: about 1)
+E2E_DIR = ROOT / "tests" / "e2e"
 
 BACKENDS = [
     "sqlite",
@@ -38,6 +39,14 @@ BACKENDS = [
         ],
     ),
 ]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test under tests/e2e/ `e2e`, so that `-m "not e2e"` (`make test-fast`)
+    leaves out the slow ones: the real bot, the fake Telegram over HTTP, subprocesses."""
+    for item in items:
+        if E2E_DIR in item.path.parents:
+            item.add_marker(pytest.mark.e2e)
 
 
 async def _reset_postgres(url: str) -> None:
