@@ -1,4 +1,5 @@
-"""End-to-end fixtures: the sample consortium imported and the real bot running."""
+"""End-to-end fixtures and helpers: the sample consortium imported, the real bot running,
+and `python -m bot` run as a process."""
 
 from __future__ import annotations
 
