@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test demo lint format messages clean
+.PHONY: install run test test-fast demo lint format messages clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,9 +19,14 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/python -m bot
 
-## Run the test suite (also on PostgreSQL when TEST_DATABASE_URL is set).
+## Run the whole test suite, unit and e2e (also on PostgreSQL when TEST_DATABASE_URL is set).
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+## The unit tests only: no bot process, no fake Telegram, no subprocess (the same tests as
+## `pytest -m "not e2e"`, without loading tests/e2e).
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q tests/unit
 
 ## A month of a consortium against a local fake Telegram: no token, no network.
 demo: $(STAMP)

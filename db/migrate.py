@@ -3,7 +3,7 @@
 Alembic (and the migration scripts it reads) is imported only when there is something to
 migrate: a bot starting on an up-to-date database reads the revision with one query and
 goes on, about a quarter of a second sooner. `HEAD` is the newest migration's revision;
-tests/test_migrations.py checks it against the scripts, so a new migration that forgets
+tests/unit/test_migrations.py checks it against the scripts, so a new migration that forgets
 it fails there.
 """
 

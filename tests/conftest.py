@@ -27,6 +27,7 @@ SAMPLE_FILE = ROOT / "examples" / "consortium.yaml"
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
 START = dt.datetime(2026, 11, 2, 1, 0, tzinfo=dt.UTC)  # a Monday, 09:00 in Asia/Shanghai
 CHAT_RATE = 4.0  # messages per second to one chat, in the tests (Telegram: about 1)
+E2E_DIR = ROOT / "tests" / "e2e"
 
 BACKENDS = [
     "sqlite",
@@ -38,6 +39,14 @@ BACKENDS = [
         ],
     ),
 ]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test under tests/e2e/ `e2e`, so that `-m "not e2e"` (`make test-fast`)
+    leaves out the slow ones: the real bot, the fake Telegram over HTTP, subprocesses."""
+    for item in items:
+        if E2E_DIR in item.path.parents:
+            item.add_marker(pytest.mark.e2e)
 
 
 async def _reset_postgres(url: str) -> None:
@@ -131,7 +140,7 @@ def clock() -> ManualClock:
 async def tg() -> AsyncIterator[FakeTelegram]:
     # Telegram's limits, except one chat's: four messages a second instead of one, and the
     # bot's per-chat gap below a quarter of a second to match, so that a test's quick user
-    # does not wait a second for every reply. tests/test_ratelimit.py checks the spacing.
+    # does not wait a second for every reply. tests/e2e/test_rate_limits.py checks the spacing.
     async with FakeTelegram(rate_limits=RateLimits(chat_per_second=CHAT_RATE)) as server:
         yield server
 

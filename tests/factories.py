@@ -8,8 +8,12 @@ from typing import Any
 
 from db.models import (
     ApplicationState,
+    Membership,
+    Party,
     PartyKind,
+    Person,
     ReportStatus,
+    Role,
     Topic,
     TopicApplication,
     TopicAssessment,
@@ -19,6 +23,27 @@ from db.models import (
     WeeklyReport,
 )
 from db.repositories import Repos
+
+
+async def add_party(
+    repos: Repos,
+    key: str,
+    kind: PartyKind = PartyKind.UNIVERSITY,
+    name: str | None = None,
+    **fields: Any,
+) -> Party:
+    """A party, saved; named after its key in capitals (`nbu`: NBU) unless given a name."""
+    return await repos.parties.add(Party(key=key, name=name or key.upper(), kind=kind, **fields))
+
+
+async def add_person(repos: Repos, telegram_id: int, name: str, **fields: Any) -> Person:
+    """A person the bot knows, saved."""
+    return await repos.people.add(Person(telegram_id=telegram_id, name=name, **fields))
+
+
+async def add_membership(repos: Repos, person: Person, party: Party, role: Role) -> Membership:
+    """`person` in `party` in `role`, saved."""
+    return await repos.memberships.add(person.id, party.id, role)
 
 
 def submitted_report(

@@ -1,9 +1,12 @@
-"""End-to-end fixtures: the sample consortium imported and the real bot running."""
+"""End-to-end fixtures and helpers: the sample consortium imported, the real bot running,
+and `python -m bot` run as a process."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
@@ -85,6 +88,23 @@ def process_env(tg: FakeTelegram, database_url: str, **extra: str) -> dict[str, 
         "DATABASE_URL": database_url,
         **extra,
     }
+
+
+def run_cli(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`python -m bot` with these arguments, run as the operator runs it, its output
+    captured (no TELEGRAM_ or DATABASE_ settings leak in from the test's own environment)."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_"))}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        env={**clean, "PYTHONPATH": str(ROOT), **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 MAIN_GROUP = -1001234567890  # the consortium file's main group

@@ -18,8 +18,7 @@ from bot.fake_telegram import FakeTelegram
 from bot.services.consortium_io import import_file, import_scores_file
 from db.engine import Database
 from tests.conftest import SAMPLE_FILE
-from tests.e2e.conftest import RunningBot, started
-from tests.test_config_cli import run_cli
+from tests.e2e.conftest import RunningBot, run_cli, started
 
 WEEKS = ("2026-09-07", "2026-09-14", "2026-09-21", "2026-09-28")
 # tech_rd per party kind and week; joint (equal weights): 55, 60, 70, 80.

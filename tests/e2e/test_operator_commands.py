@@ -1,4 +1,5 @@
-"""The operator's command line: people, invite, and --help on every subcommand."""
+"""The operator's command line: import and export, people, invite, and --help on every
+subcommand."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 
 from bot.__main__ import _parser
 from tests.conftest import SAMPLE_FILE
-from tests.test_config_cli import run_cli
+from tests.e2e.conftest import run_cli
 
 
 def _subcommands() -> tuple[str, ...]:
@@ -20,6 +21,7 @@ def _subcommands() -> tuple[str, ...]:
 
 
 SUBCOMMANDS = _subcommands()
+SAMPLE = SAMPLE_FILE.read_text(encoding="utf-8")
 
 
 def test_the_operators_commands_are_all_there() -> None:
@@ -69,3 +71,31 @@ def test_invite_from_the_shell(tmp_path: Path, env: dict[str, str]) -> None:
 def test_every_subcommand_has_help(tmp_path: Path, name: str) -> None:
     shown = run_cli(name, "--help", cwd=tmp_path)
     assert shown.returncode == 0 and shown.stdout.startswith(f"usage: python -m bot {name}")
+
+
+def test_cli_import_export_and_errors(tmp_path: Path) -> None:
+    db = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.sqlite3'}"}
+    (tmp_path / "c.yaml").write_text(SAMPLE, encoding="utf-8")
+    first = run_cli("import", "c.yaml", cwd=tmp_path, env=db)
+    assert first.returncode == 0, first.stderr
+    assert "created" in first.stdout
+    again = run_cli("import", "c.yaml", cwd=tmp_path, env=db)
+    assert again.stdout.strip() == "c.yaml: no changes"
+
+    bad = SAMPLE.replace("party: nbu, roles: [student]", "party: nbx, roles: [student]")
+    (tmp_path / "bad.yaml").write_text(bad.replace("country: TH", "country: XX"), encoding="utf-8")
+    wrong = run_cli("import", "bad.yaml", cwd=tmp_path, env=db)
+    assert wrong.returncode == 2
+    assert wrong.stderr.splitlines() == [
+        "error: parties[3].country: unknown country code 'XX' (ISO 3166, e.g. CN, TH)",
+        "error: people[2].party: unknown party 'nbx'",
+        "2 problems; nothing was imported",
+    ]
+
+    exported = run_cli("export", "out.yaml", cwd=tmp_path, env=db)
+    assert exported.returncode == 0 and (tmp_path / "out.yaml").exists()
+    missing = run_cli("import", "nope.yaml", cwd=tmp_path, env=db)
+    assert missing.returncode == 2 and missing.stderr.startswith("error: cannot read nope.yaml")
+    empty_db = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'empty.sqlite3'}"}
+    nothing = run_cli("export", "-", cwd=tmp_path, env=empty_db)
+    assert nothing.returncode == 2 and "no consortium" in nothing.stderr

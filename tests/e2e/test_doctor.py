@@ -10,7 +10,7 @@ from bot.doctor import FAIL, OK, WARN, diagnose
 from bot.fake_telegram import FakeTelegram
 from bot.services.consortium_io import import_file
 from tests.conftest import SAMPLE_FILE
-from tests.test_config_cli import run_cli
+from tests.e2e.conftest import run_cli
 
 
 def _by_name(checks: list) -> dict[str, tuple[str, str]]:  # type: ignore[type-arg]

@@ -18,7 +18,7 @@ from bot.services.people import forget_person
 from db.engine import Database
 from db.migrate import current_revision, head_revision
 from tests.conftest import SAMPLE_FILE
-from tests.test_config_cli import run_cli
+from tests.e2e.conftest import run_cli
 
 NOW = dt.datetime(2026, 11, 2, 2, 0, tzinfo=dt.UTC)
 

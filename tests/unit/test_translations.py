@@ -12,7 +12,7 @@ from babel.messages.pofile import read_po
 
 from bot.i18n import LOCALE_DIR, Translations, normalize_language
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 KEYWORDS = {"N_": None, "gettext": None, "ngettext": (1, 2)}
 PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 

@@ -27,7 +27,7 @@ from bot.domain.language import resolve_language
 from db.models import Role
 
 NOW = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def facts(**changes: object) -> InviteFacts:

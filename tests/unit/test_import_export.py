@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from bot.config import Settings
 from bot.domain.consortium_file import ConsortiumFileError
 from bot.services.consortium_io import export_file, import_file
 from db.engine import Database
 from db.models import Role
 from tests.conftest import SAMPLE_FILE
-from tests.test_config_cli import run_cli
 
 SAMPLE = SAMPLE_FILE.read_text(encoding="utf-8")
 
@@ -116,34 +113,6 @@ async def test_a_wrong_file_imports_nothing(db_url: str, database: Database) -> 
     async with database.transaction() as repos:
         assert await repos.consortium.get() is None
         assert list(await repos.parties.all()) == []
-
-
-def test_cli_import_export_and_errors(tmp_path: Path) -> None:
-    db = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.sqlite3'}"}
-    (tmp_path / "c.yaml").write_text(SAMPLE, encoding="utf-8")
-    first = run_cli("import", "c.yaml", cwd=tmp_path, env=db)
-    assert first.returncode == 0, first.stderr
-    assert "created" in first.stdout
-    again = run_cli("import", "c.yaml", cwd=tmp_path, env=db)
-    assert again.stdout.strip() == "c.yaml: no changes"
-
-    bad = SAMPLE.replace("party: nbu, roles: [student]", "party: nbx, roles: [student]")
-    (tmp_path / "bad.yaml").write_text(bad.replace("country: TH", "country: XX"), encoding="utf-8")
-    wrong = run_cli("import", "bad.yaml", cwd=tmp_path, env=db)
-    assert wrong.returncode == 2
-    assert wrong.stderr.splitlines() == [
-        "error: parties[3].country: unknown country code 'XX' (ISO 3166, e.g. CN, TH)",
-        "error: people[2].party: unknown party 'nbx'",
-        "2 problems; nothing was imported",
-    ]
-
-    exported = run_cli("export", "out.yaml", cwd=tmp_path, env=db)
-    assert exported.returncode == 0 and (tmp_path / "out.yaml").exists()
-    missing = run_cli("import", "nope.yaml", cwd=tmp_path, env=db)
-    assert missing.returncode == 2 and missing.stderr.startswith("error: cannot read nope.yaml")
-    empty_db = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'empty.sqlite3'}"}
-    nothing = run_cli("export", "-", cwd=tmp_path, env=empty_db)
-    assert nothing.returncode == 2 and "no consortium" in nothing.stderr
 
 
 ONCALL = """oncall:

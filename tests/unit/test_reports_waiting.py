@@ -6,7 +6,7 @@ import datetime as dt
 
 from db.models import Assessment, PartyKind, Person, ReportStatus
 from db.repositories import Repos
-from tests.factories import submitted_report
+from tests.factories import add_person, submitted_report
 
 NOW = dt.datetime(2026, 11, 20, 8, 0, tzinfo=dt.UTC)
 WEEKS = [dt.date(2026, 10, 26) + dt.timedelta(weeks=n) for n in range(4)]
@@ -32,10 +32,8 @@ async def _scores(
 async def test_reports_waiting_counts_each_submitted_report_with_scores_missing_once(
     repos: Repos,
 ) -> None:
-    chen = Person(telegram_id=2001, name="Chen Jie")
-    other = Person(telegram_id=2002, name="Liu Yang")
-    repos.session.add_all([chen, other])
-    await repos.session.flush()
+    chen = await add_person(repos, 2001, "Chen Jie")
+    other = await add_person(repos, 2002, "Liu Yang")
     assert await repos.assessments.reports_waiting(chen.id) == 0
 
     # week 1: both parties still to score (counts once); week 2: one of two still to score;

@@ -10,17 +10,16 @@ import pytest
 from bot.domain.invites import InviteRequest, InviteState
 from bot.services.people import TelegramProfile, create_invite, join_with_invite, load_caller
 from db.engine import Database
-from db.models import Consortium, Conversation, Membership, Party, PartyKind, Person, Role
+from db.models import Consortium, Conversation, PartyKind, Role
 from db.repositories import Repos
+from tests.factories import add_membership, add_party, add_person
 
 NOW = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
 
 
 async def _invite(database: Database, uses: int = 1) -> str:
     async with database.transaction() as repos:
-        await repos.parties.add(
-            Party(key="nbu", name="Ningbo University", kind=PartyKind.UNIVERSITY)
-        )
+        await add_party(repos, "nbu", name="Ningbo University")
         created = await create_invite(repos, InviteRequest("nbu", Role.STUDENT, uses, 7), None, NOW)
         assert created is not None
         return created.token
@@ -81,20 +80,14 @@ async def test_the_caller_with_memberships_and_conversation_in_one_query(
     async with database.transaction() as repos:
         if with_consortium:
             repos.session.add(Consortium(name="C", timezone="Asia/Shanghai", language="zh"))
-        nbu = Party(key="nbu", name="NBU", kind=PartyKind.UNIVERSITY, timezone="Europe/Berlin")
-        site = Party(key="site", name="Site", kind=PartyKind.OVERSEAS_SITE)
-        ann, bo = Person(telegram_id=5, name="Ann"), Person(telegram_id=6, name="Bo")
-        repos.session.add_all([nbu, site, ann, bo])
-        await repos.session.flush()
-        repos.session.add_all(
-            [
-                Membership(person_id=ann.id, party_id=nbu.id, role=Role.MENTOR),
-                Membership(person_id=ann.id, party_id=site.id, role=Role.CONTACT),
-                Membership(person_id=bo.id, party_id=site.id, role=Role.STUDENT),
-                Conversation(
-                    person_id=ann.id, kind="report", ref_id=7, step="hours", updated_at=NOW
-                ),
-            ]
+        nbu = await add_party(repos, "nbu", timezone="Europe/Berlin")
+        site = await add_party(repos, "site", PartyKind.OVERSEAS_SITE, name="Site")
+        ann, bo = await add_person(repos, 5, "Ann"), await add_person(repos, 6, "Bo")
+        await add_membership(repos, ann, nbu, Role.MENTOR)
+        await add_membership(repos, ann, site, Role.CONTACT)
+        await add_membership(repos, bo, site, Role.STUDENT)
+        repos.session.add(
+            Conversation(person_id=ann.id, kind="report", ref_id=7, step="hours", updated_at=NOW)
         )
     async with database.transaction() as repos:
         caller = await load_caller(repos, 5, None, "UTC")

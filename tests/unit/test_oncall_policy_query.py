@@ -5,17 +5,16 @@ from __future__ import annotations
 import datetime as dt
 
 from db.engine import Database
-from db.models import OncallPolicy, Party, PartyKind, Person
+from db.models import OncallPolicy, PartyKind
+from tests.factories import add_party, add_person
 
 
 async def _parties(database: Database) -> tuple[int, int, list[int]]:
     """Two parties and three people."""
     async with database.transaction() as repos:
-        nbu = Party(key="nbu", name="NBU", kind=PartyKind.UNIVERSITY)
-        site = Party(key="site", name="Site", kind=PartyKind.OVERSEAS_SITE)
-        people = [Person(telegram_id=1000 + i, name=f"Contact {i}") for i in range(3)]
-        repos.session.add_all([nbu, site, *people])
-        await repos.session.flush()
+        nbu = await add_party(repos, "nbu")
+        site = await add_party(repos, "site", PartyKind.OVERSEAS_SITE, name="Site")
+        people = [await add_person(repos, 1000 + i, f"Contact {i}") for i in range(3)]
         return nbu.id, site.id, [p.id for p in people]
 
 

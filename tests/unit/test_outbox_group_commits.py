@@ -28,12 +28,10 @@ from db.models import (
     LiaisonRequest,
     Outbox,
     OutboxState,
-    Party,
-    PartyKind,
-    Person,
     RequestState,
 )
 from db.repositories import Repos
+from tests.factories import add_party, add_person
 
 
 async def _pending(
@@ -42,10 +40,8 @@ async def _pending(
     """A liaison request and pending outbox rows, (chat, text, purpose) each; the liaison
     ones belong to the request."""
     async with database.transaction() as repos:
-        party = Party(key="u", name="U", kind=PartyKind.UNIVERSITY)
-        asker = Person(telegram_id=500, name="Asker")
-        repos.session.add_all([party, asker])
-        await repos.session.flush()
+        party = await add_party(repos, "u")
+        asker = await add_person(repos, 500, "Asker")
         request = await repos.requests.add(
             LiaisonRequest(
                 party_id=party.id,

@@ -14,7 +14,7 @@ import openpyxl
 
 from bot.i18n import Translations
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 # One line per feature that has landed: what the bot says when it happens.
 FEATURES = {
     "invite": "Invite to join GlobalEd Tech Ltd as a party contact",
