@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-DOMAIN = Path(__file__).resolve().parent.parent / "bot" / "domain"
+DOMAIN = Path(__file__).resolve().parents[2] / "bot" / "domain"
 FORBIDDEN = ("db", "sqlalchemy", "telegram")
 
 
