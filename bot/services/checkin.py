@@ -112,7 +112,7 @@ async def open_checkin(
     try:
         # A savepoint: when someone opened one at the same moment, the database's
         # one-open-check-in index refuses this one and the caller's transaction goes on.
-        async with ctx.repos.session.begin_nested():
+        async with ctx.repos.savepoint():
             checkin = await ctx.repos.checkins.add(
                 Checkin(
                     scheduled_for=scheduled_for,

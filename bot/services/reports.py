@@ -259,7 +259,7 @@ async def choose_week(ctx: Context, student: Person, report: WeeklyReport, week:
     if placement is None:
         return False
     report.week, report.placement_id, report.week_chosen = week, placement.id, True
-    await ctx.repos.session.flush()
+    await ctx.repos.flush()
     return True
 
 
@@ -316,7 +316,7 @@ async def add_attachment(
 
 async def clear_attachments(ctx: Context, report: WeeklyReport) -> None:
     report.attachments.clear()
-    await ctx.repos.session.flush()
+    await ctx.repos.flush()
 
 
 def edit(report: WeeklyReport, step: str) -> str:
@@ -386,7 +386,7 @@ async def submit(ctx: Context, student: Person, report: WeeklyReport) -> Submiss
         elif assessment.completed_at is not None:
             continue
         requests.append((assessment, mentor))
-    await ctx.repos.session.flush()
+    await ctx.repos.flush()
     return Submission(report, student, corrected, report.late, requests, list(report.attachments))
 
 
@@ -558,7 +558,7 @@ async def sweep(ctx: Context) -> Due:
         report = await ctx.repos.reports.get(assessment.report_id or 0)
         if mentor and scored and report and report.status is ReportStatus.SUBMITTED:
             due.reviews.append((assessment, mentor, scored))
-    await ctx.repos.session.flush()
+    await ctx.repos.flush()
     return due
 
 

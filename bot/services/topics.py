@@ -152,7 +152,7 @@ async def answer_topic(ctx: Context, person: Person, topic: Topic, text: str) ->
         topic.deadline = parse_deadline(text, await ctx.today())
     else:
         raise InputProblem("use_buttons")
-    await ctx.repos.session.flush()
+    await ctx.repos.flush()
     step = next_topic_step(draft_of(topic))
     await ctx.repos.conversations.set(person.id, TOPIC, topic.id, step, ctx.now)
     return step
@@ -163,7 +163,7 @@ async def edit_topic(ctx: Context, person: Person, topic: Topic, step: str) -> s
     if step not in TOPIC_STEPS[:-1]:
         raise InputProblem("use_buttons")
     setattr(topic, step, None)
-    await ctx.repos.session.flush()
+    await ctx.repos.flush()
     step = next_topic_step(draft_of(topic))
     await ctx.repos.conversations.set(person.id, TOPIC, topic.id, step, ctx.now)
     return step
@@ -180,14 +180,13 @@ async def publish(ctx: Context, person: Person, topic: Topic) -> list[Person]:
     """Publish a complete draft; the coordinators, who may announce it."""
     topic.state, topic.published_at = TopicState.OPEN, ctx.now
     await ctx.repos.conversations.clear(person.id, TOPIC)
-    await ctx.repos.session.flush()
+    await ctx.repos.flush()
     return list(await ctx.repos.memberships.people_with_role(Role.COORDINATOR))
 
 
 async def discard(ctx: Context, person: Person, topic: Topic) -> None:
     await ctx.repos.conversations.clear(person.id, TOPIC)
-    await ctx.repos.session.delete(topic)
-    await ctx.repos.session.flush()
+    await ctx.repos.topics.delete(topic)
 
 
 # --- what a topic is now -------------------------------------------------------------------
@@ -318,7 +317,7 @@ async def announce(ctx: Context, topic: Topic) -> Announcement:
     if not chats:
         return Announcement("no_groups")
     topic.announced_at = ctx.now
-    await ctx.repos.session.flush()
+    await ctx.repos.flush()
     return Announcement("announced", chats)
 
 
@@ -376,7 +375,7 @@ async def decide(ctx: Context, person: Person, application_id: int, accept: bool
         return Decision("full", application, topic, student)
     application.state = ApplicationState.ACCEPTED if accept else ApplicationState.DECLINED
     application.decided_at, application.decided_by_id = ctx.now, person.id
-    await ctx.repos.session.flush()
+    await ctx.repos.flush()
     return Decision("accepted" if accept else "declined", application, topic, student)
 
 
@@ -423,7 +422,7 @@ async def start(
         if application.state is ApplicationState.PENDING:
             application.state = ApplicationState.DECLINED
             application.decided_at, application.decided_by_id = ctx.now, person.id
-    await ctx.repos.session.flush()
+    await ctx.repos.flush()
     first = cycle(topic.started_on, topic.cycle_days, 0, await ctx.zone())
     return Started("started", await view(ctx.repos, topic), first)
 
@@ -434,7 +433,7 @@ async def close(ctx: Context, person: Person, topic: Topic) -> str:
     if topic.state is TopicState.CLOSED:
         return "closed_before"
     topic.state, topic.closed_at = TopicState.CLOSED, ctx.now
-    await ctx.repos.session.flush()
+    await ctx.repos.flush()
     return "closed"
 
 
@@ -532,7 +531,7 @@ async def answer_report(ctx: Context, student: Person, draft: ReportDraft, text:
 
 
 async def remember_report(ctx: Context, student: Person, report: TopicReport) -> str:
-    await ctx.repos.session.flush()
+    await ctx.repos.flush()
     step = next_report_step(report)
     await ctx.repos.conversations.set(student.id, TOPIC_REPORT, report.id, step, ctx.now)
     return step
@@ -630,7 +629,7 @@ async def open_assessment(ctx: Context, mentor: Person, assessment_id: int) -> T
 
 
 async def remember_scoring(ctx: Context, mentor: Person, assessment: TopicAssessment) -> str:
-    await ctx.repos.session.flush()
+    await ctx.repos.flush()
     step = next_score_step(assessment)
     await ctx.repos.conversations.set(mentor.id, TOPIC_SCORE, assessment.id, step, ctx.now)
     return step
@@ -764,5 +763,5 @@ async def sweep(ctx: Context, review_after: dt.timedelta) -> TopicsDue:
         assessment.reminded_at = ctx.now
         if mentor is not None and report is not None and scored is not None:
             due.reviews.append((assessment, mentor, scored, report))
-    await ctx.repos.session.flush()
+    await ctx.repos.flush()
     return due

@@ -6,6 +6,9 @@ They flush, and never commit: the caller's transaction (one per update) does. Co
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.repositories.achievements import AchievementRepo
@@ -17,7 +20,7 @@ from db.repositories.digest import DigestRepo
 from db.repositories.liaison import RequestRepo
 from db.repositories.oncall import OncallRepo
 from db.repositories.outbox import OutboxRepo
-from db.repositories.people import InviteRepo, MembershipRepo, PersonRepo
+from db.repositories.people import InviteRepo, MembershipRepo, PersonalDataRepo, PersonRepo
 from db.repositories.placements import PlacementRepo
 from db.repositories.reports import AssessmentRepo, ReportRepo
 from db.repositories.rules import RulesRepo
@@ -39,6 +42,7 @@ __all__ = [
     "OutboxRepo",
     "PartyRepo",
     "PersonRepo",
+    "PersonalDataRepo",
     "PlacementRepo",
     "ReportRepo",
     "Repos",
@@ -59,6 +63,7 @@ class Repos:
         self.parties = PartyRepo(session)
         self.people = PersonRepo(session)
         self.memberships = MembershipRepo(session)
+        self.personal_data = PersonalDataRepo(session)
         self.chats = ChatRepo(session)
         self.placements = PlacementRepo(session)
         self.invites = InviteRepo(session)
@@ -75,3 +80,13 @@ class Repos:
         self.achievements = AchievementRepo(session)
         self.training = TrainingRepo(session)
         self.digests = DigestRepo(session)
+
+    async def flush(self) -> None:
+        """Write the changes made to loaded rows now, in the transaction: their constraints
+        are checked and new rows get their ids (the commit comes later, at the boundary)."""
+        await self.session.flush()
+
+    def savepoint(self) -> AbstractAsyncContextManager[Any]:
+        """A savepoint for a write that a constraint may refuse when two updates race: if
+        the block raises, only its own writes are undone and the transaction goes on."""
+        return self.session.begin_nested()

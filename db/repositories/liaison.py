@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import cast
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import LiaisonMessage, LiaisonRequest, Outbox, RequestEvent, RequestState
@@ -64,6 +64,13 @@ class RequestRepo:
         if party_ids is not None:
             query = query.where(LiaisonRequest.party_id.in_(list(party_ids)))
         return (await self.session.scalars(query.order_by(LiaisonRequest.opened_at))).all()
+
+    async def count_in(self, states: Sequence[RequestState]) -> int:
+        """How many requests are in one of these states."""
+        count = await self.session.scalar(
+            select(func.count()).where(LiaisonRequest.state.in_(states))
+        )
+        return count or 0
 
     async def opened_between(
         self, since: dt.datetime, until: dt.datetime

@@ -94,6 +94,29 @@ class OutboxRepo:
         )
         return found is not None
 
+    async def oldest_due(self, now: dt.datetime) -> dt.datetime | None:
+        """When the oldest message due by `now` and not sent yet was due."""
+        return await self.session.scalar(
+            select(func.min(Outbox.not_before)).where(
+                Outbox.state == OutboxState.PENDING, Outbox.not_before <= now
+            )
+        )
+
+    async def health(self) -> tuple[int, dt.datetime | None, int]:
+        """For the doctor: how many messages wait, when the oldest of them was written, and
+        how many failed."""
+        pending, oldest = (
+            await self.session.execute(
+                select(func.count(), func.min(Outbox.created_at)).where(
+                    Outbox.state == OutboxState.PENDING
+                )
+            )
+        ).one()
+        failed = await self.session.scalar(
+            select(func.count()).where(Outbox.state == OutboxState.FAILED)
+        )
+        return pending, oldest, failed or 0
+
     async def pending_count(self) -> int:
         count = await self.session.scalar(
             select(func.count()).select_from(Outbox).where(Outbox.state == OutboxState.PENDING)

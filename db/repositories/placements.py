@@ -9,7 +9,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from db.models import Placement, PlacementMentor
+from db.models import Membership, Party, Placement, PlacementMentor
 
 
 class PlacementRepo:
@@ -48,6 +48,25 @@ class PlacementRepo:
         self.session.add(placement)
         await self.session.flush()
         return placement
+
+    async def load_mentors(self, placement: Placement) -> None:
+        """Read a new placement's mentors (none yet), so that `mentors` can be used."""
+        await self.session.refresh(placement, ["mentors"])
+
+    async def mentor_parties(self) -> list[tuple[int, str]]:
+        """(student id, party name) for every party whose mentor is on one of the student's
+        placements: the mentor's own party of that kind."""
+        rows = await self.session.execute(
+            select(Placement.student_id, Party.name)
+            .join(PlacementMentor, PlacementMentor.placement_id == Placement.id)
+            .join(Membership, Membership.person_id == PlacementMentor.person_id)
+            .join(
+                Party,
+                (Party.id == Membership.party_id) & (Party.kind == PlacementMentor.party_kind),
+            )
+            .distinct()
+        )
+        return [(student, party) for student, party in rows.all()]
 
     async def set_mentors(self, placement: Placement, mentors: dict[str, int]) -> bool:
         """Make the placement's mentors exactly `mentors` (kind -> person id); True if changed."""

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import ColumnElement, and_, bindparam, delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -118,6 +118,23 @@ class ReportRepo:
         self.session.add(reminder)
         await self.session.flush()
 
+    async def overdue_count(self) -> int:
+        """Weekly reports past their deadline (an "overdue" reminder reached) and not
+        submitted."""
+        submitted = exists().where(
+            and_(
+                WeeklyReport.student_id == ReportReminder.student_id,
+                WeeklyReport.week == ReportReminder.week,
+                WeeklyReport.status == ReportStatus.SUBMITTED,
+            )
+        )
+        count = await self.session.scalar(
+            select(func.count())
+            .select_from(ReportReminder)
+            .where(ReportReminder.stage == "overdue", ~submitted)
+        )
+        return count or 0
+
     async def submitted_counts(self) -> dict[int, int]:
         """Per student, how many reports were submitted (late ones included)."""
         rows = await self.session.execute(
@@ -135,6 +152,39 @@ class ReportRepo:
             query.order_by(WeeklyReport.student_id, WeeklyReport.week)
         )
         return rows.all()
+
+    async def erase_texts(self, which: ColumnElement[bool]) -> int:
+        """Blank the free text of the reports `which` selects and drop their files; the
+        weeks, hours and self-assessments stay. The number of reports blanked."""
+        ids = list(
+            (
+                await self.session.scalars(
+                    select(WeeklyReport.id).where(
+                        which,
+                        (WeeklyReport.activities.is_not(None))
+                        | (WeeklyReport.episode.is_not(None))
+                        | (WeeklyReport.problems.is_not(None))
+                        | (WeeklyReport.compliance_note.is_not(None))
+                        | WeeklyReport.id.in_(select(ReportAttachment.report_id)),
+                    )
+                )
+            ).all()
+        )
+        if not ids:
+            return 0
+        await self.session.execute(
+            update(WeeklyReport)
+            .where(WeeklyReport.id.in_(ids))
+            .values(activities=None, episode=None, problems=None, compliance_note=None)
+        )
+        await self.session.execute(
+            delete(ReportAttachment).where(ReportAttachment.report_id.in_(ids))
+        )
+        return len(ids)
+
+    async def erase_texts_of(self, student_id: int) -> int:
+        """`erase_texts` of one student's reports."""
+        return await self.erase_texts(WeeklyReport.student_id == student_id)
 
 
 class AssessmentRepo:

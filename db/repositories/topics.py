@@ -32,6 +32,10 @@ class TopicRepo:
         await self.session.flush()
         return topic
 
+    async def delete(self, topic: Topic) -> None:
+        await self.session.delete(topic)
+        await self.session.flush()
+
     async def get(self, topic_id: int, *, for_update: bool = False) -> Topic | None:
         query = select(Topic).where(Topic.id == topic_id).execution_options(populate_existing=True)
         if for_update:
