@@ -8,8 +8,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-
 from bot.domain.checkin import (
     OPTION_KEYS,
     PartyTurnout,
@@ -20,6 +18,7 @@ from bot.domain.checkin import (
     turnout,
 )
 from bot.services.oncall import party_contacts, party_oncall
+from db.errors import IntegrityError
 from db.models import (
     ActionItem,
     Chat,

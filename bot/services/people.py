@@ -6,8 +6,6 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-
 from bot.domain.invites import (
     InviteFacts,
     InviteRequest,
@@ -17,6 +15,7 @@ from bot.domain.invites import (
     new_token,
 )
 from bot.domain.language import resolve_language
+from db.errors import IntegrityError
 from db.models import (
     Assessment,
     Conversation,

@@ -14,6 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import Outbox, OutboxState
 from db.repositories.statements import core_insert, given_values
 
+DueMessage = Row[Any]
+"""A message `OutboxRepo.due` returns: the table's columns as attributes, read-only."""
+
 _OUTBOX_DUE = (
     select(cast(Table, Outbox.__table__))
     .where(Outbox.state == OutboxState.PENDING, Outbox.not_before <= bindparam("now"))
@@ -61,7 +64,12 @@ class OutboxRepo:
         result = await self.session.execute(_OUTBOX_INSERT, given_values(message, _OUTBOX_COLUMNS))
         return int(result.scalar_one())
 
-    async def due(self, now: dt.datetime, limit: int = 50) -> Sequence[Row[Any]]:
+    def given(self, message: Outbox, *, without: frozenset[str] = frozenset()) -> dict[str, Any]:
+        """The columns a new message was given (the others keep their defaults), but
+        `without`: to write copies of it."""
+        return given_values(message, _OUTBOX_COLUMNS - without)
+
+    async def due(self, now: dt.datetime, limit: int = 50) -> Sequence[DueMessage]:
         """The messages to send now, oldest first: rows with the table's columns as
         attributes, read-only (the dispatcher sends them outside the transaction, and no ORM
         object is built for each: a drain reads these once per liaison question)."""
