@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from db.models.base import Base, Timestamped, UTCDateTime, _enum
+from db.models.base import Base, Timestamped, UTCDateTime, enum_column
 from db.models.kinds import AchievementKind
 
 
@@ -17,7 +17,7 @@ class Achievement(Timestamped, Base):
     __tablename__ = "achievement"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[AchievementKind] = mapped_column(_enum(AchievementKind, "achievement_kind"))
+    kind: Mapped[AchievementKind] = mapped_column(enum_column(AchievementKind, "achievement_kind"))
     title: Mapped[str] = mapped_column(String(300))
     topic_id: Mapped[int | None] = mapped_column(ForeignKey("topic.id", ondelete="SET NULL"))
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))

@@ -42,7 +42,7 @@ NAMING = {
 }
 
 
-def _enum(enum: type[StrEnum], name: str) -> Enum:
+def enum_column(enum: type[StrEnum], name: str) -> Enum:
     return Enum(
         enum,
         name=name,

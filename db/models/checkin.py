@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.models.base import Base, Timestamped, UTCDateTime, _enum
+from db.models.base import Base, Timestamped, UTCDateTime, enum_column
 from db.models.kinds import CheckinState
 
 
@@ -52,7 +52,7 @@ class Checkin(Timestamped, Base):
     scheduled_for: Mapped[dt.date | None] = mapped_column(Date, unique=True)
     """The date of a scheduled check-in (None when a coordinator opened it at once)."""
     state: Mapped[CheckinState] = mapped_column(
-        _enum(CheckinState, "checkin_state"), default=CheckinState.OPEN, index=True
+        enum_column(CheckinState, "checkin_state"), default=CheckinState.OPEN, index=True
     )
     opened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     closes_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.models.base import Base, Timestamped, _enum
+from db.models.base import Base, Timestamped, enum_column
 from db.models.kinds import PartyKind
 
 
@@ -26,6 +26,6 @@ class Party(Timestamped, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[PartyKind] = mapped_column(_enum(PartyKind, "party_kind"))
+    kind: Mapped[PartyKind] = mapped_column(enum_column(PartyKind, "party_kind"))
     country: Mapped[str | None] = mapped_column(String(2))
     timezone: Mapped[str | None] = mapped_column(String(64))

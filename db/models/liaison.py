@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import BigInteger, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.models.base import Base, Timestamped, UTCDateTime, _enum
+from db.models.base import Base, Timestamped, UTCDateTime, enum_column
 from db.models.kinds import RequestState
 
 
@@ -26,7 +26,7 @@ class LiaisonRequest(Timestamped, Base):
     question: Mapped[str] = mapped_column(String(4000))
     urgent: Mapped[bool] = mapped_column(default=False)
     state: Mapped[RequestState] = mapped_column(
-        _enum(RequestState, "request_state"), default=RequestState.OPEN, index=True
+        enum_column(RequestState, "request_state"), default=RequestState.OPEN, index=True
     )
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
     opened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

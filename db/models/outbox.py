@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.models.base import Base, UTCDateTime, _enum
+from db.models.base import Base, UTCDateTime, enum_column
 from db.models.kinds import OutboxState
 
 
@@ -34,7 +34,7 @@ class Outbox(Base):
     )
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
     state: Mapped[OutboxState] = mapped_column(
-        _enum(OutboxState, "outbox_state"), default=OutboxState.PENDING
+        enum_column(OutboxState, "outbox_state"), default=OutboxState.PENDING
     )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     not_before: Mapped[dt.datetime] = mapped_column(UTCDateTime())

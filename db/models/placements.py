@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import CheckConstraint, Date, ForeignKey, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from db.models.base import Base, Timestamped, _enum
+from db.models.base import Base, Timestamped, enum_column
 from db.models.kinds import PartyKind
 
 
@@ -39,5 +39,7 @@ class PlacementMentor(Base):
     placement_id: Mapped[int] = mapped_column(
         ForeignKey("placement.id", ondelete="CASCADE"), primary_key=True
     )
-    party_kind: Mapped[PartyKind] = mapped_column(_enum(PartyKind, "party_kind"), primary_key=True)
+    party_kind: Mapped[PartyKind] = mapped_column(
+        enum_column(PartyKind, "party_kind"), primary_key=True
+    )
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)

@@ -16,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from db.models.base import Base, Timestamped, UTCDateTime, _enum
+from db.models.base import Base, Timestamped, UTCDateTime, enum_column
 from db.models.kinds import PartyKind, ReportStatus
 
 
@@ -54,7 +54,7 @@ class WeeklyReport(Timestamped, Base):
     )
     week: Mapped[dt.date] = mapped_column(Date, index=True)
     status: Mapped[ReportStatus] = mapped_column(
-        _enum(ReportStatus, "report_status"), default=ReportStatus.DRAFT
+        enum_column(ReportStatus, "report_status"), default=ReportStatus.DRAFT
     )
     week_chosen: Mapped[bool] = mapped_column(default=False)
     activities: Mapped[str | None] = mapped_column(String(3000))
@@ -122,7 +122,7 @@ class Assessment(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     student_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
     week: Mapped[dt.date] = mapped_column(Date)
-    party_kind: Mapped[PartyKind] = mapped_column(_enum(PartyKind, "party_kind"))
+    party_kind: Mapped[PartyKind] = mapped_column(enum_column(PartyKind, "party_kind"))
     report_id: Mapped[int | None] = mapped_column(
         ForeignKey("weekly_report.id", ondelete="CASCADE"), index=True
     )

@@ -15,7 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.models.base import Base, Timestamped, UTCDateTime, _enum
+from db.models.base import Base, Timestamped, UTCDateTime, enum_column
 from db.models.kinds import ApplicationState, PartyKind, ReportStatus, TopicState
 
 
@@ -28,7 +28,7 @@ class Topic(Timestamped, Base):
     party_id: Mapped[int] = mapped_column(ForeignKey("party.id", ondelete="CASCADE"), index=True)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
     state: Mapped[TopicState] = mapped_column(
-        _enum(TopicState, "topic_state"), default=TopicState.DRAFT
+        enum_column(TopicState, "topic_state"), default=TopicState.DRAFT
     )
     title: Mapped[str | None] = mapped_column(String(200))
     summary: Mapped[str | None] = mapped_column(String(2000))
@@ -63,7 +63,7 @@ class TopicApplication(Base):
     topic_id: Mapped[int] = mapped_column(ForeignKey("topic.id", ondelete="CASCADE"), index=True)
     student_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
     state: Mapped[ApplicationState] = mapped_column(
-        _enum(ApplicationState, "application_state"), default=ApplicationState.PENDING
+        enum_column(ApplicationState, "application_state"), default=ApplicationState.PENDING
     )
     applied_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
@@ -78,7 +78,9 @@ class TopicMentor(Base):
     topic_id: Mapped[int] = mapped_column(
         ForeignKey("topic.id", ondelete="CASCADE"), primary_key=True
     )
-    party_kind: Mapped[PartyKind] = mapped_column(_enum(PartyKind, "party_kind"), primary_key=True)
+    party_kind: Mapped[PartyKind] = mapped_column(
+        enum_column(PartyKind, "party_kind"), primary_key=True
+    )
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
     party_id: Mapped[int] = mapped_column(ForeignKey("party.id", ondelete="CASCADE"))
 
@@ -94,7 +96,7 @@ class TopicReport(Timestamped, Base):
     cycle: Mapped[int] = mapped_column(Integer)  # 0 is the first
     author_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
     status: Mapped[ReportStatus] = mapped_column(
-        _enum(ReportStatus, "report_status"), default=ReportStatus.DRAFT
+        enum_column(ReportStatus, "report_status"), default=ReportStatus.DRAFT
     )
     progress: Mapped[str | None] = mapped_column(String(3000))
     plans: Mapped[str | None] = mapped_column(String(2000))
@@ -120,7 +122,7 @@ class TopicAssessment(Base):
     report_id: Mapped[int] = mapped_column(
         ForeignKey("topic_report.id", ondelete="CASCADE"), index=True
     )
-    party_kind: Mapped[PartyKind] = mapped_column(_enum(PartyKind, "party_kind"))
+    party_kind: Mapped[PartyKind] = mapped_column(enum_column(PartyKind, "party_kind"))
     mentor_id: Mapped[int | None] = mapped_column(
         ForeignKey("person.id", ondelete="SET NULL"), index=True
     )
