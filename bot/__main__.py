@@ -10,13 +10,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from bot.admin_cli import AdminError
 from bot.backup import BackupError
 from bot.config import Settings, SettingsError, load_settings
 from bot.domain.consortium_file import ConsortiumFileError
 from bot.domain.score_import import ScoreImportError
+from db.errors import SQLAlchemyError
 from db.models import Role
 
 EXIT_USAGE = 2

@@ -15,7 +15,6 @@ import datetime as dt
 import logging
 from typing import Any
 
-from sqlalchemy import Row
 from telegram import ForceReply, InlineKeyboardMarkup, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import (
@@ -36,6 +35,7 @@ from bot.services import checkin, liaison
 from bot.services.context import ServiceContext
 from db.models import Outbox, OutboxState
 from db.repositories import Repos
+from db.repositories.outbox import DueMessage
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
@@ -341,7 +341,7 @@ async def _record_alone(services: Services, snapshot: _Snapshot, message_id: int
 class _Snapshot:
     """The fields of an outbox row, read inside its transaction, sent outside it."""
 
-    def __init__(self, row: Outbox | Row[Any]) -> None:
+    def __init__(self, row: Outbox | DueMessage) -> None:
         self.id = row.id
         self.chat_id = row.chat_id
         self.text = row.text or ""

@@ -7,12 +7,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 import httpx
-from sqlalchemy import func, select, text
 
 from bot.config import Settings
 from db.engine import Database
 from db.migrate import current_revision, head_revision
-from db.models import Outbox, OutboxState
 
 OK, WARN, FAIL = "ok", "warn", "FAIL"
 
@@ -40,8 +38,7 @@ async def _database(settings: Settings, now: dt.datetime) -> list[Check]:
     checks: list[Check] = []
     try:
         try:
-            async with database.engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
+            await database.ping()
         except Exception as exc:  # any driver's error: say it and stop checking the database
             cause = getattr(exc, "orig", None) or exc
             return [
@@ -80,16 +77,7 @@ async def _database(settings: Settings, now: dt.datetime) -> list[Check]:
             else:
                 parties = len(await repos.parties.all())
                 checks.append(Check(OK, "consortium", f"{consortium.name}: {parties} parties"))
-            pending, oldest = (
-                await repos.session.execute(
-                    select(func.count(), func.min(Outbox.created_at)).where(
-                        Outbox.state == OutboxState.PENDING
-                    )
-                )
-            ).one()
-            failed = await repos.session.scalar(
-                select(func.count()).where(Outbox.state == OutboxState.FAILED)
-            )
+            pending, oldest, failed = await repos.outbox.health()
         age = now - oldest.replace(tzinfo=dt.UTC) if oldest is not None else None
         detail = f"{pending} waiting, {failed} failed"
         if age is not None and age > dt.timedelta(hours=1):

@@ -14,20 +14,11 @@ from http import HTTPStatus
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
-from sqlalchemy import and_, exists, func, select
 from telegram import Update
 from telegram.error import TimedOut
 
 from bot.request import AiohttpRequest
 from bot.services.liaison import ACTIVE
-from db.models import (
-    LiaisonRequest,
-    Outbox,
-    OutboxState,
-    ReportReminder,
-    ReportStatus,
-    WeeklyReport,
-)
 from db.repositories import Repos
 
 UPDATE_KINDS = ("message", "edited_message", "callback_query", "poll_answer", "my_chat_member")
@@ -96,32 +87,12 @@ class Metrics:
 
     async def refresh(self, repos: Repos, now: dt.datetime) -> None:
         """The figures read from the database (one query each)."""
-        session = repos.session
-        waiting = Outbox.state == OutboxState.PENDING
         self.outbox_pending.set(await repos.outbox.pending_count())
         # Due messages only: one held for a contact's quiet hours waits on purpose.
-        oldest = await session.scalar(
-            select(func.min(Outbox.not_before)).where(waiting, Outbox.not_before <= now)
-        )
+        oldest = await repos.outbox.oldest_due(now)
         self.outbox_oldest.set(max(0.0, (now - oldest).total_seconds()) if oldest else 0.0)
-        self.open_requests.set(
-            await session.scalar(select(func.count()).where(LiaisonRequest.state.in_(ACTIVE))) or 0
-        )
-        submitted = exists().where(
-            and_(
-                WeeklyReport.student_id == ReportReminder.student_id,
-                WeeklyReport.week == ReportReminder.week,
-                WeeklyReport.status == ReportStatus.SUBMITTED,
-            )
-        )
-        self.overdue_reports.set(
-            await session.scalar(
-                select(func.count())
-                .select_from(ReportReminder)
-                .where(ReportReminder.stage == "overdue", ~submitted)
-            )
-            or 0
-        )
+        self.open_requests.set(await repos.requests.count_in(ACTIVE))
+        self.overdue_reports.set(await repos.reports.overdue_count())
 
     def serve(self, listen: str, port: int) -> Any:
         """Start the HTTP endpoint (a thread); what to call `shutdown()` on to stop it."""

@@ -8,7 +8,6 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import inspect
 from telegram import InlineKeyboardMarkup
 
 from bot.context import Services
@@ -35,9 +34,7 @@ async def add_message(repos: Repos, message: Outbox) -> int:
     caption, texts = fit_message(message.text, with_file=has_file, max_chars=TEXT_COLUMN)
     if (caption is not None and not texts) or (not has_file and texts == [message.text]):
         return await repos.outbox.add(message)
-    columns = set(Outbox.__table__.columns.keys()) - {"text"}
-    # The columns given (the others keep their defaults), for each row.
-    given = {key: value for key, value in inspect(message).dict.items() if key in columns}
+    given = repos.outbox.given(message, without=frozenset({"text"}))  # for each row
     rows = [Outbox(**given, text=None)] if has_file else []
     file = {"file_id": None, "file_kind": None}
     rows += [Outbox(**{**given, **file}, text=text) for text in texts]

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from typing import Any, TypeVar
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -154,6 +154,12 @@ class Database:
             log.warning("the database connection was lost (%s); trying once more", exc.orig)
         async with self._transaction(sessions) as repos:
             return await work(repos)
+
+    async def ping(self) -> None:
+        """Connect and run the simplest statement: raises whatever keeps the database from
+        answering (an address, a password, a server down)."""
+        async with self.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:

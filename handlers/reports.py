@@ -210,7 +210,7 @@ async def _apply_button(request: Request, report: WeeklyReport, op: str) -> str 
         return Reply(text=t.gettext("The draft is discarded."), edit=True)
     elif op != ReportOp.KEEP:
         return None
-    await request.repos.session.flush()
+    await request.repos.flush()
     return await reports.advance(ctx, student, report)
 
 
@@ -285,7 +285,7 @@ async def _report_message(
         reply = await _prompt(request, report, step)
         reply.text = f"{render_problem(problem, t)}\n\n{reply.text}"
         return reply
-    await request.repos.session.flush()
+    await request.repos.flush()
     if step == "rules":
         return await _prompt(request, report, "rules")
     step = await reports.advance(ctx, student, report)
@@ -382,7 +382,7 @@ async def score_button(request: Request) -> Reply:
         return await _save(request, mentor, scoring)
     if not score_op(scoring.assessment, op):
         return Reply(alert=t.gettext("This button is no longer valid."))
-    await request.repos.session.flush()
+    await request.repos.flush()
     step = await reports.remember_scoring(ctx, mentor, scoring)
     return Reply.of(
         render_score_step(scoring.assessment, scoring.report, scoring.student, step, t), edit=True
@@ -415,7 +415,7 @@ async def _score_message(
         return None
     assert scoring.assessment and scoring.report and scoring.student
     problem = score_text(scoring.assessment, message.text or "", t)
-    await request.repos.session.flush()
+    await request.repos.flush()
     step = await reports.remember_scoring(ctx, mentor, scoring)
     reply = Reply.of(
         render_score_step(scoring.assessment, scoring.report, scoring.student, step, t)

@@ -9,8 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from sqlalchemy.exc import IntegrityError
-
 from bot.checkin_outbox import CheckinOutbox
 from bot.context import BotContext
 from bot.digest_outbox import DigestOutbox
@@ -20,6 +18,7 @@ from bot.services import checkin, digest, liaison, reports, topics
 from bot.services.context import ServiceContext
 from bot.services.people import erase_report_texts
 from bot.topic_outbox import TopicOutbox
+from db.errors import IntegrityError
 from db.models import WeeklyReport
 
 log = logging.getLogger(__name__)

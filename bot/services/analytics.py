@@ -9,8 +9,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-
 from bot import lazy
 from bot.domain.capability import (
     DIMS,
@@ -29,11 +27,7 @@ from bot.domain.reports import ReportCalendar, expected_weeks
 from bot.domain.time import local_today
 from bot.services.reports import Rules, StudentInfo, rules, students
 from db.models import (
-    Membership,
-    Party,
     Person,
-    Placement,
-    PlacementMentor,
     Role,
     WeeklyReport,
 )
@@ -206,14 +200,8 @@ class Cohort:
 async def _mentor_parties(repos: Repos) -> pd.DataFrame:
     """(student, party name) for every party whose mentor is on one of the student's
     placements: the mentor's own party of that kind."""
-    rows = await repos.session.execute(
-        select(Placement.student_id, Party.name)
-        .join(PlacementMentor, PlacementMentor.placement_id == Placement.id)
-        .join(Membership, Membership.person_id == PlacementMentor.person_id)
-        .join(Party, (Party.id == Membership.party_id) & (Party.kind == PlacementMentor.party_kind))
-        .distinct()
-    )
-    return pd.DataFrame(rows.all(), columns=["student", "party"])
+    rows = await repos.placements.mentor_parties()
+    return pd.DataFrame(rows, columns=["student", "party"])
 
 
 async def cohort(repos: Repos, now: dt.datetime, default_zone: str) -> Cohort:

@@ -33,7 +33,7 @@ async def _upsert(repos: Repos, info: ChatInfo) -> Chat:
 async def bot_added(repos: Repos, info: ChatInfo) -> Chat:
     chat = await _upsert(repos, info)
     chat.active = True
-    await repos.session.flush()
+    await repos.flush()
     return chat
 
 
@@ -42,7 +42,7 @@ async def bot_removed(repos: Repos, telegram_id: int) -> Chat | None:
     chat = await repos.chats.by_telegram_id(telegram_id)
     if chat is not None:
         chat.active = False
-        await repos.session.flush()
+        await repos.flush()
     return chat
 
 
@@ -70,7 +70,7 @@ async def link_chat(repos: Repos, info: ChatInfo, party_key: str | None) -> Link
     chat.linked, chat.active = True, True
     chat.party_id = party.id if party else None
     chat.thread_id = info.thread_id  # linked in a topic: the group's messages go there
-    await repos.session.flush()
+    await repos.flush()
     return LinkResult(LinkOutcome.LINKED, chat, party, was_linked)
 
 
@@ -81,7 +81,7 @@ async def unlink_chat(repos: Repos, telegram_id: int) -> bool:
         return False
     chat.linked = False
     chat.party_id = None
-    await repos.session.flush()
+    await repos.flush()
     return True
 
 

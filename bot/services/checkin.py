@@ -8,8 +8,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-
 from bot.domain.checkin import (
     OPTION_KEYS,
     PartyTurnout,
@@ -21,6 +19,7 @@ from bot.domain.checkin import (
 )
 from bot.services.context import ServiceContext
 from bot.services.oncall import party_contacts, party_oncall
+from db.errors import IntegrityError
 from db.models import (
     ActionItem,
     Chat,
@@ -107,7 +106,7 @@ async def open_checkin(
     try:
         # A savepoint: when someone opened one at the same moment, the database's
         # one-open-check-in index refuses this one and the caller's transaction goes on.
-        async with ctx.repos.session.begin_nested():
+        async with ctx.repos.savepoint():
             checkin = await ctx.repos.checkins.add(
                 Checkin(
                     scheduled_for=scheduled_for,

@@ -186,7 +186,7 @@ async def _apply_parties(
             report.created["parties"] += 1
         elif _assign(party, values):
             report.updated["parties"] += 1
-    await repos.session.flush()
+    await repos.flush()
     return parties
 
 
@@ -213,7 +213,7 @@ async def _apply_people(
     for telegram_id in sorted(mentor_ids - set(people)):
         people[telegram_id] = await repos.people.add(Person(telegram_id=telegram_id))
         report.created["people"] += 1
-    await repos.session.flush()
+    await repos.flush()
     return people
 
 
@@ -262,7 +262,7 @@ async def _apply_placements(
                     student_id=student.id, site_id=site.id, start_date=spec.start, end_date=spec.end
                 )
             )
-            await repos.session.refresh(placement, ["mentors"])
+            await repos.placements.load_mentors(placement)
             report.created["placements"] += 1
             is_new = True
         else:

@@ -6,10 +6,6 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
-
 from bot.domain.invites import (
     InviteFacts,
     InviteRequest,
@@ -20,37 +16,17 @@ from bot.domain.invites import (
 )
 from bot.domain.language import resolve_language
 from bot.domain.time import first_zone
+from db.errors import IntegrityError
 from db.models import (
-    ActionItem,
     Assessment,
-    Checkin,
-    CheckinPoll,
-    CheckinVote,
     Conversation,
-    EarlyPollAnswer,
     Invite,
-    InviteRedemption,
     LiaisonRequest,
     Membership,
-    Outbox,
-    OutboxState,
     Party,
     Person,
-    Placement,
-    PlacementMentor,
-    ReportAttachment,
-    ReportStatus,
     RequestEvent,
-    Revenue,
-    RevenueShare,
     Role,
-    Topic,
-    TopicApplication,
-    TopicAssessment,
-    TopicNeed,
-    TopicReport,
-    TopicState,
-    TrainingRecord,
     WeeklyReport,
 )
 from db.repositories import Repos
@@ -174,7 +150,7 @@ async def join_with_invite(
     try:
         # A savepoint: if someone else took the last use meanwhile, the `uses <= max_uses`
         # constraint refuses this one and the update's transaction stays usable.
-        async with repos.session.begin_nested():
+        async with repos.savepoint():
             if person is None:
                 person = await repos.people.add(Person(telegram_id=profile.telegram_id))
             record_private_start(person, profile, now)
@@ -200,7 +176,7 @@ def record_private_start(person: Person, profile: TelegramProfile, now: dt.datet
 
 async def set_language(repos: Repos, person: Person, language: str) -> None:
     person.language = language
-    await repos.session.flush()
+    await repos.flush()
 
 
 async def personal_data(repos: Repos, person: Person) -> dict[str, Any]:
@@ -208,16 +184,8 @@ async def personal_data(repos: Repos, person: Person) -> dict[str, Any]:
     memberships = await repos.memberships.of_person(person.id)
     placements = await repos.placements.of_student(person.id)
     parties = {party.id: party.key for party in await repos.parties.all()}
-    mentoring = (
-        await repos.session.scalars(
-            select(PlacementMentor).where(PlacementMentor.person_id == person.id)
-        )
-    ).all()
-    redemptions = (
-        await repos.session.scalars(
-            select(InviteRedemption).where(InviteRedemption.person_id == person.id)
-        )
-    ).all()
+    mentoring = await repos.personal_data.mentoring(person.id)
+    redemptions = await repos.personal_data.redemptions(person.id)
     return {
         "person": {
             "telegram_id": person.telegram_id,
@@ -240,29 +208,14 @@ async def personal_data(repos: Repos, person: Person) -> dict[str, Any]:
         ],
         "mentoring_placements": [m.placement_id for m in mentoring],
         "invites_used": [_iso(r.redeemed_at) for r in redemptions],
-        "weekly_reports": [_report(r) for r in await _reports_of(repos, person)],
+        "weekly_reports": [_report(r) for r in await repos.personal_data.reports(person.id)],
         "scores_received": [
-            _assessment(a)
-            for a in await repos.session.scalars(
-                select(Assessment)
-                .where(Assessment.student_id == person.id)
-                .order_by(Assessment.week, Assessment.party_kind)
-            )
+            _assessment(a) for a in await repos.personal_data.scores_received(person.id)
         ],
-        "scores_given": [
-            _assessment(a)
-            for a in await repos.session.scalars(
-                select(Assessment).where(Assessment.mentor_id == person.id).order_by(Assessment.id)
-            )
-        ],
+        "scores_given": [_assessment(a) for a in await repos.personal_data.scores_given(person.id)],
         "checkin_votes": [
             {"checkin": checkin_id, "options": vote.option_ids, "at": _iso(vote.at)}
-            for vote, checkin_id in await repos.session.execute(
-                select(CheckinVote, CheckinPoll.checkin_id)
-                .join(CheckinPoll, CheckinPoll.id == CheckinVote.poll_id)
-                .where(CheckinVote.telegram_user_id == person.telegram_id)
-                .order_by(CheckinPoll.checkin_id)
-            )
+            for vote, checkin_id in await repos.personal_data.votes(person.telegram_id)
         ],
         **await _practice_data(repos, person),
         **await _liaison_data(repos, person),
@@ -272,21 +225,10 @@ async def personal_data(repos: Repos, person: Person) -> dict[str, Any]:
 
 async def _practice_data(repos: Repos, person: Person) -> dict[str, Any]:
     """Topics applied to, team reports written, training hours and revenue shares."""
-    applications = await repos.session.scalars(
-        select(TopicApplication)
-        .where(TopicApplication.student_id == person.id)
-        .order_by(TopicApplication.id)
-    )
-    written = await repos.session.scalars(
-        select(TopicReport).where(TopicReport.author_id == person.id).order_by(TopicReport.id)
-    )
+    applications = await repos.personal_data.applications(person.id)
+    written = await repos.personal_data.topic_reports_written(person.id)
     training = await repos.training.of_student(person.id)
-    shares = await repos.session.execute(
-        select(RevenueShare, Revenue)
-        .join(Revenue, Revenue.id == RevenueShare.revenue_id)
-        .where(RevenueShare.person_id == person.id)
-        .order_by(Revenue.id)
-    )
+    shares = await repos.personal_data.revenue_shares(person.id)
     return {
         "topic_applications": [
             {"topic": a.topic_id, "state": a.state.value, "applied_at": _iso(a.applied_at)}
@@ -331,26 +273,8 @@ async def _liaison_data(repos: Repos, person: Person) -> dict[str, Any]:
     """The questions a person asked, with all that happened to them, and those they handled,
     with their own part only (a question's words are its asker's)."""
     parties = {party.id: party.key for party in await repos.parties.all()}
-    asked = list(
-        await repos.session.scalars(
-            select(LiaisonRequest)
-            .where(LiaisonRequest.asker_id == person.id)
-            .order_by(LiaisonRequest.id)
-        )
-    )
-    handled = list(
-        await repos.session.scalars(
-            select(LiaisonRequest)
-            .where(
-                LiaisonRequest.id.in_(
-                    select(RequestEvent.request_id).where(RequestEvent.person_id == person.id)
-                )
-                | (LiaisonRequest.contact_id == person.id),
-                LiaisonRequest.asker_id.is_distinct_from(person.id),
-            )
-            .order_by(LiaisonRequest.id)
-        )
-    )
+    asked = await repos.personal_data.questions_asked(person.id)
+    handled = await repos.personal_data.questions_handled(person.id)
 
     def summary(request: LiaisonRequest) -> dict[str, Any]:
         return {
@@ -388,21 +312,10 @@ async def _liaison_data(repos: Repos, person: Person) -> dict[str, Any]:
 async def _shared_work(repos: Repos, person: Person) -> dict[str, Any]:
     """What a person wrote into things others share: action items, research topics, needs,
     comments on the team reports they scored."""
-    items = await repos.session.scalars(
-        select(ActionItem).where(ActionItem.author_id == person.id).order_by(ActionItem.id)
-    )
-    written = await repos.session.scalars(
-        select(Topic).where(Topic.author_id == person.id).order_by(Topic.id)
-    )
-    needs = await repos.session.scalars(
-        select(TopicNeed).where(TopicNeed.person_id == person.id).order_by(TopicNeed.id)
-    )
-    scored = await repos.session.execute(
-        select(TopicAssessment, TopicReport.topic_id, TopicReport.cycle)
-        .join(TopicReport, TopicReport.id == TopicAssessment.report_id)
-        .where(TopicAssessment.mentor_id == person.id)
-        .order_by(TopicAssessment.id)
-    )
+    items = await repos.personal_data.action_items(person.id)
+    written = await repos.personal_data.topics_written(person.id)
+    needs = await repos.personal_data.topic_needs(person.id)
+    scored = await repos.personal_data.topic_scores_given(person.id)
     return {
         "action_items": [
             {"checkin": a.checkin_id, "text": a.text, "done_at": _iso(a.done_at)} for a in items
@@ -431,16 +344,6 @@ async def _shared_work(repos: Repos, person: Person) -> dict[str, Any]:
             for a, topic_id, cycle in scored
         ],
     }
-
-
-async def _reports_of(repos: Repos, person: Person) -> list[WeeklyReport]:
-    rows = await repos.session.scalars(
-        select(WeeklyReport)
-        .where(WeeklyReport.student_id == person.id)
-        .options(selectinload(WeeklyReport.attachments))
-        .order_by(WeeklyReport.week)
-    )
-    return list(rows.all())
 
 
 def _report(report: WeeklyReport) -> dict[str, Any]:
@@ -489,47 +392,17 @@ async def forget_person(repos: Repos, person: Person) -> bool:
     in what others share go too (see `_forget_words`)."""
     await _forget_votes(repos, person)
     await _forget_words(repos, person)
-    # A revenue split must still add up: the share stays, without the name.
-    await repos.session.execute(
-        update(RevenueShare).where(RevenueShare.person_id == person.id).values(name=ERASED_VOTER)
-    )
-    await repos.session.execute(
-        delete(PlacementMentor).where(PlacementMentor.person_id == person.id)
-    )
-    await repos.session.execute(
-        delete(InviteRedemption).where(InviteRedemption.person_id == person.id)
-    )
-    await repos.session.execute(delete(Membership).where(Membership.person_id == person.id))
-    await repos.session.execute(delete(Conversation).where(Conversation.person_id == person.id))
-    scored = await repos.session.scalar(
-        select(Assessment.id).where(Assessment.student_id == person.id).limit(1)
-    )
-    submitted = await repos.session.scalar(
-        select(WeeklyReport.id)
-        .where(WeeklyReport.student_id == person.id, WeeklyReport.submitted_at.is_not(None))
-        .limit(1)
-    )
-    if scored is None and submitted is None:
-        await repos.session.execute(delete(Placement).where(Placement.student_id == person.id))
-        await repos.session.delete(person)
-        await repos.session.flush()
+    await repos.personal_data.unlink(person.id, ERASED_VOTER)
+    if not await repos.personal_data.feeds_figures(person.id):
+        await repos.personal_data.delete(person)
         return False
-    await repos.session.execute(
-        delete(WeeklyReport).where(
-            WeeklyReport.student_id == person.id, WeeklyReport.status == ReportStatus.DRAFT
-        )
-    )
-    await erase_report_texts(repos, WeeklyReport.student_id == person.id)
-    await repos.session.execute(
-        update(Assessment).where(Assessment.student_id == person.id).values(comment=None)
-    )
-    await repos.session.execute(
-        update(TrainingRecord).where(TrainingRecord.student_id == person.id).values(note=None)
-    )
+    await repos.personal_data.delete_drafts(person.id)
+    await repos.reports.erase_texts_of(person.id)
+    await repos.personal_data.forget_comments(person.id)
     person.telegram_id = -person.id  # Telegram's user ids are positive: no one has this one
     person.name = person.username = person.language = person.timezone = None
     person.consented_at, person.can_message, person.message_error = None, False, None
-    await repos.session.flush()
+    await repos.flush()
     return True
 
 
@@ -544,70 +417,15 @@ async def _forget_words(repos: Repos, person: Person) -> None:
     the team reports they wrote and their comments on scores they gave; a topic draft goes,
     a published topic and a need stay as their party's without the author. Messages already
     sent about their questions lose their copies of the text."""
-    session = repos.session
-    asked = select(LiaisonRequest.id).where(LiaisonRequest.asker_id == person.id)
-    took_part = select(RequestEvent.request_id).where(RequestEvent.person_id == person.id)
-    await session.execute(
-        update(Outbox)
-        .where(
-            Outbox.state != OutboxState.PENDING,
-            Outbox.request_id.in_(asked) | Outbox.request_id.in_(took_part),
-        )
-        .values(text=None)
-    )
-    await session.execute(
-        update(LiaisonRequest)
-        .where(LiaisonRequest.asker_id == person.id)
-        .values(question=ERASED_TEXT)
-    )
-    await session.execute(
-        update(RequestEvent)
-        .where(RequestEvent.person_id == person.id, RequestEvent.kind.in_(WORDS))
-        .values(detail=None)
-    )
     names = [name for name in (person.name, str(person.telegram_id)) if name]
-    await session.execute(
-        update(RequestEvent)
-        .where(RequestEvent.kind == "handed_over", RequestEvent.detail.in_(names))
-        .values(detail=None)
-    )
-    await session.execute(
-        update(ActionItem).where(ActionItem.author_id == person.id).values(text=ERASED_TEXT)
-    )
-    await session.execute(
-        delete(Topic).where(Topic.author_id == person.id, Topic.state == TopicState.DRAFT)
-    )
-    await session.execute(update(Topic).where(Topic.author_id == person.id).values(author_id=None))
-    await session.execute(
-        update(TopicNeed).where(TopicNeed.person_id == person.id).values(person_id=None)
-    )
-    await session.execute(
-        update(TopicReport)
-        .where(TopicReport.author_id == person.id)
-        .values(author_id=None, progress=None, plans=None)
-    )
-    for scores in (Assessment, TopicAssessment):
-        await session.execute(
-            update(scores).where(scores.mentor_id == person.id).values(comment=None)
-        )
+    await repos.personal_data.forget_words(person, names, WORDS, ERASED_TEXT)
 
 
 async def _forget_votes(repos: Repos, person: Person) -> None:
     voter = person.telegram_id
-    names = {person.name} | set(
-        await repos.session.scalars(
-            select(CheckinVote.name).where(CheckinVote.telegram_user_id == voter)
-        )
-    )
-    await repos.session.execute(
-        delete(EarlyPollAnswer).where(EarlyPollAnswer.telegram_user_id == voter)
-    )
-    await repos.session.execute(
-        update(CheckinVote)
-        .where(CheckinVote.telegram_user_id == voter)
-        .values(telegram_user_id=-person.id, person_id=None, name=ERASED_VOTER)
-    )
-    for checkin in await repos.session.scalars(select(Checkin).where(Checkin.summary.is_not(None))):
+    names = {person.name} | await repos.personal_data.vote_names(voter)
+    await repos.personal_data.forget_votes(voter, person.id, ERASED_VOTER)
+    for checkin in await repos.personal_data.summarised_checkins():
         summary = dict(checkin.summary or {})
         parties = {
             key: [ERASED_VOTER if name in names else name for name in voters]
@@ -620,26 +438,4 @@ async def _forget_votes(repos: Repos, person: Person) -> None:
 async def erase_report_texts(repos: Repos, which: Any) -> int:
     """Blank the free text of the reports `which` selects and drop their files; the weeks,
     hours, self-assessments and scores stay. The number of reports blanked."""
-    ids = list(
-        (
-            await repos.session.scalars(
-                select(WeeklyReport.id).where(
-                    which,
-                    (WeeklyReport.activities.is_not(None))
-                    | (WeeklyReport.episode.is_not(None))
-                    | (WeeklyReport.problems.is_not(None))
-                    | (WeeklyReport.compliance_note.is_not(None))
-                    | WeeklyReport.id.in_(select(ReportAttachment.report_id)),
-                )
-            )
-        ).all()
-    )
-    if not ids:
-        return 0
-    await repos.session.execute(
-        update(WeeklyReport)
-        .where(WeeklyReport.id.in_(ids))
-        .values(activities=None, episode=None, problems=None, compliance_note=None)
-    )
-    await repos.session.execute(delete(ReportAttachment).where(ReportAttachment.report_id.in_(ids)))
-    return len(ids)
+    return await repos.reports.erase_texts(which)

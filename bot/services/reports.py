@@ -249,7 +249,7 @@ async def choose_week(
     if placement is None:
         return False
     report.week, report.placement_id, report.week_chosen = week, placement.id, True
-    await ctx.repos.session.flush()
+    await ctx.repos.flush()
     return True
 
 
@@ -306,7 +306,7 @@ async def add_attachment(
 
 async def clear_attachments(ctx: ServiceContext, report: WeeklyReport) -> None:
     report.attachments.clear()
-    await ctx.repos.session.flush()
+    await ctx.repos.flush()
 
 
 def edit(report: WeeklyReport, step: str) -> str:
@@ -376,7 +376,7 @@ async def submit(ctx: ServiceContext, student: Person, report: WeeklyReport) -> 
         elif assessment.completed_at is not None:
             continue
         requests.append((assessment, mentor))
-    await ctx.repos.session.flush()
+    await ctx.repos.flush()
     return Submission(report, student, corrected, report.late, requests, list(report.attachments))
 
 
@@ -548,7 +548,7 @@ async def sweep(ctx: ServiceContext) -> Due:
         report = await ctx.repos.reports.get(assessment.report_id or 0)
         if mentor and scored and report and report.status is ReportStatus.SUBMITTED:
             due.reviews.append((assessment, mentor, scored))
-    await ctx.repos.session.flush()
+    await ctx.repos.flush()
     return due
 
 

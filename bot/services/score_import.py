@@ -72,5 +72,5 @@ async def import_scores(repos: Repos, text: str) -> ScoreImport:
                 await repos.assessments.add(assessment)
     if problems:
         raise ScoreImportError(problems)
-    await repos.session.flush()
+    await repos.flush()
     return ScoreImport(len(rows), created, updated)

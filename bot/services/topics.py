@@ -139,7 +139,7 @@ async def answer_topic(ctx: ServiceContext, person: Person, topic: Topic, text: 
         topic.deadline = parse_deadline(text, await ctx.today())
     else:
         raise InputProblem("use_buttons")
-    await ctx.repos.session.flush()
+    await ctx.repos.flush()
     step = next_topic_step(draft_of(topic))
     await ctx.repos.conversations.set(person.id, TOPIC, topic.id, step, ctx.now)
     return step
@@ -150,7 +150,7 @@ async def edit_topic(ctx: ServiceContext, person: Person, topic: Topic, step: st
     if step not in TOPIC_STEPS[:-1]:
         raise InputProblem("use_buttons")
     setattr(topic, step, None)
-    await ctx.repos.session.flush()
+    await ctx.repos.flush()
     step = next_topic_step(draft_of(topic))
     await ctx.repos.conversations.set(person.id, TOPIC, topic.id, step, ctx.now)
     return step
@@ -167,14 +167,13 @@ async def publish(ctx: ServiceContext, person: Person, topic: Topic) -> list[Per
     """Publish a complete draft; the coordinators, who may announce it."""
     topic.state, topic.published_at = TopicState.OPEN, ctx.now
     await ctx.repos.conversations.clear(person.id, TOPIC)
-    await ctx.repos.session.flush()
+    await ctx.repos.flush()
     return list(await ctx.repos.memberships.people_with_role(Role.COORDINATOR))
 
 
 async def discard(ctx: ServiceContext, person: Person, topic: Topic) -> None:
     await ctx.repos.conversations.clear(person.id, TOPIC)
-    await ctx.repos.session.delete(topic)
-    await ctx.repos.session.flush()
+    await ctx.repos.topics.delete(topic)
 
 
 # --- what a topic is now -------------------------------------------------------------------
@@ -305,7 +304,7 @@ async def announce(ctx: ServiceContext, topic: Topic) -> Announcement:
     if not chats:
         return Announcement("no_groups")
     topic.announced_at = ctx.now
-    await ctx.repos.session.flush()
+    await ctx.repos.flush()
     return Announcement("announced", chats)
 
 
@@ -365,7 +364,7 @@ async def decide(
         return Decision("full", application, topic, student)
     application.state = ApplicationState.ACCEPTED if accept else ApplicationState.DECLINED
     application.decided_at, application.decided_by_id = ctx.now, person.id
-    await ctx.repos.session.flush()
+    await ctx.repos.flush()
     return Decision("accepted" if accept else "declined", application, topic, student)
 
 
@@ -412,7 +411,7 @@ async def start(
         if application.state is ApplicationState.PENDING:
             application.state = ApplicationState.DECLINED
             application.decided_at, application.decided_by_id = ctx.now, person.id
-    await ctx.repos.session.flush()
+    await ctx.repos.flush()
     first = cycle(topic.started_on, topic.cycle_days, 0, await ctx.zone())
     return Started("started", await view(ctx.repos, topic), first)
 
@@ -423,7 +422,7 @@ async def close(ctx: ServiceContext, person: Person, topic: Topic) -> str:
     if topic.state is TopicState.CLOSED:
         return "closed_before"
     topic.state, topic.closed_at = TopicState.CLOSED, ctx.now
-    await ctx.repos.session.flush()
+    await ctx.repos.flush()
     return "closed"
 
 
@@ -521,7 +520,7 @@ async def answer_report(ctx: ServiceContext, student: Person, draft: ReportDraft
 
 
 async def remember_report(ctx: ServiceContext, student: Person, report: TopicReport) -> str:
-    await ctx.repos.session.flush()
+    await ctx.repos.flush()
     step = next_report_step(report)
     await ctx.repos.conversations.set(student.id, TOPIC_REPORT, report.id, step, ctx.now)
     return step
@@ -621,7 +620,7 @@ async def open_assessment(ctx: ServiceContext, mentor: Person, assessment_id: in
 
 
 async def remember_scoring(ctx: ServiceContext, mentor: Person, assessment: TopicAssessment) -> str:
-    await ctx.repos.session.flush()
+    await ctx.repos.flush()
     step = next_score_step(assessment)
     await ctx.repos.conversations.set(mentor.id, TOPIC_SCORE, assessment.id, step, ctx.now)
     return step
@@ -755,5 +754,5 @@ async def sweep(ctx: ServiceContext, review_after: dt.timedelta) -> TopicsDue:
         assessment.reminded_at = ctx.now
         if mentor is not None and report is not None and scored is not None:
             due.reviews.append((assessment, mentor, scored, report))
-    await ctx.repos.session.flush()
+    await ctx.repos.flush()
     return due

@@ -12,6 +12,9 @@ from db.models import Base
 
 config = context.config
 target_metadata = Base.metadata
+# Our column types (`UTCDateTime`) are written into new migrations as `db.models.X`, the
+# name every migration imports, wherever in the package the type is defined.
+USER_TYPES = "db.models."
 
 
 def _configure_and_run(connection: Connection) -> None:
@@ -20,6 +23,7 @@ def _configure_and_run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        user_module_prefix=USER_TYPES,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -31,6 +35,7 @@ def run_migrations_offline() -> None:
         target_metadata=target_metadata,
         literal_binds=True,
         render_as_batch=True,
+        user_module_prefix=USER_TYPES,
     )
     with context.begin_transaction():
         context.run_migrations()

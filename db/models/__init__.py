@@ -1,0 +1,115 @@
+"""Typed SQLAlchemy models, one module per feature over the shared `base` and `kinds`.
+
+Every model, enum and column type is re-exported here: `from db.models import X` and
+Alembic's `db.models.Base` (db/migrations/env.py) do not depend on where a class lives.
+Every schema change goes through an Alembic migration."""
+
+from __future__ import annotations
+
+from db.models.achievements import Achievement, Revenue, RevenueShare
+from db.models.base import NAMING, Base, Timestamped, UTCDateTime
+from db.models.chats import Chat
+from db.models.checkin import (
+    ActionItem,
+    Checkin,
+    CheckinPolicy,
+    CheckinPoll,
+    CheckinVote,
+    EarlyPollAnswer,
+)
+from db.models.consortium import Consortium, Party
+from db.models.conversations import Conversation
+from db.models.digest import PartyMonth
+from db.models.kinds import (
+    AchievementKind,
+    ApplicationState,
+    CheckinState,
+    OutboxState,
+    PartyKind,
+    ReportStatus,
+    RequestState,
+    Role,
+    TopicState,
+)
+from db.models.liaison import LiaisonMessage, LiaisonRequest, RequestEvent
+from db.models.oncall import OncallOverride, OncallPolicy, RotationMember
+from db.models.outbox import Outbox
+from db.models.people import Invite, InviteRedemption, Membership, Person
+from db.models.placements import Placement, PlacementMentor
+from db.models.reports import (
+    Assessment,
+    ReportAttachment,
+    ReportPolicy,
+    ReportReminder,
+    WeeklyReport,
+)
+from db.models.rules import ConsortiumRules
+from db.models.topics import (
+    Topic,
+    TopicApplication,
+    TopicAssessment,
+    TopicMentor,
+    TopicNeed,
+    TopicReminder,
+    TopicReport,
+)
+from db.models.training import TrainingRecord
+from db.models.updates import ProcessedUpdate
+
+__all__ = [
+    "NAMING",
+    "Achievement",
+    "AchievementKind",
+    "ActionItem",
+    "ApplicationState",
+    "Assessment",
+    "Base",
+    "Chat",
+    "Checkin",
+    "CheckinPolicy",
+    "CheckinPoll",
+    "CheckinState",
+    "CheckinVote",
+    "Consortium",
+    "ConsortiumRules",
+    "Conversation",
+    "EarlyPollAnswer",
+    "Invite",
+    "InviteRedemption",
+    "LiaisonMessage",
+    "LiaisonRequest",
+    "Membership",
+    "OncallOverride",
+    "OncallPolicy",
+    "Outbox",
+    "OutboxState",
+    "Party",
+    "PartyKind",
+    "PartyMonth",
+    "Person",
+    "Placement",
+    "PlacementMentor",
+    "ProcessedUpdate",
+    "ReportAttachment",
+    "ReportPolicy",
+    "ReportReminder",
+    "ReportStatus",
+    "RequestEvent",
+    "RequestState",
+    "Revenue",
+    "RevenueShare",
+    "Role",
+    "RotationMember",
+    "Timestamped",
+    "Topic",
+    "TopicApplication",
+    "TopicAssessment",
+    "TopicMentor",
+    "TopicNeed",
+    "TopicReminder",
+    "TopicReport",
+    "TopicState",
+    "TrainingRecord",
+    "UTCDateTime",
+    "WeeklyReport",
+]

@@ -1,0 +1,157 @@
+"""Liaison requests, their events and the messages sent about them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import cast
+
+from sqlalchemy import Table, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import LiaisonMessage, LiaisonRequest, Outbox, RequestEvent, RequestState
+from db.repositories.statements import core_insert, given_values
+
+_REQUEST_INSERT, _REQUEST_COLUMNS = core_insert(LiaisonRequest)
+
+
+_EVENT_INSERT = insert(cast(Table, RequestEvent.__table__))
+
+
+_LIAISON_MESSAGE_INSERT = insert(cast(Table, LiaisonMessage.__table__))
+
+
+class RequestRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, request: LiaisonRequest) -> LiaisonRequest:
+        """Writes a new request and gives it its id. The object stays outside the session:
+        a later change to it is not saved (load the request to change it)."""
+        result = await self.session.execute(
+            _REQUEST_INSERT, given_values(request, _REQUEST_COLUMNS)
+        )
+        request.id = result.scalar_one()
+        return request
+
+    async def get_for_update(self, request_id: int) -> LiaisonRequest | None:
+        return await self.session.scalar(
+            select(LiaisonRequest).where(LiaisonRequest.id == request_id).with_for_update()
+        )
+
+    async def due(self, now: dt.datetime, limit: int = 100) -> list[int]:
+        """Ids of requests the scheduler must act on now."""
+        rows = await self.session.scalars(
+            select(LiaisonRequest.id)
+            .where(
+                LiaisonRequest.next_action_at.is_not(None),
+                LiaisonRequest.next_action_at <= now,
+                LiaisonRequest.state.in_([RequestState.HELD, RequestState.OPEN]),
+            )
+            .order_by(LiaisonRequest.next_action_at)
+            .limit(limit)
+        )
+        return list(rows)
+
+    async def open_requests(
+        self, party_ids: Iterable[int] | None = None
+    ) -> Sequence[LiaisonRequest]:
+        query = select(LiaisonRequest).where(
+            LiaisonRequest.state.in_(
+                [RequestState.HELD, RequestState.OPEN, RequestState.ACKNOWLEDGED]
+            )
+        )
+        if party_ids is not None:
+            query = query.where(LiaisonRequest.party_id.in_(list(party_ids)))
+        return (await self.session.scalars(query.order_by(LiaisonRequest.opened_at))).all()
+
+    async def count_in(self, states: Sequence[RequestState]) -> int:
+        """How many requests are in one of these states."""
+        count = await self.session.scalar(
+            select(func.count()).where(LiaisonRequest.state.in_(states))
+        )
+        return count or 0
+
+    async def opened_between(
+        self, since: dt.datetime, until: dt.datetime
+    ) -> Sequence[LiaisonRequest]:
+        rows = await self.session.scalars(
+            select(LiaisonRequest).where(
+                LiaisonRequest.opened_at >= since, LiaisonRequest.opened_at < until
+            )
+        )
+        return rows.all()
+
+    async def since(self, when: dt.datetime) -> Sequence[LiaisonRequest]:
+        rows = await self.session.scalars(
+            select(LiaisonRequest)
+            .where(LiaisonRequest.opened_at >= when)
+            .order_by(LiaisonRequest.id)
+        )
+        return rows.all()
+
+    async def get(self, request_id: int) -> LiaisonRequest | None:
+        return await self.session.get(LiaisonRequest, request_id)
+
+    async def log(
+        self,
+        request_id: int,
+        kind: str,
+        at: dt.datetime,
+        person_id: int | None = None,
+        detail: str | None = None,
+    ) -> None:
+        await self.log_all(request_id, at, [(kind, person_id, detail)])
+
+    async def log_all(
+        self,
+        request_id: int,
+        at: dt.datetime,
+        events: Sequence[tuple[str, int | None, str | None]],
+    ) -> None:
+        """Events of one moment, in order: (kind, person id, detail) each, in one INSERT."""
+        await self.session.execute(
+            _EVENT_INSERT,
+            [
+                {
+                    "request_id": request_id,
+                    "at": at,
+                    "kind": kind,
+                    "person_id": person_id,
+                    "detail": detail[:300] if detail else None,
+                }
+                for kind, person_id, detail in events
+            ],
+        )
+
+    async def events(self, request_id: int) -> Sequence[RequestEvent]:
+        rows = await self.session.scalars(
+            select(RequestEvent)
+            .where(RequestEvent.request_id == request_id)
+            .order_by(RequestEvent.at, RequestEvent.id)
+        )
+        return rows.all()
+
+    async def by_message(self, chat_id: int, message_id: int) -> LiaisonMessage | None:
+        return await self.session.get(LiaisonMessage, (chat_id, message_id))
+
+    async def remember_messages(self, messages: Sequence[tuple[int, int, int, str]]) -> None:
+        """Messages just sent, as (chat id, message id, request id, role), in one INSERT
+        (Telegram never gives one chat the same message id twice)."""
+        if messages:
+            await self.session.execute(
+                _LIAISON_MESSAGE_INSERT,
+                [
+                    {"chat_id": chat, "message_id": message, "request_id": request, "role": role}
+                    for chat, message, request, role in messages
+                ],
+            )
+
+    async def recipients(self, request_id: int) -> set[int]:
+        """Person ids the request was delivered to (or is waiting to be delivered to)."""
+        rows = await self.session.scalars(
+            select(Outbox.person_id).where(
+                Outbox.request_id == request_id, Outbox.person_id.is_not(None)
+            )
+        )
+        return {pid for pid in rows if pid is not None}

@@ -1,0 +1,85 @@
+"""Students' placements at overseas sites and their mentors."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from db.models import Membership, Party, Placement, PlacementMentor
+
+
+class PlacementRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def all(self) -> Sequence[Placement]:
+        rows = await self.session.scalars(
+            select(Placement)
+            .options(selectinload(Placement.mentors))
+            .order_by(Placement.student_id, Placement.start_date)
+        )
+        return rows.all()
+
+    async def find(self, student_id: int, site_id: int, start: dt.date) -> Placement | None:
+        return await self.session.scalar(
+            select(Placement)
+            .where(
+                Placement.student_id == student_id,
+                Placement.site_id == site_id,
+                Placement.start_date == start,
+            )
+            .options(selectinload(Placement.mentors))
+        )
+
+    async def of_student(self, student_id: int) -> Sequence[Placement]:
+        rows = await self.session.scalars(
+            select(Placement)
+            .where(Placement.student_id == student_id)
+            .options(selectinload(Placement.mentors))
+            .order_by(Placement.start_date)
+        )
+        return rows.all()
+
+    async def add(self, placement: Placement) -> Placement:
+        self.session.add(placement)
+        await self.session.flush()
+        return placement
+
+    async def load_mentors(self, placement: Placement) -> None:
+        """Read a new placement's mentors (none yet), so that `mentors` can be used."""
+        await self.session.refresh(placement, ["mentors"])
+
+    async def mentor_parties(self) -> list[tuple[int, str]]:
+        """(student id, party name) for every party whose mentor is on one of the student's
+        placements: the mentor's own party of that kind."""
+        rows = await self.session.execute(
+            select(Placement.student_id, Party.name)
+            .join(PlacementMentor, PlacementMentor.placement_id == Placement.id)
+            .join(Membership, Membership.person_id == PlacementMentor.person_id)
+            .join(
+                Party,
+                (Party.id == Membership.party_id) & (Party.kind == PlacementMentor.party_kind),
+            )
+            .distinct()
+        )
+        return [(student, party) for student, party in rows.all()]
+
+    async def set_mentors(self, placement: Placement, mentors: dict[str, int]) -> bool:
+        """Make the placement's mentors exactly `mentors` (kind -> person id); True if changed."""
+        current = {m.party_kind.value: m.person_id for m in placement.mentors}
+        if current == mentors:
+            return False
+        await self.session.execute(
+            delete(PlacementMentor).where(PlacementMentor.placement_id == placement.id)
+        )
+        self.session.add_all(
+            PlacementMentor(placement_id=placement.id, party_kind=kind, person_id=person_id)
+            for kind, person_id in mentors.items()
+        )
+        await self.session.flush()
+        await self.session.refresh(placement, ["mentors"])
+        return True
