@@ -329,6 +329,12 @@ def _place(loc: Iterable[Any]) -> str:
     return place or "file"
 
 
+def _found(value: Any) -> str:
+    """The value the file gave, quoted as the reader wrote it (cut when long)."""
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def _pydantic_problems(error: ValidationError, prefix: tuple[Any, ...]) -> list[str]:
     problems = []
     for item in error.errors():
@@ -337,6 +343,10 @@ def _pydantic_problems(error: ValidationError, prefix: tuple[Any, ...]) -> list[
             message = "unknown field"
         elif item["type"] == "missing":
             message = "required"
+        elif item["type"] != "value_error" and isinstance(item.get("input"), str | int | float):
+            # pydantic's own messages say what was expected, not what was found; ours
+            # (value_error) quote it already.
+            message += f", not {_found(item['input'])}"
         problems.append(f"{_place(prefix + tuple(item['loc']))}: {message}")
     return problems
 
