@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -17,6 +18,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    Numeric,
     String,
     TypeDecorator,
     UniqueConstraint,
@@ -62,6 +64,28 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=dt.UTC)
         return value.astimezone(dt.UTC)
+
+
+class Score(TypeDecorator[float]):
+    """A score from 0 to 100 with at most two decimals (averages imported from past
+    questionnaires: 57.2), read back as an int when whole, as the bot's own scores are.
+    Floats in Python, NUMERIC(5, 2) in the database: SQLite has no decimal type (SQLAlchemy
+    warns on Decimal there) and two decimals are exact either way once rounded."""
+
+    impl = Numeric(5, 2, asdecimal=False)
+    cache_ok = True
+
+    def process_bind_param(self, value: float | Decimal | None, dialect: Any) -> Any:
+        if value is None:
+            return None
+        exact = Decimal(str(value)).quantize(Decimal("0.01"))
+        return float(exact) if dialect.name == "sqlite" else exact
+
+    def process_result_value(self, value: Any, dialect: Any) -> float | None:
+        if value is None:
+            return None
+        number = round(float(value), 2)
+        return int(number) if number.is_integer() else number
 
 
 NAMING = {
@@ -584,9 +608,9 @@ class Assessment(Base):
     mentor_id: Mapped[int | None] = mapped_column(
         ForeignKey("person.id", ondelete="SET NULL"), index=True
     )
-    tech_rd: Mapped[int | None] = mapped_column(Integer)
-    cross_cultural: Mapped[int | None] = mapped_column(Integer)
-    rule_adaptation: Mapped[int | None] = mapped_column(Integer)
+    tech_rd: Mapped[float | None] = mapped_column(Score)
+    cross_cultural: Mapped[float | None] = mapped_column(Score)
+    rule_adaptation: Mapped[float | None] = mapped_column(Score)
     comment: Mapped[str | None] = mapped_column(String(1000))
     source: Mapped[str] = mapped_column(String(8), default="bot")  # "bot" or "import"
     requested_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
@@ -761,9 +785,9 @@ class TopicAssessment(Base):
     mentor_id: Mapped[int | None] = mapped_column(
         ForeignKey("person.id", ondelete="SET NULL"), index=True
     )
-    tech_rd: Mapped[int | None] = mapped_column(Integer)
-    cross_cultural: Mapped[int | None] = mapped_column(Integer)
-    rule_adaptation: Mapped[int | None] = mapped_column(Integer)
+    tech_rd: Mapped[float | None] = mapped_column(Score)
+    cross_cultural: Mapped[float | None] = mapped_column(Score)
+    rule_adaptation: Mapped[float | None] = mapped_column(Score)
     comment: Mapped[str | None] = mapped_column(String(1000))
     requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     reminded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

@@ -9,6 +9,7 @@ from typing import Any, cast
 
 from sqlalchemy import (
     Connection,
+    Float,
     Row,
     Select,
     Table,
@@ -1261,9 +1262,10 @@ class AssessmentRepo:
             Assessment.student_id,
             Assessment.week,
             Assessment.party_kind,
-            Assessment.tech_rd,
-            Assessment.cross_cultural,
-            Assessment.rule_adaptation,
+            # As floats from the driver itself (PostgreSQL's NUMERIC would come as Decimal).
+            Assessment.tech_rd.cast(Float),
+            Assessment.cross_cultural.cast(Float),
+            Assessment.rule_adaptation.cast(Float),
         ).where(Assessment.completed_at.is_not(None))
         if student_ids is not None:
             query = query.where(Assessment.student_id.in_(list(student_ids)))
