@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -86,7 +86,7 @@ def render_progress(progress: Progress, t: Translator) -> str:
             lines.append(t.gettext("{dimension}: no scores yet").format(dimension=name))
             continue
         row = cap.loc[dim]
-        change = shown_change(row["baseline"], row["current"])
+        change = shown_change(cast(float, row["baseline"]), cast(float, row["current"]))
         assert change is not None  # a dimension with scores has both levels
         lines.append(
             t.gettext(
