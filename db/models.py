@@ -128,6 +128,7 @@ class Consortium(Timestamped, Base):
     name: Mapped[str] = mapped_column(String(200))
     timezone: Mapped[str] = mapped_column(String(64))
     language: Mapped[str] = mapped_column(String(8))
+    country: Mapped[str | None] = mapped_column(String(2))  # whose public holidays count
 
 
 class Party(Timestamped, Base):
@@ -404,6 +405,15 @@ class LiaisonMessage(Base):
     role: Mapped[str] = mapped_column(String(16))  # "contact" or "asker"
 
 
+class PublicHolidays(StrEnum):
+    """Whose public holidays move a check-in: the consortium's country, also every party's,
+    or nobody's (only the holidays the file lists)."""
+
+    CONSORTIUM = "consortium"
+    PARTIES = "parties"
+    NONE = "none"
+
+
 class CheckinPolicy(Timestamped, Base):
     """The consortium's monthly check-in: when, for how long, reminders, holidays."""
 
@@ -415,6 +425,11 @@ class CheckinPolicy(Timestamped, Base):
     reminders: Mapped[list[int]] = mapped_column(JSON, default=list)  # seconds before closing
     holidays: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict)
     """Per country code: ISO dates on which no check-in is held."""
+    public_holidays: Mapped[PublicHolidays] = mapped_column(
+        _enum(PublicHolidays, "public_holidays"),
+        default=PublicHolidays.CONSORTIUM,
+        server_default=PublicHolidays.CONSORTIUM.value,
+    )
 
 
 class CheckinState(StrEnum):

@@ -31,7 +31,7 @@ from bot.domain.checkin import parse_open_for, parse_schedule
 from bot.domain.oncall import Notify, Period, parse_duration, parse_handoff, parse_quiet
 from bot.domain.reports import ReportCalendar
 from bot.domain.revenue import known_currency
-from db.models import PartyKind, Role
+from db.models import PartyKind, PublicHolidays, Role
 
 
 class ConsortiumFileError(Exception):
@@ -57,6 +57,16 @@ def _check_timezone(value: str) -> str:
     return value
 
 
+def _check_country(value: str) -> str:
+    code = value.upper()
+    if code not in _countries():
+        raise ValueError(f"unknown country code {value!r} (ISO 3166, e.g. CN, TH)")
+    return code
+
+
+Country = Annotated[str, AfterValidator(_check_country)]
+
+
 class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -71,24 +81,15 @@ class ConsortiumSpec(_Spec):
     name: Name
     timezone: TimeZone = "UTC"
     language: Language = "en"
+    country: Country | None = None  # whose public holidays move a check-in
 
 
 class PartySpec(_Spec):
     key: Key
     name: Name
     kind: PartyKind
-    country: str | None = None
+    country: Country | None = None
     timezone: TimeZone | None = None
-
-    @field_validator("country")
-    @classmethod
-    def _country(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        code = value.upper()
-        if code not in _countries():
-            raise ValueError(f"unknown country code {value!r} (ISO 3166, e.g. CN, TH)")
-        return code
 
 
 class MembershipSpec(_Spec):
@@ -194,6 +195,9 @@ class CheckinSpec(_Spec):
     open_for: Annotated[str, AfterValidator(_check(parse_open_for))] = "72h"
     reminders: list[Duration] = Field(default_factory=lambda: ["24h"])
     holidays: dict[str, list[dt.date]] = Field(default_factory=dict)
+    # Whose public holidays (from the `holidays` package) move a check-in, besides the
+    # `holidays` listed: the consortium's country, also every party's, or none.
+    public_holidays: PublicHolidays = PublicHolidays.CONSORTIUM
 
     @field_validator("holidays")
     @classmethod
