@@ -79,11 +79,12 @@ async def checkin_command(request: Request) -> Reply:
 async def _next(request: Request) -> Reply:
     found = await checkin.rules(request.ctx)
     zone = await request.ctx.zone()
-    start = None
+    start, moved = None, None
     if found is not None:
-        start = next_checkin(found.schedule, found.timezone, request.now, set(found.holidays))[1]
+        day, start = next_checkin(found.schedule, found.timezone, request.now, found.holidays)
+        moved = checkin.why_moved(found, day, request.t.language)
     current = await request.repos.checkins.open_one()
-    return Reply(text=render_next(start, current, zone, request.t))
+    return Reply(text=render_next(start, current, zone, request.t, moved))
 
 
 async def _schedule(request: Request) -> Reply:

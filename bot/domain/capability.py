@@ -7,8 +7,10 @@ Scores arrive as one row per (student, week, party kind) with one column per dim
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
 from bot import lazy
@@ -35,6 +37,35 @@ class ModelRules:
     baseline_weeks: int = 2
     current_weeks: int = 2
     disagreement: float = 20.0
+
+
+@dataclass(frozen=True)
+class Change:
+    """A baseline and a current level as shown, and the change worked out from those shown
+    figures, so that they add up for the reader: 64.8 → 71.6 is +6.8 points (+10.5%),
+    not the +6.9 (+10.6%) of the unrounded levels 64.77 and 71.63. `percent` is None when
+    the baseline is 0 (no percent of nothing)."""
+
+    baseline: Decimal
+    current: Decimal
+    points: Decimal
+    percent: Decimal | None
+
+
+def _rounded(value: float, digits: int) -> Decimal:
+    # Half up, as people round (57.25 is 57.3), not as binary floats happen to round.
+    return Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-digits), ROUND_HALF_UP)
+
+
+def shown_change(baseline: float, current: float, digits: int = 1) -> Change | None:
+    """The figures to show for a change from `baseline` to `current` at `digits` decimals;
+    None when either is missing (NaN)."""
+    if math.isnan(baseline) or math.isnan(current):
+        return None
+    low, high = _rounded(baseline, digits), _rounded(current, digits)
+    points = high - low
+    percent = _rounded(float(points / low * 100), digits) if low > 0 else None
+    return Change(low, high, points, percent)
 
 
 def empty_scores() -> pd.DataFrame:
@@ -230,11 +261,12 @@ def scoring_reliability(scores: pd.DataFrame) -> dict[str, float | None]:
 
 
 def group_summary(cap: pd.DataFrame, groups: pd.DataFrame, by: str) -> pd.DataFrame:
-    """Mean baseline, current level and improvement per dimension for each group.
+    """Mean baseline, current level and improvement per dimension for each group, in points
+    and in percent of the group's mean baseline (so that the three figures of a line agree).
 
     `groups` maps students to groups (columns `student` and `by`; a student may belong to
     several groups, e.g. to every party that mentored them)."""
-    columns = [by, "dimension", "students", "baseline", "current", "points"]
+    columns = [by, "dimension", "students", "baseline", "current", "points", "percent"]
     if cap.empty or groups.empty:
         return pd.DataFrame(columns=columns)
     merged = cap.merge(groups[["student", by]].drop_duplicates(), on="student")
@@ -243,5 +275,8 @@ def group_summary(cap: pd.DataFrame, groups: pd.DataFrame, by: str) -> pd.DataFr
         baseline=("baseline", "mean"),
         current=("current", "mean"),
         points=("points", "mean"),
+    )
+    summary["percent"] = (summary["points"] / summary["baseline"] * 100).where(
+        summary["baseline"] > 0
     )
     return summary.reset_index()[columns]

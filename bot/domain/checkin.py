@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -84,20 +84,20 @@ def _nominal_day(schedule: Schedule, year: int, month: int) -> dt.date:
     return last - dt.timedelta(days=(last.weekday() - schedule.weekday) % 7)
 
 
-def working_day(day: dt.date, holidays: set[dt.date]) -> dt.date:
+def working_day(day: dt.date, holidays: Collection[dt.date]) -> dt.date:
     """The day itself, or the next day that is neither a weekend nor a holiday."""
     while day.weekday() >= 5 or day in holidays:
         day += dt.timedelta(days=1)
     return day
 
 
-def occurrence(schedule: Schedule, year: int, month: int, holidays: set[dt.date]) -> dt.date:
+def occurrence(schedule: Schedule, year: int, month: int, holidays: Collection[dt.date]) -> dt.date:
     """The check-in's date in a month, moved to the next working day when needed."""
     return working_day(_nominal_day(schedule, year, month), holidays)
 
 
 def next_checkin(
-    schedule: Schedule, timezone: str, after: dt.datetime, holidays: set[dt.date]
+    schedule: Schedule, timezone: str, after: dt.datetime, holidays: Collection[dt.date]
 ) -> tuple[dt.date, dt.datetime]:
     """The next check-in strictly after `after`: its local date and its UTC start."""
     zone = ZoneInfo(timezone)
@@ -110,6 +110,28 @@ def next_checkin(
             return day, start
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     raise ValueError("no check-in within two years")  # pragma: no cover - holidays everywhere
+
+
+def moved_from(schedule: Schedule, day: dt.date, holidays: Collection[dt.date]) -> dt.date | None:
+    """The date the schedule names, when the check-in on `day` was moved from it (past a
+    weekend or holidays, possibly into the next month); None when it was not moved."""
+    previous = (day.year - 1, 12) if day.month == 1 else (day.year, day.month - 1)
+    for year, month in ((day.year, day.month), previous):
+        nominal = _nominal_day(schedule, year, month)
+        if nominal != day and working_day(nominal, holidays) == day:
+            return nominal
+    return None
+
+
+def skipped_days(nominal: dt.date, day: dt.date) -> list[dt.date]:
+    """The days a moved check-in passed over: from the scheduled one up to (not) `day`."""
+    return [nominal + dt.timedelta(days=n) for n in range((day - nominal).days)]
+
+
+def years_around(day: dt.date) -> range:
+    """The years whose holidays can move a check-in looked up on `day`: the next one is
+    found within two years, and the last one may still be open."""
+    return range(day.year - 1, day.year + 3)
 
 
 @dataclass(frozen=True)

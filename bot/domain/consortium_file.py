@@ -28,7 +28,7 @@ from pydantic import (
 )
 
 from bot.domain.checkin import parse_open_for, parse_schedule
-from bot.domain.kinds import PartyKind, Role
+from bot.domain.kinds import PartyKind, PublicHolidays, Role
 from bot.domain.oncall import Notify, Period, parse_handoff, parse_quiet
 from bot.domain.reports import ReportCalendar
 from bot.domain.revenue import known_currency
@@ -58,6 +58,16 @@ def _check_timezone(value: str) -> str:
     return value
 
 
+def _check_country(value: str) -> str:
+    code = value.upper()
+    if code not in _countries():
+        raise ValueError(f"unknown country code {value!r} (ISO 3166, e.g. CN, TH)")
+    return code
+
+
+Country = Annotated[str, AfterValidator(_check_country)]
+
+
 class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -72,24 +82,15 @@ class ConsortiumSpec(_Spec):
     name: Name
     timezone: TimeZone = "UTC"
     language: Language = "en"
+    country: Country | None = None  # whose public holidays move a check-in
 
 
 class PartySpec(_Spec):
     key: Key
     name: Name
     kind: PartyKind
-    country: str | None = None
+    country: Country | None = None
     timezone: TimeZone | None = None
-
-    @field_validator("country")
-    @classmethod
-    def _country(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        code = value.upper()
-        if code not in _countries():
-            raise ValueError(f"unknown country code {value!r} (ISO 3166, e.g. CN, TH)")
-        return code
 
 
 class MembershipSpec(_Spec):
@@ -195,6 +196,9 @@ class CheckinSpec(_Spec):
     open_for: Annotated[str, AfterValidator(_check(parse_open_for))] = "72h"
     reminders: list[Duration] = Field(default_factory=lambda: ["24h"])
     holidays: dict[str, list[dt.date]] = Field(default_factory=dict)
+    # Whose public holidays (from the `holidays` package) move a check-in, besides the
+    # `holidays` listed: the consortium's country, also every party's, or none.
+    public_holidays: PublicHolidays = PublicHolidays.CONSORTIUM
 
     @field_validator("holidays")
     @classmethod
@@ -330,6 +334,12 @@ def _place(loc: Iterable[Any]) -> str:
     return place or "file"
 
 
+def _found(value: Any) -> str:
+    """The value the file gave, quoted as the reader wrote it (cut when long)."""
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def _pydantic_problems(error: ValidationError, prefix: tuple[Any, ...]) -> list[str]:
     problems = []
     for item in error.errors():
@@ -338,6 +348,10 @@ def _pydantic_problems(error: ValidationError, prefix: tuple[Any, ...]) -> list[
             message = "unknown field"
         elif item["type"] == "missing":
             message = "required"
+        elif item["type"] != "value_error" and isinstance(item.get("input"), str | int | float):
+            # pydantic's own messages say what was expected, not what was found; ours
+            # (value_error) quote it already.
+            message += f", not {_found(item['input'])}"
         problems.append(f"{_place(prefix + tuple(item['loc']))}: {message}")
     return problems
 

@@ -88,3 +88,12 @@ class AchievementKind(StrEnum):
     PRODUCT = "product"
     PAPER = "paper"
     STANDARD = "standard"
+
+
+class PublicHolidays(StrEnum):
+    """Whose public holidays move a check-in: the consortium's country, also every party's,
+    or nobody's (only the holidays the file lists)."""
+
+    CONSORTIUM = "consortium"
+    PARTIES = "parties"
+    NONE = "none"

@@ -299,7 +299,7 @@ class Scorable(Protocol):
     """What a mentor scores: a weekly report's or a topic report's assessment."""
 
     id: int
-    tech_rd: int | None
-    cross_cultural: int | None
-    rule_adaptation: int | None
+    tech_rd: float | None  # a mentor's are whole; imported ones may have two decimals
+    cross_cultural: float | None
+    rule_adaptation: float | None
     comment: str | None

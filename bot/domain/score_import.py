@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import io
 from dataclasses import dataclass
+from decimal import Decimal
 
 from bot.domain import numbers
 from bot.domain.kinds import PartyKind
@@ -29,7 +30,7 @@ class ScoreRow:
     date: dt.date
     party_kind: PartyKind
     dimension: str
-    score: int
+    score: Decimal  # up to two decimals: averages of past questionnaires (57.2)
 
 
 def parse_scores_csv(text: str) -> tuple[list[ScoreRow], list[str]]:
@@ -65,9 +66,9 @@ def parse_scores_csv(text: str) -> tuple[list[ScoreRow], list[str]]:
             found.append(f"party_kind {kind!r} is not one of {', '.join(sorted(kinds))}")
         if dimension not in dimensions:
             found.append(f"dimension {dimension!r} is not one of {', '.join(sorted(dimensions))}")
-        value = numbers.parse_int(score, 0, 100)
+        value = numbers.parse_decimal(score, Decimal(0), Decimal(100), places=2)
         if isinstance(value, numbers.NotANumber):
-            found.append(f"score {score!r} is not a whole number from 0 to 100")
+            found.append(f"score {score!r} is not a number from 0 to 100 with at most two decimals")
         if found or telegram_id is None or isinstance(value, numbers.NotANumber):
             problems.append(f"line {line}: " + "; ".join(found))
             continue

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks, lazy
-from bot.domain.capability import DIMS
+from bot.domain.capability import DIMS, shown_change
 from bot.domain.credits import Credits
 from bot.i18n import Translator
 from bot.renderers import Rendered, esc
@@ -45,6 +45,16 @@ def _signed(value: object) -> str:
     return f"{float(value):+.1f}"  # type: ignore[arg-type]
 
 
+def _change(baseline: float, current: float) -> str:
+    """`57.5→75.0 (+17.5, +30.4%)`: the change in points and in percent of the baseline,
+    worked out from the figures shown."""
+    change = shown_change(baseline, current)
+    if change is None:
+        return "–"
+    percent = f", {_signed(change.percent)}%" if change.percent is not None else ""
+    return f"{change.baseline}→{change.current} ({_signed(change.points)}{percent})"
+
+
 def person_name(person: Person) -> str:
     return person.name or str(person.telegram_id)
 
@@ -76,16 +86,18 @@ def render_progress(progress: Progress, t: Translator) -> str:
             lines.append(t.gettext("{dimension}: no scores yet").format(dimension=name))
             continue
         row = cap.loc[dim]
+        change = shown_change(cast(float, row["baseline"]), cast(float, row["current"]))
+        assert change is not None  # a dimension with scores has both levels
         lines.append(
             t.gettext(
                 "{dimension}: baseline {baseline}, now {current} ({points} points, {percent}%) "
                 "over {weeks} weeks"
             ).format(
                 dimension=name,
-                baseline=_num(row["baseline"]),
-                current=_num(row["current"]),
-                points=_signed(row["points"]),
-                percent=_signed(row["percent"]),
+                baseline=change.baseline,
+                current=change.current,
+                points=_signed(change.points),
+                percent=_signed(change.percent),
                 weeks=_num(row["weeks"], 0),
             )
         )
@@ -133,8 +145,7 @@ def _summary_lines(
         rows = summary[summary[by] == group].set_index("dimension")
         students = int(rows["students"].to_numpy().max())
         parts = [
-            f"{esc(short_name(d, t))} {_num(rows.loc[d, 'baseline'], 0)}→"
-            f"{_num(rows.loc[d, 'current'], 0)} ({_signed(rows.loc[d, 'points'])})"
+            f"{esc(short_name(d, t))} {_change(rows.loc[d, 'baseline'], rows.loc[d, 'current'])}"
             for d in DIMS
             if d in rows.index
         ]
@@ -163,7 +174,7 @@ def render_cohort(cohort: Cohort, t: Translator) -> str:
             len(cohort.students),
         ).format(students=len(cohort.students), submitted=submitted, expected=expected, rate=rate)
         + "</b>",
-        t.gettext("Each line: baseline → current level (change in points)."),
+        t.gettext("Each line: baseline → current level (change in points, in percent)."),
         "",
         "<b>" + t.gettext("Per party") + "</b>",
         *_summary_lines(cohort.by_party, "party", t),

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+from babel.dates import format_skeleton
+
 from bot.domain.checkin import OPTION_KEYS
 from bot.i18n import Translator
 from bot.renderers import esc, said
 from bot.renderers.liaison import local
 from bot.services.analytics import ReportStats
-from bot.services.checkin import Tally
+from bot.services.checkin import SkippedDay, Tally
 from db.models import ActionItem, Checkin, LiaisonRequest, Party
 
 
@@ -148,7 +150,11 @@ def render_group_lost(title: str, t: Translator) -> str:
 
 
 def render_next(
-    start: dt.datetime | None, open_checkin: Checkin | None, zone: str, t: Translator
+    start: dt.datetime | None,
+    open_checkin: Checkin | None,
+    zone: str,
+    t: Translator,
+    moved: tuple[dt.date, list[SkippedDay]] | None = None,
 ) -> str:
     lines = []
     if open_checkin is not None:
@@ -170,7 +176,33 @@ def render_next(
                 time=local(start, zone), zone=esc(zone)
             )
         )
+        if moved is not None:
+            lines.append(render_moved(*moved, t))
     return "\n".join(lines)
+
+
+def render_moved(scheduled: dt.date, skipped: list[SkippedDay], t: Translator) -> str:
+    """Why a check-in is not on the day its schedule names: each day it moved past."""
+
+    def why(day: SkippedDay) -> str:
+        if day.holidays:
+            return ", ".join(
+                t.gettext("{holiday} ({country})").format(holiday=esc(name), country=country)
+                for country, name in day.holidays
+            )
+        if day.listed:
+            return t.gettext("a holiday in the consortium file")
+        return t.gettext("weekend")
+
+    return t.gettext("Moved from {date}, the scheduled day, past: {reasons}.").format(
+        date=_day(scheduled, t),
+        # TRANSLATORS: between the days a check-in moved past.
+        reasons=t.gettext("; ").join(f"{_day(day.day, t)} {why(day)}" for day in skipped),
+    )
+
+
+def _day(day: dt.date, t: Translator) -> str:
+    return format_skeleton("MMMEd", day, locale=t.language)
 
 
 def render_history_line(checkin: Checkin, zone: str, t: Translator) -> str:

@@ -7,16 +7,22 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.domain.checkin import (
     OPTION_KEYS,
     PartyTurnout,
     Schedule,
     absent_twice,
+    moved_from,
     next_checkin,
     parse_schedule,
+    skipped_days,
     turnout,
+    years_around,
 )
+from bot.domain.holidays import Holiday, public_holidays
+from bot.domain.time import first_zone
 from bot.services.context import ServiceContext
 from bot.services.oncall import party_contacts, party_oncall
 from db.errors import IntegrityError
@@ -27,9 +33,11 @@ from db.models import (
     CheckinPolicy,
     CheckinPoll,
     CheckinState,
+    Consortium,
     LiaisonRequest,
     Party,
     Person,
+    PublicHolidays,
     Role,
 )
 
@@ -39,24 +47,63 @@ class Rules:
     schedule: Schedule
     open_for: dt.timedelta
     reminders: tuple[dt.timedelta, ...]  # before closing, longest first
-    holidays: frozenset[dt.date]
+    holidays: frozenset[dt.date]  # the file's and the countries' public ones, around now
     timezone: str
+    listed: frozenset[dt.date] = frozenset()  # the holidays the consortium file lists
+    countries: tuple[str, ...] = ()  # whose public holidays count
 
 
 async def rules(ctx: ServiceContext) -> Rules | None:
     policy = await ctx.repos.checkins.policy()
     if policy is None:
         return None
-    holidays = frozenset(
-        dt.date.fromisoformat(d) for days in policy.holidays.values() for d in days
-    )
+    consortium = await ctx.repos.consortium.get()
+    listed = frozenset(dt.date.fromisoformat(d) for days in policy.holidays.values() for d in days)
+    countries = await _holiday_countries(ctx, policy.public_holidays, consortium)
+    timezone = first_zone(consortium, default=ctx.default_tz)
+    years = years_around(ctx.now.astimezone(ZoneInfo(timezone)).date())
     return Rules(
         schedule=parse_schedule(policy.schedule),
         open_for=dt.timedelta(seconds=policy.open_for),
         reminders=tuple(sorted((dt.timedelta(seconds=s) for s in policy.reminders), reverse=True)),
-        holidays=holidays,
-        timezone=await ctx.zone(),
+        holidays=listed | frozenset(public_holidays(countries, years)),
+        timezone=timezone,
+        listed=listed,
+        countries=countries,
     )
+
+
+async def _holiday_countries(
+    ctx: ServiceContext, which: PublicHolidays, consortium: Consortium | None
+) -> tuple[str, ...]:
+    """The countries whose public holidays move a check-in, as the consortium file says."""
+    if which is PublicHolidays.NONE:
+        return ()
+    countries = {consortium.country} if consortium and consortium.country else set()
+    if which is PublicHolidays.PARTIES:
+        countries |= {party.country for party in await ctx.repos.parties.all() if party.country}
+    return tuple(sorted(countries))
+
+
+@dataclass(frozen=True)
+class SkippedDay:
+    """A day a check-in moved past, and why: public holidays (country, name), a holiday
+    the consortium file lists, or (neither) a weekend."""
+
+    day: dt.date
+    holidays: tuple[Holiday, ...] = ()
+    listed: bool = False
+
+
+def why_moved(found: Rules, day: dt.date, language: str) -> tuple[dt.date, list[SkippedDay]] | None:
+    """When the check-in on `day` does not fall on the date the schedule names: that date
+    and each day it moved past, with the holidays' names in the reader's language."""
+    nominal = moved_from(found.schedule, day, found.holidays)
+    if nominal is None:
+        return None
+    skipped = skipped_days(nominal, day)
+    names = public_holidays(found.countries, {d.year for d in skipped}, language)
+    return nominal, [SkippedDay(d, names.get(d, ()), d in found.listed) for d in skipped]
 
 
 async def set_policy(

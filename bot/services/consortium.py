@@ -29,6 +29,7 @@ from db.models import (
     PartyKind,
     Person,
     Placement,
+    PublicHolidays,
     ReportPolicy,
     Role,
 )
@@ -154,6 +155,7 @@ async def _apply_checkin(repos: Repos, doc: ConsortiumDoc, report: ImportReport)
             code: sorted(d.isoformat() for d in days)
             for code, days in sorted(spec.holidays.items())
         },
+        "public_holidays": spec.public_holidays,
     }
     policy = await repos.checkins.policy()
     if policy is None:
@@ -165,7 +167,12 @@ async def _apply_checkin(repos: Repos, doc: ConsortiumDoc, report: ImportReport)
 
 async def _apply_consortium(repos: Repos, doc: ConsortiumDoc, report: ImportReport) -> None:
     spec = doc.consortium
-    values = {"name": spec.name, "timezone": spec.timezone, "language": spec.language}
+    values = {
+        "name": spec.name,
+        "timezone": spec.timezone,
+        "language": spec.language,
+        "country": spec.country,
+    }
     current = await repos.consortium.get()
     if current is None:
         await repos.consortium.add(Consortium(**values))
@@ -341,6 +348,7 @@ async def export_consortium(repos: Repos) -> dict[str, Any]:
             "name": consortium.name,
             "timezone": consortium.timezone,
             "language": consortium.language,
+            **({"country": consortium.country} if consortium.country else {}),
         },
         "parties": [_export_party(party) for party in parties],
         "people": [
@@ -391,6 +399,8 @@ async def _export_checkin(repos: Repos) -> dict[str, Any] | None:
     }
     if policy.holidays:
         entry["holidays"] = policy.holidays
+    if policy.public_holidays is not PublicHolidays.CONSORTIUM:
+        entry["public_holidays"] = policy.public_holidays.value
     return entry
 
 

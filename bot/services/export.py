@@ -163,9 +163,16 @@ def _long_scores(scores: pd.DataFrame) -> pd.DataFrame:
             "dimension": pd.Categorical.from_codes(
                 np.tile(np.arange(len(dims)), len(wide))[given], categories=pd.Index(dims)
             ),
-            "score": values[given].astype("int64"),
+            "score": _scores(values[given]),
         }
     )
+
+
+def _scores(values: np.ndarray) -> np.ndarray:
+    """Whole numbers as integers (`70`, as the bot's own scores are), and otherwise the two
+    decimals an imported score may have (`57.2`): `import-scores` reads either back."""
+    rounded = values.round(2)
+    return rounded.astype("int64") if (rounded == np.floor(rounded)).all() else rounded
 
 
 XLSX_MAX_ROWS = 1_048_575  # a worksheet's rows, less the header

@@ -66,7 +66,7 @@ async def import_scores(repos: Repos, text: str) -> ScoreImport:
             else:
                 updated += 1
             for row in group:
-                setattr(assessment, row.dimension, row.score)
+                setattr(assessment, row.dimension, float(row.score))
             assessment.completed_at = dt.datetime.combine(group[0].date, dt.time(), dt.UTC)
             if assessment.id is None:
                 await repos.assessments.add(assessment)

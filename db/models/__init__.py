@@ -7,7 +7,7 @@ Every schema change goes through an Alembic migration."""
 from __future__ import annotations
 
 from db.models.achievements import Achievement, Revenue, RevenueShare
-from db.models.base import NAMING, Base, Timestamped, UTCDateTime
+from db.models.base import NAMING, Base, Score, Timestamped, UTCDateTime
 from db.models.chats import Chat
 from db.models.checkin import (
     ActionItem,
@@ -26,6 +26,7 @@ from db.models.kinds import (
     CheckinState,
     OutboxState,
     PartyKind,
+    PublicHolidays,
     ReportStatus,
     RequestState,
     Role,
@@ -90,6 +91,7 @@ __all__ = [
     "Placement",
     "PlacementMentor",
     "ProcessedUpdate",
+    "PublicHolidays",
     "ReportAttachment",
     "ReportPolicy",
     "ReportReminder",
@@ -100,6 +102,7 @@ __all__ = [
     "RevenueShare",
     "Role",
     "RotationMember",
+    "Score",
     "Timestamped",
     "Topic",
     "TopicApplication",

@@ -4,10 +4,11 @@ datetimes and the enum column type."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import DateTime, Enum, MetaData, TypeDecorator, func
+from sqlalchemy import DateTime, Enum, MetaData, Numeric, TypeDecorator, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -31,6 +32,28 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=dt.UTC)
         return value.astimezone(dt.UTC)
+
+
+class Score(TypeDecorator[float]):
+    """A score from 0 to 100 with at most two decimals (averages imported from past
+    questionnaires: 57.2), read back as an int when whole, as the bot's own scores are.
+    Floats in Python, NUMERIC(5, 2) in the database: SQLite has no decimal type (SQLAlchemy
+    warns on Decimal there) and two decimals are exact either way once rounded."""
+
+    impl = Numeric(5, 2, asdecimal=False)
+    cache_ok = True
+
+    def process_bind_param(self, value: float | Decimal | None, dialect: Any) -> Any:
+        if value is None:
+            return None
+        exact = Decimal(str(value)).quantize(Decimal("0.01"))
+        return float(exact) if dialect.name == "sqlite" else exact
+
+    def process_result_value(self, value: Any, dialect: Any) -> float | None:
+        if value is None:
+            return None
+        number = round(float(value), 2)
+        return int(number) if number.is_integer() else number
 
 
 NAMING = {

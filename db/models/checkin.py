@@ -19,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models.base import Base, Timestamped, UTCDateTime, enum_column
-from db.models.kinds import CheckinState
+from db.models.kinds import CheckinState, PublicHolidays
 
 
 class CheckinPolicy(Timestamped, Base):
@@ -33,6 +33,11 @@ class CheckinPolicy(Timestamped, Base):
     reminders: Mapped[list[int]] = mapped_column(JSON, default=list)  # seconds before closing
     holidays: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict)
     """Per country code: ISO dates on which no check-in is held."""
+    public_holidays: Mapped[PublicHolidays] = mapped_column(
+        enum_column(PublicHolidays, "public_holidays"),
+        default=PublicHolidays.CONSORTIUM,
+        server_default=PublicHolidays.CONSORTIUM.value,
+    )
 
 
 class Checkin(Timestamped, Base):

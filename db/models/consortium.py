@@ -18,6 +18,7 @@ class Consortium(Timestamped, Base):
     name: Mapped[str] = mapped_column(String(200))
     timezone: Mapped[str] = mapped_column(String(64))
     language: Mapped[str] = mapped_column(String(8))
+    country: Mapped[str | None] = mapped_column(String(2))  # whose public holidays count
 
 
 class Party(Timestamped, Base):

@@ -16,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from db.models.base import Base, Timestamped, UTCDateTime, enum_column
+from db.models.base import Base, Score, Timestamped, UTCDateTime, enum_column
 from db.models.kinds import PartyKind, ReportStatus
 
 
@@ -129,9 +129,9 @@ class Assessment(Base):
     mentor_id: Mapped[int | None] = mapped_column(
         ForeignKey("person.id", ondelete="SET NULL"), index=True
     )
-    tech_rd: Mapped[int | None] = mapped_column(Integer)
-    cross_cultural: Mapped[int | None] = mapped_column(Integer)
-    rule_adaptation: Mapped[int | None] = mapped_column(Integer)
+    tech_rd: Mapped[float | None] = mapped_column(Score)
+    cross_cultural: Mapped[float | None] = mapped_column(Score)
+    rule_adaptation: Mapped[float | None] = mapped_column(Score)
     comment: Mapped[str | None] = mapped_column(String(1000))
     source: Mapped[str] = mapped_column(String(8), default="bot")  # "bot" or "import"
     requested_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, delete, exists, func, select, update
+from sqlalchemy import ColumnElement, Float, and_, bindparam, delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -235,9 +235,10 @@ class AssessmentRepo:
             Assessment.student_id,
             Assessment.week,
             Assessment.party_kind,
-            Assessment.tech_rd,
-            Assessment.cross_cultural,
-            Assessment.rule_adaptation,
+            # As floats from the driver itself (PostgreSQL's NUMERIC would come as Decimal).
+            Assessment.tech_rd.cast(Float),
+            Assessment.cross_cultural.cast(Float),
+            Assessment.rule_adaptation.cast(Float),
         ).where(Assessment.completed_at.is_not(None))
         if student_ids is not None:
             query = query.where(Assessment.student_id.in_(list(student_ids)))

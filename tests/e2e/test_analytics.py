@@ -81,7 +81,7 @@ async def test_progress_cohort_credits_and_export(
     li.send("/cohort")  # Li Wei reads Chinese (the consortium file says so)
     cohort = (await li.next_message()).text
     assert "学生群体：1 名学生，周报 0/0" in cohort
-    assert "Bangkok International School（1 名学生）：研发 58→75 (+17.5)" in cohort
+    assert "Bangkok International School（1 名学生）：研发 57.5→75.0 (+17.5, +30.4%)" in cohort
     assert "4 类参与方（1 名学生）" in cohort
     assert "GlobalEd Tech Ltd（1 名学生）" in cohort
     assert "研发 0.94" in cohort  # Cronbach's alpha over the four parties
@@ -137,7 +137,8 @@ async def test_bad_score_files_import_nothing(settings: Settings, database: Data
     assert error.value.problems == [
         "line 3: date '2026-13-01' is not an ISO date such as 2026-09-07",
         "line 4: party_kind 'ministry' is not one of enterprise, government, ngo, "
-        "overseas_site, research, university; score '101' is not a whole number from 0 to 100",
+        "overseas_site, research, university; "
+        "score '101' is not a number from 0 to 100 with at most two decimals",
         "line 6: repeats line 2",
         "line 8: expected 5 fields, found 3",
         "line 5: 1001 is not a student of the consortium file",
