@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.conftest import SAMPLE_FILE
-from tests.test_config_cli import run_cli
+from tests.e2e.conftest import run_cli
 
 
 def test_a_wrong_kind_is_quoted(tmp_path: Path) -> None:
