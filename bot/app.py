@@ -17,14 +17,14 @@ from telegram.ext import ApplicationBuilder, BaseRateLimiter, ContextTypes
 from bot.clock import Clock, SystemClock
 from bot.config import Settings, opt_in_library_defaults
 from bot.context import SERVICES_KEY, BotApplication, BotContext, Services
-from bot.dispatcher import Dispatcher
 from bot.domain.language import resolve_language
 from bot.domain.telegram_text import alert_text
 from bot.i18n import Translations
-from bot.metrics import MeteredRequest, Metrics
-from bot.ratelimit import TelegramRateLimiter
+from bot.ops.metrics import MeteredRequest, Metrics
+from bot.outbox.sender import Dispatcher
 from bot.renderers.access import render_error
-from bot.updates import LenientUpdatesRequest, PerChatUpdateProcessor
+from bot.telegram.ratelimit import TelegramRateLimiter
+from bot.telegram.updates import LenientUpdatesRequest, PerChatUpdateProcessor
 from db.engine import Database
 from handlers import (
     achievements,

@@ -13,8 +13,8 @@ from bot.i18n import Translations
 from db.engine import Database
 
 if TYPE_CHECKING:
-    from bot.dispatcher import Dispatcher
-    from bot.metrics import Metrics
+    from bot.ops.metrics import Metrics
+    from bot.outbox.sender import Dispatcher
 
 SERVICES_KEY = "services"
 

@@ -25,7 +25,6 @@ from telegram.ext import (
     filters,
 )
 
-from bot import callbacks
 from bot.context import BotContext
 from bot.domain.access import COMMANDS_BY_NAME, CommandSpec
 from bot.domain.telegram_text import alert_text, fit_message
@@ -42,7 +41,8 @@ from bot.renderers.access import (
     render_wrong_chat,
 )
 from bot.services.people import Caller, TelegramProfile, load_caller
-from bot.updates import committed
+from bot.telegram import callbacks
+from bot.telegram.updates import committed
 from db.models import Conversation, Person
 from db.repositories import Repos
 

@@ -11,11 +11,10 @@ from telegram import Message, Update
 from telegram.constants import ChatType
 from telegram.ext import BaseHandler, MessageHandler, filters
 
-from bot import callbacks
 from bot.context import BotContext
 from bot.domain import numbers
 from bot.domain.oncall import format_duration
-from bot.notifier import Notifier
+from bot.outbox.liaison import Notifier
 from bot.renderers import esc
 from bot.renderers.liaison import (
     ack_text,
@@ -40,6 +39,7 @@ from bot.services.oncall import (
     person_zone,
     zone_of,
 )
+from bot.telegram import callbacks
 from db.models import LiaisonMessage, Party, Person, Role
 from handlers import documents
 from handlers.base import Reply, Request, button, command, deliver, in_transaction, topic_of

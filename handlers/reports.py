@@ -16,7 +16,6 @@ import re
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import BaseHandler
 
-from bot import callbacks
 from bot.context import BotContext
 from bot.domain import numbers
 from bot.domain.reports import (
@@ -28,6 +27,7 @@ from bot.domain.reports import (
     parse_score,
 )
 from bot.i18n import Translator
+from bot.outbox.reports import ReportOutbox
 from bot.renderers import Rendered
 from bot.renderers.reports import (
     render_begin,
@@ -38,8 +38,8 @@ from bot.renderers.reports import (
     render_step,
     render_submitted,
 )
-from bot.report_outbox import ReportOutbox
 from bot.services import reports, topics
+from bot.telegram import callbacks
 from db.models import Conversation, Person, WeeklyReport
 from handlers.base import Continuation, Reply, Request, button, command
 

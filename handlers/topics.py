@@ -14,11 +14,11 @@ import re
 from telegram import Message, Update
 from telegram.ext import BaseHandler
 
-from bot import callbacks
 from bot.context import BotContext
 from bot.domain import numbers
 from bot.domain.reports import InputProblem
 from bot.domain.topics import MENTOR_KINDS
+from bot.outbox.topics import TopicOutbox
 from bot.renderers.reports import render_problem
 from bot.renderers.topics import (
     person_name,
@@ -40,7 +40,7 @@ from bot.renderers.topics import (
 )
 from bot.services import topics
 from bot.services.reports import next_score_step
-from bot.topic_outbox import TopicOutbox
+from bot.telegram import callbacks
 from db.models import Conversation, Person, Role, Topic
 from handlers.base import Continuation, Reply, Request, button, command
 from handlers.reports import score_op, score_text, scoring_refusal

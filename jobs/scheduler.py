@@ -11,14 +11,14 @@ import logging
 
 from sqlalchemy.exc import IntegrityError
 
-from bot.checkin_outbox import CheckinOutbox
 from bot.context import BotContext
-from bot.digest_outbox import DigestOutbox
-from bot.notifier import Notifier
-from bot.report_outbox import ReportOutbox
+from bot.outbox.checkin import CheckinOutbox
+from bot.outbox.digest import DigestOutbox
+from bot.outbox.liaison import Notifier
+from bot.outbox.reports import ReportOutbox
+from bot.outbox.topics import TopicOutbox
 from bot.services import checkin, digest, liaison, reports, topics
 from bot.services.people import erase_report_texts
-from bot.topic_outbox import TopicOutbox
 from db.models import WeeklyReport
 
 log = logging.getLogger(__name__)

@@ -14,8 +14,8 @@ from sqlalchemy import select
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.context import Services
-from bot.dispatcher import Dispatcher, _Recorder, _Snapshot
 from bot.i18n import Translations
+from bot.outbox.sender import Dispatcher, _Recorder, _Snapshot
 from bot.services import checkin
 from db.engine import Database
 from db.models import (
@@ -99,7 +99,7 @@ async def test_sent_messages_are_recorded_together_and_a_bad_record_alone(
     snapshots = [_Snapshot(row) for row in rows]
 
     recorder = _Recorder()
-    caplog.set_level(logging.WARNING, logger="bot.dispatcher")
+    caplog.set_level(logging.WARNING, logger="bot.outbox.sender")
     # The first is recorded alone; the other two wait for its commit and go together. The
     # second carries the first's message id, so remembering it for replies breaks the key:
     # that pair is then recorded one by one, and the second is still marked sent.

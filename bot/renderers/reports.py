@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot import callbacks
 from bot.domain.reports import (
     COMPLIANCE,
     DIMENSIONS,
@@ -23,6 +22,7 @@ from bot.domain.reports import (
 )
 from bot.i18n import Translator
 from bot.renderers import Rendered, esc
+from bot.telegram import callbacks
 from db.models import Assessment, Party, PartyKind, Person, ReportAttachment, WeeklyReport
 
 SCORE_BUTTONS = (40, 50, 60, 70, 80, 90, 100)

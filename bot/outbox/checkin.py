@@ -4,7 +4,7 @@ caller's transaction. A poll's row and its `checkin_poll` row are written togeth
 
 from __future__ import annotations
 
-from bot.outbox_writer import OutboxWriter
+from bot.outbox.writer import OutboxWriter
 from bot.renderers.checkin import (
     poll_options,
     poll_question,

@@ -28,10 +28,10 @@ from telegram.error import (
 )
 from telegram.ext import Application
 
-from bot.checkin_outbox import CheckinOutbox
 from bot.context import SERVICES_KEY, Services
 from bot.domain.telegram_text import fit_message
-from bot.notifier import ASKER_PURPOSES, CONTACT_PURPOSES, Notifier
+from bot.outbox.checkin import CheckinOutbox
+from bot.outbox.liaison import ASKER_PURPOSES, CONTACT_PURPOSES, Notifier
 from bot.services import checkin, liaison
 from db.models import Outbox, OutboxState
 from db.repositories import Repos

@@ -11,7 +11,7 @@ from telegram import InlineKeyboardMarkup
 from bot.context import Services
 from bot.domain.language import resolve_language
 from bot.i18n import Translator
-from bot.outbox_writer import add_message
+from bot.outbox.writer import add_message
 from bot.renderers.liaison import (
     render_answer,
     render_answer_prompt,

@@ -18,8 +18,8 @@ from sqlalchemy import and_, exists, func, select
 from telegram import Update
 from telegram.error import TimedOut
 
-from bot.request import AiohttpRequest
 from bot.services.liaison import ACTIVE
+from bot.telegram.request import AiohttpRequest
 from db.models import (
     LiaisonRequest,
     Outbox,
