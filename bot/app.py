@@ -21,7 +21,7 @@ from bot.domain.language import resolve_language
 from bot.domain.telegram_text import alert_text
 from bot.i18n import Translations
 from bot.ops.metrics import MeteredRequest, Metrics
-from bot.outbox.sender import Dispatcher
+from bot.outbox.sender import Sender
 from bot.renderers.access import render_error
 from bot.telegram.ratelimit import TelegramRateLimiter
 from bot.telegram.updates import LenientUpdatesRequest, PerChatUpdateProcessor
@@ -94,7 +94,7 @@ def build_application(
         ),
         translations=translations or Translations.load(),
         clock=clock or SystemClock(),
-        dispatcher=Dispatcher(),
+        sender=Sender(),
         metrics=metrics,
     )
     # Order matters: edited messages are taken first (an edit never acts); liaison's reply

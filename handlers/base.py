@@ -334,7 +334,7 @@ async def deliver(update: Update, context: BotContext, reply: Reply | None) -> N
         log.exception("sending a reply failed")
     if reply.drain:
         context.application.create_task(
-            context.services.dispatcher.drain(context.application), name="outbox-drain"
+            context.services.sender.drain(context.application), name="outbox-drain"
         )
     for effect in reply.after:
         try:

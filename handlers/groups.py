@@ -104,9 +104,7 @@ async def migrated(update: Update, context: BotContext) -> None:
     async with services.database.transaction() as repos:
         upgraded = CheckinOutbox(services, repos, services.clock.now())
         await upgraded.group_upgraded(message.chat_id, message.migrate_to_chat_id)
-    context.application.create_task(
-        services.dispatcher.drain(context.application), name="outbox-drain"
-    )
+    context.application.create_task(services.sender.drain(context.application), name="outbox-drain")
 
 
 def build_handlers() -> list[BaseHandler[Update, BotContext, None]]:

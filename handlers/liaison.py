@@ -182,7 +182,7 @@ async def hand_over(request: Request) -> Reply:
 
 
 async def _find_link(context: BotContext, message: Message) -> LiaisonMessage | None:
-    """The request a replied-to bot message belongs to. The dispatcher records that link just
+    """The request a replied-to bot message belongs to. The sender records that link just
     after Telegram accepts the message; a very quick reply may arrive first, so while a message
     to this chat is still in flight, wait a moment for it."""
     replied_to = message.reply_to_message

@@ -38,7 +38,7 @@ async def tick(context: BotContext) -> None:
             await Notifier(services, repos, context.bot.username).enqueue(notices, now)
     await _checkins(context, now)
     await _reports(context, now)
-    await services.dispatcher.drain(context.application)
+    await services.sender.drain(context.application)
     if services.metrics is not None:
         async with services.database.transaction() as repos:
             await services.metrics.refresh(repos, services.clock.now())

@@ -43,7 +43,7 @@ CONCURRENCY = 8  # sends in flight at once (to different chats)
 MAX_BACKOFF = dt.timedelta(minutes=10)
 
 
-class Dispatcher:
+class Sender:
     """One drain at a time per process; a kick during a drain makes it go round again.
     Different chats are served side by side, each chat's messages strictly in order.
 
@@ -416,4 +416,4 @@ class _Snapshot:
         return first
 
 
-__all__ = ["Dispatcher", "TelegramError"]
+__all__ = ["Sender", "TelegramError"]

@@ -1,5 +1,5 @@
 """Writing messages that must arrive: each recipient's language, and the outbox rows of each
-message in the caller's transaction (the dispatcher sends them after commit). A message
+message in the caller's transaction (the sender sends them after commit). A message
 Telegram would refuse as too long is written as several rows that each fit (`add_message`)."""
 
 from __future__ import annotations
