@@ -14,7 +14,7 @@ from telegram.ext import BaseHandler, MessageHandler, filters
 from bot.context import BotContext
 from bot.domain import numbers
 from bot.domain.oncall import format_duration
-from bot.outbox.liaison import Notifier
+from bot.outbox.liaison import LiaisonOutbox
 from bot.renderers import esc
 from bot.renderers.liaison import (
     ack_text,
@@ -55,8 +55,9 @@ def _ctx(request: Request) -> liaison.Context:
     )
 
 
-def _notifier(request: Request) -> Notifier:
-    return Notifier(request.context.services, request.repos, request.context.bot.username)
+def _outbox(request: Request) -> LiaisonOutbox:
+    services, username = request.context.services, request.context.bot.username
+    return LiaisonOutbox(services, request.repos, request.now, username)
 
 
 async def _linked_or_private(request: Request) -> bool:
@@ -111,7 +112,7 @@ async def _open(
         thread_id=topic_of(message),
     )
     assert outcome.request is not None
-    await _notifier(request).enqueue(outcome.notices, request.now)
+    await _outbox(request).enqueue(outcome.notices)
     if outcome.held_until is not None and outcome.contact is not None:
         zone = await person_zone(
             request.repos,
@@ -158,7 +159,7 @@ async def _contact_action(request: Request, action: str) -> Reply:
         outcome = await liaison.prompt_answer(ctx, request_id, person)
     else:
         outcome = await liaison.hand_over(ctx, request_id, person)
-    await _notifier(request).enqueue(outcome.notices, request.now)
+    await _outbox(request).enqueue(outcome.notices)
     if outcome.ok and action == "answer":
         text = request.t.gettext("Write your answer as a reply to the message I just sent.")
     else:
@@ -234,7 +235,7 @@ async def replied(update: Update, context: BotContext) -> None:
             done = request.t.gettext("Your follow-up on #{id} went to {party}'s contact.")
         if not outcome.ok:
             return Reply(text=ack_text(outcome.reason, request.t))
-        await _notifier(request).enqueue(outcome.notices, request.now)
+        await _outbox(request).enqueue(outcome.notices)
         party = (
             await request.repos.parties.by_id(outcome.request.party_id) if outcome.request else None
         )

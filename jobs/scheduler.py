@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.context import BotContext
 from bot.outbox.checkin import CheckinOutbox
 from bot.outbox.digest import DigestOutbox
-from bot.outbox.liaison import Notifier
+from bot.outbox.liaison import LiaisonOutbox
 from bot.outbox.reports import ReportOutbox
 from bot.outbox.topics import TopicOutbox
 from bot.services import checkin, digest, liaison, reports, topics
@@ -35,7 +35,8 @@ async def tick(context: BotContext) -> None:
         async with services.database.transaction() as repos:
             ctx = liaison.Context(repos, now, services.settings.default_timezone)
             notices = await liaison.run_due(ctx, request_id)
-            await Notifier(services, repos, context.bot.username).enqueue(notices, now)
+            outbox = LiaisonOutbox(services, repos, now, context.bot.username)
+            await outbox.enqueue(notices)
     await _checkins(context, now)
     await _reports(context, now)
     await services.sender.drain(context.application)

@@ -1,17 +1,17 @@
-"""Notices from the services, rendered in each recipient's language and written to the
-outbox in the caller's transaction."""
+"""The liaison's messages that must arrive: the notices of `bot.services.liaison`, rendered
+in each recipient's language (an answer in the language of the chat that asked) and written
+to the outbox in the caller's transaction."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
-from telegram import InlineKeyboardMarkup
+from telegram import ForceReply, InlineKeyboardMarkup
 
 from bot.context import Services
 from bot.domain.language import resolve_language
 from bot.i18n import Translator
-from bot.outbox.writer import add_message
+from bot.outbox.writer import OutboxWriter
 from bot.renderers.liaison import (
     render_answer,
     render_answer_prompt,
@@ -21,7 +21,7 @@ from bot.renderers.liaison import (
     render_refused,
 )
 from bot.services.liaison import Notice, NoticeKind
-from db.models import Chat, LiaisonRequest, Outbox, OutboxState, Person
+from db.models import Chat, LiaisonRequest, Person
 from db.repositories import Repos
 
 # Outbox purposes whose sent message collects replies for its request, and whose replies
@@ -30,13 +30,16 @@ CONTACT_PURPOSES = frozenset({"liaison.deliver", "liaison.prompt", "liaison.foll
 ASKER_PURPOSES = frozenset({"liaison.answer"})
 
 
-class Notifier:
-    def __init__(self, services: Services, repos: Repos, bot_username: str) -> None:
-        self.services = services
-        self.repos = repos
-        self.bot_username = bot_username
+class LiaisonOutbox(OutboxWriter):
+    def __init__(
+        self, services: Services, repos: Repos, now: dt.datetime, bot_username: str
+    ) -> None:
+        super().__init__(services, repos, now)
+        self.bot_username = bot_username  # a must-start notice links to the bot
 
     async def _translator(self, person: Person | None) -> Translator:
+        """A person's language; before any consortium is loaded, the settings' default
+        language (the other features' writers fall back to English)."""
         consortium = await self.repos.consortium.get()
         language = resolve_language(
             person.language if person else None,
@@ -68,28 +71,23 @@ class Notifier:
             return t.gettext("a private chat")
         return chat.title or str(chat.telegram_id)
 
-    async def enqueue(self, notices: list[Notice], now: dt.datetime) -> None:
-        self._now = now
+    async def enqueue(self, notices: list[Notice]) -> None:
         for notice in notices:
-            await self._enqueue_one(notice, now)
+            await self._enqueue_one(notice)
 
-    async def _enqueue_one(self, notice: Notice, now: dt.datetime) -> None:
+    async def _enqueue_one(self, notice: Notice) -> None:
         request, party = notice.request, notice.party
         if notice.kind is NoticeKind.ANSWER:
             t = await self._chat_translator(request)
             rendered = render_answer(request, party, notice.author, notice.text, t)
             await self._add(
                 request.chat_id,
-                rendered.text,
-                None,
-                now,
-                request,
-                None,
                 "liaison.answer",
+                text=rendered.text,
                 reply_to=request.question_message_id,
                 thread=request.thread_id,
-                file_id=notice.file_id,
-                file_kind=notice.file_kind,
+                file=_file(notice),
+                request_id=request.id,
             )
             return
         person = notice.person
@@ -100,85 +98,55 @@ class Notifier:
             rendered = render_delivery(
                 request, party, asker, await self.where(request, t), notice.reason, t
             )
-            await self._add(
-                person.telegram_id,
-                rendered.text,
-                rendered.keyboard,
-                notice.not_before or now,
-                request,
+            await self._to(
                 person,
+                request,
                 "liaison.deliver",
+                rendered.text,
+                keyboard=rendered.keyboard,
+                not_before=notice.not_before,
             )
         elif notice.kind is NoticeKind.FOLLOW_UP:
             rendered = render_follow_up(request, notice.author, notice.text, t)
-            await self._add(
-                person.telegram_id,
-                rendered.text,
-                None,
-                now,
-                request,
-                person,
-                "liaison.follow_up",
-                file_id=notice.file_id,
-                file_kind=notice.file_kind,
-            )
+            await self._to(person, request, "liaison.follow_up", rendered.text, file=_file(notice))
         elif notice.kind is NoticeKind.ANSWER_PROMPT:
             text, force_reply = render_answer_prompt(request, t)
-            await self._add(
-                person.telegram_id,
-                text,
-                None,
-                now,
-                request,
-                person,
-                "liaison.prompt",
-                markup=force_reply.to_dict(),
-            )
+            await self._to(person, request, "liaison.prompt", text, keyboard=force_reply)
         elif notice.kind is NoticeKind.REFUSED:
             rendered = render_refused(request, notice.reason, notice.text or "", t)
-            await self._add(
-                person.telegram_id, rendered.text, None, now, request, person, "liaison.refused"
-            )
+            await self._to(person, request, "liaison.refused", rendered.text)
         elif notice.kind is NoticeKind.MUST_START:
             assert notice.author is not None
             link = f"https://t.me/{self.bot_username}"
             rendered = render_must_start(notice.author, party, request, link, t)
-            await self._add(
-                person.telegram_id, rendered.text, None, now, request, person, "liaison.must_start"
-            )
+            await self._to(person, request, "liaison.must_start", rendered.text)
 
-    async def _add(
+    async def _to(
         self,
-        chat_id: int,
-        text: str,
-        keyboard: InlineKeyboardMarkup | None,
-        not_before: dt.datetime,
-        request: LiaisonRequest | None,
-        person: Person | None,
+        person: Person,
+        request: LiaisonRequest,
         purpose: str,
+        text: str,
         *,
-        reply_to: int | None = None,
-        thread: int | None = None,
-        file_id: str | None = None,
-        file_kind: str | None = None,
-        markup: dict[str, Any] | None = None,
+        keyboard: InlineKeyboardMarkup | ForceReply | None = None,
+        file: tuple[str, str] | None = None,
+        not_before: dt.datetime | None = None,
     ) -> None:
-        await add_message(
-            self.repos,
-            Outbox(
-                chat_id=chat_id,
-                text=text,
-                reply_markup=markup or (keyboard.to_dict() if keyboard else None),
-                reply_to_message_id=reply_to,
-                thread_id=thread,
-                file_id=file_id,
-                file_kind=file_kind,
-                purpose=purpose,
-                request_id=request.id if request else None,
-                person_id=person.id if person else None,
-                state=OutboxState.PENDING,
-                attempts=0,
-                not_before=not_before,
-                created_at=self._now,
-            ),
+        """One message to a person about a request, in their private chat."""
+        await self._add(
+            person.telegram_id,
+            purpose,
+            text=text,
+            keyboard=keyboard,
+            file=file,
+            person=person,
+            request_id=request.id,
+            not_before=not_before,
         )
+
+
+def _file(notice: Notice) -> tuple[str, str] | None:
+    """The photo or document an answer or follow-up carries, as (kind, file_id)."""
+    if notice.file_id is None or notice.file_kind is None:
+        return None
+    return notice.file_kind, notice.file_id

@@ -31,7 +31,7 @@ from telegram.ext import Application
 from bot.context import SERVICES_KEY, Services
 from bot.domain.telegram_text import fit_message
 from bot.outbox.checkin import CheckinOutbox
-from bot.outbox.liaison import ASKER_PURPOSES, CONTACT_PURPOSES, Notifier
+from bot.outbox.liaison import ASKER_PURPOSES, CONTACT_PURPOSES, LiaisonOutbox
 from bot.services import checkin, liaison
 from db.models import Outbox, OutboxState
 from db.repositories import Repos
@@ -200,7 +200,8 @@ class Sender:
                 notices = await liaison.delivery_refused(
                     context, row.request_id, row.purpose, error
                 )
-                await Notifier(services, repos, refused.bot.username).enqueue(notices, now)
+                outbox = LiaisonOutbox(services, repos, now, refused.bot.username)
+                await outbox.enqueue(notices)
 
     async def _refused(
         self,
@@ -228,8 +229,8 @@ class Sender:
             if row.request_id is not None and row.purpose == "liaison.deliver":
                 context = liaison.Context(repos, now, services.settings.default_timezone)
                 notices = await liaison.delivery_failed(context, row.request_id, person, error)
-                notifier = Notifier(services, repos, application.bot.username)
-                await notifier.enqueue(notices, now)
+                outbox = LiaisonOutbox(services, repos, now, application.bot.username)
+                await outbox.enqueue(notices)
 
 
 _MOVED = -1  # a lane's send moved the chat to a new id: the rest of the lane waits a round

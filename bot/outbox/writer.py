@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlalchemy import inspect
-from telegram import InlineKeyboardMarkup
+from telegram import ForceReply, InlineKeyboardMarkup
 
 from bot.context import Services
 from bot.domain.language import resolve_language
@@ -105,11 +105,14 @@ class OutboxWriter:
         reply_to: int | None = None,
         thread: int | None = None,
         person: Person | None = None,
-        keyboard: InlineKeyboardMarkup | None = None,
+        keyboard: InlineKeyboardMarkup | ForceReply | None = None,
         file: tuple[str, str] | None = None,
+        request_id: int | None = None,
+        not_before: dt.datetime | None = None,
     ) -> int:
         """One message (its first outbox row's id); `thread` is a forum topic of the chat
-        (None: General), `file` is (kind, file_id) of a photo or document to send again."""
+        (None: General), `file` is (kind, file_id) of a photo or document to send again,
+        `request_id` the liaison request it belongs to, `not_before` when to send it (now)."""
         markup: dict[str, Any] | None = keyboard.to_dict() if keyboard else None
         return await add_message(
             self.repos,
@@ -124,10 +127,11 @@ class OutboxWriter:
                 file_kind=file[0] if file else None,
                 file_id=file[1] if file else None,
                 purpose=purpose,
+                request_id=request_id,
                 person_id=person.id if person else None,
                 state=OutboxState.PENDING,
                 attempts=0,
-                not_before=self.now,
+                not_before=not_before or self.now,
                 created_at=self.now,
             ),
         )
