@@ -11,11 +11,12 @@ import logging
 import pytest
 from sqlalchemy import select
 
+from bot.app import build_sender
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.context import Services
 from bot.i18n import Translations
-from bot.outbox.sender import Sender, _Recorder, _Snapshot
+from bot.outbox.sender import _Recorder, _Snapshot
 from bot.services import checkin
 from db.engine import Database
 from db.models import (
@@ -86,7 +87,7 @@ async def test_sent_messages_are_recorded_together_and_a_bad_record_alone(
 ) -> None:
     now = clock.now()
     settings = Settings(_env_file=None, database_url="sqlite+aiosqlite://")  # type: ignore[call-arg]
-    services = Services(settings, database, translations, clock, Sender())
+    services = Services(settings, database, translations, clock, build_sender())
     _, rows = await _pending(
         database,
         now,
@@ -131,7 +132,7 @@ async def test_a_vote_before_its_poll_is_recorded_counts_once_the_poll_is(
     vote is kept, and the group commit that records the poll's id counts it."""
     now = clock.now()
     settings = Settings(_env_file=None, database_url="sqlite+aiosqlite://")  # type: ignore[call-arg]
-    services = Services(settings, database, translations, clock, Sender())
+    services = Services(settings, database, translations, clock, build_sender())
     async with database.transaction() as repos:
         checkin_row = Checkin(state=CheckinState.OPEN, opened_at=now, closes_at=now)
         row = Outbox(
@@ -171,7 +172,7 @@ async def test_a_message_whose_row_was_erased_meanwhile_is_not_recorded(
     recorded, and nothing is remembered for the erased one's request."""
     now = clock.now()
     settings = Settings(_env_file=None, database_url="sqlite+aiosqlite://")  # type: ignore[call-arg]
-    services = Services(settings, database, translations, clock, Sender())
+    services = Services(settings, database, translations, clock, build_sender())
     request, rows = await _pending(
         database, now, [(600, "question", "liaison.deliver"), (700, "question", "liaison.deliver")]
     )

@@ -11,6 +11,7 @@ from telegram import ForceReply, InlineKeyboardMarkup
 from bot.context import Services
 from bot.domain.language import resolve_language
 from bot.i18n import Translator
+from bot.outbox.sender import Hooks, Refusal, Sent
 from bot.outbox.writer import OutboxWriter
 from bot.renderers.liaison import (
     render_answer,
@@ -20,6 +21,7 @@ from bot.renderers.liaison import (
     render_must_start,
     render_refused,
 )
+from bot.services import liaison
 from bot.services.liaison import Notice, NoticeKind
 from db.models import Chat, LiaisonRequest, Person
 from db.repositories import Repos
@@ -28,6 +30,53 @@ from db.repositories import Repos
 # count as: answers from a contact, or follow-ups from the asker's chat.
 CONTACT_PURPOSES = frozenset({"liaison.deliver", "liaison.prompt", "liaison.follow_up"})
 ASKER_PURPOSES = frozenset({"liaison.answer"})
+
+
+def register(hooks: Hooks) -> None:
+    """What the liaison does when its messages are sent or refused."""
+    hooks.on_sent(CONTACT_PURPOSES | ASKER_PURPOSES, _remember)
+    hooks.on_blocked({"liaison.deliver"}, _contact_blocked)
+    hooks.on_refused(CONTACT_PURPOSES | ASKER_PURPOSES, _words_refused)
+
+
+async def _remember(services: Services, repos: Repos, now: dt.datetime, sent: list[Sent]) -> None:
+    """Messages sent for a request are remembered, so that a reply to one finds it."""
+    await repos.requests.remember_messages(
+        [
+            (s.chat_id, s.message_id, s.request_id, _role(s.purpose))
+            for s in sent
+            if s.request_id is not None
+        ]
+    )
+
+
+def _role(purpose: str) -> str:
+    return "contact" if purpose in CONTACT_PURPOSES else "asker"
+
+
+async def _contact_blocked(
+    services: Services, repos: Repos, now: dt.datetime, refusal: Refusal
+) -> None:
+    """403: the contact a request was delivered to cannot be written to: the liaison moves
+    to its next step."""
+    row, person = refusal.row, refusal.person
+    if row.request_id is None or person is None:
+        return
+    context = liaison.Context(repos, now, services.settings.default_timezone)
+    notices = await liaison.delivery_failed(context, row.request_id, person, refusal.error)
+    await LiaisonOutbox(services, repos, now, refusal.bot.username).enqueue(notices)
+
+
+async def _words_refused(
+    services: Services, repos: Repos, now: dt.datetime, refusal: Refusal
+) -> None:
+    """400: Telegram refused a message carrying someone's words: they are told."""
+    row = refusal.row
+    if row.request_id is None:
+        return
+    context = liaison.Context(repos, now, services.settings.default_timezone)
+    notices = await liaison.delivery_refused(context, row.request_id, row.purpose, refusal.error)
+    await LiaisonOutbox(services, repos, now, refusal.bot.username).enqueue(notices)
 
 
 class LiaisonOutbox(OutboxWriter):
