@@ -4,9 +4,11 @@ poll's record counts the votes that arrived before it."""
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import datetime as dt
 import logging
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -16,6 +18,7 @@ from bot.clock import ManualClock
 from bot.config import Settings
 from bot.context import Services
 from bot.i18n import Translations
+from bot.outbox import sender
 from bot.outbox.sender import _Recorder, _Snapshot
 from bot.services import checkin
 from db.engine import Database
@@ -191,3 +194,15 @@ async def test_a_message_whose_row_was_erased_meanwhile_is_not_recorded(
     assert list(stored) == [rows[1].id]
     assert (stored[rows[1].id].state, stored[rows[1].id].message_id) == (OutboxState.SENT, 52)
     assert [(m.chat_id, m.message_id, m.request_id) for m in remembered] == [(700, 52, request.id)]
+
+
+def test_the_sender_imports_no_feature() -> None:
+    """Features register what follows their messages (`bot.app.build_sender`): the sender
+    imports none of them, only the wiring's types, the Bot API's text limits and the db."""
+    tree = ast.parse(Path(sender.__file__).read_text(encoding="utf-8"))
+    imported = {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    imported |= {
+        a.name for node in ast.walk(tree) if isinstance(node, ast.Import) for a in node.names
+    }
+    ours = {name for name in imported if name.split(".")[0] in {"bot", "handlers", "jobs"}}
+    assert ours <= {"bot.context", "bot.domain.telegram_text", "bot.outbox.writer"}
