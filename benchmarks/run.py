@@ -9,11 +9,11 @@ bot at the lowest priority, beside the fan-out, the analytics and the start-up; 
 path runs first, alone).
 
 Case "fan-out": a check-in opened in N groups (an agenda and a poll each) is delivered by the
-real dispatcher against the fake Telegram, run as a separate process as Telegram is, which
+real outbox sender against the fake Telegram, run as a separate process as Telegram is, which
 enforces Telegram's limits (30 messages in any second, 20 per minute per group, about 1 per
 second per chat) with a 50 ms round trip.
-Ours: `bot.ratelimit.TelegramRateLimiter`. Baseline: PTB's `AIORateLimiter` (max_retries=5)
-with the same dispatcher. Target: every message delivered, zero 429 answers, and a total time
+Ours: `bot.telegram.ratelimit.TelegramRateLimiter`. Baseline: PTB's `AIORateLimiter` (max_retries=5)
+with the same sender. Target: every message delivered, zero 429 answers, and a total time
 within 105% of messages / 30 seconds.
 """
 
@@ -38,14 +38,14 @@ from telegram.ext import AIORateLimiter, BaseRateLimiter
 
 from benchmarks import analytics, startup, updates
 from bot.app import build_application
-from bot.checkin_outbox import CheckinOutbox
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.context import SERVICES_KEY, Services
 from bot.fake_telegram.__main__ import GROUP_BASE
-from bot.ratelimit import TelegramRateLimiter
+from bot.outbox.checkin import CheckinOutbox
 from bot.services import checkin
 from bot.services.context import ServiceContext
+from bot.telegram.ratelimit import TelegramRateLimiter
 from db.migrate import upgrade
 from db.models import Chat, Consortium
 
@@ -132,7 +132,7 @@ async def fan_out(name: str, limiter: BaseRateLimiter[Any], groups: int) -> FanO
                 await CheckinOutbox(services, repos, NOW).opening(opening)
             async with application:
                 started = time.monotonic()
-                await services.dispatcher.drain(application)
+                await services.sender.drain(application)
                 seconds = time.monotonic() - started
             await services.database.dispose()
         async with httpx.AsyncClient() as client:

@@ -14,12 +14,12 @@ The updates, a third each, from 1,000 students in their private chats:
   and the bot asks the next question.
 
 Bare PTB: a text handler that replies once, and a poll-answer handler that does nothing,
-over PTB's own HTTP client (httpx); the same over the bot's (`bot.request.AiohttpRequest`,
+over PTB's own HTTP client (httpx); the same over the bot's (`bot.telegram.request.AiohttpRequest`,
 aiohttp) for reference, which shows how much of the difference the client makes.
 Ours is timed until every update is handled and every outbox message is delivered; bare
 PTB until every update is handled. Both handle 16 updates at once, each in its own way:
 PTB's processor holds an update's place until its handler returns, reply sent; ours
-(`bot.updates.PerChatUpdateProcessor`) keeps one chat's updates in order and gives a place
+(`bot.telegram.updates.PerChatUpdateProcessor`) keeps one chat's updates in order and gives a place
 back once its update has committed, while the reply is on its way. Target: at least 40% of
 bare PTB's updates per second, on SQLite (WAL) and on PostgreSQL.
 """
@@ -52,8 +52,8 @@ from bot.app import build_application
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.context import SERVICES_KEY, Services
-from bot.request import AiohttpRequest
 from bot.runner import settle_heap
+from bot.telegram.request import AiohttpRequest
 from db.engine import Database
 from db.migrate import upgrade
 from db.models import (
@@ -281,7 +281,8 @@ async def bare(
     base_url: str, token: str, raw: list[dict[str, Any]], *, our_request: bool = False
 ) -> Run:
     """Bare PTB: reply once to a text, nothing for a vote; with `our_request`, over the
-    bot's own HTTP client (`bot.request.AiohttpRequest`) instead of PTB's `HTTPXRequest`."""
+    bot's own HTTP client (`bot.telegram.request.AiohttpRequest`) instead of PTB's
+    `HTTPXRequest`."""
 
     async def reply(update: Update, context: object) -> None:
         assert update.message is not None

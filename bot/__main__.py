@@ -10,11 +10,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.admin_cli import AdminError
-from bot.backup import BackupError
 from bot.config import Settings, SettingsError, load_settings
 from bot.domain.consortium_file import ConsortiumFileError
 from bot.domain.score_import import ScoreImportError
+from bot.ops.admin_cli import AdminError
+from bot.ops.backup import BackupError
 from db.errors import SQLAlchemyError
 from db.models import Role
 
@@ -120,7 +120,7 @@ def _run_import_scores(settings: Settings, path: Path) -> str:
 
 
 def _run_invite(settings: Settings, args: argparse.Namespace) -> str:
-    from bot.admin_cli import bot_username, new_invite
+    from bot.ops.admin_cli import bot_username, new_invite
 
     days = args.days or settings.invite_days
     created = asyncio.run(new_invite(settings, args.party, args.role, args.uses, days))
@@ -161,7 +161,7 @@ def _run_bot(settings: Settings) -> None:
 
 
 def _run_doctor(settings: Settings) -> int:
-    from bot.doctor import FAIL, diagnose
+    from bot.ops.doctor import FAIL, diagnose
 
     checks = asyncio.run(diagnose(settings))
     for check in checks:
@@ -204,7 +204,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif command == "import":
             print(_run_import(settings, args.file))
         elif command == "people":
-            from bot.admin_cli import list_people
+            from bot.ops.admin_cli import list_people
 
             lines = asyncio.run(list_people(settings, args.find, args.role))
             print("\n".join(lines) if lines else "no one matches")
@@ -213,11 +213,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif command == "doctor":
             return _run_doctor(settings)
         elif command == "backup":
-            from bot.backup import backup
+            from bot.ops.backup import backup
 
             print(backup(settings.database_url, args.file))
         elif command == "restore":
-            from bot.backup import restore
+            from bot.ops.backup import restore
 
             print(restore(settings.database_url, args.file))
             print(f"database at revision {asyncio.run(_migrate(settings))}")

@@ -17,14 +17,16 @@ from telegram.ext import ApplicationBuilder, BaseRateLimiter, ContextTypes
 from bot.clock import Clock, SystemClock
 from bot.config import Settings, opt_in_library_defaults
 from bot.context import SERVICES_KEY, BotApplication, BotContext, Services
-from bot.dispatcher import Dispatcher
 from bot.domain.language import resolve_language
 from bot.domain.telegram_text import alert_text
 from bot.i18n import Translations
-from bot.metrics import MeteredRequest, Metrics
-from bot.ratelimit import TelegramRateLimiter
+from bot.ops.metrics import MeteredRequest, Metrics
+from bot.outbox import checkin as checkin_outbox
+from bot.outbox import liaison as liaison_outbox
+from bot.outbox.sender import Hooks, Sender
 from bot.renderers.access import render_error
-from bot.updates import LenientUpdatesRequest, PerChatUpdateProcessor
+from bot.telegram.ratelimit import TelegramRateLimiter
+from bot.telegram.updates import LenientUpdatesRequest, PerChatUpdateProcessor
 from db.engine import Database
 from handlers import (
     achievements,
@@ -52,6 +54,15 @@ ALLOWED_UPDATES = [
     Update.POLL_ANSWER,
     Update.MY_CHAT_MEMBER,
 ]
+
+
+def build_sender() -> Sender:
+    """The outbox's sender, told what each feature does when its messages are sent or
+    refused (the sender itself knows no feature)."""
+    hooks = Hooks()
+    checkin_outbox.register(hooks)  # poll ids recorded; a group lost or upgraded
+    liaison_outbox.register(hooks)  # messages remembered for replies; refusals move it on
+    return Sender(hooks)
 
 
 def build_application(
@@ -94,7 +105,7 @@ def build_application(
         ),
         translations=translations or Translations.load(),
         clock=clock or SystemClock(),
-        dispatcher=Dispatcher(),
+        sender=build_sender(),
         metrics=metrics,
     )
     # Order matters: edited messages are taken first (an edit never acts); liaison's reply

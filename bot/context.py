@@ -13,8 +13,8 @@ from bot.i18n import Translations
 from db.engine import Database
 
 if TYPE_CHECKING:
-    from bot.dispatcher import Dispatcher
-    from bot.metrics import Metrics
+    from bot.ops.metrics import Metrics
+    from bot.outbox.sender import Sender
 
 SERVICES_KEY = "services"
 
@@ -25,7 +25,7 @@ class Services:
     database: Database
     translations: Translations
     clock: Clock
-    dispatcher: Dispatcher
+    sender: Sender
     metrics: Metrics | None = None  # when METRICS_PORT is set
 
 

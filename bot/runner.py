@@ -18,7 +18,7 @@ from bot.app import ALLOWED_UPDATES, build_application
 from bot.clock import Clock
 from bot.config import Settings
 from bot.context import SERVICES_KEY, BotApplication, Services
-from bot.menus import set_default_menus
+from bot.telegram.menus import set_default_menus
 from db.migrate import current_revision, upgrade
 
 log = logging.getLogger(__name__)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler
 
-from bot.achievement_outbox import AchievementOutbox
 from bot.context import BotContext
 from bot.domain import numbers
 from bot.domain.reports import InputProblem
+from bot.outbox.achievements import AchievementOutbox
 from bot.renderers.achievements import (
     render_achievement_usage,
     render_achievements,

@@ -13,7 +13,6 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import BaseHandler
 
-from bot import callbacks
 from bot.context import BotContext
 from bot.domain import numbers
 from bot.domain.capability import DIMS
@@ -21,6 +20,7 @@ from bot.domain.digest import month_of, previous_month
 from bot.domain.reports import InputProblem
 from bot.domain.time import first_zone, local_today
 from bot.i18n import Translator
+from bot.outbox.reports import ReportOutbox
 from bot.renderers import esc
 from bot.renderers.analytics import render_cohort, render_pick_student, render_progress
 from bot.renderers.charts import grouped_bars, progress_chart, usable
@@ -35,10 +35,10 @@ from bot.renderers.credits import (
 )
 from bot.renderers.digest import render_digest
 from bot.renderers.reports import dimension_name, render_problem
-from bot.report_outbox import ReportOutbox
 from bot.services import analytics, export
 from bot.services import credits as credit_service
 from bot.services import digest as digest_service
+from bot.telegram import callbacks
 from db.models import Person, Role
 from handlers.base import Reply, Request, button, command
 

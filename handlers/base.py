@@ -25,7 +25,6 @@ from telegram.ext import (
     filters,
 )
 
-from bot import callbacks
 from bot.context import BotContext
 from bot.domain.access import COMMANDS_BY_NAME, CommandSpec
 from bot.domain.telegram_text import alert_text, fit_message
@@ -44,7 +43,8 @@ from bot.renderers.access import (
 )
 from bot.services.context import ServiceContext
 from bot.services.people import Caller, TelegramProfile, load_caller
-from bot.updates import committed
+from bot.telegram import callbacks
+from bot.telegram.updates import committed
 from db.models import Conversation, Person
 from db.repositories import Repos
 
@@ -345,7 +345,7 @@ async def deliver(update: Update, context: BotContext, reply: Reply | None) -> N
         log.exception("sending a reply failed")
     if reply.drain:
         context.application.create_task(
-            context.services.dispatcher.drain(context.application), name="outbox-drain"
+            context.services.sender.drain(context.application), name="outbox-drain"
         )
     for effect in reply.after:
         try:

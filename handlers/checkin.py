@@ -6,7 +6,6 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, PollAnswerHandler
 
-from bot.checkin_outbox import CheckinOutbox
 from bot.context import BotContext
 from bot.domain import numbers
 from bot.domain.checkin import (
@@ -17,6 +16,7 @@ from bot.domain.checkin import (
     parse_schedule,
 )
 from bot.domain.time import format_duration, parse_duration
+from bot.outbox.checkin import CheckinOutbox
 from bot.renderers import esc
 from bot.renderers.checkin import render_history_line, render_next
 from bot.renderers.tables import csv_bytes

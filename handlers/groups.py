@@ -9,10 +9,9 @@ from telegram.constants import ChatMemberStatus, ParseMode
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, MessageHandler, filters
 
-from bot.checkin_outbox import CheckinOutbox
 from bot.context import BotContext
 from bot.domain.language import resolve_language
-from bot.menus import set_group_member_menu
+from bot.outbox.checkin import CheckinOutbox
 from bot.renderers.admin import (
     render_bot_added,
     render_linked,
@@ -27,6 +26,7 @@ from bot.services.chats import (
     link_chat,
     unlink_chat,
 )
+from bot.telegram.menus import set_group_member_menu
 from handlers.base import MyChatMemberHandler, Reply, Request, command, log, topic_of
 
 _PRESENT = (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR)
@@ -104,9 +104,7 @@ async def migrated(update: Update, context: BotContext) -> None:
     async with services.database.transaction() as repos:
         upgraded = CheckinOutbox(services, repos, services.clock.now())
         await upgraded.group_upgraded(message.chat_id, message.migrate_to_chat_id)
-    context.application.create_task(
-        services.dispatcher.drain(context.application), name="outbox-drain"
-    )
+    context.application.create_task(services.sender.drain(context.application), name="outbox-drain")
 
 
 def build_handlers() -> list[BaseHandler[Update, BotContext, None]]:

@@ -11,11 +11,10 @@ from telegram import Message, Update
 from telegram.constants import ChatType
 from telegram.ext import BaseHandler, MessageHandler, filters
 
-from bot import callbacks
 from bot.context import BotContext
 from bot.domain import numbers
 from bot.domain.time import format_duration
-from bot.notifier import Notifier
+from bot.outbox.liaison import LiaisonOutbox
 from bot.renderers import esc
 from bot.renderers.liaison import (
     ack_text,
@@ -40,6 +39,7 @@ from bot.services.oncall import (
     person_zone,
     zone_of,
 )
+from bot.telegram import callbacks
 from db.models import LiaisonMessage, Party, Person, Role
 from handlers import documents
 from handlers.base import Reply, Request, button, command, deliver, in_transaction, topic_of
@@ -49,8 +49,9 @@ MAX_QUESTION = 3000
 LINK_WAIT_ROUNDS, LINK_WAIT_SECONDS = 30, 0.1
 
 
-def _notifier(request: Request) -> Notifier:
-    return Notifier(request.context.services, request.repos, request.context.bot.username)
+def _outbox(request: Request) -> LiaisonOutbox:
+    services, username = request.context.services, request.context.bot.username
+    return LiaisonOutbox(services, request.repos, request.now, username)
 
 
 async def _linked_or_private(request: Request) -> bool:
@@ -105,7 +106,7 @@ async def _open(
         thread_id=topic_of(message),
     )
     assert outcome.request is not None
-    await _notifier(request).enqueue(outcome.notices, request.now)
+    await _outbox(request).enqueue(outcome.notices)
     if outcome.held_until is not None and outcome.contact is not None:
         zone = await person_zone(
             request.repos,
@@ -152,7 +153,7 @@ async def _contact_action(request: Request, action: str) -> Reply:
         outcome = await liaison.prompt_answer(ctx, request_id, person)
     else:
         outcome = await liaison.hand_over(ctx, request_id, person)
-    await _notifier(request).enqueue(outcome.notices, request.now)
+    await _outbox(request).enqueue(outcome.notices)
     if outcome.ok and action == "answer":
         text = request.t.gettext("Write your answer as a reply to the message I just sent.")
     else:
@@ -176,7 +177,7 @@ async def hand_over(request: Request) -> Reply:
 
 
 async def _find_link(context: BotContext, message: Message) -> LiaisonMessage | None:
-    """The request a replied-to bot message belongs to. The dispatcher records that link just
+    """The request a replied-to bot message belongs to. The sender records that link just
     after Telegram accepts the message; a very quick reply may arrive first, so while a message
     to this chat is still in flight, wait a moment for it."""
     replied_to = message.reply_to_message
@@ -228,7 +229,7 @@ async def replied(update: Update, context: BotContext) -> None:
             done = request.t.gettext("Your follow-up on #{id} went to {party}'s contact.")
         if not outcome.ok:
             return Reply(text=ack_text(outcome.reason, request.t))
-        await _notifier(request).enqueue(outcome.notices, request.now)
+        await _outbox(request).enqueue(outcome.notices)
         party = (
             await request.repos.parties.by_id(outcome.request.party_id) if outcome.request else None
         )

@@ -10,10 +10,10 @@ from telegram.ext import BaseHandler, MessageHandler, filters
 
 from bot.context import BotContext
 from bot.domain.invites import TOKEN_RE, InviteState
-from bot.menus import set_person_menu
 from bot.renderers.access import render_stranger
 from bot.renderers.profile import render_join, render_welcome_back
 from bot.services.people import JoinResult, join_with_invite, load_caller, record_private_start
+from bot.telegram.menus import set_person_menu
 from handlers import documents, reports, topics
 from handlers.base import MyChatMemberHandler, Reply, Request, command, deliver, in_transaction
 

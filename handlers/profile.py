@@ -8,10 +8,8 @@ from functools import partial
 from telegram import Update
 from telegram.ext import BaseHandler
 
-from bot import callbacks
 from bot.context import BotContext
 from bot.domain.access import visible_commands
-from bot.menus import set_person_menu
 from bot.renderers.profile import (
     LANGUAGE_NAMES,
     render_forget_cancelled,
@@ -28,6 +26,8 @@ from bot.renderers.profile import (
     render_whoami,
 )
 from bot.services.people import forget_person, personal_data, set_language
+from bot.telegram import callbacks
+from bot.telegram.menus import set_person_menu
 from db.models import Role
 from handlers.base import Reply, Request, button, command
 

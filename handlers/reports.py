@@ -1,7 +1,8 @@
 """Weekly reports: /report and its guided conversation, /cancel, and the mentors' scoring.
 
 The buttons on a draft (`rp:<report id>:<op>`) and on an assessment (`sc:<assessment id>:<op>`)
-are named and explained in `bot.callbacks` (`ReportOp`, `ScoreOp` and the ops with a value).
+are named and explained in `bot.telegram.callbacks` (`ReportOp`, `ScoreOp` and the ops with
+a value).
 """
 
 from __future__ import annotations
@@ -11,8 +12,6 @@ import datetime as dt
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import BaseHandler
 
-from bot import callbacks
-from bot.callbacks import ReportOp, ScoreOp
 from bot.context import BotContext
 from bot.domain import numbers
 from bot.domain.reports import (
@@ -24,6 +23,7 @@ from bot.domain.reports import (
     parse_score,
 )
 from bot.i18n import Translator
+from bot.outbox.reports import ReportOutbox
 from bot.renderers import Rendered
 from bot.renderers.reports import (
     render_begin,
@@ -34,8 +34,9 @@ from bot.renderers.reports import (
     render_step,
     render_submitted,
 )
-from bot.report_outbox import ReportOutbox
 from bot.services import reports, topics
+from bot.telegram import callbacks
+from bot.telegram.callbacks import ReportOp, ScoreOp
 from db.models import Conversation, Person, WeeklyReport
 from handlers.base import Continuation, Reply, Request, button, command
 

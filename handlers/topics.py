@@ -1,7 +1,7 @@
 """Research topics: /topic and its subcommands, /topics, /topicreport, and their buttons.
 
 The buttons on a topic (`tp:`), an application (`ta:`), a team's report (`tr:`) and a mentor's
-scores (`ts:`) are named and explained in `bot.callbacks` (`TopicOp`, `Answer`,
+scores (`ts:`) are named and explained in `bot.telegram.callbacks` (`TopicOp`, `Answer`,
 `TopicReportOp`, `ScoreOp`).
 """
 
@@ -10,13 +10,12 @@ from __future__ import annotations
 from telegram import Message, Update
 from telegram.ext import BaseHandler
 
-from bot import callbacks
-from bot.callbacks import Answer, ScoreOp, TopicOp, TopicReportOp
 from bot.context import BotContext
 from bot.domain import numbers
 from bot.domain.access import COMMANDS_BY_NAME
 from bot.domain.reports import InputProblem
 from bot.domain.topics import MENTOR_KINDS
+from bot.outbox.topics import TopicOutbox
 from bot.renderers.access import render_restricted
 from bot.renderers.reports import render_problem
 from bot.renderers.topics import (
@@ -39,7 +38,8 @@ from bot.renderers.topics import (
 )
 from bot.services import topics
 from bot.services.reports import next_score_step
-from bot.topic_outbox import TopicOutbox
+from bot.telegram import callbacks
+from bot.telegram.callbacks import Answer, ScoreOp, TopicOp, TopicReportOp
 from db.models import Conversation, Person, Topic
 from handlers.base import Continuation, Reply, Request, button, command
 from handlers.reports import score_op, score_text, scoring_refusal

@@ -9,15 +9,15 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from bot.checkin_outbox import CheckinOutbox
 from bot.context import BotContext
-from bot.digest_outbox import DigestOutbox
-from bot.notifier import Notifier
-from bot.report_outbox import ReportOutbox
+from bot.outbox.checkin import CheckinOutbox
+from bot.outbox.digest import DigestOutbox
+from bot.outbox.liaison import LiaisonOutbox
+from bot.outbox.reports import ReportOutbox
+from bot.outbox.topics import TopicOutbox
 from bot.services import checkin, digest, liaison, reports, topics
 from bot.services.context import ServiceContext
 from bot.services.people import erase_report_texts
-from bot.topic_outbox import TopicOutbox
 from db.errors import IntegrityError
 from db.models import WeeklyReport
 
@@ -35,10 +35,11 @@ async def tick(context: BotContext) -> None:
         async with services.database.transaction() as repos:
             ctx = ServiceContext(repos, now, services.settings.default_timezone)
             notices = await liaison.run_due(ctx, request_id)
-            await Notifier(services, repos, context.bot.username).enqueue(notices, now)
+            outbox = LiaisonOutbox(services, repos, now, context.bot.username)
+            await outbox.enqueue(notices)
     await _checkins(context, now)
     await _reports(context, now)
-    await services.dispatcher.drain(context.application)
+    await services.sender.drain(context.application)
     if services.metrics is not None:
         async with services.database.transaction() as repos:
             await services.metrics.refresh(repos, services.clock.now())

@@ -29,9 +29,9 @@ from bot.clock import ManualClock
 from bot.config import Settings
 from bot.fake_telegram import FakeGroup, FakeTelegram, FakeUser, RateLimits, SentMessage
 from bot.i18n import N_, Translations, Translator
-from bot.ratelimit import TelegramRateLimiter
 from bot.runner import serve
 from bot.services.consortium_io import import_file
+from bot.telegram.ratelimit import TelegramRateLimiter
 
 # Monday 2 November, 14:00 in Ningbo: the people join after last week's reports were due
 # (12:00 in Bangkok), so the bot expects this week's of the students, not last week's.

@@ -3,10 +3,10 @@ and what a refused button press or an edited message is answered."""
 
 from __future__ import annotations
 
-from bot.callbacks import Refusal
 from bot.domain.access import ROLE_NAMES, CommandSpec, Restricted, Where
 from bot.i18n import Translator
 from bot.renderers import Rendered, esc
+from bot.telegram.callbacks import Refusal
 
 
 def render_stranger(t: Translator) -> Rendered:

@@ -8,13 +8,14 @@ from typing import TYPE_CHECKING, cast
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot import callbacks, lazy
+from bot import lazy
 from bot.domain.capability import DIMS, shown_change
 from bot.domain.credits import Credits
 from bot.i18n import Translator
 from bot.renderers import Rendered, esc
 from bot.renderers.reports import dimension_name
 from bot.services.analytics import Cohort, Participation, Progress
+from bot.telegram import callbacks
 from db.models import Person
 
 if TYPE_CHECKING:

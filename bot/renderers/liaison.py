@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 
 from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot import callbacks
 from bot.domain.time import format_duration
 from bot.i18n import Translator
 from bot.renderers import Rendered, esc, said
+from bot.telegram import callbacks
 from db.models import LiaisonRequest, Party, Person, RequestState
 
 

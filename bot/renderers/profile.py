@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot import callbacks
 from bot.domain.access import ROLE_NAMES, CommandSpec
 from bot.domain.invites import InviteState
 from bot.i18n import Translator
 from bot.renderers import Rendered, esc
 from bot.services.people import Caller, JoinResult
+from bot.telegram import callbacks
 from db.models import Party, Role
 
 LANGUAGE_NAMES = {"en": "English", "zh": "中文"}

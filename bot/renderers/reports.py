@@ -9,8 +9,6 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot import callbacks
-from bot.callbacks import ReportOp, ScoreOp
 from bot.domain.reports import (
     COMPLIANCE,
     DIMENSIONS,
@@ -24,6 +22,8 @@ from bot.domain.reports import (
 )
 from bot.i18n import Translator
 from bot.renderers import Rendered, esc
+from bot.telegram import callbacks
+from bot.telegram.callbacks import ReportOp, ScoreOp
 from db.models import Assessment, Party, PartyKind, Person, ReportAttachment, WeeklyReport
 
 SCORE_BUTTONS = (40, 50, 60, 70, 80, 90, 100)

@@ -10,14 +10,14 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot import callbacks
-from bot.callbacks import Answer, ScoreOp, TopicOp, TopicReportOp
 from bot.domain.capability import DIMS
 from bot.domain.topics import Cycle
 from bot.i18n import Translator
 from bot.renderers import Rendered, esc, fit
 from bot.renderers.reports import dimension_name, kind_name, render_scores, render_scoring
 from bot.services.topics import ReportDraft, TopicSubmission, TopicView
+from bot.telegram import callbacks
+from bot.telegram.callbacks import Answer, ScoreOp, TopicOp, TopicReportOp
 from db.models import (
     ApplicationState,
     Party,

@@ -1,6 +1,6 @@
 """Weekly reports and their scoring: the draft, submission and correction, the mentors'
 assessments, and the reminders the scheduler finds due. No Telegram here: the handlers turn
-outcomes into messages, `bot.report_outbox` writes the ones that must arrive."""
+outcomes into messages, `bot.outbox.reports` writes the ones that must arrive."""
 
 from __future__ import annotations
 

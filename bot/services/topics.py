@@ -1,7 +1,7 @@
 """Research topics: writing and publishing one, needs, announcements, applications and the
 publisher's decisions, starting a team with its three mentors, the team's report every
 cycle with the mentors' joint scoring, and what the scheduler finds due. No Telegram here:
-outcomes go to `bot.topic_outbox` and the handlers' renderers."""
+outcomes go to `bot.outbox.topics` and the handlers' renderers."""
 
 from __future__ import annotations
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from bot.backup import _pg_connection, backup, restore
 from bot.config import Settings
+from bot.ops.backup import _pg_connection, backup, restore
 from bot.services.consortium_io import import_file
 from bot.services.people import forget_person
 from db.engine import Database

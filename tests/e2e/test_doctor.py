@@ -6,8 +6,8 @@ import datetime as dt
 from pathlib import Path
 
 from bot.config import Settings
-from bot.doctor import FAIL, OK, WARN, diagnose
 from bot.fake_telegram import FakeTelegram
+from bot.ops.doctor import FAIL, OK, WARN, diagnose
 from bot.services.consortium_io import import_file
 from tests.conftest import SAMPLE_FILE
 from tests.e2e.conftest import run_cli

@@ -13,7 +13,7 @@ from telegram.error import BadRequest, ChatMigrated, Conflict
 from bot.config import opt_in_library_defaults
 from bot.fake_telegram import FakeTelegram
 from bot.fake_telegram.entities import EntityError, parse_html, to_html, utf16_length
-from bot.request import AiohttpRequest
+from bot.telegram.request import AiohttpRequest
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from telegram.request import BaseRequest
 
 from bot.config import opt_in_library_defaults
 from bot.fake_telegram import FakeTelegram
-from bot.request import UPLOAD_FLOOR, AiohttpRequest, upload_deadline
+from bot.telegram.request import UPLOAD_FLOOR, AiohttpRequest, upload_deadline
 
 
 def bot_for(tg: FakeTelegram, request: AiohttpRequest) -> Bot:

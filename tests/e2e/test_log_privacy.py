@@ -8,9 +8,9 @@ import signal
 import sys
 from pathlib import Path
 
-from bot.admin_cli import new_invite
 from bot.config import Settings
 from bot.fake_telegram import FakeTelegram
+from bot.ops.admin_cli import new_invite
 from bot.services.consortium_io import import_file
 from db.engine import create_engine
 from db.migrate import upgrade

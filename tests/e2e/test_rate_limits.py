@@ -14,7 +14,7 @@ from telegram.request import HTTPXRequest
 
 from bot.config import opt_in_library_defaults
 from bot.fake_telegram import FakeTelegram, RateLimits
-from bot.ratelimit import TelegramRateLimiter
+from bot.telegram.ratelimit import TelegramRateLimiter
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot import callbacks
-from bot.callbacks import Action, Answer, ReportOp, ScoreOp, TopicOp, TopicReportOp
+from bot.telegram import callbacks
+from bot.telegram.callbacks import Action, Answer, ReportOp, ScoreOp, TopicOp, TopicReportOp
 
 
 def test_the_named_operations_keep_their_strings() -> None:

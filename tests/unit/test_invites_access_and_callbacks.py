@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from bot import callbacks
 from bot.domain.access import COMMANDS, COMMANDS_BY_NAME, visible_commands
 from bot.domain.invites import (
     TOKEN_RE,
@@ -24,6 +23,7 @@ from bot.domain.invites import (
     parse_invite_args,
 )
 from bot.domain.language import resolve_language
+from bot.telegram import callbacks
 from db.models import Role
 
 NOW = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)

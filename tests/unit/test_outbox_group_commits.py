@@ -4,18 +4,22 @@ poll's record counts the votes that arrived before it."""
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import datetime as dt
 import logging
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from bot.app import build_sender
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.context import Services
-from bot.dispatcher import Dispatcher, _Recorder, _Snapshot
 from bot.i18n import Translations
+from bot.outbox import sender
+from bot.outbox.sender import _Recorder, _Snapshot
 from bot.services import checkin
 from bot.services.context import ServiceContext
 from db.engine import Database
@@ -83,7 +87,7 @@ async def test_sent_messages_are_recorded_together_and_a_bad_record_alone(
 ) -> None:
     now = clock.now()
     settings = Settings(_env_file=None, database_url="sqlite+aiosqlite://")  # type: ignore[call-arg]
-    services = Services(settings, database, translations, clock, Dispatcher())
+    services = Services(settings, database, translations, clock, build_sender())
     _, rows = await _pending(
         database,
         now,
@@ -96,7 +100,7 @@ async def test_sent_messages_are_recorded_together_and_a_bad_record_alone(
     snapshots = [_Snapshot(row) for row in rows]
 
     recorder = _Recorder()
-    caplog.set_level(logging.WARNING, logger="bot.dispatcher")
+    caplog.set_level(logging.WARNING, logger="bot.outbox.sender")
     # The first is recorded alone; the other two wait for its commit and go together. The
     # second carries the first's message id, so remembering it for replies breaks the key:
     # that pair is then recorded one by one, and the second is still marked sent.
@@ -128,7 +132,7 @@ async def test_a_vote_before_its_poll_is_recorded_counts_once_the_poll_is(
     vote is kept, and the group commit that records the poll's id counts it."""
     now = clock.now()
     settings = Settings(_env_file=None, database_url="sqlite+aiosqlite://")  # type: ignore[call-arg]
-    services = Services(settings, database, translations, clock, Dispatcher())
+    services = Services(settings, database, translations, clock, build_sender())
     async with database.transaction() as repos:
         checkin_row = Checkin(state=CheckinState.OPEN, opened_at=now, closes_at=now)
         row = Outbox(
@@ -168,7 +172,7 @@ async def test_a_message_whose_row_was_erased_meanwhile_is_not_recorded(
     recorded, and nothing is remembered for the erased one's request."""
     now = clock.now()
     settings = Settings(_env_file=None, database_url="sqlite+aiosqlite://")  # type: ignore[call-arg]
-    services = Services(settings, database, translations, clock, Dispatcher())
+    services = Services(settings, database, translations, clock, build_sender())
     request, rows = await _pending(
         database, now, [(600, "question", "liaison.deliver"), (700, "question", "liaison.deliver")]
     )
@@ -187,3 +191,15 @@ async def test_a_message_whose_row_was_erased_meanwhile_is_not_recorded(
     assert list(stored) == [rows[1].id]
     assert (stored[rows[1].id].state, stored[rows[1].id].message_id) == (OutboxState.SENT, 52)
     assert [(m.chat_id, m.message_id, m.request_id) for m in remembered] == [(700, 52, request.id)]
+
+
+def test_the_sender_imports_no_feature() -> None:
+    """Features register what follows their messages (`bot.app.build_sender`): the sender
+    imports none of them, only the wiring's types, the Bot API's text limits and the db."""
+    tree = ast.parse(Path(sender.__file__).read_text(encoding="utf-8"))
+    imported = {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    imported |= {
+        a.name for node in ast.walk(tree) if isinstance(node, ast.Import) for a in node.names
+    }
+    ours = {name for name in imported if name.split(".")[0] in {"bot", "handlers", "jobs"}}
+    assert ours <= {"bot.context", "bot.domain.telegram_text", "bot.outbox.writer"}

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.domain.telegram_text import MAX_CAPTION, MAX_TEXT, plain_text, telegram_length
-from bot.outbox_writer import TEXT_COLUMN, add_message
+from bot.outbox.writer import TEXT_COLUMN, add_message
 from db.engine import Database
 from db.models import Outbox, OutboxState
 
@@ -96,7 +96,7 @@ class _Bot:
 
 
 async def test_a_row_written_before_the_split_still_goes_out_whole() -> None:
-    from bot.dispatcher import _Snapshot
+    from bot.outbox.sender import _Snapshot
 
     text = "<b>Answer</b>\n" + "x &amp; y " * 900  # 5,407 shown: over a caption and a message
     row = _message(text, file_id="F1", file_kind="photo", reply_to_message_id=3, id=1)

@@ -9,7 +9,13 @@ from typing import Any
 
 from telegram import Chat, Message, MessageEntity, PollAnswer, Update, User
 
-from bot.updates import PerChatUpdateProcessor, committed, is_command, lane, waits_for_earlier
+from bot.telegram.updates import (
+    PerChatUpdateProcessor,
+    committed,
+    is_command,
+    lane,
+    waits_for_earlier,
+)
 
 
 def _update(update_id: int, chat_id: int, text: str | None = None) -> Update:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from bot.outbox_writer import OutboxWriter
+from bot.outbox.writer import OutboxWriter
 from bot.renderers.credits import render_training_for_student
 from bot.renderers.reports import (
     render_feedback,

@@ -1,11 +1,15 @@
 """Delivers the outbox: every message that must arrive, in order, exactly as written.
 
-Sent messages are marked with Telegram's message id (and, for liaison messages, remembered
-so replies find their request). Transient failures (5xx, timeouts) are retried with
-exponential back-off on the bot's clock; a 429 pauses the drain for its `retry_after` (real
-time) and the same message goes next; a 403 (never pressed Start, blocked, removed from a
-group) is recorded and handed on: the liaison moves to its next step, a lost group is marked
-inactive and the coordinators are told.
+Sent messages are marked with Telegram's message id. Transient failures (5xx, timeouts) are
+retried with exponential back-off on the bot's clock; a 429 pauses the drain for its
+`retry_after` (real time) and the same message goes next; a 403 (never pressed Start,
+blocked, removed from a group) is recorded: the person can no longer be written to, a lost
+group is marked inactive.
+
+The sender knows no feature. What a feature does when its messages are sent or refused (a
+poll's id recorded, a liaison message remembered for replies, the liaison moving on, the
+coordinators told of a lost group, a check-in following an upgraded group) it registers in
+`Hooks`, by outbox purpose; `bot.app.build_sender` lists the registrations.
 """
 
 from __future__ import annotations
@@ -13,9 +17,11 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
-from telegram import ForceReply, InlineKeyboardMarkup, ReplyParameters
+from telegram import Bot, ForceReply, InlineKeyboardMarkup, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -27,13 +33,9 @@ from telegram.error import (
 )
 from telegram.ext import Application
 
-from bot.checkin_outbox import CheckinOutbox
 from bot.context import SERVICES_KEY, Services
 from bot.domain.telegram_text import fit_message
-from bot.notifier import ASKER_PURPOSES, CONTACT_PURPOSES, Notifier
-from bot.services import checkin, liaison
-from bot.services.context import ServiceContext
-from db.models import Outbox, OutboxState
+from db.models import Chat, Outbox, OutboxState, Person
 from db.repositories import Repos
 from db.repositories.outbox import DueMessage
 
@@ -44,7 +46,76 @@ CONCURRENCY = 8  # sends in flight at once (to different chats)
 MAX_BACKOFF = dt.timedelta(minutes=10)
 
 
-class Dispatcher:
+@dataclass(frozen=True)
+class Sent:
+    """A message Telegram took, as recorded."""
+
+    outbox_id: int
+    chat_id: int
+    message_id: int
+    request_id: int | None
+    purpose: str
+    poll_id: str | None  # sendPoll's poll id, for a poll
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A message Telegram refused for good (its row, already marked failed), and why."""
+
+    row: Outbox
+    error: str
+    bot: Bot  # to link to it (its username is known once the application is initialized)
+    person: Person | None = None  # the recipient who cannot be written to (403)
+
+
+# Each hook runs in the sender's transaction, as (services, repos, now, what happened).
+SentHook = Callable[[Services, Repos, dt.datetime, list[Sent]], Awaitable[None]]
+RefusedHook = Callable[[Services, Repos, dt.datetime, Refusal], Awaitable[None]]
+GroupLostHook = Callable[[Services, Repos, dt.datetime, Chat], Awaitable[None]]
+GroupUpgradedHook = Callable[[Services, Repos, dt.datetime, int, int], Awaitable[None]]
+
+
+@dataclass
+class Hooks:
+    """What features do when their messages are sent or refused, registered by outbox purpose
+    (one hook per purpose and event). Sent messages of the same hook come to it together,
+    once per group commit; a hook that nothing concerns is not called."""
+
+    sent: dict[str, SentHook] = field(default_factory=dict)
+    blocked: dict[str, RefusedHook] = field(default_factory=dict)
+    refused: dict[str, RefusedHook] = field(default_factory=dict)
+    group_lost: list[GroupLostHook] = field(default_factory=list)
+    group_upgraded: list[GroupUpgradedHook] = field(default_factory=list)
+
+    def on_sent(self, purposes: Iterable[str], hook: SentHook) -> None:
+        """Telegram took these messages: `hook` records what it answered."""
+        _register(self.sent, purposes, hook)
+
+    def on_blocked(self, purposes: Iterable[str], hook: RefusedHook) -> None:
+        """403: the recipient of this private message cannot be written to."""
+        _register(self.blocked, purposes, hook)
+
+    def on_refused(self, purposes: Iterable[str], hook: RefusedHook) -> None:
+        """400: Telegram refused this message itself."""
+        _register(self.refused, purposes, hook)
+
+    def on_group_lost(self, hook: GroupLostHook) -> None:
+        """The bot was removed from an active group (403 there, or the chat is not found)."""
+        self.group_lost.append(hook)
+
+    def on_group_upgraded(self, hook: GroupUpgradedHook) -> None:
+        """A group became a supergroup, (old id, new id): the chat moves with it."""
+        self.group_upgraded.append(hook)
+
+
+def _register(hooks: dict[str, Any], purposes: Iterable[str], hook: Any) -> None:
+    for purpose in purposes:
+        if purpose in hooks:
+            raise ValueError(f"outbox purpose {purpose!r} already has a hook")
+        hooks[purpose] = hook
+
+
+class Sender:
     """One drain at a time per process; a kick during a drain makes it go round again.
     Different chats are served side by side, each chat's messages strictly in order.
 
@@ -52,7 +123,8 @@ class Dispatcher:
     is recorded in group commits (`_Recorder`): every message sent while a commit is running
     is recorded by the next one, together."""
 
-    def __init__(self) -> None:
+    def __init__(self, hooks: Hooks) -> None:
+        self.hooks = hooks
         self._lock = asyncio.Lock()
         self._again = False
         self._slots = asyncio.Semaphore(CONCURRENCY)
@@ -158,7 +230,8 @@ class Dispatcher:
         order. A poll to stop stays in the old group, where it can no longer be stopped."""
         async with services.database.transaction() as repos:
             now = services.clock.now()
-            await CheckinOutbox(services, repos, now).group_upgraded(snapshot.chat_id, new_id)
+            for hook in self.hooks.group_upgraded:
+                await hook(services, repos, now, snapshot.chat_id, new_id)
         log.info("chat %s was upgraded to %s; its messages follow it", snapshot.chat_id, new_id)
         if snapshot.kind == "stop_poll":
             error = f"the group was upgraded to {new_id}"
@@ -192,19 +265,16 @@ class Dispatcher:
         refused: Application[Any, Any, Any, Any, Any, Any] | None = None,
     ) -> None:
         """Record a message as given up (or, for a poll already closed, as done). When
-        Telegram `refused` it (400), the person whose words it carried is told."""
+        Telegram `refused` it (400), its purpose's hook hears of it (the liaison tells the
+        person whose words it carried)."""
         async with services.database.transaction() as repos:
             row = await repos.outbox.get(outbox_id)
             assert row is not None
             row.state, row.error, row.attempts = state, error[:300], row.attempts + 1
-            carried_words = row.purpose in CONTACT_PURPOSES | ASKER_PURPOSES
-            if refused is not None and row.request_id is not None and carried_words:
+            hook = self.hooks.refused.get(row.purpose)
+            if refused is not None and hook is not None:
                 now = services.clock.now()
-                context = ServiceContext(repos, now, services.settings.default_timezone)
-                notices = await liaison.delivery_refused(
-                    context, row.request_id, row.purpose, error
-                )
-                await Notifier(services, repos, refused.bot.username).enqueue(notices, now)
+                await hook(services, repos, now, Refusal(row, error, refused.bot))
 
     async def _refused(
         self,
@@ -213,8 +283,9 @@ class Dispatcher:
         outbox_id: int,
         error: str,
     ) -> None:
-        """403: the person cannot be written to; the liaison moves on, coordinators are told,
-        once for a message written as several rows (the others are given up with it)."""
+        """403: the person cannot be written to, or the group removed the bot; the hooks
+        hear of it (the liaison moves on, coordinators are told of a lost group), once for a
+        message written as several rows (the others are given up with it)."""
         now = services.clock.now()
         async with services.database.transaction() as repos:
             row = await repos.outbox.get(outbox_id)
@@ -224,21 +295,20 @@ class Dispatcher:
             row.state, row.error, row.attempts = OutboxState.FAILED, error[:300], row.attempts + 1
             if row.request_id is not None:
                 await repos.outbox.give_up_with(row, error[:300])
-            if row.chat_id < 0:  # a group that removed the bot: inactive, coordinators told
+            if row.chat_id < 0:  # a group that removed the bot: inactive, its hooks told
                 chat = await repos.chats.by_telegram_id(row.chat_id)
                 if chat is not None and chat.active:
                     chat.active = False
-                    await CheckinOutbox(services, repos, now).group_lost(chat)
+                    for lost in self.hooks.group_lost:
+                        await lost(services, repos, now, chat)
                 return
             person = await repos.people.by_id(row.person_id) if row.person_id else None
             if person is None:
                 return
             person.can_message, person.message_error = False, error[:200]
-            if row.request_id is not None and row.purpose == "liaison.deliver":
-                context = ServiceContext(repos, now, services.settings.default_timezone)
-                notices = await liaison.delivery_failed(context, row.request_id, person, error)
-                notifier = Notifier(services, repos, application.bot.username)
-                await notifier.enqueue(notices, now)
+            hook = self.hooks.blocked.get(row.purpose)
+            if hook is not None:
+                await hook(services, repos, now, Refusal(row, error, application.bot, person))
 
 
 # What a send may say besides how many it sent: the rest of the lane waits for the next
@@ -289,34 +359,25 @@ class _Recorder:
 
 
 async def _record(services: Services, repos: Repos, sent: list[tuple[_Snapshot, int]]) -> None:
-    """Mark the rows sent with Telegram's message ids; a poll's id goes to its check-in
-    (with the votes that came before it), a liaison message is remembered for its replies."""
+    """Mark the rows sent with Telegram's message ids, then tell each purpose's hook of its
+    own, all at once (a poll's id goes to its check-in, a liaison message is remembered for
+    its replies)."""
     now = services.clock.now()
     # One UPDATE for all of them, without loading the rows: a message sent is one of these
     # per update of the bot's, and the unit of work cost about a millisecond more.
     marked = await repos.outbox.mark_sent(now, [(snapshot.id, m) for snapshot, m in sent])
-    kept = {outbox_id for outbox_id, *_ in marked}  # the others were erased meanwhile
     snapshots = {snapshot.id: (snapshot, message_id) for snapshot, message_id in sent}
-    polls = await repos.checkins.polls_by_outbox(
-        outbox_id for outbox_id in kept if snapshots[outbox_id][0].kind == "poll"
-    )
-    for outbox_id, checkin_poll in polls.items():
+    hooks = services.sender.hooks.sent
+    by_hook: dict[SentHook, list[Sent]] = {}
+    for outbox_id, chat_id, request_id, purpose in marked:  # those not erased meanwhile
+        if purpose is None or (hook := hooks.get(purpose)) is None:
+            continue
         snapshot, message_id = snapshots[outbox_id]
-        checkin_poll.message_id, checkin_poll.poll_id = message_id, snapshot.poll_id
-    await repos.requests.remember_messages(
-        [
-            (chat_id, snapshots[outbox_id][1], request_id, _role(purpose))
-            for outbox_id, chat_id, request_id, purpose in marked
-            if request_id is not None and purpose in CONTACT_PURPOSES | ASKER_PURPOSES
-        ]
-    )
-    if polls:
-        ctx = ServiceContext(repos, now, services.settings.default_timezone)
-        await checkin.count_early_answers(ctx, polls.values())
-
-
-def _role(purpose: str | None) -> str:
-    return "contact" if purpose in CONTACT_PURPOSES else "asker"
+        found = Sent(outbox_id, chat_id, message_id, request_id, purpose, snapshot.poll_id)
+        by_hook.setdefault(hook, []).append(found)
+    for hook in dict.fromkeys(hooks.values()):  # in the order they were registered
+        if hook in by_hook:
+            await hook(services, repos, now, by_hook[hook])
 
 
 async def _record_alone(services: Services, snapshot: _Snapshot, message_id: int) -> None:
@@ -429,4 +490,4 @@ class _Snapshot:
         return first
 
 
-__all__ = ["Dispatcher", "TelegramError"]
+__all__ = ["Sender", "TelegramError"]

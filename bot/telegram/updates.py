@@ -23,7 +23,7 @@ from telegram.ext import BaseUpdateProcessor
 
 from bot.domain.access import COMMANDS_BY_NAME
 from bot.logs import current_update
-from bot.metrics import MeteredRequest, Metrics
+from bot.ops.metrics import MeteredRequest, Metrics
 
 log = logging.getLogger(__name__)
 JSONDict = dict[str, Any]

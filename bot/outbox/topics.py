@@ -7,7 +7,7 @@ from __future__ import annotations
 from functools import partial
 
 from bot.domain.topics import Cycle
-from bot.outbox_writer import OutboxWriter
+from bot.outbox.writer import OutboxWriter
 from bot.renderers.topics import (
     render_announcement,
     render_application,

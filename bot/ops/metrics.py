@@ -17,8 +17,8 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, star
 from telegram import Update
 from telegram.error import TimedOut
 
-from bot.request import AiohttpRequest
 from bot.services.liaison import ACTIVE
+from bot.telegram.request import AiohttpRequest
 from db.repositories import Repos
 
 UPDATE_KINDS = ("message", "edited_message", "callback_query", "poll_answer", "my_chat_member")

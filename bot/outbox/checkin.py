@@ -4,7 +4,11 @@ caller's transaction. A poll's row and its `checkin_poll` row are written togeth
 
 from __future__ import annotations
 
-from bot.outbox_writer import OutboxWriter
+import datetime as dt
+
+from bot.context import Services
+from bot.outbox.sender import Hooks, Sent
+from bot.outbox.writer import OutboxWriter
 from bot.renderers.checkin import (
     poll_options,
     poll_question,
@@ -17,9 +21,46 @@ from bot.renderers.checkin import (
 )
 from bot.services.analytics import recent_reports
 from bot.services.chats import migrate_chat
-from bot.services.checkin import Closing, Opening, Reminder, reopen_in_upgraded_group
+from bot.services.checkin import (
+    Closing,
+    Opening,
+    Reminder,
+    count_early_answers,
+    reopen_in_upgraded_group,
+)
 from bot.services.context import ServiceContext
 from db.models import Chat, CheckinPoll, Role
+from db.repositories import Repos
+
+
+def register(hooks: Hooks) -> None:
+    """What the check-in does when its polls are sent, or a group is lost or upgraded."""
+    hooks.on_sent({"checkin.poll"}, _polls_sent)
+    hooks.on_group_lost(_group_lost)
+    hooks.on_group_upgraded(_group_upgraded)
+
+
+async def _polls_sent(services: Services, repos: Repos, now: dt.datetime, sent: list[Sent]) -> None:
+    """A poll's message and poll ids go to its check-in, and the votes that came before
+    them are counted."""
+    polls = await repos.checkins.polls_by_outbox(s.outbox_id for s in sent)
+    by_outbox = {s.outbox_id: s for s in sent}
+    for outbox_id, checkin_poll in polls.items():
+        found = by_outbox[outbox_id]
+        checkin_poll.message_id, checkin_poll.poll_id = found.message_id, found.poll_id
+    if polls:
+        ctx = ServiceContext(repos, now, services.settings.default_timezone)
+        await count_early_answers(ctx, polls.values())
+
+
+async def _group_lost(services: Services, repos: Repos, now: dt.datetime, chat: Chat) -> None:
+    await CheckinOutbox(services, repos, now).group_lost(chat)
+
+
+async def _group_upgraded(
+    services: Services, repos: Repos, now: dt.datetime, old_id: int, new_id: int
+) -> None:
+    await CheckinOutbox(services, repos, now).group_upgraded(old_id, new_id)
 
 
 class CheckinOutbox(OutboxWriter):

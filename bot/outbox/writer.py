@@ -1,5 +1,5 @@
 """Writing messages that must arrive: each recipient's language, and the outbox rows of each
-message in the caller's transaction (the dispatcher sends them after commit). A message
+message in the caller's transaction (the sender sends them after commit). A message
 Telegram would refuse as too long is written as several rows that each fit (`add_message`)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from telegram import InlineKeyboardMarkup
+from telegram import ForceReply, InlineKeyboardMarkup
 
 from bot.context import Services
 from bot.domain.language import resolve_language
@@ -102,11 +102,14 @@ class OutboxWriter:
         reply_to: int | None = None,
         thread: int | None = None,
         person: Person | None = None,
-        keyboard: InlineKeyboardMarkup | None = None,
+        keyboard: InlineKeyboardMarkup | ForceReply | None = None,
         file: tuple[str, str] | None = None,
+        request_id: int | None = None,
+        not_before: dt.datetime | None = None,
     ) -> int:
         """One message (its first outbox row's id); `thread` is a forum topic of the chat
-        (None: General), `file` is (kind, file_id) of a photo or document to send again."""
+        (None: General), `file` is (kind, file_id) of a photo or document to send again,
+        `request_id` the liaison request it belongs to, `not_before` when to send it (now)."""
         markup: dict[str, Any] | None = keyboard.to_dict() if keyboard else None
         return await add_message(
             self.repos,
@@ -121,10 +124,11 @@ class OutboxWriter:
                 file_kind=file[0] if file else None,
                 file_id=file[1] if file else None,
                 purpose=purpose,
+                request_id=request_id,
                 person_id=person.id if person else None,
                 state=OutboxState.PENDING,
                 attempts=0,
-                not_before=self.now,
+                not_before=not_before or self.now,
                 created_at=self.now,
             ),
         )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from functools import partial
 
-from bot.outbox_writer import OutboxWriter
+from bot.outbox.writer import OutboxWriter
 from bot.renderers.achievements import render_split
 from bot.services.achievements import RevenueAdded
 from db.models import Person

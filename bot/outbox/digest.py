@@ -3,7 +3,7 @@ party (the flagged ones first), in as few messages as fit."""
 
 from __future__ import annotations
 
-from bot.outbox_writer import OutboxWriter
+from bot.outbox.writer import OutboxWriter
 from bot.renderers.digest import render_digest
 from bot.services.digest import Digest
 
