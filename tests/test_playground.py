@@ -301,7 +301,6 @@ async def test_the_clock_moves_on_when_asked(
 ) -> None:
     response = await client.post("/api/clock", json={"minutes": 90}, headers=ACT)
     assert (await response.json())["clock"] == "Mon, Nov 2, 2026 15:30"
-    assert ground.clock.now() == START + (ground.clock.now() - START)
     assert (ground.clock.now() - START).total_seconds() == 90 * 60
     refused = await client.post("/api/clock", json={"minutes": 0}, headers=ACT)
     assert refused.status == 400

@@ -666,7 +666,8 @@ async def _month_then_playground(demo: Demo, out: Path, port: int) -> None:
 
 def people(t: Translator) -> list[Person]:
     """The people of the demo consortium (the newcomer too), with their roles and party."""
-    data = yaml.safe_load(resources.files("bot.demo").joinpath("consortium.yaml").read_text())
+    text = resources.files("bot.demo").joinpath("consortium.yaml").read_text("utf-8")
+    data = yaml.safe_load(text)
     parties = {party["key"]: party["name"] for party in data["parties"]}
     rows = [(p["telegram_id"], p["name"], p["party"], p["roles"]) for p in data["people"]]
     rows.append((*NEWCOMER, "edtech", ["contact"]))
