@@ -64,6 +64,14 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--out", type=Path, default=Path("synergy-demo"), help="folder for charts and exports"
     )
+    demo.add_argument(
+        "--serve",
+        action="store_true",
+        help="then keep the bot running and talk to it in a local web page (the playground)",
+    )
+    demo.add_argument(
+        "--port", type=int, default=8088, help="the playground's port on 127.0.0.1 (0: any free)"
+    )
     back = sub.add_parser(
         "backup", help="copy the whole database to a file, consistently, while the bot runs"
     )
@@ -192,7 +200,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
         logging.getLogger("apscheduler").setLevel(logging.ERROR)  # ticks skipped while busy
-        return demo(args.lang, args.out)
+        return demo(args.lang, args.out, port=args.port if args.serve else None)
     try:
         settings = load_settings()
         configure_logging(settings)

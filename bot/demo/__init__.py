@@ -22,16 +22,20 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import yaml
 from babel.dates import format_skeleton
 from pydantic import SecretStr
 
 from bot.clock import ManualClock
 from bot.config import Settings
+from bot.demo.playground import Person, Playground, PortBusy, serving, until_stopped
+from bot.domain.access import ROLE_NAMES
 from bot.fake_telegram import FakeGroup, FakeTelegram, FakeUser, RateLimits, SentMessage
 from bot.i18n import N_, Translations, Translator
 from bot.runner import serve
 from bot.services.consortium_io import import_file
 from bot.telegram.ratelimit import TelegramRateLimiter
+from db.models import Role
 
 # Monday 2 November, 14:00 in Ningbo: the people join after last week's reports were due
 # (12:00 in Bangkok), so the bot expects this week's of the students, not last week's.
@@ -612,9 +616,12 @@ def _settings(tg: FakeTelegram, out: Path) -> Settings:
     )
 
 
-async def play(lang: str, out: Path, echo: Callable[[str], None]) -> tuple[list[str], list[Path]]:
+async def play(
+    lang: str, out: Path, echo: Callable[[str], None], port: int | None = None
+) -> tuple[list[str], list[Path]]:
     """Play the month into an empty folder `out`, printing the transcript through `echo`;
-    the transcript's lines and the files saved."""
+    the transcript's lines and the files saved. With a `port`, then keep the bot running
+    behind the playground's page until Ctrl-C (see `bot.demo.playground`)."""
     t = Translations.load().for_language(lang)
     no_limits = RateLimits(None, None, None)
     async with FakeTelegram(rate_limits=no_limits) as tg:
@@ -634,25 +641,67 @@ async def play(lang: str, out: Path, echo: Callable[[str], None]) -> tuple[list[
             bot.result()
         demo = Demo(tg, clock, t, lang, echo)
         try:
-            await demo.month()
+            if port is None:
+                await demo.month()
+            else:
+                await _month_then_playground(demo, out, port)
         finally:
             stop.set()
             await asyncio.wait_for(bot, 30)
         return demo.log.lines, save_files(tg, out)
 
 
-def main(lang: str, out: Path, echo: Callable[[Any], None] = print) -> int:
-    """Play the demo; 0 when the month played through, 1 (and one line) when it did not."""
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "demo.sqlite3").unlink(missing_ok=True)  # each run starts a new consortium
-    try:
-        lines, saved = asyncio.run(play(lang, out, echo))
-    except DemoError as exc:
-        print(f"error: the demo stopped: {exc}", file=sys.stderr)
-        return 1
+async def _month_then_playground(demo: Demo, out: Path, port: int) -> None:
+    """The month, its files saved, then the playground open until Ctrl-C. The port is taken
+    before the month is played, so a busy one fails at once (and the page can watch)."""
+    ground = Playground(demo.tg, demo.clock, demo.t, demo.lang, people(demo.t), "Asia/Shanghai")
+    async with serving(ground, port) as url:
+        await demo.month()
+        _save(out, demo.log.lines, save_files(demo.tg, out), demo.log.echo)
+        ground.is_open = True
+        line = demo.t.gettext("Playground: {url} (talk to the bot as anyone; Ctrl-C stops it)")
+        print(line.format(url=url), flush=True)
+        await until_stopped()
+
+
+def people(t: Translator) -> list[Person]:
+    """The people of the demo consortium (the newcomer too), with their roles and party."""
+    text = resources.files("bot.demo").joinpath("consortium.yaml").read_text("utf-8")
+    data = yaml.safe_load(text)
+    parties = {party["key"]: party["name"] for party in data["parties"]}
+    rows = [(p["telegram_id"], p["name"], p["party"], p["roles"]) for p in data["people"]]
+    rows.append((*NEWCOMER, "edtech", ["contact"]))
+    return [
+        Person(
+            telegram_id,
+            name,
+            ", ".join(t.gettext(ROLE_NAMES[Role(role)]) for role in roles) + f" · {parties[key]}",
+        )
+        for telegram_id, name, key, roles in rows
+    ]
+
+
+def _save(out: Path, lines: list[str], saved: list[Path], echo: Callable[[str], None]) -> None:
     (out / "transcript.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
     echo("")
     echo(f"Saved in {out}: transcript.txt, demo.sqlite3 and")
     for path in saved:
         echo(f"  {path.name}")
+
+
+def main(lang: str, out: Path, echo: Callable[[Any], None] = print, port: int | None = None) -> int:
+    """Play the demo; 0 when the month played through, 1 (and one line) when it did not.
+    With a `port`, the playground serves on it once the month is played, until Ctrl-C."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "demo.sqlite3").unlink(missing_ok=True)  # each run starts a new consortium
+    try:
+        lines, saved = asyncio.run(play(lang, out, echo, port))
+    except DemoError as exc:
+        print(f"error: the demo stopped: {exc}", file=sys.stderr)
+        return 1
+    except PortBusy as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if port is None:
+        _save(out, lines, saved, echo)
     return 0

@@ -382,6 +382,24 @@ class FakeTelegram:
     def messages(self, chat_id: int) -> list[SentMessage]:
         return [m for m in self.sent if m.chat_id == chat_id]
 
+    def history(self, chat_id: int) -> list[SentMessage]:
+        """Every message in a chat, people's and the bot's, oldest first, as it stands now
+        (after edits; deleted ones gone): what a person scrolling the chat sees."""
+        keys = sorted(key for key in self._messages if key[0] == chat_id)
+        return [SentMessage(chat_id, key[1], self._messages[key]) for key in keys]
+
+    def groups(self) -> list[JSON]:
+        """The groups the bot is a member of, as Telegram describes a chat."""
+        return [
+            chat.as_json()
+            for chat in self._chats.values()
+            if chat.type != "private" and chat.bot_member and chat.migrated_to is None
+        ]
+
+    def poll_votes(self, poll_id: str) -> dict[int, list[int]]:
+        """Who chose which options in a poll the bot sent (its polls are not anonymous)."""
+        return dict(self._polls[poll_id].votes)
+
     def message(self, chat_id: int, message_id: int) -> SentMessage:
         """A message the bot sent, as it stands now (after any edits)."""
         return SentMessage(chat_id, message_id, self._messages[(chat_id, message_id)])
