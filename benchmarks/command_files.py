@@ -56,7 +56,10 @@ class Trace:
         self.on = False
 
     def profile(self, frame: FrameType, event: str, arg: Any) -> None:
-        if not self.on or event != "call":
+        # A constructor or other dunder is not a reason to open a file (`Repos` builds every
+        # repository for every update); comprehensions count with their function.
+        name = frame.f_code.co_name
+        if not self.on or event != "call" or name.startswith(("__", "<")):
             return
         path = Path(frame.f_code.co_filename)
         try:
