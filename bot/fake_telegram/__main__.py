@@ -13,7 +13,7 @@ from collections import Counter
 
 from aiohttp import web
 
-from bot.fake_telegram.server import FakeTelegram, RateLimits
+from bot.fake_telegram import FakeTelegram, RateLimits
 
 GROUP_BASE = -1003000000000
 
