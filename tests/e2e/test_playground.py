@@ -19,7 +19,7 @@ from aiohttp import ClientSession, FormData
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.clock import ManualClock
-from bot.demo import START, people
+from bot.demo.cast import START, people
 from bot.demo.playground import CSP, Person, Playground
 from bot.fake_telegram import FakeTelegram
 from bot.i18n import Translations
