@@ -1,6 +1,7 @@
-"""Weekly reports and their scoring: the draft, submission and correction, the mentors'
-assessments, and the reminders the scheduler finds due. No Telegram here: the handlers turn
-outcomes into messages, `bot.outbox.reports` writes the ones that must arrive."""
+"""Weekly reports: the draft, submission and correction, the mentors' assessments asked
+for, and the reminders the scheduler finds due; the scoring itself is
+`bot.services.scoring`'s. No Telegram here: the handlers turn outcomes into messages,
+`bot.outbox.reports` writes the ones that must arrive."""
 
 from __future__ import annotations
 

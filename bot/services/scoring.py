@@ -1,11 +1,13 @@
 """The mentors' scoring, one flow for a weekly report and a topic's cycle report: open the
 assessment for its mentor, record a dimension's score or the comment, remember the step,
-save, and the joint scores. It exists so that the two kinds cannot drift apart: what
-differs between them is data of a `Kind` (`WEEKLY`, `TOPIC`), not a second copy of the
-flow. No Telegram here: `handlers.scoring` turns the outcomes into replies."""
+save; and for a topic's report the scores asked for, reminded of, joint and accepted. It
+exists so that the two kinds cannot drift apart: what differs between them is data of a
+`Kind` (`WEEKLY`, `TOPIC`), not a second copy of the flow. No Telegram here:
+`handlers.scoring` turns the outcomes into replies."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -221,7 +223,45 @@ async def joint_scores_of(repos: Repos, report: TopicReport) -> tuple[dict[str, 
     return {d.value: float(joint[d.value]) for d in DIMENSIONS}, len(done), len(asked)
 
 
-# --- a topic's scores: joint, accepted, told ----------------------------------------------
+# --- a topic's scores: requested, reminded, joint, accepted, told ----------------------
+
+
+async def request_topic_scores(
+    ctx: ServiceContext, report: TopicReport, topic: Topic
+) -> list[tuple[TopicAssessment, Person]]:
+    """Ask each of the topic's mentors to score its submitted report."""
+    requests = []
+    for mentor in await ctx.repos.topics.mentors(topic.id):
+        person = await ctx.repos.people.by_id(mentor.person_id)
+        if person is None:
+            continue
+        assessment = await ctx.repos.topics.add_assessment(
+            TopicAssessment(
+                report_id=report.id,
+                party_kind=mentor.party_kind,
+                mentor_id=person.id,
+                requested_at=ctx.now,
+            )
+        )
+        requests.append((assessment, person))
+    return requests
+
+
+async def topic_reviews_due(
+    ctx: ServiceContext, before: dt.datetime
+) -> list[tuple[TopicAssessment, Person, Topic, TopicReport]]:
+    """The mentors whose scores of a topic's report have waited since before `before`,
+    each marked reminded so that it is sent once."""
+    reviews = []
+    for assessment in await ctx.repos.topics.assessments_waiting(before):
+        assert assessment.mentor_id is not None
+        mentor = await ctx.repos.people.by_id(assessment.mentor_id)
+        report = await ctx.repos.topics.report(assessment.report_id)
+        scored = await ctx.repos.topics.get(report.topic_id) if report else None
+        assessment.reminded_at = ctx.now
+        if mentor is not None and report is not None and scored is not None:
+            reviews.append((assessment, mentor, scored, report))
+    return reviews
 
 
 async def with_scores(repos: Repos, view: TopicView) -> TopicView:

@@ -1,7 +1,8 @@
 """Research topics: writing and publishing one, needs, announcements, applications and the
 publisher's decisions, starting a team with its three mentors, the team's report every
-cycle with the mentors' joint scoring, and what the scheduler finds due. No Telegram here:
-outcomes go to `bot.outbox.topics` and the handlers' renderers."""
+cycle, and what the scheduler finds due; the mentors' scores of that report are
+`bot.services.scoring`'s. No Telegram here: outcomes go to `bot.outbox.topics` and the
+handlers' renderers."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ from bot.domain.topics import (
     participation,
     reportable_cycles,
 )
-from bot.services import rules
+from bot.services import rules, scoring
 from bot.services.context import ServiceContext
 from db.models import (
     ApplicationState,
@@ -538,20 +539,7 @@ async def submit_report(
     if report.contributors is None:
         report.contributors = [p.id for p in draft.team]
     await ctx.repos.conversations.clear(student.id, TOPIC_REPORT)
-    requests = []
-    for mentor in await ctx.repos.topics.mentors(draft.topic.id):
-        person = await ctx.repos.people.by_id(mentor.person_id)
-        if person is None:
-            continue
-        assessment = await ctx.repos.topics.add_assessment(
-            TopicAssessment(
-                report_id=report.id,
-                party_kind=mentor.party_kind,
-                mentor_id=person.id,
-                requested_at=ctx.now,
-            )
-        )
-        requests.append((assessment, person))
+    requests = await scoring.request_topic_scores(ctx, report, draft.topic)
     return TopicSubmission(report, draft.topic, draft.cycle, student, requests, draft.team)
 
 
@@ -619,13 +607,6 @@ async def sweep(ctx: ServiceContext, review_after: dt.timedelta) -> TopicsDue:
                     TopicReminder(topic_id=topic.id, cycle=number, stage=stage, at=ctx.now)
                 )
                 due.reminders.append(TeamReminder(topic, this, stage, team))
-    for assessment in await ctx.repos.topics.assessments_waiting(ctx.now - review_after):
-        assert assessment.mentor_id is not None
-        mentor = await ctx.repos.people.by_id(assessment.mentor_id)
-        report = await ctx.repos.topics.report(assessment.report_id)
-        scored = await ctx.repos.topics.get(report.topic_id) if report else None
-        assessment.reminded_at = ctx.now
-        if mentor is not None and report is not None and scored is not None:
-            due.reviews.append((assessment, mentor, scored, report))
+    due.reviews = await scoring.topic_reviews_due(ctx, ctx.now - review_after)
     await ctx.repos.flush()
     return due
