@@ -36,7 +36,6 @@ from bot.services.scoring import SCORE, WEEKLY, WeeklyScoring
 from bot.telegram import callbacks
 from bot.telegram.callbacks import ReportOp
 from db.models import Conversation, Person, WeeklyReport
-from handlers import scoring
 from handlers.base import Continuation, Reply, Request, button, command
 from handlers.scoring import Scorer
 
@@ -322,27 +321,17 @@ async def _saved(request: Request, mentor: Person, found: WeeklyScoring) -> str:
 _SCORER = Scorer(WEEKLY, _score_step, _saved)
 
 
-async def score_button(request: Request) -> Reply:
-    return await scoring.score_button(request, _SCORER)
-
-
-async def _score_message(
-    request: Request, mentor: Person, conversation: Conversation, message: Message
-) -> Reply | None:
-    return await scoring.score_message(request, mentor, conversation, message, _SCORER)
-
-
 def build_handlers() -> list[BaseHandler[Update, BotContext, None]]:
     return [
         command("report", report_command),
         command("cancel", cancel),
         button(callbacks.Action.REPORT, report_button),
-        button(callbacks.Action.SCORE, score_button),
+        button(callbacks.Action.SCORE, _SCORER.button),
     ]
 
 
 # The conversations whose next private message this module takes (see handlers.onboarding).
 CONVERSATIONS: dict[str, Continuation] = {
     reports.REPORT: _report_message,
-    SCORE: _score_message,
+    SCORE: _SCORER.message,
 }

@@ -37,6 +37,53 @@ class Scorer(Generic[A, R, S]):
     # Save the finished scores, write what must be told, and the text for the mentor.
     saved: Callable[[Request, Person, Scoring[A, R, S]], Awaitable[str]]
 
+    async def button(self, request: Request) -> Reply:
+        """A press on an assessment's button: start, a score, No comment, Start over, Save."""
+        assessment_id, op = numbers.row_id(request.args[0]), request.args[1]
+        t, mentor, kind = request.t, request.caller.person, self.kind
+        if mentor is None or assessment_id is None:
+            return Reply(alert=t.gettext("This button is not for you."))
+        ctx = request.ctx
+        found = await kind.open_assessment(ctx, mentor, assessment_id)
+        refused = scoring_refusal(found.reason, t)
+        if refused is not None:
+            return refused
+        if found.reason == "correcting":  # a weekly report only (`Kind.has_correcting`)
+            return Reply(
+                text=t.gettext(
+                    "The student is correcting this report; you will receive the corrected version."
+                )
+            )
+        assessment = found.assessment
+        assert assessment is not None and found.report is not None and found.subject is not None
+        if op == ScoreOp.SAVE and next_score_step(assessment) == "confirm":
+            return Reply(text=await self.saved(request, mentor, found), edit=True, drain=True)
+        if op == ScoreOp.SAVE and kind.early_save_reshows:
+            step = next_score_step(assessment)
+            return Reply.of(self.render_step(found, step, t), edit=True)
+        changed = op != ScoreOp.START
+        if changed and not score_op(assessment, op):
+            return Reply(alert=t.gettext("This button is no longer valid."))
+        step = await kind.remember_scoring(ctx, mentor, assessment, changed)
+        return Reply.of(self.render_step(found, step, t), edit=changed)
+
+    async def message(
+        self, request: Request, mentor: Person, conversation: Conversation, message: Message
+    ) -> Reply | None:
+        """A typed score or comment, in the mentor's scoring conversation."""
+        t, ctx, kind = request.t, request.ctx, self.kind
+        found = await kind.open_assessment(ctx, mentor, conversation.ref_id)
+        if found.reason != "ok":
+            await request.repos.conversations.clear(mentor.id)
+            return None
+        assert found.assessment is not None
+        problem = score_text(found.assessment, message.text or "", t)
+        step = await kind.remember_scoring(ctx, mentor, found.assessment, changed=True)
+        reply = Reply.of(self.render_step(found, step, t))
+        if problem:
+            reply.text = f"{problem}\n\n{reply.text}"
+        return reply
+
 
 def scoring_refusal(reason: str, t: Translator) -> Reply | None:
     """Why a mentor's press on an assessment does nothing (None: it goes on)."""
@@ -82,56 +129,3 @@ def score_text(assessment: Scorable, text: str, t: Translator) -> str | None:
         assessment.comment = value
         return None
     return t.gettext("Please use the buttons below.")
-
-
-async def score_button(request: Request, scorer: Scorer[A, R, S]) -> Reply:
-    """A press on an assessment's button: start, a score, No comment, Start over, Save."""
-    assessment_id, op = numbers.row_id(request.args[0]), request.args[1]
-    t, mentor, kind = request.t, request.caller.person, scorer.kind
-    if mentor is None or assessment_id is None:
-        return Reply(alert=t.gettext("This button is not for you."))
-    ctx = request.ctx
-    found = await kind.open_assessment(ctx, mentor, assessment_id)
-    refused = scoring_refusal(found.reason, t)
-    if refused is not None:
-        return refused
-    if found.reason == "correcting":  # a weekly report only (`Kind.has_correcting`)
-        return Reply(
-            text=t.gettext(
-                "The student is correcting this report; you will receive the corrected version."
-            )
-        )
-    assessment = found.assessment
-    assert assessment is not None and found.report is not None and found.subject is not None
-    if op == ScoreOp.SAVE and next_score_step(assessment) == "confirm":
-        return Reply(text=await scorer.saved(request, mentor, found), edit=True, drain=True)
-    if op == ScoreOp.SAVE and kind.early_save_reshows:
-        step = next_score_step(assessment)
-        return Reply.of(scorer.render_step(found, step, t), edit=True)
-    changed = op != ScoreOp.START
-    if changed and not score_op(assessment, op):
-        return Reply(alert=t.gettext("This button is no longer valid."))
-    step = await kind.remember_scoring(ctx, mentor, assessment, changed)
-    return Reply.of(scorer.render_step(found, step, t), edit=changed)
-
-
-async def score_message(
-    request: Request,
-    mentor: Person,
-    conversation: Conversation,
-    message: Message,
-    scorer: Scorer[A, R, S],
-) -> Reply | None:
-    """A typed score or comment, in the mentor's scoring conversation."""
-    t, ctx, kind = request.t, request.ctx, scorer.kind
-    found = await kind.open_assessment(ctx, mentor, conversation.ref_id)
-    if found.reason != "ok":
-        await request.repos.conversations.clear(mentor.id)
-        return None
-    assert found.assessment is not None
-    problem = score_text(found.assessment, message.text or "", t)
-    step = await kind.remember_scoring(ctx, mentor, found.assessment, changed=True)
-    reply = Reply.of(scorer.render_step(found, step, t))
-    if problem:
-        reply.text = f"{problem}\n\n{reply.text}"
-    return reply

@@ -43,7 +43,6 @@ from bot.services.scoring import TOPIC, TOPIC_SCORE, TopicScoring, topic_scored,
 from bot.telegram import callbacks
 from bot.telegram.callbacks import Answer, TopicOp, TopicReportOp
 from db.models import Conversation, Person, Topic
-from handlers import scoring
 from handlers.base import Continuation, Reply, Request, button, command
 from handlers.scoring import Scorer
 
@@ -372,10 +371,6 @@ async def _saved(request: Request, mentor: Person, found: TopicScoring) -> str:
 _SCORER = Scorer(TOPIC, _score_step, _saved)
 
 
-async def score_button(request: Request) -> Reply:
-    return await scoring.score_button(request, _SCORER)
-
-
 # --- messages in a conversation ------------------------------------------------------------
 
 
@@ -420,12 +415,6 @@ async def _report_message(
     return Reply.of(render_report_step(draft, step, t))
 
 
-async def _score_message(
-    request: Request, mentor: Person, conversation: Conversation, message: Message
-) -> Reply | None:
-    return await scoring.score_message(request, mentor, conversation, message, _SCORER)
-
-
 def build_handlers() -> list[BaseHandler[Update, BotContext, None]]:
     return [
         command("topic", topic_command),
@@ -434,7 +423,7 @@ def build_handlers() -> list[BaseHandler[Update, BotContext, None]]:
         button(callbacks.Action.TOPIC, topic_button),
         button(callbacks.Action.APPLICATION, application_button),
         button(callbacks.Action.TOPIC_REPORT, report_button),
-        button(callbacks.Action.TOPIC_SCORE, score_button),
+        button(callbacks.Action.TOPIC_SCORE, _SCORER.button),
     ]
 
 
@@ -442,5 +431,5 @@ def build_handlers() -> list[BaseHandler[Update, BotContext, None]]:
 CONVERSATIONS: dict[str, Continuation] = {
     topics.TOPIC: _topic_message,
     topics.TOPIC_REPORT: _report_message,
-    TOPIC_SCORE: _score_message,
+    TOPIC_SCORE: _SCORER.message,
 }
