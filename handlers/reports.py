@@ -16,11 +16,8 @@ from bot.context import BotContext
 from bot.domain import numbers
 from bot.domain.reports import (
     DIMENSIONS,
-    MAX_COMMENT,
     STEPS,
     InputProblem,
-    Scorable,
-    parse_score,
 )
 from bot.i18n import Translator
 from bot.outbox.reports import ReportOutbox
@@ -35,10 +32,12 @@ from bot.renderers.reports import (
     render_submitted,
 )
 from bot.services import reports, topics
+from bot.services.scoring import SCORE, WEEKLY, WeeklyScoring
 from bot.telegram import callbacks
-from bot.telegram.callbacks import ReportOp, ScoreOp
+from bot.telegram.callbacks import ReportOp
 from db.models import Conversation, Person, WeeklyReport
 from handlers.base import Continuation, Reply, Request, button, command
+from handlers.scoring import Scorer
 
 # The step at which a button may be pressed; any other is refused as one from an earlier
 # question. Buttons not named here (discard, keep, fix) work at any step.
@@ -303,127 +302,23 @@ def _attachment(message: Message) -> tuple[str, str, str, str | None, int | None
     return None
 
 
-# --- scoring ----------------------------------------------------------------------------
+# --- scoring (the flow is handlers.scoring's, shared with a topic's report) ---------------
 
 
-def scoring_refusal(reason: str, t: Translator) -> Reply | None:
-    """Why a mentor's press on an assessment does nothing (None: it goes on)."""
-    alerts = {
-        "not_yours": t.gettext("This button is not for you."),
-        "gone": t.gettext("This report no longer exists."),
-        "done": t.gettext("You have already scored this report."),
-    }
-    return Reply(alert=alerts[reason]) if reason in alerts else None
+def _score_step(found: WeeklyScoring, step: str, t: Translator) -> Rendered:
+    assert found.assessment and found.report and found.subject
+    return render_score_step(found.assessment, found.report, found.subject, step, t)
 
 
-def score_op(assessment: Scorable, op: str) -> bool:
-    """What a scoring button (a score, No comment, Start over) does to an assessment, a
-    weekly report's or a topic report's; False when `op` is none of them."""
-    value = callbacks.value_of_op(op)
-    if value is not None:
-        index, score = value
-        if score > 100:
-            return False
-        reports.set_score(assessment, DIMENSIONS[index].value, score)
-    elif op == ScoreOp.NO_COMMENT:
-        assessment.comment = ""
-    elif op == ScoreOp.START_OVER:
-        reports.restart(assessment)
-    else:
-        return False
-    return True
-
-
-def score_text(assessment: Scorable, text: str, t: Translator) -> str | None:
-    """A typed score or comment for the assessment's next step; the problem to say, if any."""
-    step = reports.next_score_step(assessment)
-    value = text.strip()
-    if step in {d.value for d in DIMENSIONS}:
-        try:
-            reports.set_score(assessment, step, parse_score(value))
-        except InputProblem as problem:
-            return render_problem(problem, t)
-        return None
-    if step == "comment" and value:
-        if len(value) > MAX_COMMENT:
-            return render_problem(InputProblem("too_long", MAX_COMMENT), t)
-        assessment.comment = value
-        return None
-    return t.gettext("Please use the buttons below.")
-
-
-def _score_step(scoring: reports.Scoring, step: str, t: Translator) -> Rendered:
-    assert scoring.assessment and scoring.report and scoring.student
-    return render_score_step(scoring.assessment, scoring.report, scoring.student, step, t)
-
-
-async def score_button(request: Request) -> Reply:
-    assessment_id, op = numbers.row_id(request.args[0]), request.args[1]
-    t, mentor = request.t, request.caller.person
-    if mentor is None or assessment_id is None:
-        return Reply(alert=t.gettext("This button is not for you."))
-    ctx = request.ctx
-    scoring = await reports.open_assessment(ctx, mentor, assessment_id)
-    refused = scoring_refusal(scoring.reason, t)
-    if refused is not None:
-        return refused
-    if scoring.reason == "correcting":
-        return Reply(
-            text=t.gettext(
-                "The student is correcting this report; you will receive the corrected version."
-            )
-        )
-    assert scoring.assessment and scoring.report and scoring.student
-    if op == ScoreOp.START:
-        step = await reports.remember_scoring(ctx, mentor, scoring)
-        return Reply.of(
-            render_score_step(scoring.assessment, scoring.report, scoring.student, step, t)
-        )
-    if op == ScoreOp.SAVE:
-        return await _save(request, mentor, scoring)
-    if not score_op(scoring.assessment, op):
-        return Reply(alert=t.gettext("This button is no longer valid."))
-    await request.repos.flush()
-    step = await reports.remember_scoring(ctx, mentor, scoring)
-    return Reply.of(
-        render_score_step(scoring.assessment, scoring.report, scoring.student, step, t), edit=True
-    )
-
-
-async def _save(request: Request, mentor: Person, scoring: reports.Scoring) -> Reply:
-    assert scoring.assessment and scoring.report and scoring.student
-    ctx = request.ctx
-    step = reports.next_score_step(scoring.assessment)
-    if step != "confirm":
-        return Reply.of(
-            render_score_step(scoring.assessment, scoring.report, scoring.student, step, request.t),
-            edit=True,
-        )
-    others = await reports.complete(ctx, mentor, scoring)
-    await _outbox(request).feedback(scoring.assessment, scoring.report, scoring.student, mentor)
+async def _saved(request: Request, mentor: Person, found: WeeklyScoring) -> str:
+    assert found.assessment and found.report and found.subject
+    others = await WEEKLY.complete(request.ctx, mentor, found)
+    await _outbox(request).feedback(found.assessment, found.report, found.subject, mentor)
     threshold = int((await reports.rules(request.repos)).model.disagreement)
-    text = render_saved(scoring.assessment, others, threshold, request.t)
-    return Reply(text=text, edit=True, drain=True)
+    return render_saved(found.assessment, others, threshold, request.t)
 
 
-async def _score_message(
-    request: Request, mentor: Person, conversation: Conversation, message: Message
-) -> Reply | None:
-    t, ctx = request.t, request.ctx
-    scoring = await reports.open_assessment(ctx, mentor, conversation.ref_id)
-    if scoring.reason != "ok":
-        await request.repos.conversations.clear(mentor.id)
-        return None
-    assert scoring.assessment and scoring.report and scoring.student
-    problem = score_text(scoring.assessment, message.text or "", t)
-    await request.repos.flush()
-    step = await reports.remember_scoring(ctx, mentor, scoring)
-    reply = Reply.of(
-        render_score_step(scoring.assessment, scoring.report, scoring.student, step, t)
-    )
-    if problem:
-        reply.text = f"{problem}\n\n{reply.text}"
-    return reply
+_SCORER = Scorer(WEEKLY, _score_step, _saved)
 
 
 def build_handlers() -> list[BaseHandler[Update, BotContext, None]]:
@@ -431,12 +326,12 @@ def build_handlers() -> list[BaseHandler[Update, BotContext, None]]:
         command("report", report_command),
         command("cancel", cancel),
         button(callbacks.Action.REPORT, report_button),
-        button(callbacks.Action.SCORE, score_button),
+        button(callbacks.Action.SCORE, _SCORER.button),
     ]
 
 
 # The conversations whose next private message this module takes (see handlers.onboarding).
 CONVERSATIONS: dict[str, Continuation] = {
     reports.REPORT: _report_message,
-    reports.SCORE: _score_message,
+    SCORE: _SCORER.message,
 }

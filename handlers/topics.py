@@ -15,7 +15,9 @@ from bot.domain import numbers
 from bot.domain.access import COMMANDS_BY_NAME
 from bot.domain.reports import InputProblem
 from bot.domain.topics import MENTOR_KINDS
+from bot.i18n import Translator
 from bot.outbox.topics import TopicOutbox
+from bot.renderers import Rendered
 from bot.renderers.access import render_restricted
 from bot.renderers.reports import render_problem
 from bot.renderers.topics import (
@@ -37,12 +39,12 @@ from bot.renderers.topics import (
     topic_label,
 )
 from bot.services import topics
-from bot.services.reports import next_score_step
+from bot.services.scoring import TOPIC, TOPIC_SCORE, TopicScoring, topic_scored, with_scores
 from bot.telegram import callbacks
-from bot.telegram.callbacks import Answer, ScoreOp, TopicOp, TopicReportOp
+from bot.telegram.callbacks import Answer, TopicOp, TopicReportOp
 from db.models import Conversation, Person, Topic
 from handlers.base import Continuation, Reply, Request, button, command
-from handlers.reports import score_op, score_text, scoring_refusal
+from handlers.scoring import Scorer
 
 
 def _outbox(request: Request) -> TopicOutbox:
@@ -98,7 +100,7 @@ async def _show(request: Request, number: int) -> Reply:
     if topic is None:
         return Reply(text=request.t.gettext("There is no topic #{id}.").format(id=number))
     ctx = request.ctx
-    view = await topics.with_scores(request.repos, await topics.view(request.repos, topic))
+    view = await with_scores(request.repos, await topics.view(request.repos, topic))
     return Reply.of(render_topic(view, request.t, await ctx.zone(), await ctx.today()))
 
 
@@ -351,31 +353,22 @@ async def report_button(request: Request) -> Reply:
     return Reply.of(render_report_step(draft, step, t), edit=in_place)
 
 
-# --- the mentors' scores -------------------------------------------------------------------
+# --- the mentors' scores (the flow is handlers.scoring's, shared with weekly reports) ---
 
 
-async def score_button(request: Request) -> Reply:
-    assessment_id, op = numbers.row_id(request.args[0]), request.args[1]
-    t, mentor = request.t, request.caller.person
-    if mentor is None or assessment_id is None:
-        return Reply(alert=t.gettext("This button is not for you."))
-    ctx = request.ctx
-    scoring = await topics.open_assessment(ctx, mentor, assessment_id)
-    refused = scoring_refusal(scoring.reason, t)
-    if refused is not None:
-        return refused
-    assessment, report, topic = scoring.assessment, scoring.report, scoring.topic
-    assert assessment is not None and report is not None and topic is not None
-    if op == ScoreOp.SAVE and next_score_step(assessment) == "confirm":
-        scored = await topics.complete(ctx, mentor, scoring)
-        await _outbox(request).feedback(scored, topic, report)
-        return Reply(text=render_topic_saved(t), edit=True, drain=True)
-    if op != ScoreOp.START and not score_op(assessment, op):
-        return Reply(alert=t.gettext("This button is no longer valid."))
-    step = await topics.remember_scoring(ctx, mentor, assessment)
-    return Reply.of(
-        render_topic_score_step(assessment, topic, report, step, t), edit=op != ScoreOp.START
-    )
+def _score_step(found: TopicScoring, step: str, t: Translator) -> Rendered:
+    assert found.assessment and found.report and found.subject
+    return render_topic_score_step(found.assessment, found.subject, found.report, step, t)
+
+
+async def _saved(request: Request, mentor: Person, found: TopicScoring) -> str:
+    assert found.report and found.subject
+    scored = await topic_scored(request.ctx, mentor, found)
+    await _outbox(request).feedback(scored, found.subject, found.report)
+    return render_topic_saved(request.t)
+
+
+_SCORER = Scorer(TOPIC, _score_step, _saved)
 
 
 # --- messages in a conversation ------------------------------------------------------------
@@ -422,24 +415,6 @@ async def _report_message(
     return Reply.of(render_report_step(draft, step, t))
 
 
-async def _score_message(
-    request: Request, mentor: Person, conversation: Conversation, message: Message
-) -> Reply | None:
-    t, ctx = request.t, request.ctx
-    scoring = await topics.open_assessment(ctx, mentor, conversation.ref_id)
-    if scoring.reason != "ok":
-        await request.repos.conversations.clear(mentor.id)
-        return None
-    assessment, report, topic = scoring.assessment, scoring.report, scoring.topic
-    assert assessment is not None and report is not None and topic is not None
-    problem = score_text(assessment, message.text or "", t)
-    step = await topics.remember_scoring(ctx, mentor, assessment)
-    reply = Reply.of(render_topic_score_step(assessment, topic, report, step, t))
-    if problem:
-        reply.text = f"{problem}\n\n{reply.text}"
-    return reply
-
-
 def build_handlers() -> list[BaseHandler[Update, BotContext, None]]:
     return [
         command("topic", topic_command),
@@ -448,7 +423,7 @@ def build_handlers() -> list[BaseHandler[Update, BotContext, None]]:
         button(callbacks.Action.TOPIC, topic_button),
         button(callbacks.Action.APPLICATION, application_button),
         button(callbacks.Action.TOPIC_REPORT, report_button),
-        button(callbacks.Action.TOPIC_SCORE, score_button),
+        button(callbacks.Action.TOPIC_SCORE, _SCORER.button),
     ]
 
 
@@ -456,5 +431,5 @@ def build_handlers() -> list[BaseHandler[Update, BotContext, None]]:
 CONVERSATIONS: dict[str, Continuation] = {
     topics.TOPIC: _topic_message,
     topics.TOPIC_REPORT: _report_message,
-    topics.TOPIC_SCORE: _score_message,
+    TOPIC_SCORE: _SCORER.message,
 }

@@ -22,7 +22,8 @@ from bot.renderers.topics import (
     render_topic_feedback,
     render_topic_review_reminder,
 )
-from bot.services.topics import Scored, TopicsDue, TopicSubmission, TopicView
+from bot.services.scoring import Scored
+from bot.services.topics import TopicsDue, TopicSubmission, TopicView
 from db.models import Party, Person, Topic, TopicApplication, TopicReport
 
 

@@ -22,7 +22,7 @@ from bot.domain.credits import (
 )
 from bot.domain.reports import InputProblem
 from bot.domain.time import local_today
-from bot.services import rules, topics
+from bot.services import rules, scoring
 from bot.services.context import ServiceContext
 from bot.services.reports import students as placed_students
 from db.models import Party, PartyKind, Person, Placement, Role, TrainingRecord
@@ -127,7 +127,7 @@ class StudentCredits:
     placements: list[tuple[Placement, Party | None, Credits]] = field(default_factory=list)
     training: list[tuple[TrainingRecord, Party | None]] = field(default_factory=list)
     training_total: TrainingCredits | None = None
-    research: list[topics.ResearchCycle] = field(default_factory=list)
+    research: list[scoring.ResearchCycle] = field(default_factory=list)
 
     @property
     def overseas(self) -> Decimal:
@@ -181,7 +181,7 @@ async def of_students(
         records = list(await repos.training.of_student(student.id))
         found.training = [(r, parties.get(r.party_id)) for r in records]
         found.training_total = training_credits(sum(r.minutes for r in records), credit_rules)
-        found.research = await topics.accepted_cycles(ctx, student)
+        found.research = await scoring.accepted_cycles(ctx, student)
         everyone.append(found)
     return everyone
 

@@ -1,6 +1,7 @@
-"""Weekly reports and their scoring: the draft, submission and correction, the mentors'
-assessments, and the reminders the scheduler finds due. No Telegram here: the handlers turn
-outcomes into messages, `bot.outbox.reports` writes the ones that must arrive."""
+"""Weekly reports: the draft, submission and correction, the mentors' assessments asked
+for, and the reminders the scheduler finds due; the scoring itself is
+`bot.services.scoring`'s. No Telegram here: the handlers turn outcomes into messages,
+`bot.outbox.reports` writes the ones that must arrive."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from bot.domain.reports import (
     DIMENSIONS,
     DraftState,
     ReportCalendar,
-    Scorable,
     Stage,
     check_attachment,
     check_text,
@@ -41,7 +41,7 @@ from db.models import (
 )
 from db.repositories import Repos
 
-REPORT, SCORE = "report", "score"
+REPORT = "report"
 
 
 @dataclass(frozen=True)
@@ -399,75 +399,6 @@ async def discard(ctx: ServiceContext, student: Person, report: WeeklyReport) ->
     assert report.submitted_at is None
     await ctx.repos.conversations.clear(student.id, REPORT)
     await ctx.repos.reports.delete(report)
-
-
-# --- scoring -----------------------------------------------------------------------------
-
-SCORE_STEPS = (*(d.value for d in DIMENSIONS), "comment", "confirm")
-
-
-@dataclass
-class Scoring:
-    """An assessment a mentor works on, with its report and student."""
-
-    reason: str  # "ok", "not_yours", "gone", "correcting", "done"
-    assessment: Assessment | None = None
-    report: WeeklyReport | None = None
-    student: Person | None = None
-    step: str = "tech_rd"
-
-
-def next_score_step(assessment: Scorable) -> str:
-    for dim in DIMENSIONS:
-        if getattr(assessment, dim.value) is None:
-            return dim.value
-    return "comment" if assessment.comment is None else "confirm"
-
-
-async def open_assessment(ctx: ServiceContext, mentor: Person, assessment_id: int) -> Scoring:
-    """The mentor's assessment and its report, both locked for this transaction."""
-    assessment = await ctx.repos.assessments.get(assessment_id, for_update=True)
-    if assessment is None or assessment.report_id is None:
-        return Scoring("gone")
-    if assessment.mentor_id != mentor.id:
-        return Scoring("not_yours")
-    report = await ctx.repos.reports.get(assessment.report_id, for_update=True)
-    student = await ctx.repos.people.by_id(assessment.student_id)
-    if report is None or student is None:
-        return Scoring("gone")
-    if report.status is ReportStatus.DRAFT:
-        return Scoring("correcting", assessment, report, student)
-    if assessment.completed_at is not None:
-        return Scoring("done", assessment, report, student)
-    return Scoring("ok", assessment, report, student, next_score_step(assessment))
-
-
-async def remember_scoring(ctx: ServiceContext, mentor: Person, scoring: Scoring) -> str:
-    assert scoring.assessment is not None
-    step = next_score_step(scoring.assessment)
-    await ctx.repos.conversations.set(mentor.id, SCORE, scoring.assessment.id, step, ctx.now)
-    return step
-
-
-def set_score(assessment: Scorable, dimension: str, value: int) -> None:
-    if dimension not in {d.value for d in DIMENSIONS} or not 0 <= value <= 100:
-        raise ValueError(dimension)
-    setattr(assessment, dimension, value)
-
-
-async def complete(ctx: ServiceContext, mentor: Person, scoring: Scoring) -> list[Assessment]:
-    """Save the finished assessment; the report's other completed ones (for comparison)."""
-    assert scoring.assessment is not None and scoring.report is not None
-    scoring.assessment.completed_at = ctx.now
-    await ctx.repos.conversations.clear(mentor.id, SCORE)
-    others = await ctx.repos.assessments.of_report(scoring.report.id)
-    return [a for a in others if a.completed_at is not None and a.id != scoring.assessment.id]
-
-
-def restart(assessment: Scorable) -> None:
-    for dim in DIMENSIONS:
-        setattr(assessment, dim.value, None)
-    assessment.comment = None
 
 
 # --- what the scheduler finds due --------------------------------------------------------

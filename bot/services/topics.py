@@ -1,18 +1,16 @@
 """Research topics: writing and publishing one, needs, announcements, applications and the
 publisher's decisions, starting a team with its three mentors, the team's report every
-cycle with the mentors' joint scoring, and what the scheduler finds due. No Telegram here:
-outcomes go to `bot.outbox.topics` and the handlers' renderers."""
+cycle, and what the scheduler finds due; the mentors' scores of that report are
+`bot.services.scoring`'s. No Telegram here: outcomes go to `bot.outbox.topics` and the
+handlers' renderers."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import TYPE_CHECKING
 
-from bot import lazy
-from bot.domain.capability import joint_scores
-from bot.domain.reports import DIMENSIONS, InputProblem
+from bot.domain.reports import InputProblem
 from bot.domain.time import local_today
 from bot.domain.topics import (
     MENTOR_KINDS,
@@ -33,10 +31,8 @@ from bot.domain.topics import (
     participation,
     reportable_cycles,
 )
-from bot.services import rules
+from bot.services import rules, scoring
 from bot.services.context import ServiceContext
-from bot.services.reports import next_score_step
-from bot.services.reports import rules as report_rules
 from db.models import (
     ApplicationState,
     Party,
@@ -55,12 +51,7 @@ from db.models import (
 )
 from db.repositories import Repos
 
-if TYPE_CHECKING:
-    import pandas as pd
-else:
-    pd = lazy.load("pandas")
-
-TOPIC, TOPIC_REPORT, TOPIC_SCORE = "topic", "topic_report", "topic_score"
+TOPIC, TOPIC_REPORT = "topic", "topic_report"
 
 
 async def _parties_where(repos: Repos, person: Person, role: Role) -> list[Party]:
@@ -193,25 +184,6 @@ class TopicView:
     scores: dict[int, tuple[dict[str, float], int, int]] = field(default_factory=dict)
 
 
-async def joint_scores_of(repos: Repos, report: TopicReport) -> tuple[dict[str, float], int, int]:
-    """A team report's joint score per dimension, combined as a weekly report's are (the
-    parties' weighted mean, `reports.weights`), over the mentors who scored it so far."""
-    asked = list(await repos.topics.assessments(report.id))
-    done = [a for a in asked if a.completed_at is not None]
-    if not done:
-        return {}, 0, len(asked)
-    frame = pd.DataFrame(
-        [
-            {"student": report.topic_id, "week": report.cycle, "party_kind": a.party_kind.value}
-            | {d.value: getattr(a, d.value) for d in DIMENSIONS}
-            for a in done
-        ]
-    )
-    model = (await report_rules(repos)).model
-    joint = joint_scores(frame, model).iloc[0]
-    return {d.value: float(joint[d.value]) for d in DIMENSIONS}, len(done), len(asked)
-
-
 async def view(repos: Repos, topic: Topic) -> TopicView:
     party = await repos.parties.by_id(topic.party_id)
     assert party is not None
@@ -236,15 +208,6 @@ async def view(repos: Repos, topic: Topic) -> TopicView:
         mentors,
         reports,
     )
-
-
-async def with_scores(repos: Repos, view: TopicView) -> TopicView:
-    """The view with each submitted report's joint score (for the topic's card only: the
-    list, the announcement and the messages to the team show none)."""
-    view.scores = {
-        r.id: await joint_scores_of(repos, r) for r in view.reports if r.submitted_at is not None
-    }
-    return view
 
 
 async def listed(repos: Repos) -> list[TopicView]:
@@ -576,113 +539,11 @@ async def submit_report(
     if report.contributors is None:
         report.contributors = [p.id for p in draft.team]
     await ctx.repos.conversations.clear(student.id, TOPIC_REPORT)
-    requests = []
-    for mentor in await ctx.repos.topics.mentors(draft.topic.id):
-        person = await ctx.repos.people.by_id(mentor.person_id)
-        if person is None:
-            continue
-        assessment = await ctx.repos.topics.add_assessment(
-            TopicAssessment(
-                report_id=report.id,
-                party_kind=mentor.party_kind,
-                mentor_id=person.id,
-                requested_at=ctx.now,
-            )
-        )
-        requests.append((assessment, person))
+    requests = await scoring.request_topic_scores(ctx, report, draft.topic)
     return TopicSubmission(report, draft.topic, draft.cycle, student, requests, draft.team)
 
 
-# --- the mentors' scores -------------------------------------------------------------------
-
-
-@dataclass
-class TopicScoring:
-    reason: str  # "ok", "not_yours", "gone", "done"
-    assessment: TopicAssessment | None = None
-    report: TopicReport | None = None
-    topic: Topic | None = None
-
-
-async def open_assessment(ctx: ServiceContext, mentor: Person, assessment_id: int) -> TopicScoring:
-    assessment = await ctx.repos.topics.assessment(assessment_id, for_update=True)
-    if assessment is None:
-        return TopicScoring("gone")
-    if assessment.mentor_id != mentor.id:
-        return TopicScoring("not_yours")
-    report = await ctx.repos.topics.report(assessment.report_id)
-    topic = await ctx.repos.topics.get(report.topic_id) if report else None
-    if report is None or topic is None:
-        return TopicScoring("gone")
-    if assessment.completed_at is not None:
-        return TopicScoring("done", assessment, report, topic)
-    return TopicScoring("ok", assessment, report, topic)
-
-
-async def remember_scoring(ctx: ServiceContext, mentor: Person, assessment: TopicAssessment) -> str:
-    await ctx.repos.flush()
-    step = next_score_step(assessment)
-    await ctx.repos.conversations.set(mentor.id, TOPIC_SCORE, assessment.id, step, ctx.now)
-    return step
-
-
-@dataclass
-class Scored:
-    assessment: TopicAssessment
-    others: list[TopicAssessment]
-    team: list[Person]
-    mentor: Person
-
-
-async def complete(ctx: ServiceContext, mentor: Person, scoring: TopicScoring) -> Scored:
-    assert scoring.assessment is not None and scoring.report is not None
-    assert scoring.topic is not None
-    scoring.assessment.completed_at = ctx.now
-    await ctx.repos.conversations.clear(mentor.id, TOPIC_SCORE)
-    others = [
-        a
-        for a in await ctx.repos.topics.assessments(scoring.report.id)
-        if a.completed_at is not None and a.id != scoring.assessment.id
-    ]
-    team = list(await ctx.repos.topics.team_people(scoring.topic.id))
-    return Scored(scoring.assessment, others, team, mentor)
-
-
-# --- credits and participation -------------------------------------------------------------
-
-
-def is_accepted(assessments: list[TopicAssessment]) -> bool:
-    """A cycle's report is accepted when every mentor asked has scored it."""
-    return bool(assessments) and all(a.completed_at is not None for a in assessments)
-
-
-@dataclass(frozen=True)
-class ResearchCycle:
-    topic: Topic
-    cycle: Cycle
-    report: TopicReport
-
-
-async def accepted_cycles(ctx: ServiceContext, student: Person) -> list[ResearchCycle]:
-    """The cycles of the student's topics whose report was accepted and in which the
-    student took part."""
-    zone = await ctx.zone()
-    found = []
-    for topic in await ctx.repos.topics.topics_of_student(student.id):
-        if topic.started_on is None:
-            continue
-        for report in await ctx.repos.topics.reports(topic.id):
-            if report.status is not ReportStatus.SUBMITTED:
-                continue
-            if student.id not in (report.contributors or []):
-                continue
-            if is_accepted(list(await ctx.repos.topics.assessments(report.id))):
-                found.append(
-                    ResearchCycle(
-                        topic, cycle(topic.started_on, topic.cycle_days, report.cycle, zone), report
-                    )
-                )
-    return found
+# --- participation -------------------------------------------------------------
 
 
 async def team_participation(ctx: ServiceContext, topic: Topic) -> tuple[Fraction, int]:
@@ -746,13 +607,6 @@ async def sweep(ctx: ServiceContext, review_after: dt.timedelta) -> TopicsDue:
                     TopicReminder(topic_id=topic.id, cycle=number, stage=stage, at=ctx.now)
                 )
                 due.reminders.append(TeamReminder(topic, this, stage, team))
-    for assessment in await ctx.repos.topics.assessments_waiting(ctx.now - review_after):
-        assert assessment.mentor_id is not None
-        mentor = await ctx.repos.people.by_id(assessment.mentor_id)
-        report = await ctx.repos.topics.report(assessment.report_id)
-        scored = await ctx.repos.topics.get(report.topic_id) if report else None
-        assessment.reminded_at = ctx.now
-        if mentor is not None and report is not None and scored is not None:
-            due.reviews.append((assessment, mentor, scored, report))
+    due.reviews = await scoring.topic_reviews_due(ctx, ctx.now - review_after)
     await ctx.repos.flush()
     return due

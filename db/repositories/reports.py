@@ -20,7 +20,7 @@ from db.models import (
     ReportStatus,
     WeeklyReport,
 )
-from db.repositories.statements import driver_rows
+from db.repositories.statements import driver_rows, scores_waiting
 from db.sqlite import in_worker_thread
 
 _REPORT = (
@@ -259,17 +259,7 @@ class AssessmentRepo:
 
     async def waiting_since(self, before: dt.datetime) -> Sequence[Assessment]:
         """Requested before `before`, not completed, not yet reminded."""
-        rows = await self.session.scalars(
-            select(Assessment)
-            .where(
-                Assessment.completed_at.is_(None),
-                Assessment.reminded_at.is_(None),
-                Assessment.requested_at <= before,
-                Assessment.mentor_id.is_not(None),
-            )
-            .order_by(Assessment.id)
-        )
-        return rows.all()
+        return (await self.session.scalars(scores_waiting(Assessment, before))).all()
 
     async def pending_count(self) -> int:
         """Scores requested from mentors and not given yet."""

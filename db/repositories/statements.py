@@ -1,6 +1,6 @@
 """What the repositories share: the session's dialect, the INSERT of each dialect (for
-their ON CONFLICT clauses), a Core INSERT of one new row, and reading rows straight from the
-driver.
+their ON CONFLICT clauses), a Core INSERT of one new row, reading rows straight from the
+driver, and the one query of mentors' scores waiting (weekly and topic reports alike).
 
 The statements of the update path are built once, at import, with named parameters (for
 each dialect's ON CONFLICT where they need one), beside the repository that runs them:
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Select, insert, inspect
+from sqlalchemy import Connection, Select, insert, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -56,3 +56,18 @@ def driver_rows(connection: Connection, query: Select[*tuple[Any, ...]]) -> list
         return list(cursor.fetchall())
     finally:
         cursor.close()
+
+
+def scores_waiting(model: Any, before: Any) -> Select[tuple[Any]]:
+    """The assessments of `model` (a weekly report's or a topic report's) requested from a
+    mentor before `before`, not completed and not yet reminded: one query for both kinds."""
+    return (
+        select(model)
+        .where(
+            model.completed_at.is_(None),
+            model.reminded_at.is_(None),
+            model.requested_at <= before,
+            model.mentor_id.is_not(None),
+        )
+        .order_by(model.id)
+    )

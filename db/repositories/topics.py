@@ -21,6 +21,7 @@ from db.models import (
     TopicReport,
     TopicState,
 )
+from db.repositories.statements import scores_waiting
 
 
 class TopicRepo:
@@ -235,17 +236,7 @@ class TopicRepo:
 
     async def assessments_waiting(self, before: dt.datetime) -> Sequence[TopicAssessment]:
         """Requested before `before`, not completed, not yet reminded."""
-        rows = await self.session.scalars(
-            select(TopicAssessment)
-            .where(
-                TopicAssessment.completed_at.is_(None),
-                TopicAssessment.reminded_at.is_(None),
-                TopicAssessment.requested_at <= before,
-                TopicAssessment.mentor_id.is_not(None),
-            )
-            .order_by(TopicAssessment.id)
-        )
-        return rows.all()
+        return (await self.session.scalars(scores_waiting(TopicAssessment, before))).all()
 
     async def assessments_requested(
         self, since: dt.datetime, until: dt.datetime

@@ -22,6 +22,7 @@ from bot.config import Settings
 from bot.services import checkin, liaison, reports
 from bot.services.consortium_io import import_file
 from bot.services.context import ServiceContext
+from bot.services.scoring import WEEKLY, restart, set_score
 from db.engine import Database
 from db.models import (
     Assessment,
@@ -169,10 +170,10 @@ def save_as(telegram_id: int, report_id: int) -> Callable[[Repos], Awaitable[tup
         (assessment,) = [
             a for a in await repos.assessments.of_report(report_id) if a.mentor_id == mentor.id
         ]
-        scoring = await reports.open_assessment(ctx, mentor, assessment.id)
+        scoring = await WEEKLY.open_assessment(ctx, mentor, assessment.id)
         if scoring.reason != "ok":
             return scoring.reason, 0
-        return "saved", len(await reports.complete(ctx, mentor, scoring))
+        return "saved", len(await WEEKLY.complete(ctx, mentor, scoring))
 
     return save
 
@@ -200,7 +201,7 @@ async def test_a_correction_and_a_first_score_at_once(db_url: str, database: Dat
     report_id = await _submitted_report_with_scores_entered(db_url, database)
     async with database.transaction() as repos:  # nobody has entered a score yet
         for assessment in await repos.assessments.of_report(report_id):
-            reports.restart(assessment)
+            restart(assessment)
 
     async def correct(repos: Repos) -> str:
         ctx = ServiceContext(repos, NOW + dt.timedelta(hours=1), "UTC")
@@ -212,9 +213,9 @@ async def test_a_correction_and_a_first_score_at_once(db_url: str, database: Dat
         (assessment,) = [
             a for a in await repos.assessments.of_report(report_id) if a.mentor_id == mentor.id
         ]
-        scoring = await reports.open_assessment(ctx, mentor, assessment.id)
+        scoring = await WEEKLY.open_assessment(ctx, mentor, assessment.id)
         if scoring.reason == "ok" and scoring.assessment is not None:
-            reports.set_score(scoring.assessment, "tech_rd", 75)
+            set_score(scoring.assessment, "tech_rd", 75)
         return scoring.reason
 
     # The mentor first: the score stands and the student is told the report is final.
@@ -223,7 +224,7 @@ async def test_a_correction_and_a_first_score_at_once(db_url: str, database: Dat
         report = await repos.reports.get(report_id)
         assert report is not None and report.status is ReportStatus.SUBMITTED
         for assessment in await repos.assessments.of_report(report_id):
-            reports.restart(assessment)
+            restart(assessment)
     # The student first: the mentor is told a corrected version will come, and no score lands.
     assert await race(database, correct, first_score) == ("ok", "correcting")
     async with database.transaction() as repos:
