@@ -13,7 +13,7 @@ from babel.numbers import get_currency_precision
 from bot.domain.numbers import NotANumber, parse_decimal
 from bot.domain.reports import InputProblem, checked_text
 from bot.domain.revenue import Split, known_currency, split_revenue
-from bot.services import analytics, rules, topics
+from bot.services import analytics, people, rules, topics
 from bot.services.context import ServiceContext
 from bot.services.reports import students as placed_students
 from db.models import (
@@ -107,7 +107,7 @@ async def record(
         if topic is None or topic.state not in (TopicState.RUNNING, TopicState.CLOSED):
             return Recorded("no_topic")
         team = await repos.topics.team(topic.id)
-        if person.id not in team and not await topics.speaks_for(repos, person, topic.party_id):
+        if person.id not in team and not await people.speaks_for(repos, person, topic.party_id):
             return Recorded("not_yours")
         party_ids, member_ids = await _topic_parties(repos, topic), team
     else:
@@ -261,7 +261,7 @@ async def add_revenue(
     await repos.achievements.add_revenue(revenue)
     notify: list[Person] = []
     for party in sharing:
-        notify += await topics.contacts_of(repos, party.id)
+        notify += await people.contacts_of(repos, party.id)
     notify += shown.members
     unique = list({p.id: p for p in notify}.values())
     shown.revenues.append(revenue)

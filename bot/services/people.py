@@ -439,3 +439,33 @@ async def erase_report_texts(repos: Repos, which: Any) -> int:
     """Blank the free text of the reports `which` selects and drop their files; the weeks,
     hours, self-assessments and scores stay. The number of reports blanked."""
     return await repos.reports.erase_texts(which)
+
+
+# --- who speaks for a party ---------------------------------------------------------------
+
+
+async def parties_where(repos: Repos, person: Person, role: Role) -> list[Party]:
+    """The parties in which this person has this role."""
+    found = []
+    for membership in await repos.memberships.of_person(person.id):
+        if membership.role is role:
+            party = await repos.parties.by_id(membership.party_id)
+            if party is not None:
+                found.append(party)
+    return found
+
+
+async def is_coordinator(repos: Repos, person: Person) -> bool:
+    """The person coordinates the consortium (in any party)."""
+    return bool(await parties_where(repos, person, Role.COORDINATOR))
+
+
+async def speaks_for(repos: Repos, person: Person, party_id: int) -> bool:
+    """The person is a contact of the party, or a coordinator."""
+    contacts = await parties_where(repos, person, Role.CONTACT)
+    return any(p.id == party_id for p in contacts) or await is_coordinator(repos, person)
+
+
+async def contacts_of(repos: Repos, party_id: int) -> list[Person]:
+    """The party's contact persons."""
+    return list(await repos.memberships.people_of_party(party_id, Role.CONTACT))

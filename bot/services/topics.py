@@ -33,6 +33,7 @@ from bot.domain.topics import (
 )
 from bot.services import rules, scoring
 from bot.services.context import ServiceContext
+from bot.services.people import contacts_of, parties_where, speaks_for
 from db.models import (
     ApplicationState,
     Party,
@@ -52,30 +53,6 @@ from db.models import (
 from db.repositories import Repos
 
 TOPIC, TOPIC_REPORT = "topic", "topic_report"
-
-
-async def _parties_where(repos: Repos, person: Person, role: Role) -> list[Party]:
-    found = []
-    for membership in await repos.memberships.of_person(person.id):
-        if membership.role is role:
-            party = await repos.parties.by_id(membership.party_id)
-            if party is not None:
-                found.append(party)
-    return found
-
-
-async def is_coordinator(repos: Repos, person: Person) -> bool:
-    return bool(await _parties_where(repos, person, Role.COORDINATOR))
-
-
-async def speaks_for(repos: Repos, person: Person, party_id: int) -> bool:
-    """The person is a contact of the party, or a coordinator."""
-    contacts = await _parties_where(repos, person, Role.CONTACT)
-    return any(p.id == party_id for p in contacts) or await is_coordinator(repos, person)
-
-
-async def contacts_of(repos: Repos, party_id: int) -> list[Person]:
-    return list(await repos.memberships.people_of_party(party_id, Role.CONTACT))
 
 
 # --- writing and publishing ----------------------------------------------------------------
@@ -100,7 +77,7 @@ async def begin_topic(ctx: ServiceContext, person: Person) -> Begin:
     else:
         research = [
             p
-            for p in await _parties_where(ctx.repos, person, Role.CONTACT)
+            for p in await parties_where(ctx.repos, person, Role.CONTACT)
             if p.kind is PartyKind.RESEARCH
         ]
         if not research:
@@ -236,7 +213,7 @@ async def add_need(ctx: ServiceContext, person: Person, topic: Topic, text: str)
     if topic.state not in (TopicState.OPEN, TopicState.RUNNING):
         return NeedAdded("closed")
     parties = [
-        p for p in await _parties_where(ctx.repos, person, Role.CONTACT) if p.kind in NEED_KINDS
+        p for p in await parties_where(ctx.repos, person, Role.CONTACT) if p.kind in NEED_KINDS
     ]
     if not parties:
         return NeedAdded("not_allowed")
@@ -282,7 +259,7 @@ class Applied:
 
 
 async def apply(ctx: ServiceContext, student: Person, topic: Topic) -> Applied:
-    if not await _parties_where(ctx.repos, student, Role.STUDENT):
+    if not await parties_where(ctx.repos, student, Role.STUDENT):
         return Applied("not_student")
     if topic.state is not TopicState.OPEN:
         return Applied("not_open")
@@ -357,7 +334,7 @@ async def start(
     for kind in MENTOR_KINDS:
         telegram_id = mentor_ids.get(kind)
         mentor = await ctx.repos.people.by_telegram_id(telegram_id) if telegram_id else None
-        parties = await _parties_where(ctx.repos, mentor, Role.MENTOR) if mentor else []
+        parties = await parties_where(ctx.repos, mentor, Role.MENTOR) if mentor else []
         of_kind = [p for p in parties if p.kind is kind]
         if mentor is None or not of_kind:
             return Started("bad_mentor", problem=f"{kind.value} {telegram_id or '?'}")
