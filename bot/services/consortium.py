@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -69,6 +70,22 @@ def _assign(obj: Any, values: dict[str, Any]) -> bool:
             setattr(obj, name, value)
             changed = True
     return changed
+
+
+async def _upsert(
+    report: ImportReport,
+    key: str,
+    found: Any,
+    values: dict[str, Any],
+    create: Callable[[], Awaitable[object]],
+) -> None:
+    """One row of the file: created when there is none, else what differs updated; counted
+    under `key` in the report."""
+    if found is None:
+        await create()
+        report.created[key] += 1
+    elif _assign(found, values):
+        report.updated[key] += 1
 
 
 def _given(spec: Any, *names: str) -> dict[str, Any]:
@@ -136,11 +153,9 @@ async def _apply_reports(repos: Repos, doc: ConsortiumDoc, report: ImportReport)
     if not values:
         return
     policy = await repos.reports.policy()
-    if policy is None:
-        await repos.reports.add_policy(ReportPolicy(**values))
-        report.created["reports"] += 1
-    elif _assign(policy, values):
-        report.updated["reports"] += 1
+    await _upsert(
+        report, "reports", policy, values, lambda: repos.reports.add_policy(ReportPolicy(**values))
+    )
 
 
 async def _apply_checkin(repos: Repos, doc: ConsortiumDoc, report: ImportReport) -> None:
@@ -158,11 +173,13 @@ async def _apply_checkin(repos: Repos, doc: ConsortiumDoc, report: ImportReport)
         "public_holidays": spec.public_holidays,
     }
     policy = await repos.checkins.policy()
-    if policy is None:
-        await repos.checkins.add_policy(CheckinPolicy(**values))
-        report.created["checkin"] += 1
-    elif _assign(policy, values):
-        report.updated["checkin"] += 1
+    await _upsert(
+        report,
+        "checkin",
+        policy,
+        values,
+        lambda: repos.checkins.add_policy(CheckinPolicy(**values)),
+    )
 
 
 async def _apply_consortium(repos: Repos, doc: ConsortiumDoc, report: ImportReport) -> None:
@@ -174,11 +191,9 @@ async def _apply_consortium(repos: Repos, doc: ConsortiumDoc, report: ImportRepo
         "country": spec.country,
     }
     current = await repos.consortium.get()
-    if current is None:
-        await repos.consortium.add(Consortium(**values))
-        report.created["consortium"] += 1
-    elif _assign(current, values):
-        report.updated["consortium"] += 1
+    await _upsert(
+        report, "consortium", current, values, lambda: repos.consortium.add(Consortium(**values))
+    )
 
 
 async def _apply_parties(
