@@ -141,3 +141,12 @@ async def test_one_get_updates_at_a_time(tg: FakeTelegram, api: Bot) -> None:
     with pytest.raises(Conflict, match="terminated by other getUpdates"):
         await first
     assert await second == () and tg.conflicts == 1
+
+
+async def test_get_chat_answers_what_ptb_parses(tg: FakeTelegram, api: Bot) -> None:
+    admin = tg.user(12, "Cy")
+    group = tg.group(-600, "G")
+    group.add_bot(by=admin)
+    chat = await api.get_chat(group.id)
+    assert chat.id == group.id and chat.title == "G"
+    assert chat.accepted_gift_types is not None
