@@ -1,10 +1,12 @@
 """Delivers the outbox: every message that must arrive, in order, exactly as written.
 
 Sent messages are marked with Telegram's message id. Transient failures (5xx, timeouts) are
-retried with exponential back-off on the bot's clock; a 429 pauses the drain for its
-`retry_after` (real time) and the same message goes next; a 403 (never pressed Start,
-blocked, removed from a group) is recorded: the person can no longer be written to, a lost
-group is marked inactive.
+retried with exponential back-off on the bot's clock, and the chat's later messages wait with
+them; a 429 pauses the drain for its `retry_after` (real time) and the same message goes next;
+a 403 (never pressed Start, blocked, removed from a group) is recorded: the person can no
+longer be written to, a lost group is marked inactive; a 400 is recorded as refused; a group
+upgraded to a supergroup moves, with what waits for it, to its new id. A delivery round never
+ends half done: every lane finishes, whatever Telegram answered.
 
 The sender knows no feature. What a feature does when its messages are sent or refused (a
 poll's id recorded, a liaison message remembered for replies, the liaison moving on, the
