@@ -11,15 +11,32 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
+from telegram import Bot
+from telegram.request import HTTPXRequest
 
 from bot.clock import ManualClock
-from bot.config import Settings
+from bot.config import Settings, opt_in_library_defaults
 from bot.fake_telegram import FakeGroup, FakeTelegram, FakeUser, SentMessage
 from bot.runner import serve
 from bot.services.consortium_io import import_file
 from db.engine import Database
 from db.repositories import Repos
 from tests.conftest import SAMPLE_FILE
+
+
+@pytest.fixture
+async def api(tg: FakeTelegram) -> AsyncIterator[Bot]:
+    """A PTB `Bot` talking to the fake over PTB's own HTTPXRequest (the fake's own tests: they
+    test the fake, not the bot's client)."""
+    opt_in_library_defaults()
+    bot = Bot(
+        tg.token,
+        base_url=f"{tg.base_url}/bot",
+        base_file_url=f"{tg.base_url}/file/bot",
+        request=HTTPXRequest(read_timeout=1.0),
+    )
+    async with bot:
+        yield bot
 
 
 @pytest.fixture

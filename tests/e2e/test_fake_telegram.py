@@ -2,28 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
 from telegram.request import HTTPXRequest
 
-from bot.config import opt_in_library_defaults
 from bot.fake_telegram import FakeTelegram, RateLimits
-
-
-@pytest.fixture
-async def api(tg: FakeTelegram) -> AsyncIterator[Bot]:
-    opt_in_library_defaults()
-    bot = Bot(
-        tg.token,
-        base_url=f"{tg.base_url}/bot",
-        base_file_url=f"{tg.base_url}/file/bot",
-        request=HTTPXRequest(read_timeout=1.0),
-    )
-    async with bot:
-        yield bot
 
 
 async def test_get_me_and_wrong_token(tg: FakeTelegram, api: Bot) -> None:

@@ -5,28 +5,11 @@ a topic answers 400."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from telegram import Bot, Message, ReplyParameters, Update
 from telegram.error import BadRequest
-from telegram.request import HTTPXRequest
 
-from bot.config import opt_in_library_defaults
 from bot.fake_telegram import FakeTelegram, SentMessage
-
-
-@pytest.fixture
-async def api(tg: FakeTelegram) -> AsyncIterator[Bot]:
-    opt_in_library_defaults()
-    bot = Bot(
-        tg.token,
-        base_url=f"{tg.base_url}/bot",
-        base_file_url=f"{tg.base_url}/file/bot",
-        request=HTTPXRequest(read_timeout=1.0),
-    )
-    async with bot:
-        yield bot
 
 
 async def _updates(api: Bot) -> list[Message]:
