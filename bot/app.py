@@ -17,9 +17,8 @@ from telegram.ext import ApplicationBuilder, BaseRateLimiter, ContextTypes
 from bot.clock import Clock, SystemClock
 from bot.config import Settings, opt_in_library_defaults
 from bot.context import SERVICES_KEY, BotApplication, BotContext, Services
-from bot.domain.language import resolve_language
 from bot.domain.telegram_text import alert_text
-from bot.i18n import Translations
+from bot.i18n import Translations, resolve_language
 from bot.ops.metrics import MeteredRequest, Metrics
 from bot.outbox import checkin as checkin_outbox
 from bot.outbox import liaison as liaison_outbox

@@ -10,7 +10,7 @@ from telegram.error import TelegramError
 from telegram.ext import BaseHandler, MessageHandler, filters
 
 from bot.context import BotContext
-from bot.domain.language import resolve_language
+from bot.i18n import resolve_language
 from bot.outbox.checkin import CheckinOutbox
 from bot.renderers.admin import (
     render_bot_added,

@@ -1,4 +1,5 @@
-"""Translations: gettext catalogs (Babel `.po` files) looked up by the user's language.
+"""Translations: gettext catalogs (Babel `.po` files) looked up by the user's language, and
+which language a person or a chat is spoken to in (`resolve_language`).
 
 The `.po` files under `locale/` are the single source; they are compiled in memory when
 `Translations.load()` runs (in `build_application`, never at import), so no binary `.mo`
@@ -75,3 +76,16 @@ def normalize_language(code: str | None) -> str | None:
         return None
     base = code.lower().replace("_", "-").split("-")[0]
     return base if base in SUPPORTED_LANGUAGES else None
+
+
+def resolve_language(
+    person_language: str | None, telegram_code: str | None, consortium_language: str | None
+) -> str:
+    """Which language to speak to a person or a chat in: the person's (or chat's) setting,
+    else Telegram's `language_code`, else the consortium's, else en."""
+    return (
+        normalize_language(person_language)
+        or normalize_language(telegram_code)
+        or normalize_language(consortium_language)
+        or "en"
+    )

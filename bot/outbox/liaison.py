@@ -9,8 +9,7 @@ import datetime as dt
 from telegram import ForceReply, InlineKeyboardMarkup
 
 from bot.context import Services
-from bot.domain.language import resolve_language
-from bot.i18n import Translator
+from bot.i18n import Translator, resolve_language
 from bot.outbox.sender import Hooks, Refusal, Sent
 from bot.outbox.writer import OutboxWriter
 from bot.renderers.liaison import (

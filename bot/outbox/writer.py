@@ -11,9 +11,8 @@ from typing import Any
 from telegram import ForceReply, InlineKeyboardMarkup
 
 from bot.context import Services
-from bot.domain.language import resolve_language
 from bot.domain.telegram_text import fit_message
-from bot.i18n import Translator
+from bot.i18n import Translator, resolve_language
 from bot.renderers import Rendered
 from db.models import Chat, Outbox, OutboxState, Person
 from db.repositories import Repos

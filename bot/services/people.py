@@ -14,8 +14,8 @@ from bot.domain.invites import (
     hash_token,
     new_token,
 )
-from bot.domain.language import resolve_language
 from bot.domain.time import first_zone
+from bot.i18n import resolve_language
 from db.errors import IntegrityError
 from db.models import (
     Assessment,
@@ -65,8 +65,6 @@ async def load_caller(
     repos: Repos, telegram_id: int, telegram_language: str | None, default_timezone: str
 ) -> Caller:
     consortium, person, memberships, conversation = await repos.people.caller(telegram_id)
-    if consortium is not None:
-        repos.consortium.remember(consortium)
     language = resolve_language(
         person.language if person else None,
         telegram_language,

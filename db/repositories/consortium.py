@@ -9,6 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Consortium, Party
 
+# The consortium row read in this transaction, kept in the session: the caller's query
+# (`PersonRepo.caller`) reads it along, so the update's later asks cost no query.
+READ = "consortium.row"
+
 
 class ConsortiumRepo:
     """The one consortium row, read once per transaction: the caller, the notices and the
@@ -16,25 +20,19 @@ class ConsortiumRepo:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-        self._read = False
-        self._consortium: Consortium | None = None
 
     async def get(self) -> Consortium | None:
-        if not self._read:
-            self._consortium = await self.session.scalar(
+        if READ not in self.session.info:
+            self.session.info[READ] = await self.session.scalar(
                 select(Consortium).order_by(Consortium.id).limit(1)
             )
-            self._read = True
-        return self._consortium
-
-    def remember(self, consortium: Consortium) -> None:
-        """The row, read along with something else in this transaction."""
-        self._read, self._consortium = True, consortium
+        found: Consortium | None = self.session.info[READ]
+        return found
 
     async def add(self, consortium: Consortium) -> Consortium:
         self.session.add(consortium)
         await self.session.flush()
-        self._read, self._consortium = False, None  # the first row may not be this one
+        self.session.info.pop(READ, None)  # the first row may not be this one
         return consortium
 
 

@@ -44,6 +44,7 @@ from db.models import (
     TrainingRecord,
     WeeklyReport,
 )
+from db.repositories.consortium import READ as consortium_row
 
 
 def _caller_joins(query: Any) -> Any:
@@ -86,11 +87,12 @@ class PersonRepo:
     ) -> tuple[Consortium | None, Person | None, tuple[Membership, ...], Conversation | None]:
         """The consortium, the person, their memberships (each with its party) and the
         conversation they are in, in one query; without a consortium row, the rest in a
-        second."""
+        second. The consortium row is kept for the transaction's `repos.consortium.get()`."""
         parameters = {"telegram_id": telegram_id}
         rows = (await self.session.execute(_CALLER, parameters)).all()
         if rows:
             consortium: Consortium | None = rows[0][0]
+            self.session.info[consortium_row] = consortium  # `repos.consortium.get()` reads it
             found = [tuple(row[1:]) for row in rows if row[0] is consortium]
         else:
             consortium = None

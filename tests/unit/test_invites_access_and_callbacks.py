@@ -22,7 +22,7 @@ from bot.domain.invites import (
     new_token,
     parse_invite_args,
 )
-from bot.domain.language import resolve_language
+from bot.i18n import resolve_language
 from bot.telegram import callbacks
 from db.models import Role
 
