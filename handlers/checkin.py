@@ -11,11 +11,12 @@ from bot.domain import numbers
 from bot.domain.checkin import (
     MAX_OPEN_FOR,
     MIN_OPEN_FOR,
+    OPEN_FOR,
     next_checkin,
     parse_open_for,
     parse_schedule,
 )
-from bot.domain.time import format_duration, parse_duration
+from bot.domain.time import format_duration
 from bot.outbox.checkin import CheckinOutbox
 from bot.renderers import esc
 from bot.renderers.checkin import render_history_line, render_next
@@ -54,7 +55,7 @@ async def checkin_command(request: Request) -> Reply:
             )
         )
     found = await checkin.rules(request.ctx)
-    open_for = found.open_for if found else parse_duration("72h")
+    open_for = found.open_for if found else OPEN_FOR
     opening = await checkin.open_checkin(request.ctx, request.caller.person, None, open_for)
     if opening.reason == "already_open" and opening.checkin is not None:
         return Reply(

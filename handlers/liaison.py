@@ -15,11 +15,10 @@ from bot.context import BotContext
 from bot.domain import numbers
 from bot.domain.time import format_duration
 from bot.outbox.liaison import LiaisonOutbox
-from bot.renderers import esc
+from bot.renderers import esc, local
 from bot.renderers.liaison import (
     ack_text,
     event_name,
-    local,
     render_ask_usage,
     render_held,
     render_oncall_line,

@@ -18,6 +18,7 @@ OPTION_KEYS = ("on_track", "minor_issues", "blocked", "need_meeting")
 # opens (check-ins are at least 28 days apart).
 MIN_OPEN_FOR = dt.timedelta(hours=1)
 MAX_OPEN_FOR = dt.timedelta(days=14)
+OPEN_FOR = dt.timedelta(hours=72)  # without a policy, or one that does not say
 
 
 def parse_open_for(text: str) -> dt.timedelta:

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.files import KINDS
 from bot.domain.numbers import NotANumber, parse_decimal, parse_int
-from bot.domain.time import WEEKDAYS, weekday
+from bot.domain.time import WEEKDAYS, local_today, weekday
 
 
 class Dimension(StrEnum):
@@ -140,6 +140,74 @@ def expected_weeks(start: dt.date, end: dt.date, until: dt.date) -> list[dt.date
         weeks.append(monday)
         monday += dt.timedelta(days=7)
     return weeks
+
+
+class CalendarPolicy(Protocol):
+    """The consortium file's reminder moments, as the report policy stores them."""
+
+    @property
+    def reminder(self) -> str: ...
+    @property
+    def second_reminder(self) -> str: ...
+    @property
+    def deadline(self) -> str: ...
+
+
+def calendar_of(policy: CalendarPolicy | None) -> ReportCalendar:
+    """The reminder calendar a report policy sets, or the default one without a policy."""
+    if policy is None:
+        return DEFAULT_CALENDAR
+    return ReportCalendar.parse(policy.reminder, policy.second_reminder, policy.deadline)
+
+
+class Stay(Protocol):
+    """A placement's dates."""
+
+    @property
+    def start_date(self) -> dt.date: ...
+    @property
+    def end_date(self) -> dt.date: ...
+
+
+class Handed(Protocol):
+    """What counting asks of a report: its week, when it was submitted, whether late."""
+
+    @property
+    def week(self) -> dt.date: ...
+    @property
+    def submitted_at(self) -> dt.datetime | None: ...
+    @property
+    def late(self) -> bool: ...
+
+
+@dataclass(frozen=True)
+class WeeksReported:
+    expected: int  # weeks whose deadline has passed
+    submitted: int  # reports submitted for them
+    late: int  # of those, late
+
+
+def weeks_reported(
+    stays: Iterable[Stay],
+    joined: dt.datetime | None,
+    zone: str,
+    reports: Iterable[Handed],
+    calendar: ReportCalendar,
+    now: dt.datetime,
+    since: dt.datetime | None = None,
+) -> WeeksReported:
+    """A student's weeks whose deadline (in their `zone`) has passed since they joined (and
+    since `since`), and the reports submitted for them."""
+    today = local_today(now, zone)
+    start = max((m for m in (joined, since) if m is not None), default=None)
+    weeks = set()
+    for stay in stays:
+        for week in expected_weeks(stay.start_date, stay.end_date, today):
+            deadline = calendar.deadline.on(week, zone)
+            if deadline <= now and (start is None or deadline >= start):
+                weeks.add(week)
+    done = [r for r in reports if r.week in weeks and r.submitted_at is not None]
+    return WeeksReported(len(weeks), len(done), sum(1 for r in done if r.late))
 
 
 class Stage(StrEnum):

@@ -19,7 +19,6 @@ from bot.renderers.checkin import (
     render_private_reminder,
     render_summary,
 )
-from bot.services.analytics import recent_reports
 from bot.services.chats import migrate_chat
 from bot.services.checkin import (
     Closing,
@@ -67,9 +66,6 @@ class CheckinOutbox(OutboxWriter):
     async def opening(self, opening: Opening) -> None:
         assert opening.checkin is not None
         zone, _ = await self._zone_and_language()
-        reports = await recent_reports(
-            self.repos, self.now, self.services.settings.default_timezone
-        )
         for chat in opening.chats:
             t = await self._for_chat(chat)
             await self._add(
@@ -80,7 +76,7 @@ class CheckinOutbox(OutboxWriter):
                     opening.checkin,
                     opening.open_requests,
                     opening.actions,
-                    reports,
+                    opening.reports,
                     zone,
                     t,
                     chat.telegram_id,

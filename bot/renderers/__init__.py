@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
+from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup
 
@@ -20,6 +22,11 @@ class Rendered:
 def esc(value: object) -> str:
     """User-provided text made safe for Telegram's HTML parse mode."""
     return escape(str(value), quote=False)
+
+
+def local(when: dt.datetime, zone: str) -> str:
+    """A moment as it is in `zone`, to the minute (the zone's name is written beside it)."""
+    return when.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
 
 
 def said(text: str | None, t: Translator) -> str:

@@ -8,10 +8,8 @@ from babel.dates import format_skeleton
 
 from bot.domain.checkin import OPTION_KEYS
 from bot.i18n import Translator
-from bot.renderers import esc, said
-from bot.renderers.liaison import local
-from bot.services.analytics import ReportStats
-from bot.services.checkin import SkippedDay, Tally
+from bot.renderers import esc, local, said
+from bot.services.checkin import ReportStats, SkippedDay, Tally
 from db.models import ActionItem, Checkin, LiaisonRequest, Party
 
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.domain.time import format_duration
 from bot.i18n import Translator
-from bot.renderers import Rendered, esc, said
+from bot.renderers import Rendered, esc, local, said
 from bot.telegram import callbacks
 from db.models import LiaisonRequest, Party, Person, RequestState
 
@@ -29,10 +28,6 @@ def name_of(person: Person | None) -> str:
     if person is None:
         return "—"
     return person.name or str(person.telegram_id)
-
-
-def local(when: dt.datetime, zone: str) -> str:
-    return when.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
 
 
 def render_delivery(

@@ -23,7 +23,7 @@ from bot.domain.capability import (
     scoring_reliability,
 )
 from bot.domain.credits import Credits, overseas_credits
-from bot.domain.reports import ReportCalendar, expected_weeks
+from bot.domain.reports import ReportCalendar, weeks_reported
 from bot.domain.time import local_today
 from bot.services.reports import Rules, StudentInfo, rules, students
 from db.models import (
@@ -94,17 +94,10 @@ def participation(
 ) -> Participation:
     """Weeks whose deadline has passed since the student joined (and since `since`), and
     the reports submitted for them."""
-    today = local_today(now, info.zone)
-    joined = info.person.consented_at
-    start = max((m for m in (joined, since) if m is not None), default=None)
-    weeks = set()
-    for placement in info.placements:
-        for week in expected_weeks(placement.start_date, placement.end_date, today):
-            deadline = calendar.deadline.on(week, info.zone)
-            if deadline <= now and (start is None or deadline >= start):
-                weeks.add(week)
-    done = [r for r in reports if r.week in weeks and r.submitted_at is not None]
-    return Participation(len(weeks), len(done), sum(1 for r in done if r.late))
+    counted = weeks_reported(
+        info.placements, info.person.consented_at, info.zone, reports, calendar, now, since
+    )
+    return Participation(counted.expected, counted.submitted, counted.late)
 
 
 def credits_of(info: StudentInfo, today: dt.date, per_month: Decimal) -> Credits:
@@ -115,35 +108,6 @@ def credits_of(info: StudentInfo, today: dt.date, per_month: Decimal) -> Credits
         sum((c.earned for c in parts), Decimal(0)),
         sum(c.planned_months for c in parts),
         sum((c.planned for c in parts), Decimal(0)),
-    )
-
-
-@dataclass(frozen=True)
-class ReportStats:
-    expected: int
-    submitted: int
-    late: int
-    waiting: int  # mentors' scores not yet given for submitted reports
-
-
-async def recent_reports(
-    repos: Repos, now: dt.datetime, default_zone: str, weeks: int = 4
-) -> ReportStats:
-    """The weekly reports due in the last `weeks` weeks, for the check-in's agenda."""
-    policy = await rules(repos)
-    since = now - dt.timedelta(weeks=weeks)
-    by_student: dict[int, list[WeeklyReport]] = {}
-    for report in await repos.reports.submitted():
-        by_student.setdefault(report.student_id, []).append(report)
-    total = [
-        participation(info, by_student.get(sid, []), policy.calendar, now, since)
-        for sid, info in (await students(repos, default_zone)).items()
-    ]
-    return ReportStats(
-        sum(p.expected for p in total),
-        sum(p.submitted for p in total),
-        sum(p.late for p in total),
-        await repos.assessments.pending_count(),
     )
 
 

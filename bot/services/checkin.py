@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain.checkin import (
+    OPEN_FOR,
     OPTION_KEYS,
     PartyTurnout,
     Schedule,
@@ -22,6 +23,7 @@ from bot.domain.checkin import (
     years_around,
 )
 from bot.domain.holidays import Holiday, public_holidays
+from bot.domain.reports import calendar_of, weeks_reported
 from bot.domain.time import first_zone
 from bot.services.context import ServiceContext
 from bot.services.oncall import party_contacts, party_oncall
@@ -37,6 +39,7 @@ from db.models import (
     LiaisonRequest,
     Party,
     Person,
+    Placement,
     PublicHolidays,
     Role,
 )
@@ -117,7 +120,12 @@ async def set_policy(
     policy = await ctx.repos.checkins.policy()
     if policy is None:
         policy = await ctx.repos.checkins.add_policy(
-            CheckinPolicy(schedule=schedule, open_for=72 * 3600, reminders=[24 * 3600], holidays={})
+            CheckinPolicy(
+                schedule=schedule,
+                open_for=int(OPEN_FOR.total_seconds()),
+                reminders=[24 * 3600],
+                holidays={},
+            )
         )
     policy.schedule = schedule
     if open_for is not None:
@@ -129,6 +137,16 @@ async def set_policy(
     return policy
 
 
+@dataclass(frozen=True)
+class ReportStats:
+    """The weekly reports due in the last weeks, as the agenda counts them."""
+
+    expected: int
+    submitted: int
+    late: int
+    waiting: int  # mentors' scores not yet given for submitted reports
+
+
 @dataclass
 class Opening:
     reason: str  # "opened", "already_open", "no_groups"
@@ -136,6 +154,47 @@ class Opening:
     chats: list[Chat] = field(default_factory=list)
     open_requests: list[tuple[LiaisonRequest, Party]] = field(default_factory=list)
     actions: list[ActionItem] = field(default_factory=list)
+    reports: ReportStats = ReportStats(0, 0, 0, 0)
+
+
+async def _agenda(ctx: ServiceContext, checkin: Checkin, chats: list[Chat]) -> Opening:
+    """An opened check-in with what its agenda lists."""
+    return Opening(
+        "opened",
+        checkin,
+        chats,
+        await ctx.repos.checkins.open_questions(),
+        list(await ctx.repos.checkins.open_actions()),
+        await recent_reports(ctx),
+    )
+
+
+async def recent_reports(ctx: ServiceContext, weeks: int = 4) -> ReportStats:
+    """The weekly reports due in the last `weeks` weeks: each student's weeks counted in
+    their zone (their own, else their first site's, else the consortium's)."""
+    repos = ctx.repos
+    calendar = calendar_of(await repos.checkins.report_policy())
+    fallback = first_zone(await repos.consortium.get(), default=ctx.default_tz)
+    handed: dict[int, list[Any]] = {}
+    for report in await repos.checkins.handed_in():
+        handed.setdefault(report.student_id, []).append(report)
+    students: dict[int, tuple[Person, str, list[Placement]]] = {}
+    for placement, person, site in await repos.checkins.placed_students():
+        zone = first_zone(person, site, default=fallback)
+        students.setdefault(person.id, (person, zone, []))[2].append(placement)
+    since = ctx.now - dt.timedelta(weeks=weeks)
+    counted = [
+        weeks_reported(
+            stays, person.consented_at, zone, handed.get(pid, []), calendar, ctx.now, since
+        )
+        for pid, (person, zone, stays) in students.items()
+    ]
+    return ReportStats(
+        sum(c.expected for c in counted),
+        sum(c.submitted for c in counted),
+        sum(c.late for c in counted),
+        await repos.checkins.scores_pending(),
+    )
 
 
 async def open_checkin(
@@ -147,7 +206,7 @@ async def open_checkin(
     """Open a check-in in every active linked group (the caller posts agenda and poll)."""
     if await ctx.repos.checkins.open_one(lock=True) is not None:
         return Opening("already_open", await ctx.repos.checkins.open_one())
-    chats = list(await ctx.repos.chats.linked_active())
+    chats = list(await ctx.repos.checkins.groups())
     if not chats:
         return Opening("no_groups")
     try:
@@ -166,10 +225,7 @@ async def open_checkin(
             )
     except IntegrityError:
         return Opening("already_open", await ctx.repos.checkins.open_one())
-    parties = {p.id: p for p in await ctx.repos.parties.all()}
-    requests = [(r, parties[r.party_id]) for r in await ctx.repos.requests.open_requests()]
-    actions = list(await ctx.repos.checkins.open_actions())
-    return Opening("opened", checkin, chats, requests, actions)
+    return await _agenda(ctx, checkin, chats)
 
 
 async def reopen_in_upgraded_group(ctx: ServiceContext, new_id: int) -> Opening | None:
@@ -183,10 +239,7 @@ async def reopen_in_upgraded_group(ctx: ServiceContext, new_id: int) -> Opening 
         return None
     if any(p.chat_id == new_id for p in await ctx.repos.checkins.polls(checkin.id)):
         return None
-    parties = {p.id: p for p in await ctx.repos.parties.all()}
-    requests = [(r, parties[r.party_id]) for r in await ctx.repos.requests.open_requests()]
-    actions = list(await ctx.repos.checkins.open_actions())
-    return Opening("opened", checkin, [chat], requests, actions)
+    return await _agenda(ctx, checkin, [chat])
 
 
 async def scheduled_due(ctx: ServiceContext) -> tuple[dt.date, Rules] | None:
@@ -347,7 +400,7 @@ async def reminder_due(ctx: ServiceContext) -> Reminder | None:
             contacts.append((party, person))
     chats = [
         c
-        for c in await ctx.repos.chats.linked_active()
+        for c in await ctx.repos.checkins.groups()
         if any(
             p.checkin_id == checkin.id and p.chat_id == c.telegram_id
             for p in await ctx.repos.checkins.polls(checkin.id)
@@ -393,7 +446,7 @@ async def close_checkin(ctx: ServiceContext, checkin_id: int | None = None) -> C
         if p.message_id is not None
     ]
     chat_ids = {p.chat_id for p in await ctx.repos.checkins.polls(checkin.id)}
-    chats = [c for c in await ctx.repos.chats.linked_active() if c.telegram_id in chat_ids]
+    chats = [c for c in await ctx.repos.checkins.groups() if c.telegram_id in chat_ids]
     coordinators = list(await ctx.repos.memberships.people_with_role(Role.COORDINATOR))
     return Closing(
         checkin,

@@ -17,6 +17,7 @@ from bot.domain.reports import (
     DraftState,
     ReportCalendar,
     Stage,
+    calendar_of,
     check_attachment,
     check_text,
     expected_weeks,
@@ -59,7 +60,7 @@ async def rules(repos: Repos) -> Rules:
             DEFAULT_CALENDAR, ModelRules(current_weeks=4), dt.timedelta(days=3), Decimal(2)
         )
     return Rules(
-        ReportCalendar.parse(policy.reminder, policy.second_reminder, policy.deadline),
+        calendar_of(policy),
         ModelRules(
             weights=dict(policy.weights or {}),
             baseline_weeks=policy.baseline_weeks,

@@ -1,5 +1,7 @@
 """The check-in: its policy, polls, votes (written in one statement each), early
-answers and action items."""
+answers and action items; and what its agenda reads of the other features' tables (the
+linked groups, the open liaison questions, the weekly reports due), so that opening a
+check-in is followed in this one repository."""
 
 from __future__ import annotations
 
@@ -12,15 +14,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import (
     ActionItem,
+    Assessment,
+    Chat,
     Checkin,
     CheckinPolicy,
     CheckinPoll,
     CheckinState,
     CheckinVote,
     EarlyPollAnswer,
+    LiaisonRequest,
+    Party,
     Person,
+    Placement,
+    ReportPolicy,
+    ReportStatus,
+    RequestState,
+    WeeklyReport,
 )
-from db.repositories.statements import DIALECT_INSERTS, dialect
+from db.repositories.statements import DIALECT_INSERTS, dialect, scores_pending
 
 
 def _voter() -> Any:
@@ -292,3 +303,55 @@ class CheckinRepo:
 
     async def action(self, item_id: int) -> ActionItem | None:
         return await self.session.get(ActionItem, item_id)
+
+    # What the agenda reads of the other features' tables.
+
+    async def groups(self) -> Sequence[Chat]:
+        """The linked groups the bot is still in: where a check-in is held."""
+        rows = await self.session.scalars(
+            select(Chat).where(Chat.linked.is_(True), Chat.active.is_(True)).order_by(Chat.id)
+        )
+        return rows.all()
+
+    async def open_questions(self) -> list[tuple[LiaisonRequest, Party]]:
+        """The liaison questions not yet answered or closed, oldest first, with their party."""
+        rows = await self.session.execute(
+            select(LiaisonRequest, Party)
+            .join(Party, Party.id == LiaisonRequest.party_id)
+            .where(
+                LiaisonRequest.state.in_(
+                    [RequestState.HELD, RequestState.OPEN, RequestState.ACKNOWLEDGED]
+                )
+            )
+            .order_by(LiaisonRequest.opened_at)
+        )
+        return [(request, party) for request, party in rows.all()]
+
+    async def report_policy(self) -> ReportPolicy | None:
+        return await self.session.scalar(select(ReportPolicy).order_by(ReportPolicy.id).limit(1))
+
+    async def placed_students(self) -> list[tuple[Placement, Person, Party | None]]:
+        """Every placement with its student and its site, by student and start."""
+        rows = await self.session.execute(
+            select(Placement, Person, Party)
+            .join(Person, Person.id == Placement.student_id)
+            .outerjoin(Party, Party.id == Placement.site_id)
+            .order_by(Placement.student_id, Placement.start_date)
+        )
+        return [(placement, person, site) for placement, person, site in rows.all()]
+
+    async def handed_in(self) -> Sequence[Any]:
+        """The weeks of the reports not in draft: student, week, submitted_at, late."""
+        rows = await self.session.execute(
+            select(
+                WeeklyReport.student_id,
+                WeeklyReport.week,
+                WeeklyReport.submitted_at,
+                WeeklyReport.late,
+            ).where(WeeklyReport.status != ReportStatus.DRAFT)
+        )
+        return rows.all()
+
+    async def scores_pending(self) -> int:
+        """Scores asked of mentors for weekly reports and not given yet."""
+        return int(await self.session.scalar(scores_pending(Assessment)) or 0)

@@ -20,7 +20,7 @@ from db.models import (
     ReportStatus,
     WeeklyReport,
 )
-from db.repositories.statements import driver_rows, scores_waiting
+from db.repositories.statements import driver_rows, scores_pending, scores_waiting
 from db.sqlite import in_worker_thread
 
 _REPORT = (
@@ -263,12 +263,7 @@ class AssessmentRepo:
 
     async def pending_count(self) -> int:
         """Scores requested from mentors and not given yet."""
-        count = await self.session.scalar(
-            select(func.count())
-            .select_from(Assessment)
-            .where(Assessment.completed_at.is_(None), Assessment.report_id.is_not(None))
-        )
-        return int(count or 0)
+        return int(await self.session.scalar(scores_pending(Assessment)) or 0)
 
     async def requested_between(
         self, since: dt.datetime, until: dt.datetime

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Select, insert, inspect, select
+from sqlalchemy import Connection, Select, func, insert, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -70,4 +70,14 @@ def scores_waiting(model: Any, before: Any) -> Select[tuple[Any]]:
             model.mentor_id.is_not(None),
         )
         .order_by(model.id)
+    )
+
+
+def scores_pending(model: Any) -> Select[int]:
+    """How many scores of `model` (`Assessment`) were asked of mentors for a weekly report
+    and are not given yet: the reports' own count and the check-in agenda's."""
+    return (
+        select(func.count())
+        .select_from(model)
+        .where(model.completed_at.is_(None), model.report_id.is_not(None))
     )
