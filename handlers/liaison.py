@@ -56,7 +56,7 @@ def _outbox(request: Request) -> LiaisonOutbox:
 async def _linked_or_private(request: Request) -> bool:
     if request.in_private:
         return True
-    chat = await request.repos.chats.by_telegram_id(request.chat_id)
+    chat = await request.repos.requests.chat(request.chat_id)
     return chat is not None and chat.linked and chat.active
 
 

@@ -102,7 +102,7 @@ class LiaisonOutbox(OutboxWriter):
         private chats positive ids, groups negative ones)."""
         if request.chat_id > 0:
             return None
-        return await self.repos.chats.by_telegram_id(request.chat_id)
+        return await self.repos.requests.chat(request.chat_id)
 
     async def _chat_translator(self, request: LiaisonRequest) -> Translator:
         """The language of the chat where a question was asked."""

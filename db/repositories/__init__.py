@@ -17,8 +17,7 @@ from db.repositories.checkin import CheckinRepo
 from db.repositories.consortium import ConsortiumRepo, PartyRepo
 from db.repositories.conversations import ConversationRepo
 from db.repositories.digest import DigestRepo
-from db.repositories.liaison import RequestRepo
-from db.repositories.oncall import OncallRepo
+from db.repositories.liaison import OncallRepo, RequestRepo
 from db.repositories.outbox import OutboxRepo
 from db.repositories.people import InviteRepo, MembershipRepo, PersonalDataRepo, PersonRepo
 from db.repositories.placements import PlacementRepo

@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Chat, CheckinPoll, LiaisonRequest, Outbox, OutboxState
+from db.repositories.statements import CHAT
 
 
 class ChatRepo:
@@ -15,7 +16,7 @@ class ChatRepo:
         self.session = session
 
     async def by_telegram_id(self, telegram_id: int) -> Chat | None:
-        return await self.session.scalar(select(Chat).where(Chat.telegram_id == telegram_id))
+        return await self.session.scalar(CHAT, {"telegram_id": telegram_id})
 
     async def all(self) -> Sequence[Chat]:
         return (await self.session.scalars(select(Chat).order_by(Chat.telegram_id))).all()

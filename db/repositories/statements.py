@@ -1,6 +1,8 @@
 """What the repositories share: the session's dialect, the INSERT of each dialect (for
 their ON CONFLICT clauses), a Core INSERT of one new row, reading rows straight from the
-driver, and the one query of mentors' scores waiting (weekly and topic reports alike).
+driver, the one query of mentors' scores waiting (weekly and topic reports alike), and the
+statements two features' repositories both run (a chat by its Telegram id, the count of
+scores pending), so that each feature's repository holds its queries without a twin.
 
 The statements of the update path are built once, at import, with named parameters (for
 each dialect's ON CONFLICT where they need one), beside the repository that runs them:
@@ -17,9 +19,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Select, func, insert, inspect, select
+from sqlalchemy import Connection, Select, bindparam, func, insert, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Chat
+
+# A chat by its Telegram id: the chats' repository and the liaison's (where a question is asked).
+CHAT = select(Chat).where(Chat.telegram_id == bindparam("telegram_id"))
 
 
 def dialect(session: AsyncSession) -> str:
