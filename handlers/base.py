@@ -29,6 +29,7 @@ from bot.context import BotContext
 from bot.domain.access import COMMANDS_BY_NAME, CommandSpec
 from bot.domain.telegram_text import alert_text, fit_message
 from bot.i18n import Translator
+from bot.outbox.sender import send_fitted
 from bot.renderers import Rendered
 from bot.renderers.access import (
     render_button_refusal,
@@ -366,27 +367,11 @@ async def _answer_privately(
     bot = context.bot
     note: str | None = notes.sent
     try:
-        caption, texts = (
-            fit_message(reply.text, with_file=reply.document is not None)
-            if reply.text is not None
-            else (None, [])
-        )
+        document = None
         if reply.document is not None:
             name, content = reply.document
-            await bot.send_document(
-                user.id,
-                InputFile(content, filename=name),
-                caption=caption,
-                parse_mode=ParseMode.HTML,
-            )
-        for i, text in enumerate(texts):  # a text too long for one message: several
-            await bot.send_message(
-                user.id,
-                text,
-                parse_mode=ParseMode.HTML,
-                reply_markup=reply.keyboard if i == len(texts) - 1 else None,
-                disable_web_page_preview=True,
-            )
+            document = ("document", InputFile(content, filename=name))
+        await send_fitted(bot, user.id, reply.text, document, reply.keyboard)
         for photo in reply.photos:
             await bot.send_photo(user.id, InputFile(photo, filename="chart.png"))
         for name, content in reply.files:

@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from telegram import Bot, ForceReply, InlineKeyboardMarkup, ReplyParameters
+from telegram import Bot, ForceReply, InlineKeyboardMarkup, InputFile, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -463,33 +463,58 @@ class _Snapshot:
             markup = ForceReply.de_json(self.markup, bot)
         # Rows are written to fit (`add_message`); one written before that, too long for one
         # message or for its file's caption, still goes out whole, in several messages.
-        caption, texts = fit_message(self.text, with_file=bool(self.file_id))
-        first: int | None = None
-        if self.file_id:
-            send_file = bot.send_photo if self.file_kind == "photo" else bot.send_document
-            message = await send_file(
-                self.chat_id,
-                self.file_id,
-                caption=caption,
-                parse_mode=ParseMode.HTML,
-                message_thread_id=self.thread_id,
-                reply_parameters=reply,
-                reply_markup=None if texts else markup,
-            )
-            first, reply = int(message.message_id), None
-        for i, text in enumerate(texts):
-            message = await bot.send_message(
-                self.chat_id,
-                text,
-                parse_mode=ParseMode.HTML,
-                message_thread_id=self.thread_id,
-                reply_parameters=reply if i == 0 else None,
-                reply_markup=markup if i == len(texts) - 1 else None,
-                disable_web_page_preview=True,
-            )
-            first = int(message.message_id) if first is None else first
+        file = (self.file_kind or "document", self.file_id) if self.file_id else None
+        first = await send_fitted(
+            bot, self.chat_id, self.text, file, markup, thread_id=self.thread_id, reply=reply
+        )
         assert first is not None
         return first
 
 
-__all__ = ["Sender", "TelegramError"]
+async def send_fitted(
+    bot: Any,
+    chat_id: int,
+    text: str | None,
+    file: tuple[str, InputFile | str] | None = None,
+    markup: InlineKeyboardMarkup | ForceReply | None = None,
+    *,
+    thread_id: int | None = None,
+    reply: ReplyParameters | None = None,
+) -> int | None:
+    """One message as Telegram takes it, the one send sequence of the bot (the outbox's rows
+    and a personal answer sent privately): the file (kind "photo" or "document", an id or
+    an upload) with as much of the HTML text as its caption holds, then the text (or the
+    rest of it) in as many messages as it needs, the first replying to `reply`, the buttons
+    under the last. The first message's id; None when there was nothing to send."""
+    caption, texts = (
+        fit_message(text, with_file=file is not None) if text is not None else (None, [])
+    )
+    first: int | None = None
+    if file is not None:
+        kind, content = file
+        send_file = bot.send_photo if kind == "photo" else bot.send_document
+        message = await send_file(
+            chat_id,
+            content,
+            caption=caption,
+            parse_mode=ParseMode.HTML,
+            message_thread_id=thread_id,
+            reply_parameters=reply,
+            reply_markup=None if texts else markup,
+        )
+        first, reply = int(message.message_id), None
+    for i, piece in enumerate(texts):
+        message = await bot.send_message(
+            chat_id,
+            piece,
+            parse_mode=ParseMode.HTML,
+            message_thread_id=thread_id,
+            reply_parameters=reply if i == 0 else None,
+            reply_markup=markup if i == len(texts) - 1 else None,
+            disable_web_page_preview=True,
+        )
+        first = int(message.message_id) if first is None else first
+    return first
+
+
+__all__ = ["Sender", "TelegramError", "send_fitted"]
