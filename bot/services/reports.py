@@ -88,9 +88,7 @@ async def students(
     fallback = first_zone(await repos.consortium.get(), default=default_zone)
     parties = {p.id: p for p in await repos.parties.all()}
     found: dict[int, StudentInfo] = {}
-    placements = (
-        await repos.placements.all() if only is None else await repos.placements.of_student(only)
-    )
+    placements = await repos.reports.placements(only)
     people = await repos.people.by_ids({placement.student_id for placement in placements})
     for placement in placements:
         info = found.get(placement.student_id)
@@ -114,7 +112,7 @@ async def student_zone(ctx: ServiceContext, student: Person) -> str:
 
 
 async def _placement_for(ctx: ServiceContext, student: Person, week: dt.date) -> Placement | None:
-    for placement in await ctx.repos.placements.of_student(student.id):
+    for placement in await ctx.repos.reports.placements(student.id):
         if week in expected_weeks(placement.start_date, placement.end_date, week):
             return placement
     return None
@@ -167,7 +165,7 @@ async def weeks_of(ctx: ServiceContext, student: Person) -> Weeks:
     today = local_today(ctx.now, zone)
     this_week = week_of(today)
     expected: list[dt.date] = []
-    for placement in await ctx.repos.placements.of_student(student.id):
+    for placement in await ctx.repos.reports.placements(student.id):
         expected += expected_weeks(placement.start_date, placement.end_date, today)
     placed = bool({this_week, this_week - dt.timedelta(days=7)} & set(expected))
     reports = {r.week: r for r in await ctx.repos.reports.of_student(student.id)}
@@ -351,7 +349,7 @@ async def submit(ctx: ServiceContext, student: Person, report: WeeklyReport) -> 
         report.late = is_late(ctx.now, report.week, policy.calendar, zone)
     report.status = ReportStatus.SUBMITTED
     await ctx.repos.conversations.clear(student.id, REPORT)
-    placement = await ctx.repos.placements.of_student(student.id)
+    placement = await ctx.repos.reports.placements(student.id)
     mentors = next((p.mentors for p in placement if p.id == report.placement_id), [])
     existing = {
         a.party_kind: a for a in await ctx.repos.assessments.of_week(student.id, report.week)

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from db.models import Membership, Party, Placement, PlacementMentor
+from db.repositories.statements import PLACEMENTS, PLACEMENTS_OF
 
 
 class PlacementRepo:
@@ -17,12 +18,7 @@ class PlacementRepo:
         self.session = session
 
     async def all(self) -> Sequence[Placement]:
-        rows = await self.session.scalars(
-            select(Placement)
-            .options(selectinload(Placement.mentors))
-            .order_by(Placement.student_id, Placement.start_date)
-        )
-        return rows.all()
+        return (await self.session.scalars(PLACEMENTS)).all()
 
     async def find(self, student_id: int, site_id: int, start: dt.date) -> Placement | None:
         return await self.session.scalar(
@@ -36,13 +32,7 @@ class PlacementRepo:
         )
 
     async def of_student(self, student_id: int) -> Sequence[Placement]:
-        rows = await self.session.scalars(
-            select(Placement)
-            .where(Placement.student_id == student_id)
-            .options(selectinload(Placement.mentors))
-            .order_by(Placement.start_date)
-        )
-        return rows.all()
+        return (await self.session.scalars(PLACEMENTS_OF, {"student_id": student_id})).all()
 
     async def add(self, placement: Placement) -> Placement:
         self.session.add(placement)

@@ -20,7 +20,13 @@ from db.models import (
     ReportStatus,
     WeeklyReport,
 )
-from db.repositories.statements import driver_rows, scores_pending, scores_waiting
+from db.repositories.statements import (
+    PLACEMENTS,
+    PLACEMENTS_OF,
+    driver_rows,
+    scores_pending,
+    scores_waiting,
+)
 from db.sqlite import in_worker_thread
 
 _REPORT = (
@@ -39,6 +45,13 @@ class ReportRepo:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    async def placements(self, student_id: int | None = None) -> Sequence[Placement]:
+        """The placements (of one student, or everyone's) that set the weeks a report is owed,
+        with their mentors, by student and start."""
+        if student_id is None:
+            return (await self.session.scalars(PLACEMENTS)).all()
+        return (await self.session.scalars(PLACEMENTS_OF, {"student_id": student_id})).all()
 
     async def policy(self) -> ReportPolicy | None:
         return await self.session.scalar(select(ReportPolicy).order_by(ReportPolicy.id).limit(1))

@@ -1,8 +1,9 @@
 """What the repositories share: the session's dialect, the INSERT of each dialect (for
 their ON CONFLICT clauses), a Core INSERT of one new row, reading rows straight from the
 driver, the one query of mentors' scores waiting (weekly and topic reports alike), and the
-statements two features' repositories both run (a chat by its Telegram id, the count of
-scores pending), so that each feature's repository holds its queries without a twin.
+statements two features' repositories both run (a chat by its Telegram id, a student's
+placements, the count of scores pending), so that each feature's repository holds its
+queries without a twin.
 
 The statements of the update path are built once, at import, with named parameters (for
 each dialect's ON CONFLICT where they need one), beside the repository that runs them:
@@ -22,8 +23,18 @@ from typing import Any
 from sqlalchemy import Connection, Select, bindparam, func, insert, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
-from db.models import Chat
+from db.models import Chat, Placement
+
+# Placements with their mentors, by student and start (`PLACEMENTS_OF`: one student's): the
+# placements' repository and the reports' (the weeks a student owes a report).
+PLACEMENTS = (
+    select(Placement)
+    .options(selectinload(Placement.mentors))
+    .order_by(Placement.student_id, Placement.start_date)
+)
+PLACEMENTS_OF = PLACEMENTS.where(Placement.student_id == bindparam("student_id"))
 
 # A chat by its Telegram id: the chats' repository and the liaison's (where a question is asked).
 CHAT = select(Chat).where(Chat.telegram_id == bindparam("telegram_id"))
