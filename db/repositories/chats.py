@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Chat, CheckinPoll, LiaisonRequest, Outbox, OutboxState
-from db.repositories.statements import CHAT
+from db.repositories.statements import CHAT, LINKED_GROUPS
 
 
 class ChatRepo:
@@ -22,10 +22,7 @@ class ChatRepo:
         return (await self.session.scalars(select(Chat).order_by(Chat.telegram_id))).all()
 
     async def linked_active(self) -> Sequence[Chat]:
-        rows = await self.session.scalars(
-            select(Chat).where(Chat.linked.is_(True), Chat.active.is_(True)).order_by(Chat.id)
-        )
-        return rows.all()
+        return (await self.session.scalars(LINKED_GROUPS)).all()
 
     async def add(self, chat: Chat) -> Chat:
         self.session.add(chat)

@@ -31,7 +31,7 @@ from db.models import (
     RequestState,
     WeeklyReport,
 )
-from db.repositories.statements import DIALECT_INSERTS, dialect, scores_pending
+from db.repositories.statements import DIALECT_INSERTS, LINKED_GROUPS, dialect, scores_pending
 
 
 def _voter() -> Any:
@@ -308,10 +308,7 @@ class CheckinRepo:
 
     async def groups(self) -> Sequence[Chat]:
         """The linked groups the bot is still in: where a check-in is held."""
-        rows = await self.session.scalars(
-            select(Chat).where(Chat.linked.is_(True), Chat.active.is_(True)).order_by(Chat.id)
-        )
-        return rows.all()
+        return (await self.session.scalars(LINKED_GROUPS)).all()
 
     async def open_questions(self) -> list[tuple[LiaisonRequest, Party]]:
         """The liaison questions not yet answered or closed, oldest first, with their party."""

@@ -1,9 +1,9 @@
 """What the repositories share: the session's dialect, the INSERT of each dialect (for
 their ON CONFLICT clauses), a Core INSERT of one new row, reading rows straight from the
 driver, the one query of mentors' scores waiting (weekly and topic reports alike), and the
-statements two features' repositories both run (a chat by its Telegram id, a student's
-placements, the count of scores pending), so that each feature's repository holds its
-queries without a twin.
+statements two features' repositories both run (a chat by its Telegram id, the linked
+groups, a student's placements, the count of scores pending), so that each feature's
+repository holds its queries without a twin.
 
 The statements of the update path are built once, at import, with named parameters (for
 each dialect's ON CONFLICT where they need one), beside the repository that runs them:
@@ -38,6 +38,8 @@ PLACEMENTS_OF = PLACEMENTS.where(Placement.student_id == bindparam("student_id")
 
 # A chat by its Telegram id: the chats' repository and the liaison's (where a question is asked).
 CHAT = select(Chat).where(Chat.telegram_id == bindparam("telegram_id"))
+# The linked groups the bot is still in: the chats' repository and the check-in's.
+LINKED_GROUPS = select(Chat).where(Chat.linked.is_(True), Chat.active.is_(True)).order_by(Chat.id)
 
 
 def dialect(session: AsyncSession) -> str:
