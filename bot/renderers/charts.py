@@ -16,7 +16,7 @@ import logging
 import textwrap
 import unicodedata
 from collections.abc import Callable, Sequence
-from functools import cache
+from functools import cache, partial
 from typing import TYPE_CHECKING, Any
 
 from babel.dates import format_skeleton
@@ -63,20 +63,33 @@ def _pyplot() -> Any:
     # Names and titles are drawn as written: with math text on, `$...$` in a student's name
     # is parsed as TeX, and one matplotlib cannot read fails the whole chart.
     matplotlib.rcParams["text.parse_math"] = False
-    # A list of families: matplotlib takes each glyph from the first that has it.
-    matplotlib.rcParams["font.family"] = list(font_families())
     import matplotlib.pyplot as plt
 
     return plt
 
 
+def _figure(width: float, height: float) -> tuple[Figure, Any]:
+    """A figure whose texts take each glyph from the first chart font that has it (a list
+    of families: matplotlib falls back from one to the next). Set for the process, not in
+    an `rc_context`: the legend and the tick labels are made after this returns; every
+    chart sets the same value."""
+    plt = _pyplot()
+    plt.rcParams["font.family"] = list(font_families())
+    figure, axes = plt.subplots(figsize=(width, height), layout="constrained")
+    return figure, axes
+
+
 @cache
-def cjk_font() -> str | None:
-    """The family of the first CJK font matplotlib knows of, or None."""
+def _first_installed(families: tuple[str, ...]) -> str | None:
     from matplotlib import font_manager
 
     names = {font.name for font in font_manager.fontManager.ttflist}
-    return next((family for family in CJK_FAMILIES if family in names), None)
+    return next((family for family in families if family in names), None)
+
+
+def cjk_font() -> str | None:
+    """The family of the first CJK font matplotlib knows of, or None."""
+    return _first_installed(CJK_FAMILIES)
 
 
 def has_cjk_font() -> bool:
@@ -90,13 +103,13 @@ def font_families() -> tuple[str, ...]:
 
 
 @cache
-def _glyphs() -> frozenset[int]:
-    """Every code point the chart fonts can draw."""
+def _glyphs(families: tuple[str, ...]) -> frozenset[int]:
+    """Every code point these fonts can draw."""
     from matplotlib import font_manager
     from matplotlib.ft2font import FT2Font
 
     covered: set[int] = set()
-    for family in font_families():
+    for family in families:
         path = font_manager.findfont(
             font_manager.FontProperties(family=family), fallback_to_default=False
         )
@@ -106,7 +119,7 @@ def _glyphs() -> frozenset[int]:
 
 def drawable(text: str) -> bool:
     """Whether the chart fonts have a glyph for every character of `text`."""
-    glyphs = _glyphs()
+    glyphs = _glyphs(font_families())
     return all(ord(ch) in glyphs or ch.isspace() for ch in text)
 
 
@@ -158,8 +171,18 @@ def wrap(value: str, width: int = 16) -> str:
 
 
 def _png(figure: Figure) -> bytes:
+    """The PNG, carrying its title and every word it shows as text (PNG `Title` and
+    `Description`, UTF-8): a text version for whoever cannot see the image, and what the
+    demo's test reads to check the words."""
+    said = texts(figure)
+    title = next((axes.get_title() for axes in figure.axes if axes.get_title()), "")
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=110)
+    figure.savefig(
+        buffer,
+        format="png",
+        dpi=110,
+        metadata={"Title": title, "Description": "\n".join(said), "Software": None},
+    )
     _pyplot().close(figure)
     return buffer.getvalue()
 
@@ -174,10 +197,14 @@ def _legend_below(figure: Figure, axes: Any) -> None:
     figure.legend(handles, labels, loc="outside lower center", ncols=len(labels), frameon=False)
 
 
+def _day(day: object, t: Translator) -> str:
+    """`11月2日`, `Nov 2`: a day of the month as the reader's locale writes it."""
+    return format_skeleton("MMMd", day, locale=t.language)  # type: ignore[arg-type]
+
+
 def progress_figure(joint: pd.DataFrame, student: str, t: Translator) -> Figure:
     """The joint score of each dimension per week (one line per dimension, 0-100)."""
-    plt = _pyplot()
-    figure, axes = plt.subplots(figsize=(7.5, 4.6), layout="constrained")
+    figure, axes = _figure(7.5, 4.6)
     frame = joint.assign(week=pd.to_datetime(joint["week"])).sort_values("week")
     weeks = list(pd.DatetimeIndex(frame["week"].unique()))
     for color, (dimension, label) in zip(COLORS, _labels(t).items(), strict=False):
@@ -186,7 +213,7 @@ def progress_figure(joint: pd.DataFrame, student: str, t: Translator) -> Figure:
     # Weekly data, weekly ticks: one per week shown (every k-th when there are many).
     step = max(1, -(-len(weeks) // WEEK_LABELS))
     ticks = weeks[::step]
-    axes.set_xticks(ticks, [format_skeleton("MMMd", week, locale=t.language) for week in ticks])
+    axes.set_xticks(ticks, [text(t, partial(_day, week)) for week in ticks])
     axes.set_ylim(0, 100)
     axes.set_title(
         text(t, lambda tr: tr.gettext("Progress of {student}").format(student=name(student)))
@@ -211,12 +238,9 @@ def _grouped_bars(
 ) -> tuple[Figure, Any]:
     """One group of bars per `by` value (the first MAX_GROUPS by name), one bar per
     dimension, each bar labelled with its value."""
-    plt = _pyplot()
     groups: Sequence[object] = sorted(summary[by].unique(), key=str)
     shown = groups[:MAX_GROUPS]
-    figure, axes = plt.subplots(
-        figsize=(min(14.0, max(7.5, 1.5 * len(shown))), 4.8), layout="constrained"
-    )
+    figure, axes = _figure(min(14.0, max(7.5, 1.5 * len(shown))), 4.8)
     labels = _labels(t)
     width = 0.8 / max(len(labels), 1)
     for i, (color, (dimension, label)) in enumerate(zip(COLORS, labels.items(), strict=False)):
@@ -250,9 +274,9 @@ def _grouped_bars(
 
 def _with_students(label: str, students: int, t: Translator) -> str:
     count = text(
-        t, lambda tr: tr.ngettext("{n} student", "{n} students", students).format(n=students)
+        t, lambda tr: tr.ngettext("({n} student)", "({n} students)", students).format(n=students)
     )
-    return f"{label}\n({count})"
+    return f"{label}\n{count}"
 
 
 def party_figure(by_party: pd.DataFrame, t: Translator) -> Figure:
