@@ -19,12 +19,17 @@ from typing import TYPE_CHECKING, Any
 from babel.lists import format_list
 from babel.numbers import format_decimal
 
+from bot import lazy
 from bot.domain.capability import DIMS, shown_change
 from bot.i18n import N_, Translator
 from bot.renderers.reports import compliance_name, dimension_name, kind_name
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
+else:
+    np = lazy.load("numpy")
+    pd = lazy.load("pandas")
 
 XLSX_MAX_ROWS = 1_048_575  # a worksheet's rows, less the header
 # Longer tables (a large cohort's scores, joint scores) go to the CSV archive only: a
@@ -206,6 +211,51 @@ def _converter(kind: str, t: Translator) -> Callable[[Any], object]:
     return converters[kind]
 
 
+ROUNDED = {"score": (2, 1.0), "percent": (1, 1.0), "rate": (1, 100.0), "one_decimal": (1, 1.0)}
+
+
+def _cells(column: pd.Series, kind: str, t: Translator) -> list[Any]:
+    """The column's cells as written, None where empty. Worked out per column, not per cell
+    (a sheet has up to 100,000 rows): numbers rounded as arrays, and every other value
+    converted once per distinct value."""
+    if kind in ROUNDED and column.dtype.kind in "biuf":
+        digits, scale = ROUNDED[kind]
+        values = column.to_numpy(dtype="float64") * scale
+        step = 10.0**digits
+        # Half up, away from zero, as `_half_up`; the nudge takes 100.49999999999999
+        # (1.005 * 100 in binary) to where the decimal number is.
+        rounded = np.sign(values) * np.floor(np.abs(values) * step + 0.5 + 1e-7) / step
+        return [None if math.isnan(v) else v for v in rounded.tolist()]
+    convert = _converter(kind, t)
+
+    def cell(value: object) -> object:
+        return None if _missing(value) or value == "" else convert(value)
+
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        table = [cell(value) for value in column.cat.categories] + [None]
+        return [table[code] for code in column.cat.codes.tolist()]  # -1 (missing): None
+    seen: dict[object, object] = {}
+    out: list[Any] = []
+    for value in column.tolist():
+        try:
+            found = seen[value]
+        except KeyError:
+            found = seen[value] = cell(value)
+        except TypeError:  # not hashable
+            found = cell(value)
+        out.append(found)
+    return out
+
+
+def _writer(sheet: Any, kind: str) -> Callable[..., object]:
+    """XlsxWriter's own writer for the kind's cells (`write` guesses the type per cell)."""
+    if kind in {"date", "datetime"}:
+        return sheet.write_datetime
+    if kind in ROUNDED or kind in {"id", "count"}:
+        return sheet.write_number
+    return sheet.write
+
+
 def _kind(column: str) -> str:
     if column in COLUMNS:
         return COLUMNS[column][1]
@@ -246,22 +296,18 @@ def workbook(
         columns = [str(column) for column in frame.columns]
         sheet.write_row(0, 0, [header(column, t) for column in columns], bold)
         kinds = [_kind(column) for column in columns]
-        converters = [_converter(kind, t) for kind in kinds]
+        cells = [_cells(frame[column], kind, t) for column, kind in zip(frame, kinds, strict=True)]
+        writers = [_writer(sheet, kind) for kind in kinds]
         cell_formats = [formats.get(kind) for kind in kinds]
         for at, (column, kind) in enumerate(zip(columns, kinds, strict=True)):
             wide = kind == "text" and column in {"name", "party", "site"}
             sheet.set_column(at, at, 28 if wide else 14 if kind != "text" else 18)
         sheet.freeze_panes(1, 0)
-        for number, row in enumerate(frame.itertuples(index=False, name=None), start=1):
-            for at, value in enumerate(row):
-                if _missing(value) or value == "":
-                    continue
-                cell = converters[at](value)
-                if cell is None:
-                    continue
-                if isinstance(cell, dt.datetime | dt.date):
-                    sheet.write_datetime(number, at, cell, cell_formats[at])
-                else:
-                    sheet.write(number, at, cell, cell_formats[at])
+        at_columns = list(zip(range(len(columns)), cells, writers, cell_formats, strict=True))
+        for number in range(len(frame)):
+            for at, column_cells, write, cell_format in at_columns:
+                cell = column_cells[number]
+                if cell is not None:
+                    write(number + 1, at, cell, cell_format)
     book.close()
     return buffer.getvalue()

@@ -132,3 +132,21 @@ def test_the_csv_archive_keeps_its_identifiers() -> None:
     assert ",tech_rd,60.625," in capability
     assert participation.splitlines()[1].endswith(",0.75")
     assert "2026-11-02,2026-W45,submitted,True" in reports
+
+
+def test_long_columns_round_half_up_as_the_short_ones(en: Translator) -> None:
+    """Score columns are rounded as arrays; the same figures as the decimal rounding of
+    `/progress`, binary fractions included (1.005 is stored as 1.00499999999999989...)."""
+    joint = pd.DataFrame(
+        {
+            "student": [1, 1, 1, 1],
+            "week": ["2026-11-02", "2026-11-09", "2026-11-16", None],
+            "tech_rd": [1.005, 57.125, 99.995, float("nan")],
+            "cross_cultural": [-1.125, 0.0, 62.5, 70.0],
+        }
+    )
+    book = openpyxl.load_workbook(io.BytesIO(workbook({"joint_scores": joint}, en)))
+    rows = list(book["Joint scores"].iter_rows(min_row=2, values_only=True))
+    assert [row[2] for row in rows] == [1.01, 57.13, 100.0, None]
+    assert [row[3] for row in rows] == [-1.13, 0, 62.5, 70]
+    assert rows[3][1] is None  # no week: an empty cell, not a text
