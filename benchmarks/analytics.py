@@ -227,15 +227,19 @@ def run_load(frame: pd.DataFrame) -> dict[str, Any]:
 async def _export(database: Any, now: dt.datetime) -> tuple[float, int]:
     """What /export does before it uploads: the cohort from the database, its tables, the
     workbook and the CSV archive (built side by side, as the handler builds them)."""
+    from bot.i18n import Translations
+    from bot.renderers.export import workbook as export_workbook
     from bot.services import analytics, export
 
+    chinese = Translations.load().for_language("zh")  # the longer headers, the same cells
     started = time.perf_counter()
     async with database.transaction() as repos:
         found = await analytics.cohort(repos, now, "UTC")
         reports = list(await repos.reports.submitted())
     sheets = export.tables(found, reports, now)
     book, archive = await asyncio.gather(
-        asyncio.to_thread(export.workbook, sheets), asyncio.to_thread(export.csv_zip, sheets)
+        asyncio.to_thread(export_workbook, sheets, chinese),
+        asyncio.to_thread(export.csv_zip, sheets),
     )
     return time.perf_counter() - started, len(book) + len(archive)
 

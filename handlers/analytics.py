@@ -7,7 +7,6 @@ import asyncio
 import datetime as dt
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
-from functools import partial
 
 from telegram import Update
 from telegram.constants import ParseMode
@@ -15,15 +14,13 @@ from telegram.ext import BaseHandler
 
 from bot.context import BotContext
 from bot.domain import numbers
-from bot.domain.capability import DIMS
 from bot.domain.digest import month_of, previous_month
 from bot.domain.reports import InputProblem
 from bot.domain.time import first_zone, local_today
-from bot.i18n import Translator
 from bot.outbox.reports import ReportOutbox
 from bot.renderers import esc
 from bot.renderers.analytics import render_cohort, render_pick_student, render_progress
-from bot.renderers.charts import grouped_bars, progress_chart, usable
+from bot.renderers.charts import model_chart, party_chart, progress_chart
 from bot.renderers.credits import (
     render_everybody,
     render_student_credits,
@@ -34,24 +31,14 @@ from bot.renderers.credits import (
     transcript_xlsx,
 )
 from bot.renderers.digest import render_digest
-from bot.renderers.reports import dimension_name, render_problem
+from bot.renderers.export import workbook as export_workbook
+from bot.renderers.reports import render_problem
 from bot.services import analytics, export
 from bot.services import credits as credit_service
 from bot.services import digest as digest_service
 from bot.telegram import callbacks
 from db.models import Person, Role
 from handlers.base import Reply, Request, button, command
-
-
-def _chart_text(request: Request, render: Callable[[Translator], str]) -> str:
-    """A chart's text in the reader's language, or from the English catalog when this
-    machine has no font for the reader's script."""
-    english = request.context.services.translations.for_language("en")
-    return usable(render(request.t), render(english))
-
-
-def _labels(request: Request) -> dict[str, str]:
-    return {d: _chart_text(request, partial(dimension_name, d)) for d in DIMS}
 
 
 async def progress(request: Request) -> Reply:
@@ -94,9 +81,8 @@ async def _progress_of(request: Request, student: Person) -> Reply:
         return Reply(text=request.t.gettext("No placement abroad is recorded for this student."))
     reply = Reply(text=render_progress(found, request.t))
     if not found.joint.empty:
-        title = usable(student.name or str(student.telegram_id), str(student.telegram_id))
-        joint, labels = found.joint, _labels(request)
-        reply.photos.append(await asyncio.to_thread(progress_chart, joint, title, labels))
+        name = student.name or str(student.telegram_id)
+        reply.photos.append(await asyncio.to_thread(progress_chart, found.joint, name, request.t))
     return reply
 
 
@@ -104,17 +90,10 @@ async def cohort(request: Request) -> Reply:
     """/cohort: the whole cohort per party, site and collaboration model, with charts."""
     found = await analytics.cohort(request.repos, request.now, request.ctx.default_tz)
     reply = Reply(text=render_cohort(found, request.t))
-    labels = _labels(request)
     if not found.by_model.empty:
-        title = _chart_text(request, lambda t: t.gettext("Improvement per collaboration model"))
-        reply.photos.append(
-            await asyncio.to_thread(grouped_bars, found.by_model, "model", "points", title, labels)
-        )
+        reply.photos.append(await asyncio.to_thread(model_chart, found.by_model, request.t))
     if not found.by_party.empty:
-        title = _chart_text(request, lambda t: t.gettext("Current level per party"))
-        reply.photos.append(
-            await asyncio.to_thread(grouped_bars, found.by_party, "party", "current", title, labels)
-        )
+        reply.photos.append(await asyncio.to_thread(party_chart, found.by_party, request.t))
     return reply
 
 
@@ -231,7 +210,8 @@ async def export_command(request: Request) -> Reply:
     reports = list(await request.repos.reports.submitted())
     sheets = export.tables(found, reports, request.now)
     workbook, archive = await asyncio.gather(
-        asyncio.to_thread(export.workbook, sheets), asyncio.to_thread(export.csv_zip, sheets)
+        asyncio.to_thread(export_workbook, sheets, request.t),
+        asyncio.to_thread(export.csv_zip, sheets),
     )
     stamp = request.now.strftime("%Y-%m-%d")
     text = request.t.gettext(

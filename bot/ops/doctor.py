@@ -1,5 +1,6 @@
 """`python -m bot doctor`: checks settings, the database, its migrations, the consortium, the
-outbox and the Bot API, and says what to fix. Nothing is changed."""
+outbox, the Bot API and the fonts the charts need, and says what to fix. Nothing is
+changed."""
 
 from __future__ import annotations
 
@@ -139,10 +140,28 @@ async def _bot_api(settings: Settings) -> list[Check]:
     return checks
 
 
+def _chart_font() -> Check:
+    """Chinese chart labels need a CJK font; without one they are drawn in English. A
+    warning, not a failure: an English-only consortium does not need it."""
+    from bot.renderers.charts import CJK_FAMILIES, cjk_font
+
+    family = cjk_font()
+    if family is not None:
+        return Check(OK, "chart font", f"{family}: charts can be drawn in Chinese")
+    return Check(
+        WARN,
+        "chart font",
+        f"no CJK font ({', '.join(CJK_FAMILIES[:2])}, ...): charts for Chinese readers are "
+        "drawn in English; install one (Debian: apt-get install fonts-noto-cjk) and restart "
+        "the bot",
+    )
+
+
 async def diagnose(settings: Settings, now: dt.datetime | None = None) -> list[Check]:
     moment = now or dt.datetime.now(dt.UTC)
     return [
         Check(OK, "settings", f"read (time zone {settings.default_timezone})"),
         *await _database(settings, moment),
         *await _bot_api(settings),
+        _chart_font(),
     ]

@@ -1,6 +1,7 @@
-"""The coordinators' export: raw reports, scores and every aggregate, as one XLSX workbook
-and the same tables as CSV files in a ZIP. Columns use the stable identifiers (`tech_rd`,
-`university`, Telegram ids), so that a file can be read back or joined with others."""
+"""The coordinators' export: raw reports, scores and every aggregate as tables, written as
+CSV files in a ZIP here and as a workbook in the reader's language by
+`bot.renderers.export`. The CSV columns use the stable identifiers (`tech_rd`, `university`,
+Telegram ids, ISO dates), so that a file can be read back or joined with others."""
 
 from __future__ import annotations
 
@@ -173,43 +174,6 @@ def _scores(values: np.ndarray) -> np.ndarray:
     decimals an imported score may have (`57.2`): `import-scores` reads either back."""
     rounded = values.round(2)
     return rounded.astype("int64") if (rounded == np.floor(rounded)).all() else rounded
-
-
-XLSX_MAX_ROWS = 1_048_575  # a worksheet's rows, less the header
-# Longer tables (a large cohort's scores, joint scores) go to the CSV archive only: a
-# spreadsheet program opens them slowly if at all, and writing them took minutes.
-SHEET_MAX_ROWS = 100_000
-
-
-def workbook(
-    sheets: Mapping[str, pd.DataFrame], max_rows: int = min(XLSX_MAX_ROWS, SHEET_MAX_ROWS)
-) -> bytes:
-    """The sheets as one workbook, written row by row to temporary files (XlsxWriter's
-    constant-memory mode: about twice as fast as openpyxl's write-only mode on a cohort's
-    tables, 3.6 s against 7.7 s). A table longer than `max_rows` is left to its CSV file,
-    and its sheet says so."""
-    import xlsxwriter
-
-    buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"constant_memory": True, "nan_inf_to_errors": True})
-    for name, frame in sheets.items():
-        sheet = book.add_worksheet(name)
-        if len(frame) > max_rows:
-            sheet.write_column(
-                0,
-                0,
-                [
-                    "note",
-                    f"{len(frame):,} rows: too many for a sheet; see {name}.csv in the CSV archive",
-                ],
-            )
-            continue
-        sheet.write_row(0, 0, [str(column) for column in frame.columns])
-        cells = frame.astype(object).where(frame.notna(), None)
-        for number, row in enumerate(cells.itertuples(index=False, name=None), start=1):
-            sheet.write_row(number, 0, row)
-    book.close()
-    return buffer.getvalue()
 
 
 def csv_zip(sheets: Mapping[str, pd.DataFrame]) -> bytes:

@@ -100,13 +100,17 @@ async def test_progress_cohort_credits_and_export(
     archive_message = await li.next_message()
     _, xlsx = tg.files[workbook_message.raw["document"]["file_id"]]
     _, archive = tg.files[archive_message.raw["document"]["file_id"]]
+    # Li Wei reads Chinese: so does the workbook (the CSV files keep the identifiers).
     book = openpyxl.load_workbook(io.BytesIO(xlsx), read_only=True)
-    assert {"reports", "scores", "capability", "by_model", "reliability"} <= set(book.sheetnames)
-    capability = list(book["capability"].iter_rows(values_only=True))
+    assert {"周报", "评分", "能力", "按协作模式", "评分信度"} <= set(book.sheetnames)
+    capability = list(book["能力"].iter_rows(values_only=True))
     header = capability[0]
-    tech = next(row for row in capability[1:] if row[header.index("dimension")] == "tech_rd")
-    assert tech[header.index("student")] == 2001
-    assert tech[header.index("baseline")] == 57.5 and tech[header.index("current")] == 75
+    tech = next(row for row in capability[1:] if row[header.index("能力维度")] == "技术研发")
+    assert tech[header.index("Telegram ID")] == 2001
+    assert tech[header.index("基线（分）")] == 57.5 and tech[header.index("当前水平（分）")] == 75
+    assert tech[header.index("提升（%）")] == 30.4  # 17.5 of 57.5, to one decimal
+    scores_sheet = list(book["评分"].iter_rows(values_only=True))
+    assert isinstance(scores_sheet[1][scores_sheet[0].index("日期")], dt.datetime)
     with zipfile.ZipFile(io.BytesIO(archive)) as files:
         scores = list(csv.DictReader(io.StringIO(files.read("scores.csv").decode())))
     assert len(scores) == 40

@@ -4,15 +4,18 @@ in Chinese, with every feature in its transcript and the charts and exports in i
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
+import sqlite3
 import sys
 import zipfile
 from pathlib import Path
 
 import openpyxl
+from PIL import Image
 
-from bot.i18n import Translations
+from bot.i18n import Translations, Translator
 
 ROOT = Path(__file__).resolve().parents[2]
 # One line per feature that has landed: what the bot says when it happens.
@@ -101,6 +104,51 @@ async def test_the_demo_plays_a_month_in_english_and_in_chinese(tmp_path: Path) 
         assert zh.gettext(line) != line and zh.gettext(line) in printed_zh
     assert "Check-in #1 is closed" not in printed_zh
     _files_are_real(chinese)
+    _charts_and_workbook_say_no_english(chinese, zh)
+
+
+# Latin words a Chinese reader is shown on purpose: names of things, not English.
+NOT_ENGLISH = {"Telegram", "ID", "ISO", "UTC", "CSV"}
+
+
+def _charts_and_workbook_say_no_english(out: Path, zh: Translator) -> None:
+    """Every word of the Chinese demo's charts (the text each PNG carries) and of its export
+    workbook is Chinese, but for names (of people and parties, from the demo's database),
+    identifiers and what the students wrote themselves."""
+    with contextlib.closing(sqlite3.connect(out / "demo.sqlite3")) as db:
+        names = [
+            row[0]
+            for table in ("person", "party", "consortium")
+            for row in db.execute(f"SELECT name FROM {table} WHERE name IS NOT NULL")
+        ]
+    allowed = NOT_ENGLISH | {word for name in names for word in re.findall(r"[A-Za-z]+", name)}
+
+    def english(text: str) -> list[str]:
+        return [w for w in re.findall(r"[A-Za-z]{2,}", text) if w not in allowed]
+
+    charts = sorted(out.glob("*.png"))
+    for chart in charts:
+        words = Image.open(chart).text
+        assert re.search(r"[\u4e00-\u9fff]", words["Title"]), chart.name
+        assert english(words["Title"] + "\n" + words["Description"]) == [], chart.name
+    (path,) = out.glob("synergy-*.xlsx")
+    book = openpyxl.load_workbook(path, read_only=True)
+    written = {
+        zh.gettext(c)
+        for c in ("Activities", "Cross-cultural episode", "Note on the rules", "Problems")
+    }
+    for sheet in book.worksheets:
+        assert english(sheet.title) == [], sheet.title
+        header, *rows = sheet.iter_rows(values_only=True)
+        assert english(" ".join(str(h) for h in header)) == [], (sheet.title, header)
+        free = {at for at, h in enumerate(header) if h in written}
+        found = [
+            (sheet.title, header[at], value)
+            for row in rows
+            for at, value in enumerate(row)
+            if at not in free and isinstance(value, str) and english(value)
+        ]
+        assert found == []
 
 
 def _guides_quote_the_demo(transcript: str) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
+
 from bot.config import Settings
 from bot.fake_telegram import FakeTelegram
 from bot.ops.doctor import FAIL, OK, WARN, diagnose
@@ -57,4 +59,20 @@ def test_cli_doctor_exit_status(tmp_path: Path) -> None:
     lines = done.stdout.splitlines()
     assert lines[0].startswith("ok   settings")
     assert "FAIL token: TELEGRAM_BOT_TOKEN is not set" in done.stdout
+    assert "ok   chart font: Noto Sans CJK SC: charts can be drawn in Chinese" in lines
     assert lines[-1] == "1 problem to fix"
+
+
+async def test_the_chart_font_line(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A CJK font (fonts-noto-cjk, which the set-up installs) is reported by its family; without
+    one, a warning that says what charts lose and what to install, not a failure."""
+    from bot.renderers import charts
+
+    assert _by_name(await diagnose(settings))["chart font"] == (
+        OK,
+        "Noto Sans CJK SC: charts can be drawn in Chinese",
+    )
+    monkeypatch.setattr(charts, "CJK_FAMILIES", ("No Such CJK Font",))
+    status, detail = _by_name(await diagnose(settings))["chart font"]
+    assert status == WARN
+    assert "drawn in English" in detail and "apt-get install fonts-noto-cjk" in detail

@@ -22,18 +22,23 @@ def test_a_table_too_long_for_a_worksheet_is_left_to_its_csv() -> None:
     import openpyxl
     import pandas as pd
 
-    from bot.services.export import csv_zip, workbook
+    from bot.i18n import Translations
+    from bot.renderers.export import workbook
+    from bot.services.export import csv_zip
 
     sheets = {
         "scores": pd.DataFrame({"student": range(12), "score": range(12)}),
         "capability": pd.DataFrame({"student": [1, 2], "current": [70.0, 80.0]}),
     }
-    book = openpyxl.load_workbook(io.BytesIO(workbook(sheets, max_rows=10)), read_only=True)
-    note = list(book["scores"].iter_rows(values_only=True))
+    book = openpyxl.load_workbook(
+        io.BytesIO(workbook(sheets, Translations.load().for_language("en"), max_rows=10)),
+        read_only=True,
+    )
+    note = list(book["Scores"].iter_rows(values_only=True))
     assert note == [
-        ("note",),
+        ("Note",),
         ("12 rows: too many for a sheet; see scores.csv in the CSV archive",),
     ]
-    assert len(list(book["capability"].iter_rows(values_only=True))) == 3  # the header, 2 rows
+    assert len(list(book["Capability"].iter_rows(values_only=True))) == 3  # the header, 2 rows
     with zipfile.ZipFile(io.BytesIO(csv_zip(sheets))) as archive:
         assert archive.read("scores.csv").decode().count("\n") == 13  # every row is there
