@@ -28,21 +28,29 @@ def _pyplot() -> object:
     # Names and titles are drawn as written: with math text on, `$...$` in a student's name
     # is parsed as TeX, and one matplotlib cannot read fails the whole chart.
     matplotlib.rcParams["text.parse_math"] = False
+    # Chinese labels are drawn with the machine's CJK font, glyph by glyph after the default
+    # one (matplotlib's font fallback): without it they would be boxes.
+    cjk = cjk_fonts()
+    if cjk:
+        matplotlib.rcParams["font.family"] = ["sans-serif", cjk[0]]
     import matplotlib.pyplot as plt
 
     return plt
 
 
 @cache
-def has_cjk_font() -> bool:
+def cjk_fonts() -> list[str]:
+    """The CJK fonts matplotlib finds on this machine (Simplified Chinese ones first)."""
     from matplotlib import font_manager
 
     names = {font.name for font in font_manager.fontManager.ttflist}
-    return any(
-        key in name
-        for name in names
-        for key in ("Noto Sans CJK", "Noto Serif CJK", "WenQuanYi", "SimHei", "Source Han")
-    )
+    keys = ("Noto Sans CJK", "Noto Serif CJK", "WenQuanYi", "SimHei", "Source Han")
+    found = [name for name in names if any(key in name for key in keys)]
+    return sorted(found, key=lambda name: (not name.endswith(" SC"), "Mono" in name, name))
+
+
+def has_cjk_font() -> bool:
+    return bool(cjk_fonts())
 
 
 def usable(label: str, fallback: str) -> str:
