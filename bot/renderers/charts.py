@@ -51,7 +51,7 @@ CJK_FAMILIES = (
     "SimHei",
     "PingFang SC",
 )
-MAX_GROUPS = 12  # bars groups on one chart; the rest are in /cohort's text and /export
+MAX_GROUPS = 12  # groups of bars on one chart; the rest are in /cohort's text and /export
 WEEK_LABELS = 10  # at most this many dated ticks on a weekly chart
 
 
