@@ -82,7 +82,9 @@ async def _next(request: Request) -> Reply:
     zone = await request.ctx.zone()
     start, moved = None, None
     if found is not None:
-        day, start = next_checkin(found.schedule, found.timezone, request.now, found.holidays)
+        day, start = next_checkin(
+            found.schedule, found.timezone, request.now, found.holidays, found.workdays
+        )
         moved = checkin.why_moved(found, day, request.t.language)
     current = await request.repos.checkins.open_one()
     return Reply(text=render_next(start, current, zone, request.t, moved))

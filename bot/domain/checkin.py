@@ -85,27 +85,41 @@ def _nominal_day(schedule: Schedule, year: int, month: int) -> dt.date:
     return last - dt.timedelta(days=(last.weekday() - schedule.weekday) % 7)
 
 
-def working_day(day: dt.date, holidays: Collection[dt.date]) -> dt.date:
-    """The day itself, or the next day that is neither a weekend nor a holiday."""
-    while day.weekday() >= 5 or day in holidays:
+def working_day(
+    day: dt.date, holidays: Collection[dt.date], workdays: Collection[dt.date] = ()
+) -> dt.date:
+    """The day itself, or the next day that is neither a weekend nor a holiday. `workdays`
+    are weekend days worked to make up for a holiday (China's 调休, such as Saturday
+    14 February 2026 before the Spring Festival): working days like any other."""
+    while (day.weekday() >= 5 and day not in workdays) or day in holidays:
         day += dt.timedelta(days=1)
     return day
 
 
-def occurrence(schedule: Schedule, year: int, month: int, holidays: Collection[dt.date]) -> dt.date:
+def occurrence(
+    schedule: Schedule,
+    year: int,
+    month: int,
+    holidays: Collection[dt.date],
+    workdays: Collection[dt.date] = (),
+) -> dt.date:
     """The check-in's date in a month, moved to the next working day when needed."""
-    return working_day(_nominal_day(schedule, year, month), holidays)
+    return working_day(_nominal_day(schedule, year, month), holidays, workdays)
 
 
 def next_checkin(
-    schedule: Schedule, timezone: str, after: dt.datetime, holidays: Collection[dt.date]
+    schedule: Schedule,
+    timezone: str,
+    after: dt.datetime,
+    holidays: Collection[dt.date],
+    workdays: Collection[dt.date] = (),
 ) -> tuple[dt.date, dt.datetime]:
     """The next check-in strictly after `after`: its local date and its UTC start."""
     zone = ZoneInfo(timezone)
     local = after.astimezone(zone)
     year, month = local.year, local.month
     for _ in range(24):
-        day = occurrence(schedule, year, month, holidays)
+        day = occurrence(schedule, year, month, holidays, workdays)
         start = dt.datetime.combine(day, schedule.time, tzinfo=zone).astimezone(dt.UTC)
         if start > after:
             return day, start
@@ -113,13 +127,18 @@ def next_checkin(
     raise ValueError("no check-in within two years")  # pragma: no cover - holidays everywhere
 
 
-def moved_from(schedule: Schedule, day: dt.date, holidays: Collection[dt.date]) -> dt.date | None:
+def moved_from(
+    schedule: Schedule,
+    day: dt.date,
+    holidays: Collection[dt.date],
+    workdays: Collection[dt.date] = (),
+) -> dt.date | None:
     """The date the schedule names, when the check-in on `day` was moved from it (past a
     weekend or holidays, possibly into the next month); None when it was not moved."""
     previous = (day.year - 1, 12) if day.month == 1 else (day.year, day.month - 1)
     for year, month in ((day.year, day.month), previous):
         nominal = _nominal_day(schedule, year, month)
-        if nominal != day and working_day(nominal, holidays) == day:
+        if nominal != day and working_day(nominal, holidays, workdays) == day:
             return nominal
     return None
 

@@ -40,6 +40,28 @@ def public_holidays(
     return dict(sorted(found.items()))
 
 
+def make_up_workdays(countries: Iterable[str], years: Iterable[int]) -> frozenset[dt.date]:
+    """Weekend days that are working days in every one of these countries: the days worked
+    to make up for a long holiday (China's 调休, e.g. Saturday 14 February 2026). A day
+    worked in one country only is still a weekend for the parties of the others; none
+    without a country."""
+    wanted = sorted({c.upper() for c in countries})
+    if not wanted:
+        return frozenset()
+    spans = tuple(sorted(set(years)))
+    days = [_workdays(country, spans) for country in wanted]
+    return frozenset.intersection(*days)
+
+
+@lru_cache(maxsize=64)
+def _workdays(country: str, years: tuple[int, ...]) -> frozenset[dt.date]:
+    if not years or not supported(country):
+        return frozenset()
+    calendar = calendars.country_holidays(country, years=years)
+    # The package lists them in `weekend_workdays` (filled as each year is computed).
+    return frozenset(d for d in calendar.weekend_workdays if d.year in years)
+
+
 @lru_cache(maxsize=64)
 def _calendar(country: str, years: tuple[int, ...], language: str) -> dict[dt.date, str]:
     if not years or not supported(country):

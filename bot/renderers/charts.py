@@ -51,7 +51,7 @@ CJK_FAMILIES = (
     "SimHei",
     "PingFang SC",
 )
-MAX_GROUPS = 12  # bars groups on one chart; the rest are in /cohort's text and /export
+MAX_GROUPS = 12  # groups of bars on one chart; the rest are in /cohort's text and /export
 WEEK_LABELS = 10  # at most this many dated ticks on a weekly chart
 
 
@@ -323,12 +323,25 @@ def model_chart(by_model: pd.DataFrame, t: Translator) -> bytes:
 
 
 def texts(figure: Figure) -> list[str]:
-    """Every non-empty text the figure draws (titles, labels, ticks, legend), for a test."""
+    """Every non-empty text the figure draws (titles, labels, ticks within the axes' limits,
+    legend), in drawing order: the PNG's description, and what tests read."""
     from matplotlib.text import Text
 
     figure.canvas.draw()
+    outside: set[int] = set()  # tick labels matplotlib keeps but does not draw
+    for axes in figure.axes:
+        for limits, ticks, labels in (
+            (axes.get_xlim(), axes.get_xticks(), axes.get_xticklabels()),
+            (axes.get_ylim(), axes.get_yticks(), axes.get_yticklabels()),
+        ):
+            low, high = sorted(limits)
+            outside.update(
+                id(label)
+                for tick, label in zip(ticks, labels, strict=False)
+                if not low <= tick <= high
+            )
     return [
         item.get_text()
         for item in figure.findobj(Text)
-        if item.get_text().strip() and item.get_visible()
+        if item.get_text().strip() and item.get_visible() and id(item) not in outside
     ]

@@ -218,10 +218,11 @@ def transcript_xlsx(found: StudentCredits, t: Translator, issued: dt.date) -> by
     book = openpyxl.Workbook()
     sheet = book.active
     assert sheet is not None
-    sheet.title = "transcript"
+    sheet.title = t.gettext("Credit transcript")[:31]  # Excel's longest sheet name
     student = found.student
     sheet.append([t.gettext("Credit transcript"), student.name or "", str(student.telegram_id)])
-    sheet.append([t.gettext("Issued"), issued.isoformat()])
+    sheet.append([t.gettext("Issued"), issued])  # a date cell, not a text
+    sheet["B2"].number_format = "yyyy-mm-dd"
     sheet.append([])
     sheet.append(_headers(t))
     for cell in sheet[4]:

@@ -22,7 +22,7 @@ from bot.domain.checkin import (
     turnout,
     years_around,
 )
-from bot.domain.holidays import Holiday, public_holidays
+from bot.domain.holidays import Holiday, make_up_workdays, public_holidays
 from bot.domain.reports import calendar_of, weeks_reported
 from bot.domain.time import first_zone
 from bot.services.context import ServiceContext
@@ -54,6 +54,7 @@ class Rules:
     timezone: str
     listed: frozenset[dt.date] = frozenset()  # the holidays the consortium file lists
     countries: tuple[str, ...] = ()  # whose public holidays count
+    workdays: frozenset[dt.date] = frozenset()  # weekend days worked in all of them (调休)
 
 
 async def rules(ctx: ServiceContext) -> Rules | None:
@@ -73,6 +74,7 @@ async def rules(ctx: ServiceContext) -> Rules | None:
         timezone=timezone,
         listed=listed,
         countries=countries,
+        workdays=make_up_workdays(countries, years),
     )
 
 
@@ -101,7 +103,7 @@ class SkippedDay:
 def why_moved(found: Rules, day: dt.date, language: str) -> tuple[dt.date, list[SkippedDay]] | None:
     """When the check-in on `day` does not fall on the date the schedule names: that date
     and each day it moved past, with the holidays' names in the reader's language."""
-    nominal = moved_from(found.schedule, day, found.holidays)
+    nominal = moved_from(found.schedule, day, found.holidays, found.workdays)
     if nominal is None:
         return None
     skipped = skipped_days(nominal, day)
@@ -248,7 +250,11 @@ async def scheduled_due(ctx: ServiceContext) -> tuple[dt.date, Rules] | None:
     if found is None:
         return None
     day, start = next_checkin(
-        found.schedule, found.timezone, ctx.now - found.open_for, set(found.holidays)
+        found.schedule,
+        found.timezone,
+        ctx.now - found.open_for,
+        set(found.holidays),
+        found.workdays,
     )
     if start > ctx.now or await ctx.repos.checkins.by_date(day) is not None:
         return None

@@ -95,3 +95,23 @@ async def test_no_public_holidays_when_the_file_says_none(
         assert "Moved" not in text
     finally:
         await running.stop()
+
+
+async def test_a_make_up_working_day_is_a_working_day(
+    tg: FakeTelegram, settings: Settings, clock: ManualClock
+) -> None:
+    """调休: Saturday 14 February 2026 is worked in China (before the Spring Festival,
+    15-23 February), so a check-in on the 14th of the month stays there rather than
+    moving past the weekend and the whole festival to the 24th."""
+    clock.set(dt.datetime(2026, 1, 20, 2, 0, tzinfo=dt.UTC))
+    await import_file(settings, IN_CHINA + 'checkin: {schedule: "14 10:00"}\n', now=clock.now())
+    running = RunningBot(settings, clock)
+    await running.start()
+    try:
+        zhang = await started(tg, 1002, "Zhang Min")
+        zhang.send("/checkin next")
+        text = (await zhang.next_message()).text
+        assert "The next check-in opens on 2026-02-14 10:00 (Asia/Shanghai)." in text
+        assert "Moved" not in text
+    finally:
+        await running.stop()

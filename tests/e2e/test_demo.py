@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import os
 import re
 import sqlite3
@@ -77,7 +78,8 @@ def _files_are_real(out: Path) -> None:
     assert all(chart.read_bytes().startswith(b"\x89PNG\r\n\x1a\n") for chart in charts)
     (workbook,) = out.glob("synergy-*.xlsx")
     (transcript,) = out.glob("transcript-*.xlsx")
-    assert openpyxl.load_workbook(transcript, read_only=True).sheetnames == ["transcript"]
+    sheet = openpyxl.load_workbook(transcript).active
+    assert sheet is not None and isinstance(sheet["B2"].value, dt.datetime)  # issued: a date
     assert len(openpyxl.load_workbook(workbook, read_only=True).sheetnames) > 3
     (archive,) = out.glob("*-csv.zip")
     with zipfile.ZipFile(archive) as csvs:
@@ -105,6 +107,8 @@ async def test_the_demo_plays_a_month_in_english_and_in_chinese(tmp_path: Path) 
     assert "Check-in #1 is closed" not in printed_zh
     _files_are_real(chinese)
     _charts_and_workbook_say_no_english(chinese, zh)
+    (transcript,) = chinese.glob("transcript-*.xlsx")
+    assert openpyxl.load_workbook(transcript, read_only=True).sheetnames == ["学分成绩单"]
 
 
 # Latin words a Chinese reader is shown on purpose: names of things, not English.
