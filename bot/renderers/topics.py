@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.domain.capability import DIMS
+from bot.domain.manual import DEFAULT_MANUAL, Manual
 from bot.domain.topics import Cycle
 from bot.i18n import Translator
 from bot.renderers import Rendered, esc, fit
@@ -505,11 +506,16 @@ def render_review_request(
 
 
 def render_topic_score_step(
-    assessment: TopicAssessment, topic: Topic, report: TopicReport, step: str, t: Translator
+    assessment: TopicAssessment,
+    topic: Topic,
+    report: TopicReport,
+    step: str,
+    t: Translator,
+    manual: Manual = DEFAULT_MANUAL,
 ) -> Rendered:
     who = t.gettext("Topic {topic}, cycle {n}").format(topic=topic_label(topic), n=report.cycle + 1)
     return render_scoring(
-        assessment, who, t.gettext("the team"), step, t, callbacks.Action.TOPIC_SCORE
+        assessment, who, t.gettext("the team"), step, t, callbacks.Action.TOPIC_SCORE, manual
     )
 
 
