@@ -28,21 +28,30 @@ def _pyplot() -> object:
     # Names and titles are drawn as written: with math text on, `$...$` in a student's name
     # is parsed as TeX, and one matplotlib cannot read fails the whole chart.
     matplotlib.rcParams["text.parse_math"] = False
+    # A CJK font found on the machine is the fallback after the default one (matplotlib falls
+    # back glyph by glyph): without it, `has_cjk_font` lets Chinese labels through and
+    # DejaVu Sans draws them as boxes, with a warning for each glyph.
+    # (A generic family resolves to its first font only: the fonts are named.)
+    if _cjk_fonts():
+        matplotlib.rcParams["font.family"] = ["DejaVu Sans", *_cjk_fonts()[:1]]
     import matplotlib.pyplot as plt
 
     return plt
 
 
 @cache
-def has_cjk_font() -> bool:
+def _cjk_fonts() -> list[str]:
+    """The names of this machine's fonts for Chinese (Simplified first), in a stable order."""
     from matplotlib import font_manager
 
     names = {font.name for font in font_manager.fontManager.ttflist}
-    return any(
-        key in name
-        for name in names
-        for key in ("Noto Sans CJK", "Noto Serif CJK", "WenQuanYi", "SimHei", "Source Han")
-    )
+    keys = ("Noto Sans CJK", "Noto Serif CJK", "WenQuanYi", "SimHei", "Source Han")
+    found = sorted(name for name in names if any(key in name for key in keys))
+    return sorted(found, key=lambda name: not name.endswith(("SC", "CN")))
+
+
+def has_cjk_font() -> bool:
+    return bool(_cjk_fonts())
 
 
 def usable(label: str, fallback: str) -> str:
