@@ -17,6 +17,8 @@ class ParticipationOutbox(OutboxWriter):
                 await self._add(
                     person.telegram_id,
                     f"participation.{escalation.step.value}",
-                    text=render_participation_reminder(escalation.step, escalation.below, t),
+                    text=render_participation_reminder(
+                        escalation.step, escalation.below, t, escalation.contact_told
+                    ),
                     person=person,
                 )

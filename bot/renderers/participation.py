@@ -18,8 +18,11 @@ def _mentor(item: Below) -> str:
     return esc(item.mentor.name or item.mentor.telegram_id)
 
 
-def render_participation_reminder(step: Step, item: Below, t: Translator) -> str:
-    """The step's message: to the mentor, or about the mentor to a contact or coordinator."""
+def render_participation_reminder(
+    step: Step, item: Below, t: Translator, contact_told: bool = True
+) -> str:
+    """The step's message: to the mentor, or about the mentor to a contact or coordinator
+    (`contact_told`: their party's contact heard of it before the coordinators)."""
     figures = {
         "scored": item.found.scored,
         "due": item.found.due,
@@ -44,9 +47,13 @@ def render_participation_reminder(step: Step, item: Below, t: Translator) -> str
         "below the least share of {least}, and was reminded.",
         item.found.due,
     ).format(mentor=_mentor(item), party=party, **figures)
+    space = "" if t.language == "zh" else " "  # after a full-width stop, no space
     if step is Step.CONTACT:
-        return text + " " + t.gettext("Please make sure your party's mentor scores them.")
-    return text + " " + t.gettext("Their party's contact was told too; please talk with the party.")
+        return text + space + t.gettext("Please make sure your party's mentor scores them.")
+    if not contact_told:
+        return text + space + t.gettext("Please talk with the party.")
+    told = t.gettext("Their party's contact was told too; please talk with the party.")
+    return text + space + told
 
 
 def render_participation_flag(mentors: list[Below], t: Translator) -> str:

@@ -524,7 +524,12 @@ def render_topic_saved(t: Translator) -> str:
 
 
 def render_topic_feedback(
-    assessment: TopicAssessment, topic: Topic, report: TopicReport, mentor: Person, t: Translator
+    assessment: TopicAssessment,
+    topic: Topic,
+    report: TopicReport,
+    mentor: Person,
+    manual: Manual,
+    t: Translator,
 ) -> str:
     head = t.gettext(
         "Your {kind} mentor {mentor} scored the report of topic {topic}, cycle {n}:"
@@ -534,7 +539,7 @@ def render_topic_feedback(
         topic=topic_label(topic),
         n=report.cycle + 1,
     )
-    return f"<b>{head}</b>\n{render_scores(assessment, t)}"
+    return f"<b>{head}</b>\n{render_scores(assessment, t, manual)}"
 
 
 def render_team_reminder(stage: str, topic: Topic, this: Cycle, zone: str, t: Translator) -> str:

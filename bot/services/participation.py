@@ -77,6 +77,7 @@ class Escalation:
     step: Step
     below: Below
     recipients: list[Person] = field(default_factory=list)
+    contact_told: bool = True  # False: the mentor is their party's only contact
 
 
 async def run_due(repos: Repos, now: dt.datetime) -> list[Escalation]:
@@ -95,22 +96,27 @@ async def run_due(repos: Repos, now: dt.datetime) -> list[Escalation]:
         )
         if step is None:
             continue
+        recipients = await _recipients(repos, step, item)
+        contact_told = alert is not None and alert.step == Step.CONTACT.value
+        if step is Step.CONTACT and not recipients:
+            # No contact but the mentor themself: the coordinators are the next to tell.
+            step, recipients = Step.COORDINATORS, await _recipients(repos, Step.COORDINATORS, item)
         values = {"step": step.value, "at": now, "scored": item.found.scored, "due": item.found.due}
         if alert is None:
             await repos.participation.add_alert(ParticipationAlert(mentor_id=mentor_id, **values))
         else:
             for name, value in values.items():
                 setattr(alert, name, value)
-        due.append(Escalation(step, item, await _recipients(repos, step, item)))
+        due.append(Escalation(step, item, recipients, contact_told))
     return due
 
 
 async def _recipients(repos: Repos, step: Step, item: Below) -> list[Person]:
     if step is Step.MENTOR:
         return [item.mentor]
-    if step is Step.CONTACT and item.party is not None:
-        contacts = list(await repos.memberships.people_of_party(item.party.id, Role.CONTACT))
-        if contacts:
-            return contacts
-    # No party or no contact to tell: the coordinators hear of it at this step already.
+    if step is Step.CONTACT:
+        if item.party is None:
+            return []
+        contacts = await repos.memberships.people_of_party(item.party.id, Role.CONTACT)
+        return [person for person in contacts if person.id != item.mentor.id]
     return list(await repos.memberships.people_with_role(Role.COORDINATOR))

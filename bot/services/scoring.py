@@ -332,6 +332,7 @@ class Scored:
     others: list[TopicAssessment]
     team: list[Person]
     mentor: Person
+    manual: Manual = DEFAULT_MANUAL  # the version the scores were given under
 
 
 async def topic_scored(ctx: ServiceContext, mentor: Person, scoring: TopicScoring) -> Scored:
@@ -339,4 +340,4 @@ async def topic_scored(ctx: ServiceContext, mentor: Person, scoring: TopicScorin
     assert scoring.assessment is not None and scoring.subject is not None
     others = await TOPIC.complete(ctx, mentor, scoring)
     team = list(await ctx.repos.topics.team_people(scoring.subject.id))
-    return Scored(scoring.assessment, others, team, mentor)
+    return Scored(scoring.assessment, others, team, mentor, scoring.manual)
