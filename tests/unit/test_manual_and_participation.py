@@ -10,12 +10,16 @@ from decimal import Decimal
 import pytest
 
 from bot.domain.consortium_file import ConsortiumFileError, parse_consortium_file
-from bot.domain.kinds import PartyKind
 from bot.domain.manual import DEFAULT_MANUAL, ManualSpec, canonical, digest, manual_from_spec
 from bot.domain.participation import MentorShare, Step, is_below, missing_kinds, step_due
 from bot.i18n import Translator
 from bot.renderers.manual import level_label, rubric_lines
+from bot.services import manual
+from bot.services.people import forget_person, personal_data
+from db.models import Assessment, PartyKind, Role
+from db.repositories import Repos
 from tests.conftest import SAMPLE_FILE
+from tests.factories import add_membership, add_party, add_person, submitted_report
 
 DIMS = ("tech_rd", "cross_cultural", "rule_adaptation")
 
@@ -100,3 +104,41 @@ def test_each_step_once_a_delay_apart() -> None:
     assert step_due(Step.MENTOR, start, start + after, after) is Step.CONTACT
     assert step_due(Step.CONTACT, start, start + after, after) is Step.COORDINATORS
     assert step_due(Step.COORDINATORS, start, start + 10 * after, after) is None
+
+
+async def test_earlier_scores_in_mydata_and_their_comments_forgotten(repos: Repos) -> None:
+    """A week scored again under a newer manual: /mydata lists the earlier scores with their
+    version; /forget (anonymising: the scores feed the figures) erases their comment."""
+    nbu = await add_party(repos, "nbu")
+    student = await add_person(repos, 2001, "Chen Jie")
+    mentor = await add_person(repos, 1002, "Zhang Min")
+    await add_membership(repos, student, nbu, Role.STUDENT)
+    now = dt.datetime(2026, 11, 10, tzinfo=dt.UTC)
+    report = await repos.reports.add(submitted_report(student.id, dt.date(2026, 11, 2), now))
+    assessment = await repos.assessments.add(
+        Assessment(
+            student_id=student.id,
+            week=report.week,
+            party_kind=PartyKind.UNIVERSITY,
+            report_id=report.id,
+            mentor_id=mentor.id,
+            tech_rd=70,
+            cross_cultural=60,
+            rule_adaptation=50,
+            comment="Good work",
+            requested_at=now,
+            completed_at=now,
+        )
+    )
+    assert not await manual.rescore(repos, assessment, now)  # version 1 is in force
+    assert await manual.import_manual(repos, ManualSpec.model_validate(_spec()), now) == 2
+    assert await manual.import_manual(repos, ManualSpec.model_validate(_spec()), now) is None
+    assert await manual.rescore(repos, assessment, now)
+    assert assessment.completed_at is None and assessment.tech_rd is None
+    data = await personal_data(repos, student)
+    assert [(s["tech_rd"], s["manual_version"], s["comment"]) for s in data[
+        "earlier_scores_received"
+    ]] == [(70, 1, "Good work")]  # fmt: skip
+    assert await forget_person(repos, student)  # anonymised: the scores stay
+    (earlier,) = await repos.manual.history(student_id=student.id)
+    assert earlier.tech_rd == 70 and earlier.comment is None
