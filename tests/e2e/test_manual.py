@@ -5,6 +5,9 @@ refused at import with its place."""
 
 from __future__ import annotations
 
+import csv
+import io
+import zipfile
 from pathlib import Path
 
 from bot.clock import ManualClock
@@ -14,6 +17,7 @@ from bot.services.consortium_io import import_file
 from db.engine import Database
 from tests.conftest import SAMPLE_FILE
 from tests.e2e.conftest import RunningBot, run_cli, started
+from tests.e2e.test_participation import _last_file
 from tests.e2e.test_reports import _write_report
 
 
@@ -123,6 +127,21 @@ async def test_own_manual_while_scoring_and_a_week_rescored_under_a_new_version(
     assert "联盟考核手册，第 3 版" in shown.text and "Master级的tech_rd" in shown.text
     li.send("/manual 1")
     assert "内置评分标准" in (await li.next_message()).text
+
+    # /export keeps the earlier scores with their version, and every version.
+    li.send("/export")
+    archive = await _last_file(tg, li.id, "-csv.zip")
+    with zipfile.ZipFile(io.BytesIO(archive)) as files:
+        history = list(csv.DictReader(io.StringIO(files.read("score_history.csv").decode())))
+        versions = list(csv.DictReader(io.StringIO(files.read("manual_versions.csv").decode())))
+    assert [
+        (r["student"], float(r["tech_rd"]), float(r["cross_cultural"]), r["manual_version"])
+        for r in history
+    ] == [("2001", 70, 90, "2")]
+    assert [(r["version"], r["levels"]) for r in versions] == [
+        ("2", "0:Novice 50:Practitioner 80:Expert"),
+        ("3", "0:Starter 60:Skilled 75:Master"),
+    ]
 
 
 def test_a_placement_without_a_required_kind_is_refused_with_its_place(tmp_path: Path) -> None:

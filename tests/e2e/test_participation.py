@@ -5,7 +5,10 @@ and in the digest."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
+import zipfile
 
 from bot.clock import ManualClock
 from bot.config import Settings
@@ -121,3 +124,26 @@ async def test_a_mentor_below_the_share_then_the_contact_then_the_coordinators(
         assert liu_person is not None
         alert = await repos.participation.alert_of(liu_person.id)
         assert alert is not None and (alert.step, alert.scored, alert.due) == ("coordinators", 0, 3)
+
+    # /export lists the mentor below the share.
+    li.send("/export")
+    archive = await _last_file(tg, li.id, "-csv.zip")
+    with zipfile.ZipFile(io.BytesIO(archive)) as files:
+        below = list(csv.DictReader(io.StringIO(files.read("mentors_below_share.csv").decode())))
+    assert [(r["mentor"], r["party"], r["weeks_scored"], r["weeks_asked"]) for r in below] == [
+        ("Liu Yang", "ai-lab", "0", "3")
+    ]
+
+
+async def _last_file(tg: FakeTelegram, chat_id: int, suffix: str) -> bytes:
+    """The contents of the file named `...suffix` the bot sends to this chat."""
+
+    def sent() -> str | None:
+        for message in tg.messages(chat_id):
+            document = message.raw.get("document") or {}
+            if str(document.get("file_name", "")).endswith(suffix):
+                return str(document["file_id"])
+        return None
+
+    file_id: str = await tg.wait_for(sent)
+    return tg.files[file_id][1]
