@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from bot.domain.reports import DIMENSIONS
 from bot.i18n import N_
@@ -26,11 +26,22 @@ MAX_LEVELS = 7  # a level's button row and its lines must fit a Telegram message
 
 # --- the file's section -----------------------------------------------------------------
 
-Text = Annotated[str, Field(min_length=1, max_length=300)]
+# A scoring step shows every level's name and descriptor in one message that is edited as
+# the mentor goes (an edit cannot be split): at most 7 x (40 + 200) characters of them.
+Name = Annotated[str, Field(min_length=1, max_length=40)]
+Text = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class NameSpec(BaseModel):
+    """A level's name in both languages; neither may be left out (the languages are equal)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    en: Name
+    zh: Name
 
 
 class TextSpec(BaseModel):
-    """A text in both languages; neither may be left out (the languages are equal)."""
+    """A descriptor in both languages; neither may be left out."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     en: Text
@@ -40,7 +51,7 @@ class TextSpec(BaseModel):
 class LevelSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     min: int = Field(ge=0, le=100)  # the lowest score of the level
-    name: TextSpec
+    name: NameSpec
 
 
 class ManualSpec(BaseModel):
@@ -51,27 +62,36 @@ class ManualSpec(BaseModel):
     levels: list[LevelSpec] = Field(min_length=2, max_length=MAX_LEVELS)
     descriptors: dict[str, list[TextSpec]]
 
-    @model_validator(mode="after")
-    def _consistent(self) -> ManualSpec:
-        bounds = [level.min for level in self.levels]
+    @field_validator("levels")
+    @classmethod
+    def _bounds(cls, levels: list[LevelSpec]) -> list[LevelSpec]:
+        bounds = [level.min for level in levels]
         if bounds[0] != 0:
-            raise ValueError("levels: the first level must start at min 0")
+            raise ValueError("the first level must start at min 0")
         if bounds != sorted(set(bounds)):
-            raise ValueError("levels: each level's min must be above the one before")
+            raise ValueError("each level's min must be above the one before")
+        return levels
+
+    @field_validator("descriptors")
+    @classmethod
+    def _per_level(
+        cls, descriptors: dict[str, list[TextSpec]], info: ValidationInfo
+    ) -> dict[str, list[TextSpec]]:
         known = [d.value for d in DIMENSIONS]
-        unknown = sorted(set(self.descriptors) - set(known))
+        unknown = sorted(set(descriptors) - set(known))
         if unknown:
-            raise ValueError(f"descriptors: unknown dimension {unknown[0]!r} (one of {known})")
+            raise ValueError(f"unknown dimension {unknown[0]!r} (one of {', '.join(known)})")
+        missing = [d for d in known if d not in descriptors]
+        if missing:
+            raise ValueError(f"{missing[0]} is required")
+        levels = info.data.get("levels")
         for dimension in known:
-            given = self.descriptors.get(dimension)
-            if given is None:
-                raise ValueError(f"descriptors.{dimension}: required")
-            if len(given) != len(self.levels):
+            if levels is not None and len(descriptors[dimension]) != len(levels):
                 raise ValueError(
-                    f"descriptors.{dimension}: {len(given)} descriptors for "
-                    f"{len(self.levels)} levels"
+                    f"{dimension} has {len(descriptors[dimension])} descriptors for "
+                    f"{len(levels)} levels"
                 )
-        return self
+        return descriptors
 
 
 # --- the manual as a value --------------------------------------------------------------

@@ -62,11 +62,11 @@ def test_the_same_manual_has_the_same_digest_and_a_change_another() -> None:
 @pytest.mark.parametrize(
     ("section", "problem"),
     [
-        (_spec((10, 50)), "manual: levels: the first level must start at min 0"),
-        (_spec((0, 50, 50)), "manual: levels: each level's min must be above"),
+        (_spec((10, 50)), "manual.levels: the first level must start at min 0"),
+        (_spec((0, 50, 50)), "manual.levels: each level's min must be above"),
         (
             _spec(descriptors={d: [{"en": "x", "zh": "x"}] for d in DIMS}),
-            "manual: descriptors.tech_rd: 1 descriptors for 3 levels",
+            "manual.descriptors: tech_rd has 1 descriptors for 3 levels",
         ),
         (
             _spec(levels=[{"min": 0, "name": {"en": "A"}}, {"min": 5, "name": {"en": "B"}}]),
