@@ -209,6 +209,7 @@ async def export_command(request: Request) -> Reply:
     found = await analytics.cohort(request.repos, request.now, request.ctx.default_tz)
     reports = list(await request.repos.reports.submitted())
     sheets = export.tables(found, reports, request.now)
+    sheets |= await export.manual_tables(request.repos, found)
     workbook, archive = await asyncio.gather(
         asyncio.to_thread(export_workbook, sheets, request.t),
         asyncio.to_thread(export.csv_zip, sheets),

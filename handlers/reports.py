@@ -307,13 +307,15 @@ def _attachment(message: Message) -> tuple[str, str, str, str | None, int | None
 
 def _score_step(found: WeeklyScoring, step: str, t: Translator) -> Rendered:
     assert found.assessment and found.report and found.subject
-    return render_score_step(found.assessment, found.report, found.subject, step, t)
+    return render_score_step(found.assessment, found.report, found.subject, step, t, found.manual)
 
 
 async def _saved(request: Request, mentor: Person, found: WeeklyScoring) -> str:
     assert found.assessment and found.report and found.subject
     others = await WEEKLY.complete(request.ctx, mentor, found)
-    await _outbox(request).feedback(found.assessment, found.report, found.subject, mentor)
+    await _outbox(request).feedback(
+        found.assessment, found.report, found.subject, mentor, found.manual
+    )
     threshold = int((await reports.rules(request.repos)).model.disagreement)
     return render_saved(found.assessment, others, threshold, request.t)
 

@@ -45,6 +45,8 @@ class Scorer(Generic[A, R, S]):
             return Reply(alert=t.gettext("This button is not for you."))
         ctx = request.ctx
         found = await kind.open_assessment(ctx, mentor, assessment_id)
+        if found.reason == "done" and op == ScoreOp.START:
+            await kind.rescore(ctx, found)  # scored under an older manual: again, both kept
         refused = scoring_refusal(found.reason, t)
         if refused is not None:
             return refused

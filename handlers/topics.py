@@ -358,7 +358,9 @@ async def report_button(request: Request) -> Reply:
 
 def _score_step(found: TopicScoring, step: str, t: Translator) -> Rendered:
     assert found.assessment and found.report and found.subject
-    return render_topic_score_step(found.assessment, found.subject, found.report, step, t)
+    return render_topic_score_step(
+        found.assessment, found.subject, found.report, step, t, found.manual
+    )
 
 
 async def _saved(request: Request, mentor: Person, found: TopicScoring) -> str:

@@ -13,9 +13,10 @@ from bot.context import BotContext
 from bot.outbox.checkin import CheckinOutbox
 from bot.outbox.digest import DigestOutbox
 from bot.outbox.liaison import LiaisonOutbox
+from bot.outbox.participation import ParticipationOutbox
 from bot.outbox.reports import ReportOutbox
 from bot.outbox.topics import TopicOutbox
-from bot.services import checkin, digest, liaison, reports, topics
+from bot.services import checkin, digest, liaison, participation, reports, topics
 from bot.services.context import ServiceContext
 from bot.services.people import erase_report_texts
 from db.errors import IntegrityError
@@ -50,7 +51,8 @@ _SWEPT_AT = "reports-swept-at"
 
 
 async def _reports(context: BotContext, now: dt.datetime) -> None:
-    """Report reminders, missing reports and mentor reminders: at most once a minute (each
+    """Report reminders, missing reports, mentor reminders and participation's steps: at most
+    once a minute (each
     stage is recorded with its message, so a restart never repeats one)."""
     services = context.services
     last = context.application.bot_data.get(_SWEPT_AT)
@@ -65,6 +67,9 @@ async def _reports(context: BotContext, now: dt.datetime) -> None:
         review_after = (await reports.rules(repos)).review_after
         topic_ctx = ServiceContext(repos, now, services.settings.default_timezone)
         await TopicOutbox(services, repos, now).due(await topics.sweep(topic_ctx, review_after))
+    async with services.database.transaction() as repos:
+        escalations = await participation.run_due(repos, now)
+        await ParticipationOutbox(services, repos, now).escalations(escalations)
     try:
         async with services.database.transaction() as repos:
             monthly = await digest.run_due(repos, now)

@@ -30,6 +30,10 @@ from bot.demo.transcript import Transcript
 from bot.fake_telegram import FakeGroup, FakeTelegram, FakeUser, SentMessage
 from bot.i18n import Translator
 
+# The research institute's mentor scores no weekly report in the last two weeks: below the
+# consortium's least share (80%), they are reminded, then the coordinator is told.
+BUSY, BUSY_WEEKS = 1201, (3, 4)
+
 
 class DemoError(RuntimeError):
     """The bot did not do what the script expected (a bug, or a changed conversation)."""
@@ -332,12 +336,15 @@ class Demo:
             return files and all(len(self._requests(mentor)) == len(STUDENTS) for mentor in MENTORS)
 
         await self.tg.wait_for(delivered, timeout=30)
+        busy = week in BUSY_WEEKS
+        if busy:  # the research mentor leaves this week's requests unscored
+            self.scored.update((m.chat_id, m.message_id) for m in self._requests(BUSY))
         async with self.passage(1002, 2001, show=shown):
             await self.score(1002, 2001, week)
         async with self.passage(show=False):
             for mentor in MENTORS:
                 for student in STUDENTS:
-                    if (mentor, student) != (1002, 2001):
+                    if (mentor, student) != (1002, 2001) and not (busy and mentor == BUSY):
                         await self.score(mentor, student, week)
         summary = (
             self.t.gettext(
@@ -350,7 +357,15 @@ class Demo:
                 "{reports} reports and {scores} scores)"
             )
         )
-        self.log.narrate("  " + summary.format(reports=len(STUDENTS), scores=len(STUDENTS) * 4))
+        scores = len(STUDENTS) * (len(MENTORS) - busy)
+        self.log.narrate("  " + summary.format(reports=len(STUDENTS), scores=scores))
+        if busy:
+            self.log.narrate(
+                "  "
+                + self.t.gettext("({mentor} scores none of this week's reports)").format(
+                    mentor=PEOPLE[BUSY]
+                )
+            )
 
     async def report(self, student: int, week: int) -> None:
         t = self.t
@@ -389,12 +404,19 @@ class Demo:
         return requests[0] if requests else None
 
     def _requests(self, mentor: int) -> list[SentMessage]:
-        """The review requests this mentor has received and not scored yet."""
+        """The review requests this mentor has received and not scored yet (a reminder of
+        one carries the same button, and is not another request)."""
         label = self.t.gettext("Score this report")
+        reminder = self.t.gettext(
+            "The weekly report of {student} for {week} has been waiting for your scores for a "
+            "few days."
+        ).split("{week}")[-1]
         return [
             m
             for m in self.tg.messages(mentor)
-            if label in str(m.buttons) and (m.chat_id, m.message_id) not in self.scored
+            if label in str(m.buttons)
+            and not m.text.endswith(reminder)
+            and (m.chat_id, m.message_id) not in self.scored
         ]
 
     async def score(self, mentor: int, student: int, week: int) -> None:
@@ -421,6 +443,22 @@ class Demo:
             step = await self.press(mentor, step, t.gettext("No comment"))
         await self.press(mentor, step, t.gettext("Save"))
 
+    async def participation(self) -> None:
+        """The research mentor's unscored weeks count (eight days after they were asked):
+        below the least share, the mentor is reminded; a day later, still below, the
+        coordinator is told (the mentor is the institute's only contact)."""
+        for moment, chat in (
+            (START + dt.timedelta(weeks=2, days=12, hours=4, minutes=2), BUSY),
+            (START + dt.timedelta(weeks=2, days=13, hours=4, minutes=4), 1001),
+        ):
+            self.log.heading(
+                self.t.gettext("{when} · a mentor below the share of weeks scored").format(
+                    when=self.when(moment)
+                )
+            )
+            async with self.passage(chat):
+                await self.later(moment - self.clock.now(), (chat, self.count(chat)))
+
     async def digest(self) -> None:
         """1 December in Ningbo: the coordinator's digest of November, party by party."""
         moment = START + dt.timedelta(weeks=4, days=1)
@@ -437,7 +475,7 @@ class Demo:
     async def _views(self) -> None:
         self.log.heading(
             self.t.gettext(
-                "{when} · on call, past check-ins, progress, cohort, credits, data"
+                "{when} · on call, past check-ins, progress, cohort, credits, manual, data"
             ).format(when=self.when())
         )
         # Each answers with a text, then its charts or files: wait for all of them.
@@ -448,6 +486,7 @@ class Demo:
             (1001, "/cohort", 3),
             (2001, "/credits", 1),
             (1001, "/transcript 2001", 3),
+            (2001, "/manual", 1),
             (2001, "/mydata", 1),
             (1001, "/export", 3),
         ):
@@ -468,5 +507,6 @@ class Demo:
             self.log.heading(heading.format(week=week, when=self.when(friday)))
             await self.later(friday - self.clock.now(), *before.items())
             await self.week_of_reports(week, shown=week == 1)
+        await self.participation()
         await self.digest()
         await self.views()

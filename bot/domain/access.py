@@ -162,6 +162,9 @@ COMMANDS: tuple[CommandSpec, ...] = (
     ),
     CommandSpec("topics", N_("Open and running research topics")),
     CommandSpec(
+        "manual", N_("The assessment manual: levels and what each means (/manual VERSION)")
+    ),
+    CommandSpec(
         "topicreport",
         N_("Write your team's research topic report"),
         roles=frozenset({Role.STUDENT}),

@@ -29,7 +29,9 @@ from pydantic import (
 
 from bot.domain.checkin import parse_open_for, parse_schedule
 from bot.domain.kinds import PartyKind, PublicHolidays, Role
+from bot.domain.manual import ManualSpec
 from bot.domain.oncall import Notify, Period, parse_handoff, parse_quiet
+from bot.domain.participation import ParticipationSpec, placement_problems
 from bot.domain.reports import ReportCalendar
 from bot.domain.revenue import known_currency
 from bot.domain.time import parse_duration
@@ -311,16 +313,20 @@ class ConsortiumDoc(_Spec):
     topics: TopicsSpec | None = None
     achievements: AchievementsSpec | None = None
     digest: DigestSpec | None = None
+    manual: ManualSpec | None = None  # bot.domain.manual
+    participation: ParticipationSpec | None = None  # bot.domain.participation
 
 
 # Sections that hold one mapping of settings.
-_SETTINGS: dict[str, type[_Spec]] = {
+_SETTINGS: dict[str, type[BaseModel]] = {
     "checkin": CheckinSpec,
     "reports": ReportsSpec,
     "credits": CreditsSpec,
     "topics": TopicsSpec,
     "achievements": AchievementsSpec,
     "digest": DigestSpec,
+    "manual": ManualSpec,
+    "participation": ParticipationSpec,
 }
 
 
@@ -513,6 +519,9 @@ def cross_check(
                 problems.append(
                     f"placements[{i}].mentors.{kind.value}: the student cannot mentor themself"
                 )
+    if doc.participation is not None:
+        mentors = [(i, p.mentors) for i, p in at("placements", doc.placements)]
+        problems += placement_problems(doc.participation.required, mentors)
     for key, spec in (doc.oncall or {}).items():
         if len(set(spec.rotation)) != len(spec.rotation):
             problems.append(f"oncall.{key}.rotation: a person is listed twice")

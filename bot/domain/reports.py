@@ -349,20 +349,6 @@ def is_late(
     return submitted_at > calendar.deadline.on(monday, zone)
 
 
-# Rubric: the level a score falls in, per dimension (lower bound of each level).
-LEVELS: tuple[tuple[int, str], ...] = (
-    (0, "beginning"),
-    (40, "developing"),
-    (60, "competent"),
-    (75, "proficient"),
-    (90, "exemplary"),
-)
-
-
-def level_of(score: float) -> str:
-    return next(name for bound, name in reversed(LEVELS) if score >= bound)
-
-
 class Scorable(Protocol):
     """What a mentor scores: a weekly report's or a topic report's assessment."""
 

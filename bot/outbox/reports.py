@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from bot.domain.manual import Manual
 from bot.outbox.writer import OutboxWriter
 from bot.renderers.credits import render_training_for_student
 from bot.renderers.reports import (
@@ -53,7 +54,12 @@ class ReportOutbox(OutboxWriter):
                 )
 
     async def feedback(
-        self, assessment: Assessment, report: WeeklyReport, student: Person, mentor: Person
+        self,
+        assessment: Assessment,
+        report: WeeklyReport,
+        student: Person,
+        mentor: Person,
+        manual: Manual,
     ) -> None:
         party = None
         for membership in await self.repos.memberships.of_person(mentor.id):
@@ -64,7 +70,7 @@ class ReportOutbox(OutboxWriter):
         await self._add(
             student.telegram_id,
             "report.feedback",
-            text=render_feedback(assessment, report, mentor, party, t),
+            text=render_feedback(assessment, report, mentor, party, t, manual),
             person=student,
         )
 

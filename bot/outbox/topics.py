@@ -81,7 +81,9 @@ class TopicOutbox(OutboxWriter):
         await self._each(submission.team, "topic.submitted", render_team, skip=submission.author)
 
     async def feedback(self, scored: Scored, topic: Topic, report: TopicReport) -> None:
-        render = partial(render_topic_feedback, scored.assessment, topic, report, scored.mentor)
+        render = partial(
+            render_topic_feedback, scored.assessment, topic, report, scored.mentor, scored.manual
+        )
         await self._each(scored.team, "topic.feedback", render)
 
     async def due(self, due: TopicsDue) -> None:

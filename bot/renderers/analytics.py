@@ -13,8 +13,10 @@ from bot.domain.capability import DIMS, shown_change
 from bot.domain.credits import Credits
 from bot.i18n import Translator
 from bot.renderers import Rendered, esc
+from bot.renderers.participation import render_participation_flag
 from bot.renderers.reports import dimension_name
 from bot.services.analytics import Cohort, Participation, Progress
+from bot.services.participation import Below
 from bot.telegram import callbacks
 from db.models import Person
 
@@ -162,6 +164,18 @@ def _summary_lines(
     return lines
 
 
+def _participation_lines(cohort: Cohort, t: Translator) -> list[str]:
+    """Each party with mentors below the least share of weeks scored, flagged."""
+    parties: dict[str, list[Below]] = {}
+    for item in cohort.mentors_below:
+        name = item.party.name if item.party else t.gettext("no party")
+        parties.setdefault(name, []).append(item)
+    return [
+        f"<b>{esc(name)}</b> " + render_participation_flag(mentors, t)
+        for name, mentors in sorted(parties.items())
+    ]
+
+
 def render_cohort(cohort: Cohort, t: Translator) -> str:
     taking_part = list(cohort.participation.values())
     expected = sum(p.expected for p in taking_part)
@@ -179,6 +193,7 @@ def render_cohort(cohort: Cohort, t: Translator) -> str:
         "",
         "<b>" + t.gettext("Per party") + "</b>",
         *_summary_lines(cohort.by_party, "party", t),
+        *_participation_lines(cohort, t),
         "",
         "<b>" + t.gettext("Per placement site") + "</b>",
         *_summary_lines(cohort.by_site, "site", t),

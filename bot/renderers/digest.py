@@ -9,6 +9,7 @@ from babel.dates import format_date
 from bot.domain.digest import Figures, Thresholds
 from bot.i18n import Translator
 from bot.renderers import esc
+from bot.renderers.participation import render_participation_flag
 from bot.services.digest import Digest, PartyDigest
 
 
@@ -50,6 +51,8 @@ def render_party(digest: Digest, item: PartyDigest, t: Translator) -> str:
         )
     elif item.below:
         lines.append(t.gettext("Below a threshold this month."))
+    if item.mentors_below:
+        lines.append(render_participation_flag(item.mentors_below, t))
     lines.append(
         t.ngettext(
             "Check-in attendance: {rate} of {n} check-in (threshold {limit})",
@@ -114,7 +117,7 @@ def render_digest(digest: Digest, t: Translator) -> list[str]:
 
 
 def render_digest_summary(digest: Digest, t: Translator) -> str:
-    flagged = [esc(d.party.name) for d in digest.parties if d.flagged]
+    flagged = [esc(d.party.name) for d in digest.parties if d.flagged or d.mentors_below]
     text = t.gettext("Monthly digest, {month}: {n} parties.").format(
         month=month_name(digest, t), n=len(digest.parties)
     )

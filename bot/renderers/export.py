@@ -48,6 +48,9 @@ SHEETS = {
     "by_model": N_("Per collaboration model"),
     "reliability": N_("Scoring reliability"),
     "disagreements": N_("Disagreements"),
+    "manual_versions": N_("Manual versions"),
+    "score_history": N_("Earlier scores"),
+    "mentors_below_share": N_("Mentors below the share"),
 }
 
 # A column's header and how its cells are written (see `_writer`).
@@ -89,6 +92,18 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "low": (N_("Lowest score (points)"), "score"),
     "high": (N_("Highest score (points)"), "score"),
     "spread": (N_("Spread (points)"), "score"),
+    "version": (N_("Manual version"), "count"),
+    "manual_version": (N_("Manual version"), "count"),
+    "created_at": (N_("Created at (UTC)"), "datetime"),
+    "levels": (N_("Levels"), "text"),
+    "completed_at": (N_("Scored at (UTC)"), "datetime"),
+    "replaced_at": (N_("Replaced at (UTC)"), "datetime"),
+    "mentor": (N_("Mentor"), "text"),
+    "telegram_id": (N_("Telegram id"), "id"),
+    "weeks_scored": (N_("Weeks scored"), "count"),
+    "weeks_asked": (N_("Weeks to score"), "count"),
+    "share": (N_("Share scored (%)"), "rate"),
+    "least_share": (N_("Least share (%)"), "rate"),
 }
 FORMATS = {
     "id": "0",

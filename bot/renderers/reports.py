@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.domain.manual import DEFAULT_MANUAL, Manual
 from bot.domain.reports import (
     COMPLIANCE,
     DIMENSIONS,
@@ -17,24 +18,16 @@ from bot.domain.reports import (
     InputProblem,
     Scorable,
     Stage,
-    level_of,
     week_label,
 )
 from bot.i18n import Translator
 from bot.renderers import Rendered, esc
+from bot.renderers.manual import dimension_name, level_label, rubric_lines, version_line
 from bot.telegram import callbacks
 from bot.telegram.callbacks import ReportOp, ScoreOp
 from db.models import Assessment, Party, PartyKind, Person, ReportAttachment, WeeklyReport
 
 SCORE_BUTTONS = (40, 50, 60, 70, 80, 90, 100)
-
-
-def dimension_name(dimension: str, t: Translator) -> str:
-    return {
-        "tech_rd": t.gettext("Technology R&D"),
-        "cross_cultural": t.gettext("Cross-cultural operation"),
-        "rule_adaptation": t.gettext("International rule adaptation"),
-    }[dimension]
 
 
 def compliance_name(key: str, t: Translator) -> str:
@@ -55,45 +48,6 @@ def kind_name(kind: PartyKind | str, t: Translator) -> str:
         "government": t.gettext("government"),
         "ngo": t.gettext("NGO"),
     }[str(kind)]
-
-
-def level_name(level: str, t: Translator) -> str:
-    return {
-        "beginning": t.gettext("beginning"),
-        "developing": t.gettext("developing"),
-        "competent": t.gettext("competent"),
-        "proficient": t.gettext("proficient"),
-        "exemplary": t.gettext("exemplary"),
-    }[level]
-
-
-def rubric(dimension: str, t: Translator) -> list[tuple[str, str]]:
-    """(score range, descriptor) per level, lowest first."""
-    texts = {
-        "tech_rd": (
-            t.gettext("follows instructions on technical tasks, needs close guidance"),
-            t.gettext("completes routine technical tasks with some help"),
-            t.gettext("completes technical tasks on their own, with sound methods"),
-            t.gettext("improves tools or methods and explains the choices"),
-            t.gettext("leads a technical piece of work the host can adopt"),
-        ),
-        "cross_cultural": (
-            t.gettext("finds local ways of working hard to read"),
-            t.gettext("adapts when told how things are done locally"),
-            t.gettext("works smoothly with local colleagues and pupils"),
-            t.gettext("bridges misunderstandings between people of different cultures"),
-            t.gettext("is trusted by the host to represent the team across cultures"),
-        ),
-        "rule_adaptation": (
-            t.gettext("is unaware of the local rules that apply"),
-            t.gettext("knows the main rules when reminded of them"),
-            t.gettext("applies data protection, privacy and copyright rules correctly"),
-            t.gettext("anticipates compliance questions and checks local standards"),
-            t.gettext("helps the host improve how rules are applied"),
-        ),
-    }[dimension]
-    ranges = ("0-39", "40-59", "60-74", "75-89", "90-100")
-    return list(zip(ranges, texts, strict=True))
 
 
 def _button(text: str, report_id: int, op: str) -> InlineKeyboardButton:
@@ -377,14 +331,18 @@ def _score_button(
 
 
 def render_score_step(
-    assessment: Assessment, report: WeeklyReport, student: Person, step: str, t: Translator
+    assessment: Assessment,
+    report: WeeklyReport,
+    student: Person,
+    step: str,
+    t: Translator,
+    manual: Manual = DEFAULT_MANUAL,
 ) -> Rendered:
     who = t.gettext("{student}, {week}").format(
         student=esc(student.name or student.telegram_id), week=week_label(report.week)
     )
-    return render_scoring(
-        assessment, who, esc(student.name or student.telegram_id), step, t, callbacks.Action.SCORE
-    )
+    name = esc(student.name or student.telegram_id)
+    return render_scoring(assessment, who, name, step, t, callbacks.Action.SCORE, manual)
 
 
 def render_scoring(
@@ -394,8 +352,10 @@ def render_scoring(
     step: str,
     t: Translator,
     action: callbacks.Action,
+    manual: Manual = DEFAULT_MANUAL,
 ) -> Rendered:
-    """A step of scoring: `who` names the report (HTML), `addressee` whom a comment is for."""
+    """A step of scoring: `who` names the report (HTML), `addressee` whom a comment is for;
+    each dimension's step shows the rubric of the manual in force."""
     aid = assessment.id
     if step in {d.value for d in DIMENSIONS}:
         index = [d.value for d in DIMENSIONS].index(step) + 1
@@ -405,7 +365,8 @@ def render_scoring(
                 i=index, dimension=f"<b>{esc(dimension_name(step, t))}</b>"
             ),
         ]
-        lines += [f"{low}: {esc(text)}" for low, text in rubric(step, t)]
+        lines.append(f"<i>{esc(version_line(manual, t))}</i>")
+        lines += rubric_lines(manual, step, t)
         lines.append(t.gettext("Press a score or send any number from 0 to 100."))
         rows = [
             [
@@ -428,7 +389,8 @@ def render_scoring(
                 [[_score_button(t.gettext("No comment"), aid, ScoreOp.NO_COMMENT, action)]]
             ),
         )
-    text = t.gettext("Your scores for {who}:").format(who=who) + "\n" + render_scores(assessment, t)
+    text = t.gettext("Your scores for {who}:").format(who=who)
+    text += "\n" + render_scores(assessment, t, manual)
     rows = [
         [
             _score_button(t.gettext("Save"), aid, ScoreOp.SAVE, action),
@@ -438,11 +400,13 @@ def render_scoring(
     return Rendered(text, InlineKeyboardMarkup(rows))
 
 
-def render_scores(assessment: Scorable, t: Translator) -> str:
+def render_scores(assessment: Scorable, t: Translator, manual: Manual = DEFAULT_MANUAL) -> str:
+    """Each dimension's score with its level by `manual`'s bounds (the version the scores
+    were given under)."""
     lines = []
     for d in DIMENSIONS:
         value = getattr(assessment, d.value)
-        level = f" ({level_name(level_of(value), t)})" if value is not None else ""
+        level = f" ({esc(level_label(manual, value, t))})" if value is not None else ""
         lines.append(
             f"• {esc(dimension_name(d.value, t))}: {value if value is not None else '-'}{level}"
         )
@@ -472,14 +436,19 @@ def render_saved(
 
 
 def render_feedback(
-    assessment: Assessment, report: WeeklyReport, mentor: Person, party: Party | None, t: Translator
+    assessment: Assessment,
+    report: WeeklyReport,
+    mentor: Person,
+    party: Party | None,
+    t: Translator,
+    manual: Manual = DEFAULT_MANUAL,
 ) -> str:
     head = t.gettext("Your {kind} mentor {mentor} scored your report for {week}:").format(
         kind=kind_name(assessment.party_kind, t),
         mentor=esc(mentor.name or mentor.telegram_id) + (f" ({esc(party.name)})" if party else ""),
         week=_week_text(report.week, t),
     )
-    return f"<b>{head}</b>\n{render_scores(assessment, t)}"
+    return f"<b>{head}</b>\n{render_scores(assessment, t, manual)}"
 
 
 def render_student_reminder(

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.domain.capability import DIMS
+from bot.domain.manual import DEFAULT_MANUAL, Manual
 from bot.domain.topics import Cycle
 from bot.i18n import Translator
 from bot.renderers import Rendered, esc, fit
@@ -505,11 +506,16 @@ def render_review_request(
 
 
 def render_topic_score_step(
-    assessment: TopicAssessment, topic: Topic, report: TopicReport, step: str, t: Translator
+    assessment: TopicAssessment,
+    topic: Topic,
+    report: TopicReport,
+    step: str,
+    t: Translator,
+    manual: Manual = DEFAULT_MANUAL,
 ) -> Rendered:
     who = t.gettext("Topic {topic}, cycle {n}").format(topic=topic_label(topic), n=report.cycle + 1)
     return render_scoring(
-        assessment, who, t.gettext("the team"), step, t, callbacks.Action.TOPIC_SCORE
+        assessment, who, t.gettext("the team"), step, t, callbacks.Action.TOPIC_SCORE, manual
     )
 
 
@@ -518,7 +524,12 @@ def render_topic_saved(t: Translator) -> str:
 
 
 def render_topic_feedback(
-    assessment: TopicAssessment, topic: Topic, report: TopicReport, mentor: Person, t: Translator
+    assessment: TopicAssessment,
+    topic: Topic,
+    report: TopicReport,
+    mentor: Person,
+    manual: Manual,
+    t: Translator,
 ) -> str:
     head = t.gettext(
         "Your {kind} mentor {mentor} scored the report of topic {topic}, cycle {n}:"
@@ -528,7 +539,7 @@ def render_topic_feedback(
         topic=topic_label(topic),
         n=report.cycle + 1,
     )
-    return f"<b>{head}</b>\n{render_scores(assessment, t)}"
+    return f"<b>{head}</b>\n{render_scores(assessment, t, manual)}"
 
 
 def render_team_reminder(stage: str, topic: Topic, this: Cycle, zone: str, t: Translator) -> str:

@@ -25,6 +25,7 @@ from bot.domain.capability import (
 from bot.domain.credits import Credits, overseas_credits
 from bot.domain.reports import ReportCalendar, weeks_reported
 from bot.domain.time import local_today
+from bot.services.participation import Below, below_share
 from bot.services.reports import Rules, StudentInfo, rules, students
 from db.models import (
     Person,
@@ -159,6 +160,7 @@ class Cohort:
     reliability: dict[str, float | None]
     flagged: pd.DataFrame
     participation: dict[int, Participation] = field(default_factory=dict)
+    mentors_below: list[Below] = field(default_factory=list)  # mandatory participation
 
 
 async def _mentor_parties(repos: Repos) -> pd.DataFrame:
@@ -214,4 +216,5 @@ async def _cohort_from(
         scoring_reliability(scores),
         disagreements(scores, model),
         taking_part,
+        await below_share(repos, now),
     )

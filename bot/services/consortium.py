@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.checkin import parse_schedule
 from bot.domain.consortium_file import ConsortiumDoc, PersonSpec
 from bot.domain.time import format_duration, parse_duration
+from bot.services.manual import import_manual
 from bot.services.oncall import add_override, current_shift_date
 from db.models import (
     Chat,
@@ -105,11 +106,13 @@ async def apply_consortium(repos: Repos, doc: ConsortiumDoc, now: dt.datetime) -
     await _apply_checkin(repos, doc, report)
     await _apply_reports(repos, doc, report)
     await _apply_rules(repos, doc, report)
+    if doc.manual is not None and await import_manual(repos, doc.manual, now) is not None:
+        report.created["manual versions"] += 1
     return report
 
 
 # Sections kept whole as the file states them (`bot.services.rules` reads them).
-RULE_SECTIONS = ("credits", "topics", "achievements", "digest")
+RULE_SECTIONS = ("credits", "topics", "achievements", "digest", "participation")
 
 
 def _plain(value: Any) -> Any:
@@ -376,6 +379,7 @@ async def export_consortium(repos: Repos) -> dict[str, Any]:
         "oncall": await _export_oncall(repos, by_id, people_by_id, consortium.timezone),
         "checkin": await _export_checkin(repos),
         **await _export_reports(repos),
+        **({"manual": manual.content} if (manual := await repos.manual.latest()) else {}),
         **{
             section: values
             for section in RULE_SECTIONS

@@ -5,7 +5,7 @@ compared with the thresholds, and flagged after two weak months in a row."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from bot.domain.digest import (
@@ -19,7 +19,7 @@ from bot.domain.digest import (
     previous_month,
     rate,
 )
-from bot.services import reports, rules
+from bot.services import participation, reports, rules
 from db.models import Party, PartyKind, PartyMonth, Person, Role
 from db.repositories import Repos
 
@@ -108,6 +108,8 @@ class PartyDigest:
     below: list[str]
     flagged: bool
     below_before: list[str]
+    # Its mentors below the least share of weeks scored (mandatory participation), now.
+    mentors_below: list[participation.Below] = field(default_factory=list)
 
 
 @dataclass
@@ -136,14 +138,17 @@ async def build(repos: Repos, month: dt.date, zone: str, now: dt.datetime) -> Di
     this = await _month_rows(repos, month, zone, now, thresholds)
     before = await _month_rows(repos, previous_month(month), zone, now, thresholds)
     parties = {p.id: p for p in await repos.parties.all()}
+    mentors_below = await participation.flagged_parties(repos, now)
     found = []
     for party_id, (figures, weak) in this.items():
         party = parties.get(party_id)
         if party is None:
             continue
         earlier = before.get(party_id, (None, []))[1]
-        found.append(PartyDigest(party, figures, weak, bool(weak and earlier), earlier))
-    found.sort(key=lambda d: (not d.flagged, not d.below, d.party.name))
+        item = PartyDigest(party, figures, weak, bool(weak and earlier), earlier)
+        item.mentors_below = mentors_below.get(party_id, [])
+        found.append(item)
+    found.sort(key=lambda d: (not (d.flagged or d.mentors_below), not d.below, d.party.name))
     coordinators = list(await repos.memberships.people_with_role(Role.COORDINATOR))
     return Digest(month, found, thresholds, coordinators)
 

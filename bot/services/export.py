@@ -20,6 +20,7 @@ from bot.domain.reports import week_label
 from bot.domain.time import local_today
 from bot.services.analytics import Cohort, credits_of
 from db.models import WeeklyReport
+from db.repositories import Repos
 
 if TYPE_CHECKING:
     import numpy as np
@@ -174,6 +175,64 @@ def _scores(values: np.ndarray) -> np.ndarray:
     decimals an imported score may have (`57.2`): `import-scores` reads either back."""
     rounded = values.round(2)
     return rounded.astype("int64") if (rounded == np.floor(rounded)).all() else rounded
+
+
+_HISTORY_COLUMNS = ["name", "student", "week", "party_kind", *DIMS, "manual_version"]
+_HISTORY_COLUMNS += ["completed_at", "replaced_at"]
+_BELOW_COLUMNS = ["mentor", "telegram_id", "party", "weeks_scored", "weeks_asked", "share"]
+_BELOW_COLUMNS += ["least_share"]
+
+
+async def manual_tables(repos: Repos, cohort: Cohort) -> dict[str, pd.DataFrame]:
+    """The assessment manual's versions, the scores a re-scoring under a newer version
+    replaced (with the version they were given under), and the mentors below the least
+    share of weeks scored."""
+    versions = pd.DataFrame(
+        [
+            {
+                "version": row.version,
+                "created_at": row.created_at.isoformat(),
+                "levels": " ".join(
+                    f"{lv['min']}:{lv['name']['en']}" for lv in row.content["levels"]
+                ),
+            }
+            for row in await repos.manual.all()
+        ],
+        columns=["version", "created_at", "levels"],
+    )
+    students = {sid: info.person for sid, info in cohort.students.items() if info.person}
+    history = pd.DataFrame(
+        [
+            {
+                "name": (students[h.student_id].name or "") if h.student_id in students else "",
+                "student": students[h.student_id].telegram_id if h.student_id in students else 0,
+                "week": h.week.isoformat(),
+                "party_kind": h.party_kind.value,
+                **{d: getattr(h, d) for d in DIMS},
+                "manual_version": h.manual_version,
+                "completed_at": h.completed_at.isoformat() if h.completed_at else "",
+                "replaced_at": h.replaced_at.isoformat(),
+            }
+            for h in await repos.manual.history()
+        ],
+        columns=_HISTORY_COLUMNS,
+    )
+    below = pd.DataFrame(
+        [
+            {
+                "mentor": item.mentor.name or "",
+                "telegram_id": item.mentor.telegram_id,
+                "party": item.party.key if item.party else "",
+                "weeks_scored": item.found.scored,
+                "weeks_asked": item.found.due,
+                "share": item.found.share,
+                "least_share": item.least / 100,
+            }
+            for item in cohort.mentors_below
+        ],
+        columns=_BELOW_COLUMNS,
+    )
+    return {"manual_versions": versions, "score_history": history, "mentors_below_share": below}
 
 
 def csv_zip(sheets: Mapping[str, pd.DataFrame]) -> bytes:

@@ -19,6 +19,7 @@ from bot.i18n import resolve_language
 from db.errors import IntegrityError
 from db.models import (
     Assessment,
+    AssessmentHistory,
     Conversation,
     Invite,
     LiaisonRequest,
@@ -211,6 +212,10 @@ async def personal_data(repos: Repos, person: Person) -> dict[str, Any]:
             _assessment(a) for a in await repos.personal_data.scores_received(person.id)
         ],
         "scores_given": [_assessment(a) for a in await repos.personal_data.scores_given(person.id)],
+        "earlier_scores_received": [
+            _assessment(h) for h in await repos.manual.history(student_id=person.id)
+        ],
+        "participation_reminder": await _participation(repos, person),
         "checkin_votes": [
             {"checkin": checkin_id, "options": vote.option_ids, "at": _iso(vote.at)}
             for vote, checkin_id in await repos.personal_data.votes(person.telegram_id)
@@ -365,7 +370,15 @@ def _report(report: WeeklyReport) -> dict[str, Any]:
     }
 
 
-def _assessment(assessment: Assessment) -> dict[str, Any]:
+async def _participation(repos: Repos, person: Person) -> dict[str, Any] | None:
+    """How far the reminders of a mentor below the least share of weeks scored went."""
+    alert = await repos.participation.alert_of(person.id)
+    if alert is None:
+        return None
+    return {"step": alert.step, "at": _iso(alert.at), "scored": alert.scored, "asked": alert.due}
+
+
+def _assessment(assessment: Assessment | AssessmentHistory) -> dict[str, Any]:
     return {
         "week": assessment.week.isoformat(),
         "party_kind": assessment.party_kind.value,
@@ -373,7 +386,8 @@ def _assessment(assessment: Assessment) -> dict[str, Any]:
         "cross_cultural": assessment.cross_cultural,
         "rule_adaptation": assessment.rule_adaptation,
         "comment": assessment.comment,
-        "source": assessment.source,
+        "source": getattr(assessment, "source", "bot"),
+        "manual_version": assessment.manual_version,
         "completed_at": _iso(assessment.completed_at),
     }
 

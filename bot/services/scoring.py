@@ -14,8 +14,10 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from bot import lazy
 from bot.domain.capability import joint_scores
+from bot.domain.manual import DEFAULT_MANUAL, Manual
 from bot.domain.reports import DIMENSIONS, Scorable
 from bot.domain.topics import Cycle, cycle
+from bot.services import manual as manuals
 from bot.services.context import ServiceContext
 from bot.services.reports import rules
 from db.models import (
@@ -75,6 +77,7 @@ class Scoring(Generic[A, R, S]):
     assessment: A | None = None
     report: R | None = None
     subject: S | None = None  # the student (weekly report) or the topic (cycle report)
+    manual: Manual = DEFAULT_MANUAL  # in force: shown while scoring, kept with the scores
 
 
 class Kind(Generic[A, R, S]):
@@ -125,9 +128,15 @@ class Kind(Generic[A, R, S]):
             return Scoring("gone")
         if self.has_correcting and report.status is ReportStatus.DRAFT:
             return Scoring("correcting", assessment, report, subject)
+        manual = await manuals.in_force(ctx.repos)
         if assessment.completed_at is not None:
-            return Scoring("done", assessment, report, subject)
-        return Scoring("ok", assessment, report, subject)
+            return Scoring("done", assessment, report, subject, manual)
+        return Scoring("ok", assessment, report, subject, manual)
+
+    async def rescore(self, ctx: ServiceContext, scoring: Scoring[A, R, S]) -> bool:
+        """Score a week again under a newer manual than its scores were given under (the
+        earlier scores kept); False when the kind keeps no history or nothing is newer."""
+        return False
 
     async def remember_scoring(
         self, ctx: ServiceContext, mentor: Person, assessment: A, changed: bool
@@ -147,6 +156,7 @@ class Kind(Generic[A, R, S]):
         """Save the finished assessment; the report's other completed ones (to compare)."""
         assert scoring.assessment is not None and scoring.report is not None
         scoring.assessment.completed_at = ctx.now
+        scoring.assessment.manual_version = scoring.manual.version
         await ctx.repos.conversations.clear(mentor.id, self.conversation)
         others = await self.of_report(ctx.repos, scoring.report)
         return [a for a in others if a.completed_at is not None and a.id != scoring.assessment.id]
@@ -174,6 +184,13 @@ class _Weekly(Kind[Assessment, WeeklyReport, Person]):
 
     async def of_report(self, repos: Repos, report: WeeklyReport) -> Sequence[Assessment]:
         return await repos.assessments.of_report(report.id)
+
+    async def rescore(self, ctx: ServiceContext, scoring: WeeklyScoring) -> bool:
+        assert scoring.assessment is not None
+        if not await manuals.rescore(ctx.repos, scoring.assessment, ctx.now):
+            return False
+        scoring.reason = "ok"
+        return True
 
 
 class _Topic(Kind[TopicAssessment, TopicReport, Topic]):
@@ -315,6 +332,7 @@ class Scored:
     others: list[TopicAssessment]
     team: list[Person]
     mentor: Person
+    manual: Manual = DEFAULT_MANUAL  # the version the scores were given under
 
 
 async def topic_scored(ctx: ServiceContext, mentor: Person, scoring: TopicScoring) -> Scored:
@@ -322,4 +340,4 @@ async def topic_scored(ctx: ServiceContext, mentor: Person, scoring: TopicScorin
     assert scoring.assessment is not None and scoring.subject is not None
     others = await TOPIC.complete(ctx, mentor, scoring)
     team = list(await ctx.repos.topics.team_people(scoring.subject.id))
-    return Scored(scoring.assessment, others, team, mentor)
+    return Scored(scoring.assessment, others, team, mentor, scoring.manual)

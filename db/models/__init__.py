@@ -33,8 +33,10 @@ from db.models.kinds import (
     TopicState,
 )
 from db.models.liaison import LiaisonMessage, LiaisonRequest, RequestEvent
+from db.models.manual import AssessmentHistory, ManualVersion
 from db.models.oncall import OncallOverride, OncallPolicy, RotationMember
 from db.models.outbox import Outbox
+from db.models.participation import ParticipationAlert
 from db.models.people import Invite, InviteRedemption, Membership, Person
 from db.models.placements import Placement, PlacementMentor
 from db.models.reports import (
@@ -64,6 +66,7 @@ __all__ = [
     "ActionItem",
     "ApplicationState",
     "Assessment",
+    "AssessmentHistory",
     "Base",
     "Chat",
     "Checkin",
@@ -79,11 +82,13 @@ __all__ = [
     "InviteRedemption",
     "LiaisonMessage",
     "LiaisonRequest",
+    "ManualVersion",
     "Membership",
     "OncallOverride",
     "OncallPolicy",
     "Outbox",
     "OutboxState",
+    "ParticipationAlert",
     "Party",
     "PartyKind",
     "PartyMonth",

@@ -137,3 +137,5 @@ class Assessment(Base):
     requested_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     reminded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     completed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    manual_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    """The assessment manual's version the scores were given under (bot.domain.manual)."""

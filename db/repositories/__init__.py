@@ -18,7 +18,9 @@ from db.repositories.consortium import ConsortiumRepo, PartyRepo
 from db.repositories.conversations import ConversationRepo
 from db.repositories.digest import DigestRepo
 from db.repositories.liaison import OncallRepo, RequestRepo
+from db.repositories.manual import ManualRepo
 from db.repositories.outbox import OutboxRepo
+from db.repositories.participation import ParticipationRepo
 from db.repositories.people import InviteRepo, MembershipRepo, PersonalDataRepo, PersonRepo
 from db.repositories.placements import PlacementRepo
 from db.repositories.reports import AssessmentRepo, ReportRepo
@@ -79,6 +81,8 @@ class Repos:
         self.achievements = AchievementRepo(session)
         self.training = TrainingRepo(session)
         self.digests = DigestRepo(session)
+        self.manual = ManualRepo(session)
+        self.participation = ParticipationRepo(session)
 
     async def flush(self) -> None:
         """Write the changes made to loaded rows now, in the transaction: their constraints

@@ -15,6 +15,7 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from db.models import (
     ActionItem,
     Assessment,
+    AssessmentHistory,
     Checkin,
     CheckinPoll,
     CheckinVote,
@@ -408,9 +409,10 @@ class PersonalDataRepo:
 
     async def forget_comments(self, student_id: int) -> None:
         """The comments on a student's scores and the notes on their training."""
-        await self.session.execute(
-            update(Assessment).where(Assessment.student_id == student_id).values(comment=None)
-        )
+        for scores in (Assessment, AssessmentHistory):
+            await self.session.execute(
+                update(scores).where(scores.student_id == student_id).values(comment=None)
+            )
         await self.session.execute(
             update(TrainingRecord).where(TrainingRecord.student_id == student_id).values(note=None)
         )
@@ -467,7 +469,7 @@ class PersonalDataRepo:
             .where(TopicReport.author_id == person.id)
             .values(author_id=None, progress=None, plans=None)
         )
-        for scores in (Assessment, TopicAssessment):
+        for scores in (Assessment, AssessmentHistory, TopicAssessment):
             await session.execute(
                 update(scores).where(scores.mentor_id == person.id).values(comment=None)
             )

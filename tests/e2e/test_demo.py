@@ -49,6 +49,11 @@ FEATURES = {
     "credit sources": "Research topics: 1 earned (1 accepted report cycle)",
     "transcript": "[file transcript-2001-2026-12-01.html]",
     "digest": "Monthly digest, November 2026: 4 parties.",
+    "manual": "0-44 emerging: uses the host's tools when shown how",
+    "manual version": "Assessment manual of the consortium, version 2",
+    "share reminder": "the consortium asks every mentor to score at least 80%",
+    "share escalated": "Mentor Liu Yang (Institute of Educational AI) has scored 6 of 9",
+    "share flagged": "Mentors below the least share of weeks scored (80%): Liu Yang 6 of 9 (67%)",
 }
 
 
@@ -84,7 +89,10 @@ def _files_are_real(out: Path) -> None:
     (archive,) = out.glob("*-csv.zip")
     with zipfile.ZipFile(archive) as csvs:
         assert "scores.csv" in csvs.namelist()
-        assert csvs.read("scores.csv").decode().count("\n") == 1 + 4 * 3 * 3 * 4  # a month
+        # A month: 4 mentors, 3 students, 3 dimensions, 4 weeks; the research mentor
+        # scores nothing in the last two weeks.
+        scores = 1 + 4 * 3 * 3 * 4 - 2 * 3 * 3
+        assert csvs.read("scores.csv").decode().count("\n") == scores
     assert (out / "transcript.txt").read_text(encoding="utf-8").strip()
 
 
@@ -102,8 +110,14 @@ async def test_the_demo_plays_a_month_in_english_and_in_chinese(tmp_path: Path) 
     _guides_quote_the_demo(transcript)
 
     zh = Translations.load().for_language("zh")
-    for line in ("Saved; the student will see your scores.", "Score this report"):
-        assert zh.gettext(line) != line and zh.gettext(line) in printed_zh
+    for line in (
+        "Saved; the student will see your scores.",
+        "Score this report",
+        "Assessment manual of the consortium, version {n}",
+        "Mentors below the least share of weeks scored ({least}): {names}",
+    ):
+        said = zh.gettext(line).split("{")[0]  # up to the first placeholder
+        assert said != line.split("{")[0] and said in printed_zh
     assert "Check-in #1 is closed" not in printed_zh
     _files_are_real(chinese)
     _charts_and_workbook_say_no_english(chinese, zh)

@@ -23,6 +23,7 @@ from bot.domain.capability import (
     scoring_reliability,
 )
 from bot.domain.credits import full_months, overseas_credits
+from bot.domain.manual import DEFAULT_MANUAL
 from bot.domain.reports import (
     DEFAULT_CALENDAR,
     DraftState,
@@ -33,7 +34,6 @@ from bot.domain.reports import (
     check_text,
     expected_weeks,
     is_late,
-    level_of,
     next_step,
     open_weeks,
     parse_hours,
@@ -147,7 +147,7 @@ def test_input_checks() -> None:
         with pytest.raises(InputProblem) as problem:
             check_attachment(name, size, before)
         assert problem.value.code == code
-    assert [level_of(s) for s in (0, 39, 40, 74.9, 75, 100)] == [
+    assert [DEFAULT_MANUAL.level_of(s).name["en"] for s in (0, 39, 40, 74.9, 75, 100)] == [
         "beginning",
         "beginning",
         "developing",
