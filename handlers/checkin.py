@@ -15,9 +15,9 @@ from bot.domain.checkin import (
     parse_open_for,
     parse_schedule,
 )
-from bot.domain.time import format_duration, parse_duration
+from bot.domain.time import parse_duration
 from bot.outbox.checkin import CheckinOutbox
-from bot.renderers import esc
+from bot.renderers import dates, esc
 from bot.renderers.checkin import render_history_line, render_next
 from bot.renderers.tables import csv_bytes
 from bot.services import checkin
@@ -99,8 +99,8 @@ async def _schedule(request: Request) -> Reply:
                     "A check-in stays open from {low} to {high}; {given} is not possible. "
                     "Example: /checkin schedule first mon 10:00 72h"
                 ).format(
-                    low=format_duration(MIN_OPEN_FOR),
-                    high=format_duration(MAX_OPEN_FOR),
+                    low=dates.duration(MIN_OPEN_FOR, t),
+                    high=dates.duration(MAX_OPEN_FOR, t),
                     given=esc(words[-1]),
                 )
             )

@@ -85,7 +85,9 @@ class Transcript:
             name = message.raw["document"]["file_name"]
             file = self.t.gettext("[file {name}]").format(name=name)
             body = f"{file} {body}".rstrip()
-        self.say(f"  bot → {where}{mark}: {body}".replace("\n", "\n      "))
+        # TRANSLATORS: how the demo transcript names the bot, as in "bot → Li Wei: ...".
+        bot = self.t.gettext("bot")
+        self.say(f"  {bot} → {where}{mark}: {body}".replace("\n", "\n      "))
         buttons = [text for text, _ in message.buttons]
         if buttons:
             self.say("      " + " ".join(f"[{b}]" for b in buttons))

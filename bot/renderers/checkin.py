@@ -8,8 +8,7 @@ from babel.dates import format_skeleton
 
 from bot.domain.checkin import OPTION_KEYS
 from bot.i18n import Translator
-from bot.renderers import esc, said
-from bot.renderers.liaison import local
+from bot.renderers import dates, esc, labelled, listed, said
 from bot.services.analytics import ReportStats
 from bot.services.checkin import SkippedDay, Tally
 from db.models import ActionItem, Checkin, LiaisonRequest, Party
@@ -47,7 +46,11 @@ def render_agenda(
     lines = [
         t.gettext(
             "<b>Monthly check-in #{id}</b>: please answer the poll below by {time} ({zone})."
-        ).format(id=checkin.id, time=local(checkin.closes_at, zone), zone=esc(zone))
+        ).format(
+            id=checkin.id,
+            time=dates.moment(checkin.closes_at, zone, t),
+            zone=dates.zone_name(zone, t),
+        )
     ]
     lines.append(
         t.ngettext(
@@ -87,9 +90,12 @@ def render_report_stats(stats: ReportStats, t: Translator) -> str:
 
 
 def render_group_reminder(checkin: Checkin, missing: list[Party], zone: str, t: Translator) -> str:
-    names = ", ".join(esc(p.name) for p in missing)
+    names = listed((esc(p.name) for p in missing), t)
     return t.gettext("Check-in #{id} closes at {time} ({zone}). Not answered yet: {names}.").format(
-        id=checkin.id, time=local(checkin.closes_at, zone), zone=esc(zone), names=names
+        id=checkin.id,
+        time=dates.moment(checkin.closes_at, zone, t),
+        zone=dates.zone_name(zone, t),
+        names=names,
     )
 
 
@@ -98,26 +104,31 @@ def render_private_reminder(checkin: Checkin, party: Party, zone: str, t: Transl
         "No one from {party} has answered check-in #{id} yet. Please answer the poll "
         "in the consortium's group before {time} ({zone})."
     ).format(
-        party=esc(party.name), id=checkin.id, time=local(checkin.closes_at, zone), zone=esc(zone)
+        party=esc(party.name),
+        id=checkin.id,
+        time=dates.moment(checkin.closes_at, zone, t),
+        zone=dates.zone_name(zone, t),
     )
 
 
 def render_summary(checkin: Checkin, tally: Tally, actions: list[ActionItem], t: Translator) -> str:
     answered = sum(1 for p in tally.parties if p.answered)
     lines = [
-        t.gettext("<b>Check-in #{id} is closed</b>: {answered}/{total} parties answered.").format(
-            id=checkin.id, answered=answered, total=len(tally.parties)
-        )
+        t.ngettext(
+            "<b>Check-in #{id} is closed</b>: {answered}/{total} party answered.",
+            "<b>Check-in #{id} is closed</b>: {answered}/{total} parties answered.",
+            len(tally.parties),
+        ).format(id=checkin.id, answered=answered, total=len(tally.parties))
     ]
     for name, count in zip(poll_options(t), tally.options, strict=True):
-        lines.append(f"{esc(name)}: {count}")
+        lines.append(labelled(esc(name), count, t))
     for turnout in tally.parties:
         party = esc(tally.party_names.get(turnout.party_key, turnout.party_key))
         if turnout.answered:
             lines.append(
                 "✅ "
                 + t.gettext("{party}: {people}").format(
-                    party=party, people=esc(", ".join(turnout.voters))
+                    party=party, people=esc(listed(turnout.voters, t))
                 )
             )
         else:
@@ -139,7 +150,7 @@ def render_summary(checkin: Checkin, tally: Tally, actions: list[ActionItem], t:
 def render_absent_warning(checkin: Checkin, names: list[str], t: Translator) -> str:
     return t.gettext(
         "Warning: {names} did not answer check-in #{id} nor the one before it."
-    ).format(names=esc(", ".join(names)), id=checkin.id)
+    ).format(names=esc(listed(names, t)), id=checkin.id)
 
 
 def render_group_lost(title: str, t: Translator) -> str:
@@ -160,7 +171,9 @@ def render_next(
     if open_checkin is not None:
         lines.append(
             t.gettext("Check-in #{id} is open until {time} ({zone}).").format(
-                id=open_checkin.id, time=local(open_checkin.closes_at, zone), zone=esc(zone)
+                id=open_checkin.id,
+                time=dates.moment(open_checkin.closes_at, zone, t),
+                zone=dates.zone_name(zone, t),
             )
         )
     if start is None:
@@ -173,7 +186,7 @@ def render_next(
     else:
         lines.append(
             t.gettext("The next check-in opens on {time} ({zone}).").format(
-                time=local(start, zone), zone=esc(zone)
+                time=dates.moment(start, zone, t), zone=dates.zone_name(zone, t)
             )
         )
         if moved is not None:
@@ -202,7 +215,7 @@ def render_moved(scheduled: dt.date, skipped: list[SkippedDay], t: Translator) -
 
 
 def _day(day: dt.date, t: Translator) -> str:
-    return format_skeleton("MMMEd", day, locale=t.language)
+    return format_skeleton("MMMEd", day, locale=dates.locale_of(t))
 
 
 def render_history_line(checkin: Checkin, zone: str, t: Translator) -> str:
@@ -210,12 +223,16 @@ def render_history_line(checkin: Checkin, zone: str, t: Translator) -> str:
     parties: dict[str, list[str]] = summary.get("parties", {})
     answered = [key for key, names in parties.items() if names]
     missing = [key for key, names in parties.items() if not names]
-    line = t.gettext("#{id} {date}: {answered}/{total} parties").format(
+    line = t.ngettext(
+        "#{id} {date}: {answered}/{total} party",
+        "#{id} {date}: {answered}/{total} parties",
+        len(parties),
+    ).format(
         id=checkin.id,
-        date=local(checkin.opened_at, zone)[:10],
+        date=dates.day_of(checkin.opened_at, zone, t),
         answered=len(answered),
         total=len(parties),
     )
     if missing:
-        line += " — " + t.gettext("missing: {keys}").format(keys=esc(", ".join(missing)))
+        line += " — " + t.gettext("missing: {keys}").format(keys=esc(listed(missing, t)))
     return line

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.domain.time import format_duration
 from bot.i18n import Translator
-from bot.renderers import Rendered, esc, said
+from bot.renderers import Rendered, dates, esc, listed, said
 from bot.telegram import callbacks
 from db.models import LiaisonRequest, Party, Person, RequestState
 
@@ -29,10 +27,6 @@ def name_of(person: Person | None) -> str:
     if person is None:
         return "—"
     return person.name or str(person.telegram_id)
-
-
-def local(when: dt.datetime, zone: str) -> str:
-    return when.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
 
 
 def render_delivery(
@@ -109,8 +103,8 @@ def render_held(
             contact=esc(name_of(contact)),
             party=esc(party.name),
             id=request.id,
-            time=local(until, zone),
-            zone=esc(zone),
+            time=dates.moment(until, zone, t),
+            zone=dates.zone_name(zone, t),
         )
     )
 
@@ -172,7 +166,7 @@ def render_refused(request: LiaisonRequest, purpose: str, reason: str, t: Transl
 
 
 def render_ask_usage(parties: list[Party], t: Translator) -> Rendered:
-    keys = ", ".join(f"<code>{esc(p.key)}</code>" for p in parties)
+    keys = listed((f"<code>{esc(p.key)}</code>" for p in parties), t)
     return Rendered(
         t.gettext(
             "Usage: /ask PARTY your question (or /ask! for an urgent one). Parties: {keys}"
@@ -196,12 +190,38 @@ def render_pick_party(parties: list[Party], asker_id: int, t: Translator) -> Ren
 def render_request_line(
     request: LiaisonRequest, party: Party, now: dt.datetime, t: Translator
 ) -> str:
-    age = format_duration(dt.timedelta(seconds=int((now - request.opened_at).total_seconds())))
+    age = dates.duration(now - request.opened_at, t)
     question = said(request.question, t)
     question = question if len(question) <= 60 else question[:57] + "…"
     return (
         f"#{request.id} <b>{esc(party.key)}</b> · {_state(request.state, t)} · {age} · "
         f"{esc(question)}"
+    )
+
+
+def render_figure_line(
+    key: str,
+    requests: int,
+    ack: dt.timedelta | None,
+    answer: dt.timedelta | None,
+    escalated: float | None,
+    t: Translator,
+) -> str:
+    """One party's line in /requests' last 30 days: count, medians, share escalated."""
+
+    def span(delta: dt.timedelta | None) -> str:
+        return "—" if delta is None else dates.duration(delta, t)
+
+    return t.ngettext(
+        "{party}: {n} question, {ack} / {answer}, {share}",
+        "{party}: {n} questions, {ack} / {answer}, {share}",
+        requests,
+    ).format(
+        party=esc(key),
+        n=requests,
+        ack=span(ack),
+        answer=span(answer),
+        share=f"{round(100 * (escalated or 0))}%",
     )
 
 
@@ -222,8 +242,11 @@ def render_oncall_line(
     if by_override:
         line += " " + t.gettext("(covering)")
     if change is not None and next_person is not None:
-        line += "; " + t.gettext("then {person} from {time} ({zone})").format(
-            person=esc(name_of(next_person)), time=local(change, zone), zone=esc(zone)
+        # TRANSLATORS: between the one on call now and the next.
+        line += t.gettext("; ") + t.gettext("then {person} from {time} ({zone})").format(
+            person=esc(name_of(next_person)),
+            time=dates.moment(change, zone, t),
+            zone=dates.zone_name(zone, t),
         )
     return line
 

@@ -7,7 +7,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.domain.access import ROLE_NAMES, CommandSpec
 from bot.domain.invites import InviteState
 from bot.i18n import Translator
-from bot.renderers import Rendered, esc
+from bot.renderers import Rendered, aside, esc, labelled, listed
 from bot.services.people import Caller, JoinResult
 from bot.telegram import callbacks
 from db.models import Party, Role
@@ -16,8 +16,8 @@ LANGUAGE_NAMES = {"en": "English", "zh": "中文"}
 
 
 def party_line(party: Party, roles: list[Role], t: Translator) -> str:
-    names = ", ".join(t.gettext(ROLE_NAMES[role]) for role in roles)
-    return f"• <b>{esc(party.name)}</b> ({esc(party.key)}): {names}"
+    names = listed((t.gettext(ROLE_NAMES[role]) for role in roles), t)
+    return "• " + labelled(aside(f"<b>{esc(party.name)}</b>", esc(party.key), t), names, t)
 
 
 def render_privacy_notice(t: Translator) -> str:

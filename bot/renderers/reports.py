@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -18,10 +17,9 @@ from bot.domain.reports import (
     Scorable,
     Stage,
     level_of,
-    week_label,
 )
 from bot.i18n import Translator
-from bot.renderers import Rendered, esc
+from bot.renderers import Rendered, aside, dates, esc, labelled, listed
 from bot.telegram import callbacks
 from bot.telegram.callbacks import ReportOp, ScoreOp
 from db.models import Assessment, Party, PartyKind, Person, ReportAttachment, WeeklyReport
@@ -103,9 +101,9 @@ def _button(text: str, report_id: int, op: str) -> InlineKeyboardButton:
 
 
 def _week_text(week: dt.date, t: Translator) -> str:
-    end = week + dt.timedelta(days=6)
-    return t.gettext("week {label} ({start} to {end})").format(
-        label=week_label(week), start=week.strftime("%d %b"), end=end.strftime("%d %b")
+    # TRANSLATORS: {label} is the ISO week (2026-W45), {days} its Monday to Sunday (Nov 2 – 8).
+    return t.gettext("week {label} ({days})").format(
+        label=dates.week(week, t), days=dates.day_range(week, week + dt.timedelta(days=6), t)
     )
 
 
@@ -120,7 +118,7 @@ def render_step(
         rows = [
             [
                 _button(
-                    names[i + 2 - len(weeks)].format(label=week_label(week)),
+                    names[i + 2 - len(weeks)].format(label=dates.week(week, t)),
                     rid,
                     callbacks.week_op(week),
                 )
@@ -190,7 +188,15 @@ def render_step(
             "7/7 Add photos or documents if you have any: up to {n} files of {mb} MB each "
             "(PDF, Word, Excel, PowerPoint, text or images). Press Done when finished."
         ).format(n=MAX_ATTACHMENTS, mb=MAX_FILE_BYTES // (1024 * 1024))
-        rows = [[_button(t.gettext("Done ({n} files)").format(n=count), rid, ReportOp.FILES_DONE)]]
+        rows = [
+            [
+                _button(
+                    t.ngettext("Done ({n} file)", "Done ({n} files)", count).format(n=count),
+                    rid,
+                    ReportOp.FILES_DONE,
+                )
+            ]
+        ]
         if count:
             rows.append([_button(t.gettext("Remove the files"), rid, ReportOp.REMOVE_FILES)])
         return Rendered(text, InlineKeyboardMarkup(rows))
@@ -200,12 +206,15 @@ def render_step(
 def render_report_body(report: WeeklyReport, t: Translator) -> str:
     """The report as mentors and the student read it."""
     none = t.gettext("none")
-    rules = ", ".join(compliance_name(k, t) for k in report.compliance or []) or none
+    rules = listed((compliance_name(k, t) for k in report.compliance or []), t) or none
     if report.compliance_note:
-        rules += f" ({esc(report.compliance_note)})"
-    scores = ", ".join(
-        f"{esc(dimension_name(d.value, t))} {getattr(report, f'self_{d.value}') or '-'}/5"
-        for d in DIMENSIONS
+        rules = aside(rules, esc(report.compliance_note), t)
+    scores = listed(
+        (
+            f"{esc(dimension_name(d.value, t))} {getattr(report, f'self_{d.value}') or '-'}/5"
+            for d in DIMENSIONS
+        ),
+        t,
     )
     hours = "-" if report.hours is None else f"{report.hours:g}"
     labels = {
@@ -219,12 +228,12 @@ def render_report_body(report: WeeklyReport, t: Translator) -> str:
     }
     lines = [
         f"<b>{labels['did']}</b>\n{esc(report.activities or '')}",
-        f"<b>{labels['hours']}</b>: {hours}",
+        labelled(f"<b>{labels['hours']}</b>", hours, t),
         f"<b>{labels['episode']}</b>\n{esc(report.episode or none)}",
-        f"<b>{labels['rules']}</b>: {rules}",
+        labelled(f"<b>{labels['rules']}</b>", rules, t),
         f"<b>{labels['problems']}</b>\n{esc(report.problems or none)}",
-        f"<b>{labels['self']}</b>: {scores}",
-        f"<b>{labels['files']}</b>: {len(report.attachments)}",
+        labelled(f"<b>{labels['self']}</b>", scores, t),
+        labelled(f"<b>{labels['files']}</b>", len(report.attachments), t),
     ]
     return "\n".join(lines)
 
@@ -380,7 +389,7 @@ def render_score_step(
     assessment: Assessment, report: WeeklyReport, student: Person, step: str, t: Translator
 ) -> Rendered:
     who = t.gettext("{student}, {week}").format(
-        student=esc(student.name or student.telegram_id), week=week_label(report.week)
+        student=esc(student.name or student.telegram_id), week=dates.week(report.week, t)
     )
     return render_scoring(
         assessment, who, esc(student.name or student.telegram_id), step, t, callbacks.Action.SCORE
@@ -405,7 +414,7 @@ def render_scoring(
                 i=index, dimension=f"<b>{esc(dimension_name(step, t))}</b>"
             ),
         ]
-        lines += [f"{low}: {esc(text)}" for low, text in rubric(step, t)]
+        lines += [labelled(low, esc(text), t) for low, text in rubric(step, t)]
         lines.append(t.gettext("Press a score or send any number from 0 to 100."))
         rows = [
             [
@@ -442,10 +451,8 @@ def render_scores(assessment: Scorable, t: Translator) -> str:
     lines = []
     for d in DIMENSIONS:
         value = getattr(assessment, d.value)
-        level = f" ({level_name(level_of(value), t)})" if value is not None else ""
-        lines.append(
-            f"• {esc(dimension_name(d.value, t))}: {value if value is not None else '-'}{level}"
-        )
+        shown = "-" if value is None else aside(str(value), level_name(level_of(value), t), t)
+        lines.append("• " + labelled(esc(dimension_name(d.value, t)), shown, t))
     if assessment.comment:
         lines.append(t.gettext("Comment: {comment}").format(comment=esc(assessment.comment)))
     return "\n".join(lines)
@@ -476,7 +483,9 @@ def render_feedback(
 ) -> str:
     head = t.gettext("Your {kind} mentor {mentor} scored your report for {week}:").format(
         kind=kind_name(assessment.party_kind, t),
-        mentor=esc(mentor.name or mentor.telegram_id) + (f" ({esc(party.name)})" if party else ""),
+        mentor=aside(esc(mentor.name or mentor.telegram_id), esc(party.name), t)
+        if party
+        else esc(mentor.name or mentor.telegram_id),
         week=_week_text(report.week, t),
     )
     return f"<b>{head}</b>\n{render_scores(assessment, t)}"
@@ -485,7 +494,7 @@ def render_feedback(
 def render_student_reminder(
     stage: Stage, week: dt.date, deadline: dt.datetime, zone: str, t: Translator
 ) -> str:
-    local = deadline.astimezone(ZoneInfo(zone)).strftime("%a %d %b %H:%M")
+    local = dates.moment_soon(deadline, zone, t)
     if stage is Stage.REMIND:
         text = t.gettext(
             "Time for your weekly report for {week}: send /report. It is due {deadline}."
@@ -505,7 +514,7 @@ def render_student_reminder(
 def render_review_reminder(assessment: Assessment, student: Person, t: Translator) -> Rendered:
     text = t.gettext(
         "The weekly report of {student} for {week} has been waiting for your scores for a few days."
-    ).format(student=esc(student.name or student.telegram_id), week=week_label(assessment.week))
+    ).format(student=esc(student.name or student.telegram_id), week=dates.week(assessment.week, t))
     button = _score_button(t.gettext("Score this report"), assessment.id, ScoreOp.START)
     return Rendered(text, InlineKeyboardMarkup([[button]]))
 

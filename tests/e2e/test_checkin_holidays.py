@@ -46,7 +46,7 @@ async def test_the_spring_festival_moves_the_checkin(tg: FakeTelegram, china: Ru
     zhang = await started(tg, 1002, "Zhang Min")
     zhang.send("/checkin next")
     text = (await zhang.next_message()).text
-    assert "The next check-in opens on 2027-02-11 10:00 (Asia/Shanghai)." in text
+    assert "The next check-in opens on Feb 11, 2027, 10:00 (China Time)." in text
     assert (
         "Moved from Mon, Feb 8, the scheduled day, past: "
         "Mon, Feb 8 Chinese New Year (Spring Festival) (CN); "
@@ -73,7 +73,7 @@ async def test_the_files_own_holidays_add_to_the_countrys(
         zhang = await started(tg, 1002, "Zhang Min")
         zhang.send("/checkin next")
         text = (await zhang.next_message()).text
-        assert "The next check-in opens on 2027-02-12 10:00 (Asia/Shanghai)." in text
+        assert "The next check-in opens on Feb 12, 2027, 10:00 (China Time)." in text
         assert "Thu, Feb 11 a holiday in the consortium file." in text
     finally:
         await running.stop()
@@ -91,7 +91,7 @@ async def test_no_public_holidays_when_the_file_says_none(
         zhang = await started(tg, 1002, "Zhang Min")
         zhang.send("/checkin next")
         text = (await zhang.next_message()).text
-        assert "The next check-in opens on 2027-02-08 10:00 (Asia/Shanghai)." in text
+        assert "The next check-in opens on Feb 8, 2027, 10:00 (China Time)." in text
         assert "Moved" not in text
     finally:
         await running.stop()

@@ -207,7 +207,7 @@ async def test_language_switch_by_command_and_button(tg: FakeTelegram) -> None:
     zhang.send("/lang zh")
     assert (await zhang.next_message()).text == "从现在起，我将用中文与您交流。"
     zhang.send("/whoami")
-    assert "所属单位和角色" in (await zhang.next_message()).text
+    assert "所属合作方和角色" in (await zhang.next_message()).text
 
     zhang.send("/lang")
     picker = await zhang.next_message()

@@ -1,0 +1,118 @@
+"""Dates, times, weekdays, durations and time zones as the reader writes them, by Babel.
+
+Every renderer shows moments through these few helpers, so that a Chinese reader sees
+`11月2日至8日` and `31分钟` where an English one sees `Nov 2 – 8` and `31m`: Babel holds the
+CLDR patterns of both languages (word order, month and weekday names, the joining word of
+a range), none of it is written by hand here. The domain keeps its machine forms
+(`mon 09:00`, `2026-W45`, `30m`), which stay what people type and what files hold.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_interval, format_skeleton, get_day_names, get_timezone_name
+from babel.lists import format_list
+from babel.units import format_unit
+
+from bot.i18n import Translator
+
+# The Babel locale of each language the bot speaks (Simplified Chinese as written in China).
+LOCALES = {"en": "en", "zh": "zh_Hans_CN"}
+_UNITS = (
+    (86400, "duration-day"),
+    (3600, "duration-hour"),
+    (60, "duration-minute"),
+    (1, "duration-second"),
+)
+
+
+def locale_of(t: Translator) -> str:
+    """The Babel locale for the reader's language (English when unknown)."""
+    return LOCALES.get(t.language, "en")
+
+
+def _zoned(when: dt.datetime, zone: str) -> dt.datetime:
+    return when.astimezone(ZoneInfo(zone))
+
+
+def day(value: dt.date, t: Translator) -> str:
+    """`Nov 19, 2026` / `2026年11月19日`."""
+    return format_skeleton("yMMMd", value, locale=locale_of(t))
+
+
+def day_of(when: dt.datetime, zone: str, t: Translator) -> str:
+    """The day it is at `when` in `zone`, as `day` writes it."""
+    return day(_zoned(when, zone).date(), t)
+
+
+def week(monday: dt.date, t: Translator) -> str:
+    """The ISO week a Monday starts: `2026-W45` / `2026年第45周` (files keep `2026-W45`)."""
+    year, number, _ = monday.isocalendar()
+    # TRANSLATORS: an ISO week: {year} 2026, {week} 45 (written 2026-W45 in English).
+    return t.gettext("{year}-W{week:02d}").format(year=year, week=number)
+
+
+def day_range(start: dt.date, end: dt.date, t: Translator) -> str:
+    """`Nov 2 – 8` / `11月2日至8日`; the year too when the range crosses one."""
+    skeleton = "MMMd" if start.year == end.year else "yMMMd"
+    return format_interval(start, end, skeleton, locale=locale_of(t))
+
+
+def clock(value: dt.time | dt.datetime, t: Translator) -> str:
+    """`09:00` in both languages (24-hour, as the consortium's schedules are written)."""
+    return format_skeleton("Hm", value, locale=locale_of(t))
+
+
+def _join(date_text: str, time_text: str, t: Translator) -> str:
+    """A date and a time joined as the locale joins them (`Nov 9, 2026, 12:00`)."""
+    pattern = Locale.parse(locale_of(t)).datetime_formats["medium"]
+    return str(pattern).replace("{1}", date_text).replace("{0}", time_text)
+
+
+def moment(when: dt.datetime, zone: str, t: Translator) -> str:
+    """A date and time in `zone`: `Nov 9, 2026, 14:00` / `2026年11月9日 14:00`."""
+    local = _zoned(when, zone)
+    return _join(format_skeleton("yMMMd", local, locale=locale_of(t)), clock(local, t), t)
+
+
+def moment_soon(when: dt.datetime, zone: str, t: Translator) -> str:
+    """A moment in the coming days, with its weekday: `Mon, Nov 9, 12:00` / `11月9日周一 12:00`."""
+    local = _zoned(when, zone)
+    return _join(format_skeleton("MMMEd", local, locale=locale_of(t)), clock(local, t), t)
+
+
+def weekday_name(index: int, t: Translator) -> str:
+    """`Mon` / `周一` for 0 (Monday) ... 6 (Sunday)."""
+    return str(get_day_names("abbreviated", locale=locale_of(t))[index])
+
+
+def weekday_clock(index: int | None, time: dt.time, t: Translator) -> str:
+    """A weekly moment such as `Mon 12:00` / `周一 12:00`; just the clock without a weekday."""
+    if index is None:
+        return clock(time, t)
+    return f"{weekday_name(index, t)} {clock(time, t)}"
+
+
+def duration(delta: dt.timedelta, t: Translator) -> str:
+    """`1h 30m` / `1小时30分钟`: every non-zero unit, from days to seconds, in the reader's
+    narrow unit forms (CLDR's), joined as the locale joins a list of units."""
+    rest = max(0, int(delta.total_seconds()))
+    parts = []
+    for size, unit in _UNITS:
+        amount, rest = divmod(rest, size)
+        if amount:
+            parts.append(format_unit(amount, unit, length="narrow", locale=locale_of(t)))
+    if not parts:
+        parts = [format_unit(0, "duration-second", length="narrow", locale=locale_of(t))]
+    return format_list(parts, style="unit-narrow", locale=locale_of(t))
+
+
+def zone_name(zone: str, t: Translator) -> str:
+    """`China Time` / `中国时间` for `Asia/Shanghai`; `UTC` stays `UTC`."""
+    if zone in ("UTC", "Etc/UTC", "Etc/GMT", "GMT"):
+        return "UTC"
+    name = get_timezone_name(ZoneInfo(zone), "long", zone_variant="generic", locale=locale_of(t))
+    return str(name)
