@@ -9,7 +9,7 @@ from fractions import Fraction
 from babel.numbers import get_currency_precision
 
 from bot.i18n import Translator
-from bot.renderers import aside, esc, fit, labelled, listed, more_lines
+from bot.renderers import aside, dates, esc, fit, labelled, listed, more_lines
 from bot.renderers.reports import kind_name
 from bot.services.achievements import AchievementView, RevenueAdded, amount_of
 from db.models import Achievement, AchievementKind, Revenue
@@ -161,7 +161,7 @@ def render_achievements(views: Sequence[AchievementView], t: Translator) -> str:
                 "  "
                 + t.gettext("Revenue {amount} on {date}:").format(
                     amount=money(amount, revenue.currency),
-                    date=revenue.recorded_at.date().isoformat(),
+                    date=dates.day(revenue.recorded_at.date(), t),
                 )
             )
             lines += ["  " + line for line in _revenue_lines(revenue, view, t)]

@@ -194,14 +194,36 @@ def render_next(
     return "\n".join(lines)
 
 
+def render_schedule_problem(reason: str, word: str, t: Translator) -> str:
+    """Why `/checkin schedule ...` could not be read (a reason of `ScheduleError`), and how
+    to write it."""
+    problems = {
+        "shape": t.gettext("a schedule is an ordinal, a weekday and a time, or a day and a time"),
+        "time": t.gettext("{word} is not a time of day"),
+        "day": t.gettext("{word}: the day of the month must be 1 to 28, which every month has"),
+        "ordinal": t.gettext("{word}: expected first, second, third, fourth or last"),
+        "weekday": t.gettext("{word} is not a weekday (mon, tue, wed, thu, fri, sat, sun)"),
+    }
+    return t.gettext(
+        "I could not read that schedule ({problem}). Examples: "
+        "/checkin schedule first mon 10:00 72h, "
+        "/checkin schedule 15 09:30"
+    ).format(problem=problems[reason].format(word=esc(word)))
+
+
 def render_moved(scheduled: dt.date, skipped: list[SkippedDay], t: Translator) -> str:
     """Why a check-in is not on the day its schedule names: each day it moved past."""
 
     def why(day: SkippedDay) -> str:
         if day.holidays:
-            return ", ".join(
-                t.gettext("{holiday} ({country})").format(holiday=esc(name), country=country)
-                for country, name in day.holidays
+            return listed(
+                (
+                    t.gettext("{holiday} ({country})").format(
+                        holiday=esc(name), country=dates.country_name(country, t)
+                    )
+                    for country, name in day.holidays
+                ),
+                t,
             )
         if day.listed:
             return t.gettext("a holiday in the consortium file")

@@ -110,6 +110,11 @@ def duration(delta: dt.timedelta, t: Translator) -> str:
     return format_list(parts, style="unit-narrow", locale=locale_of(t))
 
 
+def country_name(code: str, t: Translator) -> str:
+    """`China` / `中国` for `CN`; the code itself when CLDR does not know it."""
+    return str(Locale.parse(locale_of(t)).territories.get(code.upper(), code))
+
+
 def zone_name(zone: str, t: Translator) -> str:
     """`China Time` / `中国时间` for `Asia/Shanghai`; `UTC` stays `UTC`."""
     if zone in ("UTC", "Etc/UTC", "Etc/GMT", "GMT"):

@@ -49,16 +49,16 @@ async def test_the_spring_festival_moves_the_checkin(tg: FakeTelegram, china: Ru
     assert "The next check-in opens on Feb 11, 2027, 10:00 (China Time)." in text
     assert (
         "Moved from Mon, Feb 8, the scheduled day, past: "
-        "Mon, Feb 8 Chinese New Year (Spring Festival) (CN); "
-        "Tue, Feb 9 Chinese New Year (Spring Festival) (observed) (CN); "
-        "Wed, Feb 10 Chinese New Year (Spring Festival) (observed) (CN)."
+        "Mon, Feb 8 Chinese New Year (Spring Festival) (China); "
+        "Tue, Feb 9 Chinese New Year (Spring Festival) (observed) (China); "
+        "Wed, Feb 10 Chinese New Year (Spring Festival) (observed) (China)."
     ) in text
 
     li = await started(tg, 1001, "Li Wei")  # reads Chinese (the consortium file says so)
     li.send("/checkin next")
     text = (await li.next_message()).text
-    assert "由原定的 2月8日周一 顺延，跳过：2月8日周一 春节（CN）；" in text
-    assert "2月10日周三 春节（补假）（CN）。" in text
+    assert "由原定的 2月8日周一 顺延，跳过：2月8日周一 春节（中国）；" in text
+    assert "2月10日周三 春节（补假）（中国）。" in text
 
 
 async def test_the_files_own_holidays_add_to_the_countrys(

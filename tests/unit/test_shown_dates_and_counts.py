@@ -9,11 +9,12 @@ from decimal import Decimal
 import numpy as np
 import pytest
 
+from bot.domain.checkin import ScheduleError, parse_schedule
 from bot.domain.digest import Thresholds
 from bot.domain.reports import Stage
 from bot.i18n import Translations, Translator
 from bot.renderers import aside, dates, labelled, listed, plural
-from bot.renderers.checkin import render_history_line, render_next
+from bot.renderers.checkin import render_history_line, render_next, render_schedule_problem
 from bot.renderers.digest import render_digest_summary
 from bot.renderers.liaison import render_figure_line
 from bot.renderers.reports import render_student_reminder
@@ -137,3 +138,25 @@ def test_punctuation_and_counts_built_in_code(en: Translator, zh: Translator) ->
     # Counts from pandas are numpy integers, which gettext alone refuses.
     assert en.ngettext("{n} kind", "{n} kinds", np.int64(1)) == "{n} kind"
     assert en.ngettext("{n} kind", "{n} kinds", np.int64(4)) == "{n} kinds"
+
+
+@pytest.mark.parametrize(
+    ("typed", "reason", "chinese"),
+    [
+        ("first someday 10:00", "weekday", "someday 不是星期"),
+        ("first mon 25:00", "time", "25:00 不是有效的时刻"),
+        ("30 10:00", "day", "30：日期须在 1 到 28 之间"),
+        ("fifth mon 10:00", "ordinal", "fifth：应为 first"),
+        ("monday", "shape", "安排须写成"),
+    ],
+)
+def test_a_schedule_that_cannot_be_read_is_explained_in_the_readers_language(
+    typed: str, reason: str, chinese: str, en: Translator, zh: Translator
+) -> None:
+    with pytest.raises(ScheduleError) as caught:
+        parse_schedule(typed)
+    assert caught.value.reason == reason
+    said = render_schedule_problem(caught.value.reason, caught.value.word, zh)
+    assert chinese in said and str(caught.value) not in said  # not the English reason
+    assert said.startswith("无法识别该时间安排")
+    assert "Examples: /checkin schedule" in render_schedule_problem(reason, caught.value.word, en)
