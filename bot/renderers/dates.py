@@ -10,7 +10,7 @@ a range), none of it is written by hand here. The domain keeps its machine forms
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
 from babel.dates import format_interval, format_skeleton, get_day_names, get_timezone_name
@@ -119,5 +119,8 @@ def zone_name(zone: str, t: Translator) -> str:
     """`China Time` / `中国时间` for `Asia/Shanghai`; `UTC` stays `UTC`."""
     if zone in ("UTC", "Etc/UTC", "Etc/GMT", "GMT"):
         return "UTC"
-    name = get_timezone_name(ZoneInfo(zone), "long", zone_variant="generic", locale=locale_of(t))
-    return str(name)
+    try:
+        info = ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):  # stored before it was checked: shown as is
+        return zone
+    return str(get_timezone_name(info, "long", zone_variant="generic", locale=locale_of(t)))

@@ -157,7 +157,7 @@ def latin_outside_names(transcript: str) -> list[str]:
     names, machine = _names(), _machine()
     found = []
     for line in transcript.splitlines():
-        if line[:1] not in ("", " ", "─") and re.search(r": /[a-z]", line):
+        if line[:1] not in ("", " ", "─") and re.search(r"(?:: |：)/[a-z]", line):
             continue  # a person's command and its arguments
         kept = machine.sub(lambda m: m[0] if m[0] in LATIN_AS_IS else " ", line)
         for name in names:
@@ -173,6 +173,7 @@ def latin_outside_names(transcript: str) -> list[str]:
         ("  bot → Li Wei: 截止时间为 Mon 09 Nov 12:00。", ["bot", "Mon", "Nov"]),
         ("      edtech：1 个问题，31m / 31m，100%", ["m", "m"]),
         ("Li Wei: /invite edtech contact", []),
+        ("Li Wei：/invite edtech contact", []),
         ("Chen Jie: （发送文件）lesson-plan.pdf，并写了 weekly report", ["weekly", "report"]),
         (
             "      https://t.me/synergy_test_bot?start=k_x 有效期至（Asia/Shanghai）",

@@ -68,7 +68,7 @@ async def test_invite_and_join_shows_stored_data_and_records_consent(
     wang.send("/whoami")
     whoami = await wang.next_message()
     assert "Ningbo University" in whoami.text and "student" in whoami.text
-    assert "Time zone: Asia/Shanghai" in whoami.text
+    assert "Time zone: China Time (Asia/Shanghai)" in whoami.text
 
     # The person's private command menu now lists what a student may use, and not /invite.
     scope = json.dumps({"chat_id": 3001, "type": "chat"}, sort_keys=True)

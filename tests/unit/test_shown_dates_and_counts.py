@@ -74,6 +74,7 @@ def test_weekdays_weeks_durations_and_zones(en: Translator, zh: Translator) -> N
     assert dates.zone_name("Asia/Shanghai", zh) == "中国时间"
     assert dates.zone_name("Asia/Bangkok", zh) == "泰国时间"
     assert dates.zone_name("UTC", zh) == "UTC"
+    assert dates.zone_name("Mars/Olympus", zh) == "Mars/Olympus"  # never a crash
 
 
 def test_a_weekly_reminder_reads_naturally_in_both_languages(
