@@ -10,10 +10,11 @@ a range), none of it is written by hand here. The domain keeps its machine forms
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
-from babel.dates import format_interval, format_skeleton, get_day_names, get_timezone_name
+from babel.dates import format_interval, format_skeleton, get_timezone_name
 from babel.lists import format_list
 from babel.units import format_unit
 
@@ -38,9 +39,55 @@ def _zoned(when: dt.datetime, zone: str) -> dt.datetime:
     return when.astimezone(ZoneInfo(zone))
 
 
+# Babel parses a pattern on each call (about 0.1 ms); a round of reminders asks the same few
+# weeks, deadlines and zones for every student, so each form is worked out once.
+@functools.lru_cache(maxsize=4096)
+def _day(value: dt.date, locale: str) -> str:
+    return format_skeleton("yMMMd", value, locale=locale)
+
+
+@functools.lru_cache(maxsize=4096)
+def _range(start: dt.date, end: dt.date, locale: str) -> str:
+    skeleton = "MMMd" if start.year == end.year else "yMMMd"
+    return format_interval(start, end, skeleton, locale=locale)
+
+
+@functools.lru_cache(maxsize=4096)
+def _moment(when: dt.datetime, zone: str, skeleton: str, locale: str) -> str:
+    local = _zoned(when, zone)
+    pattern = str(Locale.parse(locale).datetime_formats["medium"])  # `{1}, {0}`, `{1} {0}`
+    date_text = format_skeleton(skeleton, local, locale=locale)
+    return pattern.replace("{1}", date_text).replace(
+        "{0}", format_skeleton("Hm", local, locale=locale)
+    )
+
+
+@functools.lru_cache(maxsize=1024)
+def _duration(seconds: int, locale: str) -> str:
+    rest, parts = max(0, seconds), []
+    for size, unit in _UNITS:
+        amount, rest = divmod(rest, size)
+        if amount:
+            parts.append(format_unit(amount, unit, length="narrow", locale=locale))
+    if not parts:
+        parts = [format_unit(0, "duration-second", length="narrow", locale=locale)]
+    return format_list(parts, style="unit-narrow", locale=locale)
+
+
+@functools.lru_cache(maxsize=256)
+def _zone_name(zone: str, locale: str) -> str:
+    if zone in ("UTC", "Etc/UTC", "Etc/GMT", "GMT"):
+        return "UTC"
+    try:
+        info = ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):  # stored before it was checked: shown as is
+        return zone
+    return str(get_timezone_name(info, "long", zone_variant="generic", locale=locale))
+
+
 def day(value: dt.date, t: Translator) -> str:
     """`Nov 19, 2026` / `2026年11月19日`."""
-    return format_skeleton("yMMMd", value, locale=locale_of(t))
+    return _day(value, locale_of(t))
 
 
 def day_of(when: dt.datetime, zone: str, t: Translator) -> str:
@@ -57,57 +104,24 @@ def week(monday: dt.date, t: Translator) -> str:
 
 def day_range(start: dt.date, end: dt.date, t: Translator) -> str:
     """`Nov 2 – 8` / `11月2日至8日`; the year too when the range crosses one."""
-    skeleton = "MMMd" if start.year == end.year else "yMMMd"
-    return format_interval(start, end, skeleton, locale=locale_of(t))
-
-
-def clock(value: dt.time | dt.datetime, t: Translator) -> str:
-    """`09:00` in both languages (24-hour, as the consortium's schedules are written)."""
-    return format_skeleton("Hm", value, locale=locale_of(t))
-
-
-def _join(date_text: str, time_text: str, t: Translator) -> str:
-    """A date and a time joined as the locale joins them (`Nov 9, 2026, 12:00`)."""
-    pattern = Locale.parse(locale_of(t)).datetime_formats["medium"]
-    return str(pattern).replace("{1}", date_text).replace("{0}", time_text)
+    return _range(start, end, locale_of(t))
 
 
 def moment(when: dt.datetime, zone: str, t: Translator) -> str:
-    """A date and time in `zone`: `Nov 9, 2026, 14:00` / `2026年11月9日 14:00`."""
-    local = _zoned(when, zone)
-    return _join(format_skeleton("yMMMd", local, locale=locale_of(t)), clock(local, t), t)
+    """A date and time in `zone`: `Nov 9, 2026, 14:00` / `2026年11月9日 14:00` (24-hour, as
+    the consortium's schedules are written)."""
+    return _moment(when, zone, "yMMMd", locale_of(t))
 
 
 def moment_soon(when: dt.datetime, zone: str, t: Translator) -> str:
     """A moment in the coming days, with its weekday: `Mon, Nov 9, 12:00` / `11月9日周一 12:00`."""
-    local = _zoned(when, zone)
-    return _join(format_skeleton("MMMEd", local, locale=locale_of(t)), clock(local, t), t)
-
-
-def weekday_name(index: int, t: Translator) -> str:
-    """`Mon` / `周一` for 0 (Monday) ... 6 (Sunday)."""
-    return str(get_day_names("abbreviated", locale=locale_of(t))[index])
-
-
-def weekday_clock(index: int | None, time: dt.time, t: Translator) -> str:
-    """A weekly moment such as `Mon 12:00` / `周一 12:00`; just the clock without a weekday."""
-    if index is None:
-        return clock(time, t)
-    return f"{weekday_name(index, t)} {clock(time, t)}"
+    return _moment(when, zone, "MMMEd", locale_of(t))
 
 
 def duration(delta: dt.timedelta, t: Translator) -> str:
     """`1h 30m` / `1小时30分钟`: every non-zero unit, from days to seconds, in the reader's
     narrow unit forms (CLDR's), joined as the locale joins a list of units."""
-    rest = max(0, int(delta.total_seconds()))
-    parts = []
-    for size, unit in _UNITS:
-        amount, rest = divmod(rest, size)
-        if amount:
-            parts.append(format_unit(amount, unit, length="narrow", locale=locale_of(t)))
-    if not parts:
-        parts = [format_unit(0, "duration-second", length="narrow", locale=locale_of(t))]
-    return format_list(parts, style="unit-narrow", locale=locale_of(t))
+    return _duration(int(delta.total_seconds()), locale_of(t))
 
 
 def country_name(code: str, t: Translator) -> str:
@@ -117,10 +131,4 @@ def country_name(code: str, t: Translator) -> str:
 
 def zone_name(zone: str, t: Translator) -> str:
     """`China Time` / `中国时间` for `Asia/Shanghai`; `UTC` stays `UTC`."""
-    if zone in ("UTC", "Etc/UTC", "Etc/GMT", "GMT"):
-        return "UTC"
-    try:
-        info = ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):  # stored before it was checked: shown as is
-        return zone
-    return str(get_timezone_name(info, "long", zone_variant="generic", locale=locale_of(t)))
+    return _zone_name(zone, locale_of(t))

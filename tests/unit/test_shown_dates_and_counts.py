@@ -57,10 +57,7 @@ def test_moments_are_in_the_zone_given(en: Translator, zh: Translator) -> None:
     assert dates.day_of(late, "Asia/Shanghai", zh) == "2026年11月9日"
 
 
-def test_weekdays_weeks_durations_and_zones(en: Translator, zh: Translator) -> None:
-    assert dates.weekday_clock(0, dt.time(12, 0), en) == "Mon 12:00"
-    assert dates.weekday_clock(6, dt.time(9, 30), zh) == "周日 09:30"
-    assert dates.weekday_clock(None, dt.time(9, 30), zh) == "09:30"
+def test_weeks_durations_and_zones(en: Translator, zh: Translator) -> None:
     assert dates.week(dt.date(2026, 11, 2), en) == "2026-W45"
     assert dates.week(dt.date(2027, 1, 4), en) == "2027-W01"
     assert dates.week(dt.date(2027, 1, 4), zh) == "2027年第1周"
