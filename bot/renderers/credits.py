@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from html import escape
 
-from bot.domain.credits import Credits
+from bot.domain.credits import CreditRules, Credits
 from bot.i18n import Translator
 from bot.renderers import dates, esc, plural
 from bot.renderers.analytics import render_credits_line
@@ -18,6 +18,28 @@ from bot.services.credits import StudentCredits, TrainingAdded
 
 def _n(value: Decimal) -> str:
     return f"{value.normalize():f}" if value != value.to_integral_value() else f"{int(value)}"
+
+
+def render_rules(per: CreditRules, t: Translator) -> str:
+    """The consortium's credit rules, as the transcript states them ("1 credit per ...")."""
+    each = [  # "1 credit per ..." as well as "2 credits per ..."
+        t.ngettext(
+            "{n} credit per full month abroad",
+            "{n} credits per full month abroad",
+            plural(per.overseas_per_month),
+        ).format(n=_n(per.overseas_per_month)),
+        t.ngettext(
+            "{n} credit per {hours} hours of enterprise training",
+            "{n} credits per {hours} hours of enterprise training",
+            plural(per.training_credits),
+        ).format(n=_n(per.training_credits), hours=_n(per.training_hours_per_credit)),
+        t.ngettext(
+            "{n} credit per accepted research report cycle",
+            "{n} credits per accepted research report cycle",
+            plural(per.per_topic_cycle),
+        ).format(n=_n(per.per_topic_cycle)),
+    ]
+    return t.gettext("Rules: {rules}.").format(rules=t.gettext("; ").join(each))
 
 
 def _hours(hours: Decimal, t: Translator) -> str:
@@ -270,15 +292,7 @@ def transcript_html(
         for row in transcript_rows(found, t)
     )
     title = t.gettext("Credit transcript")
-    rules = t.gettext(
-        "Rules: {overseas} credits per full month abroad; {training} credits per {hours} hours "
-        "of enterprise training; {research} credits per accepted research report cycle."
-    ).format(
-        overseas=_n(found.rules.overseas_per_month),
-        training=_n(found.rules.training_credits),
-        hours=_n(found.rules.training_hours_per_credit),
-        research=_n(found.rules.per_topic_cycle),
-    )
+    rules = render_rules(found.rules, t)
     # gettext outside the f-string: Python 3.11's extraction does not look inside f-strings
     student_label, checked_by = t.gettext("Student"), t.gettext("Checked by (university office):")
     issued_label, total_label = t.gettext("Issued"), t.gettext("Total")

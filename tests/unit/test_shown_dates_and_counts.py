@@ -10,11 +10,13 @@ import numpy as np
 import pytest
 
 from bot.domain.checkin import ScheduleError, parse_schedule
+from bot.domain.credits import CreditRules
 from bot.domain.digest import Thresholds
 from bot.domain.reports import Stage
 from bot.i18n import Translations, Translator
 from bot.renderers import aside, dates, labelled, listed, plural
 from bot.renderers.checkin import render_history_line, render_next, render_schedule_problem
+from bot.renderers.credits import render_rules
 from bot.renderers.digest import render_digest_summary
 from bot.renderers.liaison import render_figure_line
 from bot.renderers.reports import render_student_reminder
@@ -158,3 +160,14 @@ def test_a_schedule_that_cannot_be_read_is_explained_in_the_readers_language(
     assert chinese in said and str(caught.value) not in said  # not the English reason
     assert said.startswith("无法识别该时间安排")
     assert "Examples: /checkin schedule" in render_schedule_problem(reason, caught.value.word, en)
+
+
+def test_the_credit_rules_say_credit_for_one(en: Translator, zh: Translator) -> None:
+    rules = CreditRules(Decimal(2), Decimal(40), Decimal(1), Decimal("0.5"))
+    assert render_rules(rules, en) == (
+        "Rules: 2 credits per full month abroad; 1 credit per 40 hours of enterprise "
+        "training; 0.5 credits per accepted research report cycle."
+    )
+    assert render_rules(rules, zh) == (
+        "规则：海外每满一个月 2 学分；企业培训每 40 小时 1 学分；每个通过的科研报告周期 0.5 学分。"
+    )
