@@ -52,8 +52,13 @@ def _change(baseline: float, current: float, t: Translator) -> str:
     change = shown_change(baseline, current)
     if change is None:
         return "–"
-    percent = f", {_signed(change.percent)}%" if change.percent is not None else ""
-    return aside(f"{change.baseline}→{change.current}", f"{_signed(change.points)}{percent}", t)
+    moved = _signed(change.points)
+    if change.percent is not None:
+        # TRANSLATORS: a change in points and in percent, as in "57.5→75.0 (+17.5, +30.4%)".
+        moved = t.gettext("{points}, {percent}%").format(
+            points=moved, percent=_signed(change.percent)
+        )
+    return aside(f"{change.baseline}→{change.current}", moved, t)
 
 
 def person_name(person: Person) -> str:
