@@ -50,6 +50,13 @@ def listed(items: Iterable[str], t: Translator) -> str:
     return t.gettext(", ").join(items)
 
 
+def then(first: str, second: str, t: Translator) -> str:
+    """Two sentences, one after the other: a space between them in English, none in Chinese
+    (a full-width full stop needs none)."""
+    # TRANSLATORS: one sentence after another (Chinese: no space after 。or ！).
+    return t.gettext("{first} {second}").format(first=first, second=second)
+
+
 def plural(value: Decimal | float | int) -> int:
     """The count `ngettext` picks a form by, for a number that may have decimals: the number
     when it is whole, else 2 (CLDR puts a decimal such as 1.5 in English's plural, `other`;

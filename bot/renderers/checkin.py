@@ -8,7 +8,7 @@ from babel.dates import format_skeleton
 
 from bot.domain.checkin import OPTION_KEYS
 from bot.i18n import Translator
-from bot.renderers import dates, esc, labelled, listed, said
+from bot.renderers import dates, esc, labelled, listed, said, then
 from bot.services.analytics import ReportStats
 from bot.services.checkin import SkippedDay, Tally
 from db.models import ActionItem, Checkin, LiaisonRequest, Party
@@ -81,11 +81,12 @@ def render_report_stats(stats: ReportStats, t: Translator) -> str:
             "({late} late)."
         ).format(submitted=stats.submitted, expected=stats.expected, late=stats.late)
     if stats.waiting:
-        text += " " + t.ngettext(
+        waiting = t.ngettext(
             "{n} score is still awaited from a mentor.",
             "{n} scores are still awaited from mentors.",
             stats.waiting,
         ).format(n=stats.waiting)
+        text = then(text, waiting, t)
     return text
 
 

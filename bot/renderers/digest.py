@@ -9,7 +9,7 @@ from babel.dates import format_skeleton
 
 from bot.domain.digest import Figures, Thresholds
 from bot.i18n import Translator
-from bot.renderers import dates, esc, listed
+from bot.renderers import dates, esc, listed, then
 from bot.services.digest import Digest, PartyDigest
 
 
@@ -117,5 +117,5 @@ def render_digest_summary(digest: Digest, t: Translator) -> str:
         len(digest.parties),
     ).format(month=month_name(digest, t), n=len(digest.parties))
     if flagged:
-        text += " " + t.gettext("Flagged: {names}.").format(names=listed(flagged, t))
+        text = then(text, t.gettext("Flagged: {names}.").format(names=listed(flagged, t)), t)
     return text

@@ -7,7 +7,7 @@ import datetime as dt
 from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import Translator
-from bot.renderers import Rendered, dates, esc, listed, said
+from bot.renderers import Rendered, aside, dates, esc, listed, said
 from bot.telegram import callbacks
 from db.models import LiaisonRequest, Party, Person, RequestState
 
@@ -240,7 +240,7 @@ def render_oncall_line(
         party=esc(party.name), person=esc(name_of(now_person))
     )
     if by_override:
-        line += " " + t.gettext("(covering)")
+        line = aside(line, t.gettext("covering"), t)
     if change is not None and next_person is not None:
         # TRANSLATORS: between the one on call now and the next.
         line += t.gettext("; ") + t.gettext("then {person} from {time} ({zone})").format(

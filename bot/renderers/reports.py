@@ -19,7 +19,7 @@ from bot.domain.reports import (
     level_of,
 )
 from bot.i18n import Translator
-from bot.renderers import Rendered, aside, dates, esc, labelled, listed
+from bot.renderers import Rendered, aside, dates, esc, labelled, listed, then
 from bot.telegram import callbacks
 from bot.telegram.callbacks import ReportOp, ScoreOp
 from db.models import Assessment, Party, PartyKind, Person, ReportAttachment, WeeklyReport
@@ -349,15 +349,12 @@ def render_submitted(report: WeeklyReport, corrected: bool, mentors: int, t: Tra
     else:
         text = t.gettext("Your report for {week} is submitted. Thank you!")
     text = text.format(week=_week_text(report.week, t))
-    return (
-        text
-        + " "
-        + t.ngettext(
-            "{n} mentor will score it; you will see the scores here.",
-            "{n} mentors will score it; you will see the scores here.",
-            mentors,
-        ).format(n=mentors)
-    )
+    scoring = t.ngettext(
+        "{n} mentor will score it; you will see the scores here.",
+        "{n} mentors will score it; you will see the scores here.",
+        mentors,
+    ).format(n=mentors)
+    return then(text, scoring, t)
 
 
 def render_review_request(

@@ -277,7 +277,7 @@ async def test_the_monthly_digest_flags_a_party_weak_two_months_running(
         digest = await li.next_message()  # one message: the summary, then each party
         summary, *sections = digest.text.split("\n\n")
         assert summary == (
-            "<b>月度简报，2026年11月：4 个合作方。 已标记：Institute of Educational AI。</b>"
+            "<b>月度简报，2026年11月：4 个合作方。已标记：Institute of Educational AI。</b>"
         )
         flagged = sections[0]  # the flagged party first
         assert flagged.startswith("<b>Institute of Educational AI</b>\n⚠")

@@ -14,7 +14,7 @@ from bot.domain.credits import CreditRules
 from bot.domain.digest import Thresholds
 from bot.domain.reports import Stage
 from bot.i18n import Translations, Translator
-from bot.renderers import aside, dates, labelled, listed, plural
+from bot.renderers import aside, dates, labelled, listed, plural, then
 from bot.renderers.checkin import render_history_line, render_next, render_schedule_problem
 from bot.renderers.credits import render_rules
 from bot.renderers.digest import render_digest_summary
@@ -171,3 +171,10 @@ def test_the_credit_rules_say_credit_for_one(en: Translator, zh: Translator) -> 
     assert render_rules(rules, zh) == (
         "规则：海外每满一个月 2 学分；企业培训每 40 小时 1 学分；每个通过的科研报告周期 0.5 学分。"
     )
+
+
+def test_sentences_follow_each_other_as_each_language_writes_them(
+    en: Translator, zh: Translator
+) -> None:
+    assert then("Saved.", "Thank you!", en) == "Saved. Thank you!"
+    assert then("已保存。", "谢谢！", zh) == "已保存。谢谢！"
