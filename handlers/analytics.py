@@ -18,7 +18,7 @@ from bot.domain.digest import month_of, previous_month
 from bot.domain.reports import InputProblem
 from bot.domain.time import first_zone, local_today
 from bot.outbox.reports import ReportOutbox
-from bot.renderers import esc
+from bot.renderers import dates, esc, plural
 from bot.renderers.analytics import render_cohort, render_pick_student, render_progress
 from bot.renderers.charts import model_chart, party_chart, progress_chart
 from bot.renderers.credits import (
@@ -169,9 +169,11 @@ async def transcript(request: Request) -> Reply:
         asyncio.to_thread(transcript_html, found, t, issued, name, request.caller.language),
     )
     stem = f"transcript-{student.telegram_id}-{issued.isoformat()}"
-    text = t.gettext("The credit transcript of {name}: {total} credits.").format(
-        name=esc(student.name or student.telegram_id), total=f"{found.total:g}"
-    )
+    text = t.ngettext(
+        "The credit transcript of {name}: {total} credit.",
+        "The credit transcript of {name}: {total} credits.",
+        plural(found.total),
+    ).format(name=esc(student.name or student.telegram_id), total=f"{found.total:g}")
     return Reply(text=text, files=[(f"{stem}.xlsx", xlsx), (f"{stem}.html", html)])
 
 
@@ -217,7 +219,7 @@ async def export_command(request: Request) -> Reply:
     stamp = request.now.strftime("%Y-%m-%d")
     text = request.t.gettext(
         "The export of {date}: reports, scores and aggregates, as a workbook and as CSV files."
-    ).format(date=stamp)
+    ).format(date=dates.day(request.now.date(), request.t))
     return Reply(
         text=text,
         files=[(f"synergy-{stamp}.xlsx", workbook), (f"synergy-{stamp}-csv.zip", archive)],

@@ -12,14 +12,14 @@ from bot.domain.checkin import (
     MAX_OPEN_FOR,
     MIN_OPEN_FOR,
     OPEN_FOR,
+    ScheduleError,
     next_checkin,
     parse_open_for,
     parse_schedule,
 )
-from bot.domain.time import format_duration
 from bot.outbox.checkin import CheckinOutbox
-from bot.renderers import esc
-from bot.renderers.checkin import render_history_line, render_next
+from bot.renderers import dates, esc
+from bot.renderers.checkin import render_history_line, render_next, render_schedule_problem
 from bot.renderers.tables import csv_bytes
 from bot.services import checkin
 from bot.services.context import ServiceContext
@@ -102,22 +102,16 @@ async def _schedule(request: Request) -> Reply:
                     "A check-in stays open from {low} to {high}; {given} is not possible. "
                     "Example: /checkin schedule first mon 10:00 72h"
                 ).format(
-                    low=format_duration(MIN_OPEN_FOR),
-                    high=format_duration(MAX_OPEN_FOR),
+                    low=dates.duration(MIN_OPEN_FOR, t),
+                    high=dates.duration(MAX_OPEN_FOR, t),
                     given=esc(words[-1]),
                 )
             )
         words = words[:-1]
     try:
         schedule = parse_schedule(" ".join(words))
-    except ValueError as exc:
-        return Reply(
-            text=t.gettext(
-                "I could not read that schedule ({problem}). Examples: "
-                "/checkin schedule first mon 10:00 72h, "
-                "/checkin schedule 15 09:30"
-            ).format(problem=esc(exc))
-        )
+    except ScheduleError as exc:
+        return Reply(text=render_schedule_problem(exc.reason, exc.word, t))
     await checkin.set_policy(request.ctx, str(schedule), duration)
     return await _next(request)
 

@@ -13,13 +13,13 @@ from telegram.ext import BaseHandler, MessageHandler, filters
 
 from bot.context import BotContext
 from bot.domain import numbers
-from bot.domain.time import format_duration
 from bot.outbox.liaison import LiaisonOutbox
-from bot.renderers import esc, local
+from bot.renderers import dates, esc, listed
 from bot.renderers.liaison import (
     ack_text,
     event_name,
     render_ask_usage,
+    render_figure_line,
     render_held,
     render_oncall_line,
     render_pick_party,
@@ -302,7 +302,7 @@ async def history(request: Request) -> Reply:
     lines = [render_request_line(found, party, request.now, t)]
     for line in await liaison.history(request.ctx, found):
         who = f" — {esc(line.person)}" if line.person else ""
-        lines.append(f"{local(line.at, zone)} {esc(event_name(line.kind, t))}{who}")
+        lines.append(f"{dates.moment(line.at, zone, t)} {esc(event_name(line.kind, t))}{who}")
     # In the group it was asked in, everyone saw it asked; anywhere else it is personal.
     return Reply(text="\n".join(lines), private=found.chat_id != request.chat_id)
 
@@ -341,21 +341,16 @@ async def requests(request: Request) -> Reply:
         for figure in await liaison.figures(request.ctx):
             if figure.requests:
                 lines.append(
-                    t.gettext("{party}: {n} questions, {ack} / {answer}, {share}").format(
-                        party=esc(figure.party.key),
-                        n=figure.requests,
-                        ack=_span(figure.median_ack),
-                        answer=_span(figure.median_answer),
-                        share=f"{round(100 * (figure.escalated_share or 0))}%",
+                    render_figure_line(
+                        figure.party.key,
+                        figure.requests,
+                        figure.median_ack,
+                        figure.median_answer,
+                        figure.escalated_share,
+                        t,
                     )
                 )
     return Reply(text="\n".join(lines))
-
-
-def _span(delta: dt.timedelta | None) -> str:
-    return (
-        "—" if delta is None else format_duration(dt.timedelta(seconds=int(delta.total_seconds())))
-    )
 
 
 async def _managed_party(request: Request) -> Party | Reply:
@@ -396,7 +391,7 @@ async def _refused_people(request: Request, party: Party, people: list[Person]) 
             "Only {party}'s own contacts can be on its on-call duty; not: {names}."
         ).format(
             party=esc(party.name),
-            names=", ".join(esc(p.name or str(p.telegram_id)) for p in refused),
+            names=listed((esc(p.name or str(p.telegram_id)) for p in refused), request.t),
         )
     )
 
@@ -420,7 +415,7 @@ async def rotation(request: Request) -> Reply:
     default_tz = request.ctx.default_tz
     await ensure_policy(request.repos, party, request.now, default_tz)
     await request.repos.oncall.set_rotation(party.id, [p.id for p in people])
-    names = ", ".join(esc(p.name or str(p.telegram_id)) for p in people)
+    names = listed((esc(p.name or str(p.telegram_id)) for p in people), request.t)
     return Reply(
         text=request.t.gettext("On-call order of {party}: {names}.").format(
             party=esc(party.name), names=names
@@ -468,7 +463,7 @@ async def override(request: Request) -> Reply:
             party=esc(party.name),
             start=request.args[2].replace("T", " "),
             end=request.args[3].replace("T", " "),
-            zone=esc(zone),
+            zone=dates.zone_name(zone, t),
         )
     )
 

@@ -13,6 +13,7 @@ import yaml
 from bot.demo.playground import Person
 from bot.domain.access import ROLE_NAMES
 from bot.i18n import N_, Translator
+from bot.renderers import listed
 from db.models import Role
 
 # Monday 2 November, 14:00 in Ningbo: the people join after last week's reports were due
@@ -52,7 +53,7 @@ def people(t: Translator) -> list[Person]:
         Person(
             telegram_id,
             name,
-            ", ".join(t.gettext(ROLE_NAMES[Role(role)]) for role in roles) + f" · {parties[key]}",
+            listed((t.gettext(ROLE_NAMES[Role(role)]) for role in roles), t) + f" · {parties[key]}",
         )
         for telegram_id, name, key, roles in rows
     ]

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from bot.demo.cast import GROUP_ID, GROUP_TITLE
 from bot.fake_telegram import FakeGroup, FakeTelegram, FakeUser, SentMessage
 from bot.i18n import Translator
+from bot.renderers import aside, labelled
 
 
 @dataclass
@@ -50,7 +51,7 @@ class Transcript:
             name = self.names[user.id]
             if group is not None:
                 name = self.t.gettext("{name} in {group}").format(name=name, group=GROUP_TITLE)
-            self.say(f"{name}: {_plain(text)}")
+            self.say(labelled(name, _plain(text), self.t))
 
     def flush(self) -> None:
         """Print what the bot sent or edited since the last call."""
@@ -71,7 +72,8 @@ class Transcript:
 
     def _bot(self, message: SentMessage, *, edited: bool) -> None:
         where = GROUP_TITLE if message.chat_id < 0 else self.names.get(message.chat_id, "?")
-        mark = " " + self.t.gettext("(edited)") if edited else ""
+        if edited:
+            where = aside(where, self.t.gettext("edited"), self.t)
         body = _plain(message.text)
         if message.poll:
             options = " / ".join(o["text"] for o in message.poll["options"])
@@ -85,7 +87,9 @@ class Transcript:
             name = message.raw["document"]["file_name"]
             file = self.t.gettext("[file {name}]").format(name=name)
             body = f"{file} {body}".rstrip()
-        self.say(f"  bot → {where}{mark}: {body}".replace("\n", "\n      "))
+        # TRANSLATORS: how the demo transcript names the bot, as in "bot → Li Wei: ...".
+        bot = self.t.gettext("bot")
+        self.say(("  " + labelled(f"{bot} → {where}", body, self.t)).replace("\n", "\n      "))
         buttons = [text for text, _ in message.buttons]
         if buttons:
             self.say("      " + " ".join(f"[{b}]" for b in buttons))

@@ -50,25 +50,45 @@ class Schedule:
         return f"{ordinal} {WEEKDAYS[self.weekday]} {clock}"
 
 
+class ScheduleError(ValueError):
+    """A schedule that cannot be read: `reason` (one of SCHEDULE_PROBLEMS) and the word at
+    fault, for a message in the reader's language; the text is the English one (files, CLI)."""
+
+    def __init__(self, reason: str, word: str, text: str) -> None:
+        super().__init__(text)
+        self.reason, self.word = reason, word
+
+
+SCHEDULE_PROBLEMS = ("shape", "time", "day", "ordinal", "weekday")
+
+
 def parse_schedule(text: str) -> Schedule:
-    """`first mon 10:00`, `last fri 16:30` or `15 10:00`; ValueError with the reason."""
+    """`first mon 10:00`, `last fri 16:30` or `15 10:00`; ScheduleError with the reason."""
     words = text.lower().split()
     if len(words) not in (2, 3):
-        raise ValueError(f"expected e.g. 'first mon 10:00' or '15 10:00', got {text!r}")
+        raise ScheduleError(
+            "shape", text, f"expected e.g. 'first mon 10:00' or '15 10:00', got {text!r}"
+        )
     match = re.fullmatch(r"([0-9]{1,2}):([0-9]{2})", words[-1])
     if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
-        raise ValueError(f"no such time of day: {words[-1]!r}")
+        raise ScheduleError("time", words[-1], f"no such time of day: {words[-1]!r}")
     at = dt.time(int(match.group(1)), int(match.group(2)))
     if len(words) == 2:
         day = parse_int(words[0], 1, 28)
         if isinstance(day, NotANumber):
-            raise ValueError("a day of the month must be 1-28 (every month has it)")
+            raise ScheduleError(
+                "day", words[0], "a day of the month must be 1-28 (every month has it)"
+            )
         return Schedule(at, day=day)
     if words[0] not in ORDINALS:
-        raise ValueError(f"expected first, second, third, fourth or last, got {words[0]!r}")
+        raise ScheduleError(
+            "ordinal", words[0], f"expected first, second, third, fourth or last, got {words[0]!r}"
+        )
     index = weekday(words[1])
     if index is None:
-        raise ValueError(f"unknown weekday {words[1]!r} (mon, tue, ... sun)")
+        raise ScheduleError(
+            "weekday", words[1], f"unknown weekday {words[1]!r} (mon, tue, ... sun)"
+        )
     return Schedule(at, nth=ORDINALS[words[0]], weekday=index)
 
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import gettext
 import io
+import operator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import SupportsIndex
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -37,8 +39,10 @@ class Translator:
     def gettext(self, message: str) -> str:
         return self._catalog.gettext(message)
 
-    def ngettext(self, singular: str, plural: str, n: int) -> str:
-        return self._catalog.ngettext(singular, plural, n)
+    def ngettext(self, singular: str, plural: str, n: SupportsIndex) -> str:
+        # Counts often come from pandas (numpy.int64), which gettext refuses with a warning
+        # (an error here): any integer type is taken as the int it is.
+        return self._catalog.ngettext(singular, plural, operator.index(n))
 
 
 class Translations:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.domain.access import ROLE_NAMES, CommandSpec, Restricted, Where
 from bot.i18n import Translator
-from bot.renderers import Rendered, esc
+from bot.renderers import Rendered, esc, listed
 from bot.telegram.callbacks import Refusal
 
 
@@ -29,7 +29,7 @@ def render_stranger_in_group(t: Translator) -> Rendered:
 
 def render_role_refusal(spec: CommandSpec, t: Translator) -> Rendered:
     roles = sorted(spec.roles or ())
-    names = ", ".join(t.gettext(ROLE_NAMES[role]) for role in roles)
+    names = listed((t.gettext(ROLE_NAMES[role]) for role in roles), t)
     return Rendered(
         t.gettext("/{command} is only for: {roles}.").format(roles=names, command=spec.name)
     )

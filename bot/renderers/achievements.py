@@ -9,7 +9,7 @@ from fractions import Fraction
 from babel.numbers import get_currency_precision
 
 from bot.i18n import Translator
-from bot.renderers import esc, fit
+from bot.renderers import aside, dates, esc, fit, labelled, listed, more_lines
 from bot.renderers.reports import kind_name
 from bot.services.achievements import AchievementView, RevenueAdded, amount_of
 from db.models import Achievement, AchievementKind, Revenue
@@ -51,10 +51,10 @@ def render_recorded(view: AchievementView, t: Translator) -> str:
                 label=achievement_label(view.achievement, t)
             ),
             t.gettext("Parties: {names}").format(
-                names=", ".join(f"{esc(p.name)} ({kind_name(p.kind, t)})" for p in view.parties)
+                names=listed((aside(esc(p.name), kind_name(p.kind, t), t) for p in view.parties), t)
             ),
             t.gettext("Members: {names}").format(
-                names=", ".join(esc(m.name or m.telegram_id) for m in view.members)
+                names=listed((esc(m.name or m.telegram_id) for m in view.members), t)
             ),
             t.gettext("Coordinators record revenue from it with /revenue {id} AMOUNT.").format(
                 id=view.achievement.id
@@ -99,11 +99,14 @@ def _revenue_lines(revenue: Revenue, view: AchievementView, t: Translator) -> li
     for share in revenue.shares:
         amount = amount_of(share.amount_minor, revenue.currency)
         if share.party_id is not None and share.party_id in kinds:
-            who = f"{esc(share.name)} ({kind_name(kinds[share.party_id], t)})"
+            who = aside(esc(share.name), kind_name(kinds[share.party_id], t), t)
         else:
             who = t.gettext("{name} (student)").format(name=esc(share.name))
         lines.append(
-            f"• {who}: {percent(Fraction(share.percent))} = {money(amount, revenue.currency)}"
+            "• "
+            + labelled(
+                who, f"{percent(Fraction(share.percent))} = {money(amount, revenue.currency)}", t
+            )
         )
     return lines
 
@@ -150,7 +153,7 @@ def render_achievements(views: Sequence[AchievementView], t: Translator) -> str:
         lines.append(
             achievement_label(view.achievement, t)
             + " — "
-            + ", ".join(esc(p.name) for p in view.parties)
+            + listed((esc(p.name) for p in view.parties), t)
         )
         for revenue in view.revenues:
             amount = amount_of(revenue.amount_minor, revenue.currency)
@@ -158,8 +161,8 @@ def render_achievements(views: Sequence[AchievementView], t: Translator) -> str:
                 "  "
                 + t.gettext("Revenue {amount} on {date}:").format(
                     amount=money(amount, revenue.currency),
-                    date=revenue.recorded_at.date().isoformat(),
+                    date=dates.day(revenue.recorded_at.date(), t),
                 )
             )
             lines += ["  " + line for line in _revenue_lines(revenue, view, t)]
-    return fit(lines, lambda n: t.gettext("… and {n} more lines").format(n=n))
+    return fit(lines, more_lines(t))

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from bot.domain.access import ROLE_NAMES
 from bot.domain.invites import MAX_DAYS, MAX_USES, InviteArgsError, deep_link
 from bot.i18n import Translator
-from bot.renderers import Rendered, esc
+from bot.renderers import Rendered, dates, esc, listed
 from bot.services.chats import LinkResult
 from bot.services.people import NewInvite
 from db.models import Party, Role
 
 
 def render_invite(invite: NewInvite, bot_username: str, timezone: str, t: Translator) -> Rendered:
-    expires = invite.expires_at.astimezone(ZoneInfo(timezone))
     link = deep_link(bot_username, invite.token)
     uses = t.ngettext("It can be used once", "It can be used {n} times", invite.uses).format(
         n=invite.uses
@@ -27,8 +24,8 @@ def render_invite(invite: NewInvite, bot_username: str, timezone: str, t: Transl
         role=t.gettext(ROLE_NAMES[invite.role]),
         link=link,
         uses=uses,
-        expires=expires.strftime("%Y-%m-%d %H:%M"),
-        timezone=esc(timezone),
+        expires=dates.moment(invite.expires_at, timezone, t),
+        timezone=dates.zone_name(timezone, t),
     )
     return Rendered(text)
 
@@ -63,7 +60,7 @@ def render_unknown_party(key: str, parties: list[Party], t: Translator) -> Rende
 def render_party_keys(parties: list[Party], t: Translator) -> str:
     if not parties:
         return t.gettext("No parties yet: import the consortium file first.")
-    keys = ", ".join(f"<code>{esc(p.key)}</code>" for p in parties)
+    keys = listed((f"<code>{esc(p.key)}</code>" for p in parties), t)
     return t.gettext("Parties: {keys}").format(keys=keys)
 
 

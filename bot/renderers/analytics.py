@@ -12,7 +12,7 @@ from bot import lazy
 from bot.domain.capability import DIMS, shown_change
 from bot.domain.credits import Credits
 from bot.i18n import Translator
-from bot.renderers import Rendered, esc
+from bot.renderers import Rendered, aside, esc
 from bot.renderers.participation import render_participation_flag
 from bot.renderers.reports import dimension_name
 from bot.services.analytics import Cohort, Participation, Progress
@@ -48,14 +48,19 @@ def _signed(value: object) -> str:
     return f"{float(value):+.1f}"  # type: ignore[arg-type]
 
 
-def _change(baseline: float, current: float) -> str:
+def _change(baseline: float, current: float, t: Translator) -> str:
     """`57.5→75.0 (+17.5, +30.4%)`: the change in points and in percent of the baseline,
     worked out from the figures shown."""
     change = shown_change(baseline, current)
     if change is None:
         return "–"
-    percent = f", {_signed(change.percent)}%" if change.percent is not None else ""
-    return f"{change.baseline}→{change.current} ({_signed(change.points)}{percent})"
+    moved = _signed(change.points)
+    if change.percent is not None:
+        # TRANSLATORS: a change in points and in percent, as in "57.5→75.0 (+17.5, +30.4%)".
+        moved = t.gettext("{points}, {percent}%").format(
+            points=moved, percent=_signed(change.percent)
+        )
+    return aside(f"{change.baseline}→{change.current}", moved, t)
 
 
 def person_name(person: Person) -> str:
@@ -65,14 +70,18 @@ def person_name(person: Person) -> str:
 def render_participation(p: Participation, t: Translator) -> str:
     if p.rate is None:
         return t.gettext("Reports: none expected yet")
-    return t.gettext("Reports: {submitted} of {expected} weeks ({rate:.0%}), {late} late").format(
-        submitted=p.submitted, expected=p.expected, rate=p.rate, late=p.late
-    )
+    return t.ngettext(
+        "Reports: {submitted} of {expected} week ({rate:.0%}), {late} late",
+        "Reports: {submitted} of {expected} weeks ({rate:.0%}), {late} late",
+        p.expected,
+    ).format(submitted=p.submitted, expected=p.expected, rate=p.rate, late=p.late)
 
 
 def render_credits_line(credits: Credits, t: Translator) -> str:
-    return t.gettext(
-        "Credits: {earned} earned ({months} full months abroad), {planned} for the whole stay"
+    return t.ngettext(
+        "Credits: {earned} earned ({months} full month abroad), {planned} for the whole stay",
+        "Credits: {earned} earned ({months} full months abroad), {planned} for the whole stay",
+        credits.months,
     ).format(earned=f"{credits.earned:g}", months=credits.months, planned=f"{credits.planned:g}")
 
 
@@ -92,9 +101,12 @@ def render_progress(progress: Progress, t: Translator) -> str:
         change = shown_change(cast(float, row["baseline"]), cast(float, row["current"]))
         assert change is not None  # a dimension with scores has both levels
         lines.append(
-            t.gettext(
+            t.ngettext(
                 "{dimension}: baseline {baseline}, now {current} ({points} points, {percent}%) "
-                "over {weeks} weeks"
+                "over {weeks} week",
+                "{dimension}: baseline {baseline}, now {current} ({points} points, {percent}%) "
+                "over {weeks} weeks",
+                int(cast(float, row["weeks"])),
             ).format(
                 dimension=name,
                 baseline=change.baseline,
@@ -148,7 +160,7 @@ def _summary_lines(
         rows = summary[summary[by] == group].set_index("dimension")
         students = int(rows["students"].to_numpy().max())
         parts = [
-            f"{esc(short_name(d, t))} {_change(rows.loc[d, 'baseline'], rows.loc[d, 'current'])}"
+            f"{esc(short_name(d, t))} {_change(rows.loc[d, 'baseline'], rows.loc[d, 'current'], t)}"
             for d in DIMS
             if d in rows.index
         ]
@@ -203,7 +215,7 @@ def render_cohort(cohort: Cohort, t: Translator) -> str:
             cohort.by_model,
             "model",
             t,
-            lambda n: t.gettext("{n} kinds of party").format(n=n),
+            lambda n: t.ngettext("{n} kind of party", "{n} kinds of party", n).format(n=n),
         ),
         "",
         "<b>" + t.gettext("Scoring reliability (Cronbach's alpha)") + "</b>",

@@ -8,7 +8,7 @@ from babel.dates import format_skeleton
 
 from bot.domain.checkin import OPTION_KEYS
 from bot.i18n import Translator
-from bot.renderers import esc, local, said
+from bot.renderers import dates, esc, labelled, listed, said, then
 from bot.services.checkin import ReportStats, SkippedDay, Tally
 from db.models import ActionItem, Checkin, LiaisonRequest, Party
 
@@ -45,7 +45,11 @@ def render_agenda(
     lines = [
         t.gettext(
             "<b>Monthly check-in #{id}</b>: please answer the poll below by {time} ({zone})."
-        ).format(id=checkin.id, time=local(checkin.closes_at, zone), zone=esc(zone))
+        ).format(
+            id=checkin.id,
+            time=dates.moment(checkin.closes_at, zone, t),
+            zone=dates.zone_name(zone, t),
+        )
     ]
     lines.append(
         t.ngettext(
@@ -76,18 +80,22 @@ def render_report_stats(stats: ReportStats, t: Translator) -> str:
             "({late} late)."
         ).format(submitted=stats.submitted, expected=stats.expected, late=stats.late)
     if stats.waiting:
-        text += " " + t.ngettext(
+        waiting = t.ngettext(
             "{n} score is still awaited from a mentor.",
             "{n} scores are still awaited from mentors.",
             stats.waiting,
         ).format(n=stats.waiting)
+        text = then(text, waiting, t)
     return text
 
 
 def render_group_reminder(checkin: Checkin, missing: list[Party], zone: str, t: Translator) -> str:
-    names = ", ".join(esc(p.name) for p in missing)
+    names = listed((esc(p.name) for p in missing), t)
     return t.gettext("Check-in #{id} closes at {time} ({zone}). Not answered yet: {names}.").format(
-        id=checkin.id, time=local(checkin.closes_at, zone), zone=esc(zone), names=names
+        id=checkin.id,
+        time=dates.moment(checkin.closes_at, zone, t),
+        zone=dates.zone_name(zone, t),
+        names=names,
     )
 
 
@@ -96,26 +104,31 @@ def render_private_reminder(checkin: Checkin, party: Party, zone: str, t: Transl
         "No one from {party} has answered check-in #{id} yet. Please answer the poll "
         "in the consortium's group before {time} ({zone})."
     ).format(
-        party=esc(party.name), id=checkin.id, time=local(checkin.closes_at, zone), zone=esc(zone)
+        party=esc(party.name),
+        id=checkin.id,
+        time=dates.moment(checkin.closes_at, zone, t),
+        zone=dates.zone_name(zone, t),
     )
 
 
 def render_summary(checkin: Checkin, tally: Tally, actions: list[ActionItem], t: Translator) -> str:
     answered = sum(1 for p in tally.parties if p.answered)
     lines = [
-        t.gettext("<b>Check-in #{id} is closed</b>: {answered}/{total} parties answered.").format(
-            id=checkin.id, answered=answered, total=len(tally.parties)
-        )
+        t.ngettext(
+            "<b>Check-in #{id} is closed</b>: {answered}/{total} party answered.",
+            "<b>Check-in #{id} is closed</b>: {answered}/{total} parties answered.",
+            len(tally.parties),
+        ).format(id=checkin.id, answered=answered, total=len(tally.parties))
     ]
     for name, count in zip(poll_options(t), tally.options, strict=True):
-        lines.append(f"{esc(name)}: {count}")
+        lines.append(labelled(esc(name), count, t))
     for turnout in tally.parties:
         party = esc(tally.party_names.get(turnout.party_key, turnout.party_key))
         if turnout.answered:
             lines.append(
                 "✅ "
                 + t.gettext("{party}: {people}").format(
-                    party=party, people=esc(", ".join(turnout.voters))
+                    party=party, people=esc(listed(turnout.voters, t))
                 )
             )
         else:
@@ -137,7 +150,7 @@ def render_summary(checkin: Checkin, tally: Tally, actions: list[ActionItem], t:
 def render_absent_warning(checkin: Checkin, names: list[str], t: Translator) -> str:
     return t.gettext(
         "Warning: {names} did not answer check-in #{id} nor the one before it."
-    ).format(names=esc(", ".join(names)), id=checkin.id)
+    ).format(names=esc(listed(names, t)), id=checkin.id)
 
 
 def render_group_lost(title: str, t: Translator) -> str:
@@ -158,7 +171,9 @@ def render_next(
     if open_checkin is not None:
         lines.append(
             t.gettext("Check-in #{id} is open until {time} ({zone}).").format(
-                id=open_checkin.id, time=local(open_checkin.closes_at, zone), zone=esc(zone)
+                id=open_checkin.id,
+                time=dates.moment(open_checkin.closes_at, zone, t),
+                zone=dates.zone_name(zone, t),
             )
         )
     if start is None:
@@ -171,7 +186,7 @@ def render_next(
     else:
         lines.append(
             t.gettext("The next check-in opens on {time} ({zone}).").format(
-                time=local(start, zone), zone=esc(zone)
+                time=dates.moment(start, zone, t), zone=dates.zone_name(zone, t)
             )
         )
         if moved is not None:
@@ -179,14 +194,36 @@ def render_next(
     return "\n".join(lines)
 
 
+def render_schedule_problem(reason: str, word: str, t: Translator) -> str:
+    """Why `/checkin schedule ...` could not be read (a reason of `ScheduleError`), and how
+    to write it."""
+    problems = {
+        "shape": t.gettext("a schedule is an ordinal, a weekday and a time, or a day and a time"),
+        "time": t.gettext("{word} is not a time of day"),
+        "day": t.gettext("{word}: the day of the month must be 1 to 28, which every month has"),
+        "ordinal": t.gettext("{word}: expected first, second, third, fourth or last"),
+        "weekday": t.gettext("{word} is not a weekday (mon, tue, wed, thu, fri, sat, sun)"),
+    }
+    return t.gettext(
+        "I could not read that schedule ({problem}). Examples: "
+        "/checkin schedule first mon 10:00 72h, "
+        "/checkin schedule 15 09:30"
+    ).format(problem=problems[reason].format(word=esc(word)))
+
+
 def render_moved(scheduled: dt.date, skipped: list[SkippedDay], t: Translator) -> str:
     """Why a check-in is not on the day its schedule names: each day it moved past."""
 
     def why(day: SkippedDay) -> str:
         if day.holidays:
-            return ", ".join(
-                t.gettext("{holiday} ({country})").format(holiday=esc(name), country=country)
-                for country, name in day.holidays
+            return listed(
+                (
+                    t.gettext("{holiday} ({country})").format(
+                        holiday=esc(name), country=dates.country_name(country, t)
+                    )
+                    for country, name in day.holidays
+                ),
+                t,
             )
         if day.listed:
             return t.gettext("a holiday in the consortium file")
@@ -200,7 +237,7 @@ def render_moved(scheduled: dt.date, skipped: list[SkippedDay], t: Translator) -
 
 
 def _day(day: dt.date, t: Translator) -> str:
-    return format_skeleton("MMMEd", day, locale=t.language)
+    return format_skeleton("MMMEd", day, locale=dates.locale_of(t))
 
 
 def render_history_line(checkin: Checkin, zone: str, t: Translator) -> str:
@@ -208,12 +245,16 @@ def render_history_line(checkin: Checkin, zone: str, t: Translator) -> str:
     parties: dict[str, list[str]] = summary.get("parties", {})
     answered = [key for key, names in parties.items() if names]
     missing = [key for key, names in parties.items() if not names]
-    line = t.gettext("#{id} {date}: {answered}/{total} parties").format(
+    line = t.ngettext(
+        "#{id} {date}: {answered}/{total} party",
+        "#{id} {date}: {answered}/{total} parties",
+        len(parties),
+    ).format(
         id=checkin.id,
-        date=local(checkin.opened_at, zone)[:10],
+        date=dates.day_of(checkin.opened_at, zone, t),
         answered=len(answered),
         total=len(parties),
     )
     if missing:
-        line += " — " + t.gettext("missing: {keys}").format(keys=esc(", ".join(missing)))
+        line += " — " + t.gettext("missing: {keys}").format(keys=esc(listed(missing, t)))
     return line

@@ -9,15 +9,41 @@ from collections.abc import Sequence
 from decimal import Decimal
 from html import escape
 
-from bot.domain.credits import Credits
+from bot.domain.credits import CreditRules, Credits
 from bot.i18n import Translator
-from bot.renderers import esc
+from bot.renderers import dates, esc, plural
 from bot.renderers.analytics import render_credits_line
 from bot.services.credits import StudentCredits, TrainingAdded
 
 
 def _n(value: Decimal) -> str:
     return f"{value.normalize():f}" if value != value.to_integral_value() else f"{int(value)}"
+
+
+def render_rules(per: CreditRules, t: Translator) -> str:
+    """The consortium's credit rules, as the transcript states them ("1 credit per ...")."""
+    each = [  # "1 credit per ..." as well as "2 credits per ..."
+        t.ngettext(
+            "{n} credit per full month abroad",
+            "{n} credits per full month abroad",
+            plural(per.overseas_per_month),
+        ).format(n=_n(per.overseas_per_month)),
+        t.ngettext(
+            "{n} credit per {hours} hours of enterprise training",
+            "{n} credits per {hours} hours of enterprise training",
+            plural(per.training_credits),
+        ).format(n=_n(per.training_credits), hours=_n(per.training_hours_per_credit)),
+        t.ngettext(
+            "{n} credit per accepted research report cycle",
+            "{n} credits per accepted research report cycle",
+            plural(per.per_topic_cycle),
+        ).format(n=_n(per.per_topic_cycle)),
+    ]
+    return t.gettext("Rules: {rules}.").format(rules=t.gettext("; ").join(each))
+
+
+def _hours(hours: Decimal, t: Translator) -> str:
+    return t.ngettext("{hours} hour", "{hours} hours", plural(hours)).format(hours=_n(hours))
 
 
 def _overseas(found: StudentCredits) -> Credits:
@@ -37,9 +63,12 @@ def render_student_credits(found: StudentCredits, t: Translator) -> str:
     total = found.training_total
     if total is not None and total.hours > 0:
         lines.append(
-            t.gettext(
+            t.ngettext(
+                "Enterprise training: {credits} earned ({hours} hour; {rest} toward the next "
+                "credit)",
                 "Enterprise training: {credits} earned ({hours} hours; {rest} toward the next "
-                "credit)"
+                "credit)",
+                plural(total.hours),
             ).format(credits=_n(total.earned), hours=_n(total.hours), rest=_n(total.toward_next))
         )
     if found.research:
@@ -91,14 +120,17 @@ def render_everybody(rows: Sequence[StudentCredits], total: int, t: Translator) 
 
 def render_training_added(added: TrainingAdded, hours: Decimal, t: Translator) -> str:
     assert added.record and added.party and added.student and added.total
-    return t.gettext(
+    return t.ngettext(
+        "Recorded {hours} hour of training at {party} for {student} on {day}. In all: "
+        "{total} hours; credits earned: {credits}.",
         "Recorded {hours} hours of training at {party} for {student} on {day}. In all: "
-        "{total} hours; credits earned: {credits}."
+        "{total} hours; credits earned: {credits}.",
+        plural(hours),
     ).format(
         hours=_n(hours),
         party=esc(added.party.name),
         student=esc(added.student.name or added.student.telegram_id),
-        day=added.record.day.isoformat(),
+        day=dates.day(added.record.day, t),
         total=_n(added.total.hours),
         credits=_n(added.total.earned),
     )
@@ -109,26 +141,32 @@ def render_training_day_full(
 ) -> str:
     """A record that would make the student's day longer than 24 hours: nothing was added."""
     assert added.student is not None
-    return t.gettext(
+    return t.ngettext(
+        "Nothing was recorded: {student} already has {recorded} hour of training on {day}, "
+        "and {hours} more would make it over 24 hours in one day.",
         "Nothing was recorded: {student} already has {recorded} hours of training on {day}, "
-        "and {hours} more would make it over 24 hours in one day."
+        "and {hours} more would make it over 24 hours in one day.",
+        plural(Decimal(added.recorded_that_day) / 60),
     ).format(
         student=esc(added.student.name or added.student.telegram_id),
         recorded=_n(Decimal(added.recorded_that_day) / 60),
-        day=day.isoformat(),
+        day=dates.day(day, t),
         hours=_n(hours),
     )
 
 
 def render_training_for_student(added: TrainingAdded, hours: Decimal, t: Translator) -> str:
     assert added.record and added.party and added.total
-    return t.gettext(
+    return t.ngettext(
+        "{party} recorded {hours} hour of your training on {day}. Enterprise training so far: "
+        "{total} hours; credits earned: {credits}. See /credits.",
         "{party} recorded {hours} hours of your training on {day}. Enterprise training so far: "
-        "{total} hours; credits earned: {credits}. See /credits."
+        "{total} hours; credits earned: {credits}. See /credits.",
+        plural(hours),
     ).format(
         party=esc(added.party.name),
         hours=_n(hours),
-        day=added.record.day.isoformat(),
+        day=dates.day(added.record.day, t),
         total=_n(added.total.hours),
         credits=_n(added.total.earned),
     )
@@ -160,7 +198,9 @@ def transcript_rows(found: StudentCredits, t: Translator) -> list[list[str]]:
                 t.gettext("Overseas practice"),
                 site.name if site else "",
                 f"{placement.start_date.isoformat()} – {placement.end_date.isoformat()}",
-                t.gettext("{n} full months × {rate}").format(n=credits.months, rate=_n(per_month)),
+                t.ngettext(
+                    "{n} full month × {rate}", "{n} full months × {rate}", credits.months
+                ).format(n=credits.months, rate=_n(per_month)),
                 _n(credits.earned),
             ]
         )
@@ -170,7 +210,7 @@ def transcript_rows(found: StudentCredits, t: Translator) -> list[list[str]]:
                 t.gettext("Enterprise training"),
                 (party.name if party else "") + (f": {record.note}" if record.note else ""),
                 record.day.isoformat(),
-                t.gettext("{hours} hours").format(hours=_n(Decimal(record.minutes) / 60)),
+                _hours(Decimal(record.minutes) / 60, t),
                 "",
             ]
         )
@@ -178,11 +218,15 @@ def transcript_rows(found: StudentCredits, t: Translator) -> list[list[str]]:
         rows.append(
             [
                 t.gettext("Enterprise training"),
-                t.gettext("{n} complete blocks of {hours} hours").format(
+                t.ngettext(
+                    "{n} complete block of {hours} hours",
+                    "{n} complete blocks of {hours} hours",
+                    found.training_total.blocks,
+                ).format(
                     n=found.training_total.blocks, hours=_n(found.rules.training_hours_per_credit)
                 ),
                 "",
-                t.gettext("{hours} hours").format(hours=_n(found.training_total.hours)),
+                _hours(found.training_total.hours, t),
                 _n(found.training_earned),
             ]
         )
@@ -249,15 +293,7 @@ def transcript_html(
         for row in transcript_rows(found, t)
     )
     title = t.gettext("Credit transcript")
-    rules = t.gettext(
-        "Rules: {overseas} credits per full month abroad; {training} credits per {hours} hours "
-        "of enterprise training; {research} credits per accepted research report cycle."
-    ).format(
-        overseas=_n(found.rules.overseas_per_month),
-        training=_n(found.rules.training_credits),
-        hours=_n(found.rules.training_hours_per_credit),
-        research=_n(found.rules.per_topic_cycle),
-    )
+    rules = render_rules(found.rules, t)
     # gettext outside the f-string: Python 3.11's extraction does not look inside f-strings
     student_label, checked_by = t.gettext("Student"), t.gettext("Checked by (university office):")
     issued_label, total_label = t.gettext("Issued"), t.gettext("Total")

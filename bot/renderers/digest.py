@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
-from babel.dates import format_date
+from babel.dates import format_skeleton
 
 from bot.domain.digest import Figures, Thresholds
 from bot.i18n import Translator
-from bot.renderers import esc
+from bot.renderers import dates, esc, listed, then
 from bot.renderers.participation import render_participation_flag
 from bot.services.digest import Digest, PartyDigest
 
@@ -20,12 +21,7 @@ def _pct(value: float | None) -> str:
 def _duration(minutes: float, t: Translator) -> str:
     if minutes == math.inf:
         return t.gettext("never")
-    hours, rest = divmod(round(minutes), 60)
-    return (
-        t.gettext("{h} h {m} min").format(h=hours, m=rest)
-        if hours
-        else t.gettext("{m} min").format(m=rest)
-    )
+    return dates.duration(dt.timedelta(minutes=round(minutes)), t)
 
 
 def _mark(name: str, item: PartyDigest) -> str:
@@ -33,8 +29,8 @@ def _mark(name: str, item: PartyDigest) -> str:
 
 
 def month_name(digest: Digest, t: Translator) -> str:
-    locale = "zh_Hans_CN" if t.language == "zh" else "en"
-    return format_date(digest.month, "LLLL y", locale=locale)
+    """`November 2026` / `2026年11月`: the locale's own order of month and year."""
+    return format_skeleton("yMMMM", digest.month, locale=dates.locale_of(t))
 
 
 def render_party(digest: Digest, item: PartyDigest, t: Translator) -> str:
@@ -118,9 +114,11 @@ def render_digest(digest: Digest, t: Translator) -> list[str]:
 
 def render_digest_summary(digest: Digest, t: Translator) -> str:
     flagged = [esc(d.party.name) for d in digest.parties if d.flagged or d.mentors_below]
-    text = t.gettext("Monthly digest, {month}: {n} parties.").format(
-        month=month_name(digest, t), n=len(digest.parties)
-    )
+    text = t.ngettext(
+        "Monthly digest, {month}: {n} party.",
+        "Monthly digest, {month}: {n} parties.",
+        len(digest.parties),
+    ).format(month=month_name(digest, t), n=len(digest.parties))
     if flagged:
-        text += " " + t.gettext("Flagged: {names}.").format(names=", ".join(flagged))
+        text = then(text, t.gettext("Flagged: {names}.").format(names=listed(flagged, t)), t)
     return text

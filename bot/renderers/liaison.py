@@ -6,9 +6,8 @@ import datetime as dt
 
 from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.domain.time import format_duration
 from bot.i18n import Translator
-from bot.renderers import Rendered, esc, local, said
+from bot.renderers import Rendered, aside, dates, esc, listed, said
 from bot.telegram import callbacks
 from db.models import LiaisonRequest, Party, Person, RequestState
 
@@ -104,8 +103,8 @@ def render_held(
             contact=esc(name_of(contact)),
             party=esc(party.name),
             id=request.id,
-            time=local(until, zone),
-            zone=esc(zone),
+            time=dates.moment(until, zone, t),
+            zone=dates.zone_name(zone, t),
         )
     )
 
@@ -167,7 +166,7 @@ def render_refused(request: LiaisonRequest, purpose: str, reason: str, t: Transl
 
 
 def render_ask_usage(parties: list[Party], t: Translator) -> Rendered:
-    keys = ", ".join(f"<code>{esc(p.key)}</code>" for p in parties)
+    keys = listed((f"<code>{esc(p.key)}</code>" for p in parties), t)
     return Rendered(
         t.gettext(
             "Usage: /ask PARTY your question (or /ask! for an urgent one). Parties: {keys}"
@@ -191,12 +190,38 @@ def render_pick_party(parties: list[Party], asker_id: int, t: Translator) -> Ren
 def render_request_line(
     request: LiaisonRequest, party: Party, now: dt.datetime, t: Translator
 ) -> str:
-    age = format_duration(dt.timedelta(seconds=int((now - request.opened_at).total_seconds())))
+    age = dates.duration(now - request.opened_at, t)
     question = said(request.question, t)
     question = question if len(question) <= 60 else question[:57] + "…"
     return (
         f"#{request.id} <b>{esc(party.key)}</b> · {_state(request.state, t)} · {age} · "
         f"{esc(question)}"
+    )
+
+
+def render_figure_line(
+    key: str,
+    requests: int,
+    ack: dt.timedelta | None,
+    answer: dt.timedelta | None,
+    escalated: float | None,
+    t: Translator,
+) -> str:
+    """One party's line in /requests' last 30 days: count, medians, share escalated."""
+
+    def span(delta: dt.timedelta | None) -> str:
+        return "—" if delta is None else dates.duration(delta, t)
+
+    return t.ngettext(
+        "{party}: {n} question, {ack} / {answer}, {share}",
+        "{party}: {n} questions, {ack} / {answer}, {share}",
+        requests,
+    ).format(
+        party=esc(key),
+        n=requests,
+        ack=span(ack),
+        answer=span(answer),
+        share=f"{round(100 * (escalated or 0))}%",
     )
 
 
@@ -215,10 +240,13 @@ def render_oncall_line(
         party=esc(party.name), person=esc(name_of(now_person))
     )
     if by_override:
-        line += " " + t.gettext("(covering)")
+        line = aside(line, t.gettext("covering"), t)
     if change is not None and next_person is not None:
-        line += "; " + t.gettext("then {person} from {time} ({zone})").format(
-            person=esc(name_of(next_person)), time=local(change, zone), zone=esc(zone)
+        # TRANSLATORS: between the one on call now and the next.
+        line += t.gettext("; ") + t.gettext("then {person} from {time} ({zone})").format(
+            person=esc(name_of(next_person)),
+            time=dates.moment(change, zone, t),
+            zone=dates.zone_name(zone, t),
         )
     return line
 

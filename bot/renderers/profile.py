@@ -7,7 +7,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.domain.access import ROLE_NAMES, CommandSpec
 from bot.domain.invites import InviteState
 from bot.i18n import Translator
-from bot.renderers import Rendered, esc
+from bot.renderers import Rendered, aside, dates, esc, labelled, listed
 from bot.services.people import Caller, JoinResult
 from bot.telegram import callbacks
 from db.models import Party, Role
@@ -16,8 +16,8 @@ LANGUAGE_NAMES = {"en": "English", "zh": "中文"}
 
 
 def party_line(party: Party, roles: list[Role], t: Translator) -> str:
-    names = ", ".join(t.gettext(ROLE_NAMES[role]) for role in roles)
-    return f"• <b>{esc(party.name)}</b> ({esc(party.key)}): {names}"
+    names = listed((t.gettext(ROLE_NAMES[role]) for role in roles), t)
+    return "• " + labelled(aside(f"<b>{esc(party.name)}</b>", esc(party.key), t), names, t)
 
 
 def render_privacy_notice(t: Translator) -> str:
@@ -84,7 +84,8 @@ def render_whoami(caller: Caller, t: Translator) -> Rendered:
     else:
         lines.append(t.gettext("You have no role in the consortium yet."))
     lines.append(t.gettext("Language: {language}").format(language=LANGUAGE_NAMES[caller.language]))
-    lines.append(t.gettext("Time zone: {timezone}").format(timezone=esc(caller.timezone)))
+    zone = aside(dates.zone_name(caller.timezone, t), esc(caller.timezone), t)  # the id as typed
+    lines.append(t.gettext("Time zone: {timezone}").format(timezone=zone))
     if person is not None and not person.can_message:
         lines.append(
             t.gettext("I cannot write to you privately yet: open a private chat and press Start.")

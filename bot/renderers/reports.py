@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -18,10 +17,9 @@ from bot.domain.reports import (
     InputProblem,
     Scorable,
     Stage,
-    week_label,
 )
 from bot.i18n import Translator
-from bot.renderers import Rendered, esc
+from bot.renderers import Rendered, aside, dates, esc, labelled, listed, then
 from bot.renderers.manual import dimension_name, level_label, rubric_lines, version_line
 from bot.telegram import callbacks
 from bot.telegram.callbacks import ReportOp, ScoreOp
@@ -57,9 +55,9 @@ def _button(text: str, report_id: int, op: str) -> InlineKeyboardButton:
 
 
 def _week_text(week: dt.date, t: Translator) -> str:
-    end = week + dt.timedelta(days=6)
-    return t.gettext("week {label} ({start} to {end})").format(
-        label=week_label(week), start=week.strftime("%d %b"), end=end.strftime("%d %b")
+    # TRANSLATORS: {label} is the ISO week (2026-W45), {days} its Monday to Sunday (Nov 2 – 8).
+    return t.gettext("week {label} ({days})").format(
+        label=dates.week(week, t), days=dates.day_range(week, week + dt.timedelta(days=6), t)
     )
 
 
@@ -74,7 +72,7 @@ def render_step(
         rows = [
             [
                 _button(
-                    names[i + 2 - len(weeks)].format(label=week_label(week)),
+                    names[i + 2 - len(weeks)].format(label=dates.week(week, t)),
                     rid,
                     callbacks.week_op(week),
                 )
@@ -144,7 +142,15 @@ def render_step(
             "7/7 Add photos or documents if you have any: up to {n} files of {mb} MB each "
             "(PDF, Word, Excel, PowerPoint, text or images). Press Done when finished."
         ).format(n=MAX_ATTACHMENTS, mb=MAX_FILE_BYTES // (1024 * 1024))
-        rows = [[_button(t.gettext("Done ({n} files)").format(n=count), rid, ReportOp.FILES_DONE)]]
+        rows = [
+            [
+                _button(
+                    t.ngettext("Done ({n} file)", "Done ({n} files)", count).format(n=count),
+                    rid,
+                    ReportOp.FILES_DONE,
+                )
+            ]
+        ]
         if count:
             rows.append([_button(t.gettext("Remove the files"), rid, ReportOp.REMOVE_FILES)])
         return Rendered(text, InlineKeyboardMarkup(rows))
@@ -154,12 +160,15 @@ def render_step(
 def render_report_body(report: WeeklyReport, t: Translator) -> str:
     """The report as mentors and the student read it."""
     none = t.gettext("none")
-    rules = ", ".join(compliance_name(k, t) for k in report.compliance or []) or none
+    rules = listed((compliance_name(k, t) for k in report.compliance or []), t) or none
     if report.compliance_note:
-        rules += f" ({esc(report.compliance_note)})"
-    scores = ", ".join(
-        f"{esc(dimension_name(d.value, t))} {getattr(report, f'self_{d.value}') or '-'}/5"
-        for d in DIMENSIONS
+        rules = aside(rules, esc(report.compliance_note), t)
+    scores = listed(
+        (
+            f"{esc(dimension_name(d.value, t))} {getattr(report, f'self_{d.value}') or '-'}/5"
+            for d in DIMENSIONS
+        ),
+        t,
     )
     hours = "-" if report.hours is None else f"{report.hours:g}"
     labels = {
@@ -173,12 +182,12 @@ def render_report_body(report: WeeklyReport, t: Translator) -> str:
     }
     lines = [
         f"<b>{labels['did']}</b>\n{esc(report.activities or '')}",
-        f"<b>{labels['hours']}</b>: {hours}",
+        labelled(f"<b>{labels['hours']}</b>", hours, t),
         f"<b>{labels['episode']}</b>\n{esc(report.episode or none)}",
-        f"<b>{labels['rules']}</b>: {rules}",
+        labelled(f"<b>{labels['rules']}</b>", rules, t),
         f"<b>{labels['problems']}</b>\n{esc(report.problems or none)}",
-        f"<b>{labels['self']}</b>: {scores}",
-        f"<b>{labels['files']}</b>: {len(report.attachments)}",
+        labelled(f"<b>{labels['self']}</b>", scores, t),
+        labelled(f"<b>{labels['files']}</b>", len(report.attachments), t),
     ]
     return "\n".join(lines)
 
@@ -294,15 +303,12 @@ def render_submitted(report: WeeklyReport, corrected: bool, mentors: int, t: Tra
     else:
         text = t.gettext("Your report for {week} is submitted. Thank you!")
     text = text.format(week=_week_text(report.week, t))
-    return (
-        text
-        + " "
-        + t.ngettext(
-            "{n} mentor will score it; you will see the scores here.",
-            "{n} mentors will score it; you will see the scores here.",
-            mentors,
-        ).format(n=mentors)
-    )
+    scoring = t.ngettext(
+        "{n} mentor will score it; you will see the scores here.",
+        "{n} mentors will score it; you will see the scores here.",
+        mentors,
+    ).format(n=mentors)
+    return then(text, scoring, t)
 
 
 def render_review_request(
@@ -339,7 +345,7 @@ def render_score_step(
     manual: Manual = DEFAULT_MANUAL,
 ) -> Rendered:
     who = t.gettext("{student}, {week}").format(
-        student=esc(student.name or student.telegram_id), week=week_label(report.week)
+        student=esc(student.name or student.telegram_id), week=dates.week(report.week, t)
     )
     name = esc(student.name or student.telegram_id)
     return render_scoring(assessment, who, name, step, t, callbacks.Action.SCORE, manual)
@@ -406,10 +412,8 @@ def render_scores(assessment: Scorable, t: Translator, manual: Manual = DEFAULT_
     lines = []
     for d in DIMENSIONS:
         value = getattr(assessment, d.value)
-        level = f" ({esc(level_label(manual, value, t))})" if value is not None else ""
-        lines.append(
-            f"• {esc(dimension_name(d.value, t))}: {value if value is not None else '-'}{level}"
-        )
+        shown = "-" if value is None else aside(str(value), esc(level_label(manual, value, t)), t)
+        lines.append("• " + labelled(esc(dimension_name(d.value, t)), shown, t))
     if assessment.comment:
         lines.append(t.gettext("Comment: {comment}").format(comment=esc(assessment.comment)))
     return "\n".join(lines)
@@ -445,7 +449,9 @@ def render_feedback(
 ) -> str:
     head = t.gettext("Your {kind} mentor {mentor} scored your report for {week}:").format(
         kind=kind_name(assessment.party_kind, t),
-        mentor=esc(mentor.name or mentor.telegram_id) + (f" ({esc(party.name)})" if party else ""),
+        mentor=aside(esc(mentor.name or mentor.telegram_id), esc(party.name), t)
+        if party
+        else esc(mentor.name or mentor.telegram_id),
         week=_week_text(report.week, t),
     )
     return f"<b>{head}</b>\n{render_scores(assessment, t, manual)}"
@@ -454,7 +460,7 @@ def render_feedback(
 def render_student_reminder(
     stage: Stage, week: dt.date, deadline: dt.datetime, zone: str, t: Translator
 ) -> str:
-    local = deadline.astimezone(ZoneInfo(zone)).strftime("%a %d %b %H:%M")
+    local = dates.moment_soon(deadline, zone, t)
     if stage is Stage.REMIND:
         text = t.gettext(
             "Time for your weekly report for {week}: send /report. It is due {deadline}."
@@ -474,7 +480,7 @@ def render_student_reminder(
 def render_review_reminder(assessment: Assessment, student: Person, t: Translator) -> Rendered:
     text = t.gettext(
         "The weekly report of {student} for {week} has been waiting for your scores for a few days."
-    ).format(student=esc(student.name or student.telegram_id), week=week_label(assessment.week))
+    ).format(student=esc(student.name or student.telegram_id), week=dates.week(assessment.week, t))
     button = _score_button(t.gettext("Score this report"), assessment.id, ScoreOp.START)
     return Rendered(text, InlineKeyboardMarkup([[button]]))
 

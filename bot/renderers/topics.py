@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -14,7 +13,7 @@ from bot.domain.capability import DIMS
 from bot.domain.manual import DEFAULT_MANUAL, Manual
 from bot.domain.topics import Cycle
 from bot.i18n import Translator
-from bot.renderers import Rendered, esc, fit
+from bot.renderers import Rendered, aside, dates, esc, fit, listed, more_lines
 from bot.renderers.reports import dimension_name, kind_name, render_scores, render_scoring
 from bot.services.topics import ReportDraft, TopicSubmission, TopicView
 from bot.telegram import callbacks
@@ -51,8 +50,9 @@ def state_name(state: TopicState, t: Translator) -> str:
     }[state]
 
 
-def _moment(moment: dt.datetime, zone: str) -> str:
-    return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
+def _cycle(cycle: Cycle, t: Translator) -> str:
+    """A report cycle's days: `Nov 5 – 18` / `11月5日至18日`."""
+    return dates.day_range(cycle.first_day, cycle.last_day, t)
 
 
 # --- writing a topic -----------------------------------------------------------------------
@@ -110,9 +110,11 @@ def _topic_body(topic: Topic, t: Translator) -> str:
     lines.append(t.gettext("Skills wanted: {skills}").format(skills=esc(topic.skills or "")))
     if topic.deadline is not None:
         lines.append(
-            t.gettext("Team of up to {n} students; apply by {date}").format(
-                n=topic.team_size, date=topic.deadline.isoformat()
-            )
+            t.ngettext(
+                "Team of up to {n} student; apply by {date}",
+                "Team of up to {n} students; apply by {date}",
+                topic.team_size or 0,
+            ).format(n=topic.team_size, date=dates.day(topic.deadline, t))
         )
     return "\n".join(lines)
 
@@ -150,7 +152,7 @@ def render_topic(view: TopicView, t: Translator, zone: str, today: dt.date) -> R
         )
     if view.team:
         lines.append(
-            t.gettext("Team: {names}").format(names=", ".join(person_name(p) for p in view.team))
+            t.gettext("Team: {names}").format(names=listed((person_name(p) for p in view.team), t))
         )
     pending = sum(1 for a in view.applications if a.state is ApplicationState.PENDING)
     if pending:
@@ -164,17 +166,20 @@ def render_topic(view: TopicView, t: Translator, zone: str, today: dt.date) -> R
     if view.mentors:
         lines.append(
             t.gettext("Mentors: {names}").format(
-                names=", ".join(
-                    f"{person_name(p)} ({kind_name(m.party_kind, t)})" for m, p in view.mentors
+                names=listed(
+                    (aside(person_name(p), kind_name(m.party_kind, t), t) for m, p in view.mentors),
+                    t,
                 )
             )
         )
     if topic.started_on is not None:
         submitted = sum(1 for r in view.reports if r.submitted_at is not None)
         lines.append(
-            t.gettext("Reports every {days} days since {date}; {n} submitted").format(
-                days=topic.cycle_days, date=topic.started_on.isoformat(), n=submitted
-            )
+            t.ngettext(
+                "Reports every {days} day since {date}; {n} submitted",
+                "Reports every {days} days since {date}; {n} submitted",
+                topic.cycle_days,
+            ).format(days=topic.cycle_days, date=dates.day(topic.started_on, t), n=submitted)
         )
         for report in view.reports:
             joint, scored, asked = view.scores.get(report.id, ({}, 0, 0))
@@ -185,11 +190,13 @@ def render_topic(view: TopicView, t: Translator, zone: str, today: dt.date) -> R
             )
             lines.append(
                 "• "
-                + t.gettext("Cycle {n}: {scores} ({scored} of {asked} mentors)").format(
-                    n=report.cycle + 1, scores=values, scored=scored, asked=asked
-                )
+                + t.ngettext(
+                    "Cycle {n}: {scores} ({scored} of {asked} mentor)",
+                    "Cycle {n}: {scores} ({scored} of {asked} mentors)",
+                    asked,
+                ).format(n=report.cycle + 1, scores=values, scored=scored, asked=asked)
             )
-    text = fit(lines, lambda n: t.gettext("… and {n} more lines").format(n=n))
+    text = fit(lines, more_lines(t))
     keyboard = None
     if topic.state is TopicState.OPEN and (topic.deadline is None or today <= topic.deadline):
         keyboard = InlineKeyboardMarkup(
@@ -206,7 +213,7 @@ def render_topics(views: Sequence[TopicView], t: Translator) -> str:
         topic = view.topic
         if topic.state is TopicState.OPEN:
             status = t.gettext("open, apply by {date}").format(
-                date=topic.deadline.isoformat() if topic.deadline else "-"
+                date=dates.day(topic.deadline, t) if topic.deadline else "-"
             )
         else:
             status = t.ngettext(
@@ -214,7 +221,7 @@ def render_topics(views: Sequence[TopicView], t: Translator) -> str:
             ).format(n=len(view.team))
         lines.append(f"{topic_label(topic)} — {esc(view.party.name)} — {status}")
     lines.append(t.gettext("Send /topic NUMBER for a topic's details."))
-    return fit(lines, lambda n: t.gettext("… and {n} more lines").format(n=n))
+    return fit(lines, more_lines(t))
 
 
 def render_announcement(view: TopicView, t: Translator) -> Rendered:
@@ -310,18 +317,22 @@ def render_decision_for_publisher(
 
 def render_started(view: TopicView, first: Cycle, zone: str, t: Translator) -> str:
     topic = view.topic
-    return t.gettext(
+    return t.ngettext(
+        "<b>Topic {topic} has started.</b>\nTeam: {team}\nMentors: {mentors}\nThe team "
+        "reports every {days} day; the first report is due {due}. Students: send "
+        "/topicreport.",
         "<b>Topic {topic} has started.</b>\nTeam: {team}\nMentors: {mentors}\nThe team "
         "reports every {days} days; the first report is due {due}. Students: send "
-        "/topicreport."
+        "/topicreport.",
+        topic.cycle_days,
     ).format(
         topic=topic_label(topic),
-        team=", ".join(person_name(p) for p in view.team),
-        mentors=", ".join(
-            f"{person_name(p)} ({kind_name(m.party_kind, t)})" for m, p in view.mentors
+        team=listed((person_name(p) for p in view.team), t),
+        mentors=listed(
+            (aside(person_name(p), kind_name(m.party_kind, t), t) for m, p in view.mentors), t
         ),
         days=topic.cycle_days,
-        due=_moment(first.due, zone),
+        due=dates.moment(first.due, zone, t),
     )
 
 
@@ -344,12 +355,13 @@ def render_start_refusal(reason: str, problem: str, t: Translator) -> str:
     }[reason].format(problem=esc(problem))
 
 
-def render_cycle(topic: Topic, report: TopicReport, this: Cycle) -> str:
-    return f"{topic_label(topic)}, {this.label()}"
+def render_cycle(topic: Topic, report: TopicReport, this: Cycle, t: Translator) -> str:
+    # TRANSLATORS: a topic and one of its report cycles, as in "#1 Robot kits, Nov 5 – 18".
+    return t.gettext("{topic}, {cycle}").format(topic=topic_label(topic), cycle=_cycle(this, t))
 
 
 def render_report_step(draft: ReportDraft, step: str, t: Translator) -> Rendered:
-    head = "<b>" + render_cycle(draft.topic, draft.report, draft.cycle) + "</b>\n"
+    head = "<b>" + render_cycle(draft.topic, draft.report, draft.cycle, t) + "</b>\n"
     rid = draft.report.id
     if step == "progress":
         return Rendered(
@@ -436,7 +448,7 @@ def render_report_body(report: TopicReport, team: Sequence[Person], t: Translato
             t.gettext("Progress: {text}").format(text=esc(report.progress or "")),
             t.gettext("Next: {text}").format(text=esc(report.plans or "")),
             t.gettext("Took part: {names}").format(
-                names=", ".join(person_name(p) for p in took_part) or "-"
+                names=listed((person_name(p) for p in took_part), t) or "-"
             ),
         ]
     )
@@ -473,7 +485,7 @@ def render_report_submitted(submission: TopicSubmission, t: Translator) -> str:
         len(submission.requests),
     ).format(
         topic=topic_label(submission.topic),
-        cycle=submission.cycle.label(),
+        cycle=_cycle(submission.cycle, t),
         n=len(submission.requests),
     )
 
@@ -482,7 +494,7 @@ def render_report_for_team(submission: TopicSubmission, t: Translator) -> str:
     return t.gettext("{author} submitted the report of topic {topic} for {cycle}.").format(
         author=person_name(submission.author),
         topic=topic_label(submission.topic),
-        cycle=submission.cycle.label(),
+        cycle=_cycle(submission.cycle, t),
     )
 
 
@@ -490,7 +502,7 @@ def render_review_request(
     submission: TopicSubmission, assessment: TopicAssessment, t: Translator
 ) -> Rendered:
     head = t.gettext("Report of topic {topic} for {cycle}").format(
-        topic=topic_label(submission.topic), cycle=submission.cycle.label()
+        topic=topic_label(submission.topic), cycle=_cycle(submission.cycle, t)
     )
     late = " " + t.gettext("(late)") if submission.report.late else ""
     text = (
@@ -546,10 +558,12 @@ def render_team_reminder(stage: str, topic: Topic, this: Cycle, zone: str, t: Tr
     if stage == "remind":
         return t.gettext(
             "The report of topic {topic} for {cycle} is due {due}. Send /topicreport."
-        ).format(topic=topic_label(topic), cycle=this.label(), due=_moment(this.due, zone))
+        ).format(
+            topic=topic_label(topic), cycle=_cycle(this, t), due=dates.moment(this.due, zone, t)
+        )
     return t.gettext(
         "The report of topic {topic} for {cycle} was not submitted and is recorded as missing."
-    ).format(topic=topic_label(topic), cycle=this.label())
+    ).format(topic=topic_label(topic), cycle=_cycle(this, t))
 
 
 def render_topic_review_reminder(

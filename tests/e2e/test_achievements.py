@@ -37,7 +37,7 @@ def amounts(text: str) -> dict[str, str]:
     return {
         name: amount
         for name, amount in re.findall(
-            r"• (.+?) ?[(（][^)）]*[)）]: [\d.]+% = ([\d,.]+ [A-Z]{3})", text
+            r"• (.+?) ?[(（][^)）]*[)）](?:: |：)[\d.]+% = ([\d,.]+ [A-Z]{3})", text
         )
     }
 
@@ -154,7 +154,7 @@ async def test_a_credit_transcript_mixes_all_three_sources(
     await message_with(tg, wang.id, "not a student")
     wang.send("/training 2001 20 2026-11-20 PLC basics")
     first = await message_with(tg, wang.id, "Recorded 20 hours")
-    assert "of training at GlobalEd Tech Ltd for Chen Jie on 2026-11-20" in first.text
+    assert "of training at GlobalEd Tech Ltd for Chen Jie on Nov 20, 2026" in first.text
     assert "In all: 20 hours; credits earned: 0." in first.text
     wang.send("/training 2001 22,5")
     await message_with(tg, wang.id, "In all: 42.5 hours; credits earned: 1.")
@@ -277,7 +277,7 @@ async def test_the_monthly_digest_flags_a_party_weak_two_months_running(
         digest = await li.next_message()  # one message: the summary, then each party
         summary, *sections = digest.text.split("\n\n")
         assert summary == (
-            "<b>月度简报，十一月 2026：4 个参与方。 已标记：Institute of Educational AI。</b>"
+            "<b>月度简报，2026年11月：4 个合作方。已标记：Institute of Educational AI。</b>"
         )
         flagged = sections[0]  # the flagged party first
         assert flagged.startswith("<b>Institute of Educational AI</b>\n⚠")
@@ -287,7 +287,7 @@ async def test_the_monthly_digest_flags_a_party_weak_two_months_running(
         assert len(sections) == 4
         assert not any("⚠" in m or "✗" in m for m in sections[1:])
         university = next(m for m in sections if "Ningbo University" in m)
-        assert "1 个问题的中位时间 10 分钟" in university
+        assert "1 个问题的中位时间 10分钟" in university
         clock.advance(dt.timedelta(minutes=5))
         await tg.idle()
         assert tg.unread(li.id) == []  # sent once

@@ -81,8 +81,8 @@ async def test_progress_cohort_credits_and_export(
     li.send("/cohort")  # Li Wei reads Chinese (the consortium file says so)
     cohort = (await li.next_message()).text
     assert "学生群体：1 名学生，周报 0/0" in cohort
-    assert "Bangkok International School（1 名学生）：研发 57.5→75.0 (+17.5, +30.4%)" in cohort
-    assert "4 类参与方（1 名学生）" in cohort
+    assert "Bangkok International School（1 名学生）：研发 57.5→75.0（+17.5，+30.4%）" in cohort
+    assert "4 类合作方（1 名学生）" in cohort
     assert "GlobalEd Tech Ltd（1 名学生）" in cohort
     assert "研发 0.94" in cohort  # Cronbach's alpha over the four parties
     assert "跨文化 数据不足" in cohort  # everybody gave 70: nothing varies

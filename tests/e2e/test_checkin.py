@@ -75,9 +75,9 @@ async def test_scheduled_opening_reminders_and_automatic_closing(
     zhang = await started(tg, 1002, "Zhang Min")
     group = await main_group(tg, li)
     li.send("/checkin schedule first tue 10:00 72h")
-    assert "2026-11-03 10:00" in (await li.next_message()).text
+    assert "2026年11月3日 10:00" in (await li.next_message()).text  # Li Wei reads Chinese
     zhang.send("/checkin next")
-    assert "2026-11-03 10:00 (Asia/Shanghai)" in (await zhang.next_message()).text
+    assert "Nov 3, 2026, 10:00 (China Time)" in (await zhang.next_message()).text
 
     bot.clock.set(dt.datetime(2026, 11, 3, 1, 59, tzinfo=dt.UTC))  # 09:59 in Shanghai
     await asyncio.sleep(0.3)

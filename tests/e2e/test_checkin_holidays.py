@@ -46,19 +46,19 @@ async def test_the_spring_festival_moves_the_checkin(tg: FakeTelegram, china: Ru
     zhang = await started(tg, 1002, "Zhang Min")
     zhang.send("/checkin next")
     text = (await zhang.next_message()).text
-    assert "The next check-in opens on 2027-02-11 10:00 (Asia/Shanghai)." in text
+    assert "The next check-in opens on Feb 11, 2027, 10:00 (China Time)." in text
     assert (
         "Moved from Mon, Feb 8, the scheduled day, past: "
-        "Mon, Feb 8 Chinese New Year (Spring Festival) (CN); "
-        "Tue, Feb 9 Chinese New Year (Spring Festival) (observed) (CN); "
-        "Wed, Feb 10 Chinese New Year (Spring Festival) (observed) (CN)."
+        "Mon, Feb 8 Chinese New Year (Spring Festival) (China); "
+        "Tue, Feb 9 Chinese New Year (Spring Festival) (observed) (China); "
+        "Wed, Feb 10 Chinese New Year (Spring Festival) (observed) (China)."
     ) in text
 
     li = await started(tg, 1001, "Li Wei")  # reads Chinese (the consortium file says so)
     li.send("/checkin next")
     text = (await li.next_message()).text
-    assert "由原定的 2月8日周一 顺延，跳过：2月8日周一 春节（CN）；" in text
-    assert "2月10日周三 春节（补假）（CN）。" in text
+    assert "由原定的 2月8日周一 顺延，跳过：2月8日周一 春节（中国）；" in text
+    assert "2月10日周三 春节（补假）（中国）。" in text
 
 
 async def test_the_files_own_holidays_add_to_the_countrys(
@@ -73,7 +73,7 @@ async def test_the_files_own_holidays_add_to_the_countrys(
         zhang = await started(tg, 1002, "Zhang Min")
         zhang.send("/checkin next")
         text = (await zhang.next_message()).text
-        assert "The next check-in opens on 2027-02-12 10:00 (Asia/Shanghai)." in text
+        assert "The next check-in opens on Feb 12, 2027, 10:00 (China Time)." in text
         assert "Thu, Feb 11 a holiday in the consortium file." in text
     finally:
         await running.stop()
@@ -91,7 +91,7 @@ async def test_no_public_holidays_when_the_file_says_none(
         zhang = await started(tg, 1002, "Zhang Min")
         zhang.send("/checkin next")
         text = (await zhang.next_message()).text
-        assert "The next check-in opens on 2027-02-08 10:00 (Asia/Shanghai)." in text
+        assert "The next check-in opens on Feb 8, 2027, 10:00 (China Time)." in text
         assert "Moved" not in text
     finally:
         await running.stop()

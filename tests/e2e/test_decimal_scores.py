@@ -46,7 +46,7 @@ async def test_decimals_are_kept_and_shown_in_points_and_percent(
     li.send("/cohort")
     cohort = (await li.next_message()).text
     assert "每行：基线 → 当前水平（变化分数，变化百分比）。" in cohort
-    assert "Bangkok International School（1 名学生）：研发 61.1→71.7 (+10.6, +17.3%)" in cohort
+    assert "Bangkok International School（1 名学生）：研发 61.1→71.7（+10.6，+17.3%）" in cohort
     await li.next_message()  # per collaboration model
     await li.next_message()  # per party
 

@@ -14,8 +14,12 @@ import zipfile
 from pathlib import Path
 
 import openpyxl
+import pytest
+import yaml
 from PIL import Image
 
+from bot.demo.cast import GROUP_TITLE, NEWCOMER, PEOPLE
+from bot.domain.access import COMMANDS
 from bot.i18n import Translations, Translator
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -120,6 +124,8 @@ async def test_the_demo_plays_a_month_in_english_and_in_chinese(tmp_path: Path) 
         assert said != line.split("{")[0] and said in printed_zh
     assert "Check-in #1 is closed" not in printed_zh
     _files_are_real(chinese)
+    english_words = latin_outside_names((chinese / "transcript.txt").read_text(encoding="utf-8"))
+    assert english_words == [], english_words[:20]
     _charts_and_workbook_say_no_english(chinese, zh)
     (transcript,) = chinese.glob("transcript-*.xlsx")
     assert openpyxl.load_workbook(transcript, read_only=True).sheetnames == ["学分成绩单"]
@@ -167,6 +173,84 @@ def _charts_and_workbook_say_no_english(out: Path, zh: Translator) -> None:
             if at not in free and isinstance(value, str) and english(value)
         ]
         assert found == []
+
+
+# Latin words a Chinese reader meets as they are, each for a reason: product and format
+# names (Telegram and its IDs, Python in a topic's skills, the file types a report takes,
+# CSV files), units and codes (MB, the ISO currency CNY), the date format people type.
+LATIN_AS_IS = {"Telegram", "ID", "Python", "PDF", "Word", "Excel", "PowerPoint", "CSV", "MB"}
+LATIN_AS_IS |= {"CNY", "YYYY-MM-DD"}
+
+
+def _typed() -> set[str]:
+    """What one types after a command: the sub-commands the registry names, and the Latin
+    words a command's description in /help keeps in Chinese (`/topic new、need、announce`)."""
+    zh = Translations.load().for_language("zh")
+    typed = {word for spec in COMMANDS for r in spec.restricted for word in r.first | r.but}
+    for spec in COMMANDS:
+        kept = zh.gettext(spec.description)
+        typed |= {
+            word
+            for word in re.findall(r"[a-z]{2,}", spec.description)
+            if re.search(rf"(?<![A-Za-z]){word}(?![A-Za-z])", kept)
+        }
+    return typed
+
+
+def _machine() -> re.Pattern[str]:
+    typed = "|".join(sorted(_typed(), key=len, reverse=True))
+    return re.compile(
+        r"https?://\S+"  # links (an invite's)
+        rf"|/[a-z]+!?(?:[ 、,]+(?:{typed})\b)*"  # commands, and the sub-commands after them
+        r"|[\w.-]+\.(?:pdf|xlsx|html|json|zip|png)\b"  # file names
+        r"|\b[A-Za-z]+(?:-[A-Za-z]+)+\b"  # formats such as YYYY-MM-DD
+    )
+
+
+def _names() -> list[str]:
+    """The demo cast's names (people, parties, the group, the consortium) and party keys."""
+    data = yaml.safe_load((ROOT / "bot" / "demo" / "consortium.yaml").read_text("utf-8"))
+    names = [*PEOPLE.values(), NEWCOMER[1], GROUP_TITLE, data["consortium"]["name"]]
+    names += [party["name"] for party in data["parties"]]
+    names += [party["key"] for party in data["parties"]]
+    return sorted(names, key=len, reverse=True)  # the longest first
+
+
+def latin_outside_names(transcript: str) -> list[str]:
+    """Each Latin word of a transcript that is not a name, a command, a link, a file name
+    or one of LATIN_AS_IS: English a Chinese reader should not meet. A person typing a
+    command (`/invite edtech contact`) types machine words; those lines are skipped."""
+    names, machine = _names(), _machine()
+    found = []
+    for line in transcript.splitlines():
+        if line[:1] not in ("", " ", "─") and re.search(r"(?:: |：)/[a-z]", line):
+            continue  # a person's command and its arguments
+        kept = machine.sub(lambda m: m[0] if m[0] in LATIN_AS_IS else " ", line)
+        for name in names:
+            kept = re.sub(rf"(?<![A-Za-z]){re.escape(name)}(?![A-Za-z])", " ", kept)
+        found += [w for w in re.findall(r"[A-Za-z]+(?:-[A-Za-z]+)*", kept) if w not in LATIN_AS_IS]
+    return found
+
+
+@pytest.mark.parametrize(
+    ("line", "english"),
+    [
+        ("  机器人 → Li Wei: 该写 2026年第45周（11月2日至8日）的周报了：请发送 /report。", []),
+        ("  bot → Li Wei: 截止时间为 Mon 09 Nov 12:00。", ["bot", "Mon", "Nov"]),
+        ("      edtech：1 个问题，31m / 31m，100%", ["m", "m"]),
+        ("Li Wei: /invite edtech contact", []),
+        ("Li Wei：/invite edtech contact", []),
+        ("Chen Jie: （发送文件）lesson-plan.pdf，并写了 weekly report", ["weekly", "report"]),
+        (
+            "      https://t.me/synergy_test_bot?start=k_x 有效期至（Asia/Shanghai）",
+            ["Asia", "Shanghai"],
+        ),
+        ("      申请截止日期，格式 YYYY-MM-DD；Telegram ID；10,000.00 CNY", []),
+        ("      /topic new、need、announce 发布课题；/checkin next 之后 training", ["training"]),
+    ],
+)
+def test_the_check_finds_english_and_lets_names_through(line: str, english: list[str]) -> None:
+    assert latin_outside_names(line) == english
 
 
 def _guides_quote_the_demo(transcript: str) -> None:

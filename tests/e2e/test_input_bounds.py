@@ -81,7 +81,7 @@ async def test_a_day_holds_twenty_four_hours_of_training(tg: FakeTelegram, bot: 
     assert "Recorded 20 hours" in await _answer(wang, "/training 2001 20 2026-11-01")
     refused = await _answer(wang, "/training 2001 4,5 2026-11-01 again")
     assert "Nothing was recorded" in refused
-    assert "already has 20 hours of training on 2026-11-01" in refused and "4.5" in refused
+    assert "already has 20 hours of training on Nov 1, 2026" in refused and "4.5" in refused
     assert "Recorded 4 hours" in await _answer(wang, "/training 2001 4 2026-11-01")
     assert "Nothing was recorded" in await _answer(wang, "/training 2001 0.5 2026-11-01")
     assert "In all: 32 hours" in await _answer(wang, "/training 2001 8 2026-10-31")
@@ -123,7 +123,7 @@ async def test_a_checkin_stays_open_two_weeks_at_most(
         open_for = before.open_for if before else None
     for period in ("99999h", "15d", "²h", HUGE + "h", "0h"):
         refused = await _answer(li, f"/checkin schedule first mon 10:00 {period}")
-        assert "1h" in refused and "14d" in refused, period
+        assert "1小时" in refused and "14天" in refused, period
     await _answer(li, "/checkin schedule first mon 10:00 30m")  # not a period it reads
     async with database.transaction() as repos:
         after = await repos.checkins.policy()

@@ -166,8 +166,9 @@ async def test_an_override_takes_the_duty(tg: FakeTelegram) -> None:
     assert "Wang Lei covers" in (await zhang.next_message()).text
     chen.send("/oncall")
     listing = await chen.next_message()
-    assert "Wang Lei now (covering)" in listing.text and "Zhang Min from 2026-11-02 18:00" in (
-        listing.text
+    assert (
+        "Wang Lei now (covering)" in listing.text
+        and "Zhang Min from Nov 2, 2026, 18:00 (China Time)" in (listing.text)
     )
     chen.send("/ask nbu Where do I send receipts?")
     assert "Wang Lei is on call" in (await chen.next_message()).text
@@ -251,7 +252,7 @@ async def test_requests_lists_and_counts(tg: FakeTelegram, bot: RunningBot) -> N
     assert "Only coordinators" in (await zhang.next_message()).text
     li.send("/requests")
     figures = (await li.next_message()).text
-    assert "nbu：2 个问题，10m / —，0%" in figures  # Li Wei reads Chinese
+    assert "nbu：2 个问题，10分钟 / —，0%" in figures  # Li Wei reads Chinese
     chen.send("/requests")
     assert "coordinator" in (await chen.next_message()).text
 

@@ -68,7 +68,7 @@ async def test_invite_and_join_shows_stored_data_and_records_consent(
     wang.send("/whoami")
     whoami = await wang.next_message()
     assert "Ningbo University" in whoami.text and "student" in whoami.text
-    assert "Time zone: Asia/Shanghai" in whoami.text
+    assert "Time zone: China Time (Asia/Shanghai)" in whoami.text
 
     # The person's private command menu now lists what a student may use, and not /invite.
     scope = json.dumps({"chat_id": 3001, "type": "chat"}, sort_keys=True)
@@ -207,7 +207,7 @@ async def test_language_switch_by_command_and_button(tg: FakeTelegram) -> None:
     zhang.send("/lang zh")
     assert (await zhang.next_message()).text == "从现在起，我将用中文与您交流。"
     zhang.send("/whoami")
-    assert "所属单位和角色" in (await zhang.next_message()).text
+    assert "所属合作方和角色" in (await zhang.next_message()).text
 
     zhang.send("/lang")
     picker = await zhang.next_message()

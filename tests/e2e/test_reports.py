@@ -138,7 +138,7 @@ async def test_a_report_from_draft_to_four_scores(
     chen.send_document("lesson-plan.pdf", b"%PDF-1.7 plan", mime_type="application/pdf")
     added = await chen.next_message()
     assert "File added to your draft (1 so far)" in added.text
-    review = await chen.press_and_read(added, "Done (1 files)")
+    review = await chen.press_and_read(added, "Done (1 file)")
     assert "37.5" in review.text and "&lt;no photos&gt;" in review.text
     assert "Data protection, Child privacy" in review.text and "3D printer" in review.text
 
@@ -242,7 +242,7 @@ async def test_reminders_follow_the_students_clock(
     bot.clock.advance(dt.timedelta(hours=1, minutes=1))  # 09:01 in Bangkok
     again = await chen.next_message()
     assert "Reminder: your report for week 2026-W44" in again.text
-    assert "Mon 02 Nov 12:00" in again.text  # the deadline in the student's time
+    assert "Mon, Nov 2, 12:00" in again.text  # the deadline in the student's time
     bot.clock.advance(dt.timedelta(hours=3))  # 12:01: overdue
     late = await chen.next_message()
     assert "is late" in late.text
@@ -258,7 +258,8 @@ async def test_reminders_follow_the_students_clock(
     bot.clock.set(dt.datetime(2026, 11, 8, 17, 0, tzinfo=dt.UTC))
     missing = await chen.next_message()
     assert (
-        "2026-W44 (26 Oct to 01 Nov) was not submitted and is recorded as missing" in missing.text
+        "2026-W44 (Oct 26\u2009–\u2009Nov 1) was not submitted and is recorded as missing"
+        in missing.text
     )
     async with database.transaction() as repos:
         student = await repos.people.by_telegram_id(2001)

@@ -63,7 +63,7 @@ async def publish_topic(liu: FakeUser) -> None:
     assert "That day has passed" in (await liu.next_message()).text
     liu.send("2026-11-20")
     check = await liu.next_message()
-    assert "Please check the topic" in check.text and "apply by 2026-11-20" in check.text
+    assert "Please check the topic" in check.text and "apply by Nov 20, 2026" in check.text
     again = await liu.press_and_read(check, "Edit the title")  # any part can be asked again
     assert "Send its title" in again.text
     liu.send("Smart irrigation for school gardens")
@@ -143,7 +143,7 @@ async def test_a_topic_from_publication_to_a_scored_team_report(
     for person in (chen, mei, zhang, wang, liu):
         start = await person.next_message()
         assert "Topic #1 Smart irrigation for school gardens has started" in start.text
-    assert "the first report is due 2026-11-16 12:00" in start.text
+    assert "the first report is due Nov 16, 2026, 12:00" in start.text
 
     liu.send("/topics")
     listing = await liu.next_message()
@@ -153,7 +153,7 @@ async def test_a_topic_from_publication_to_a_scored_team_report(
     # Chen writes the team's report; the draft survives a restart.
     chen.send("/topicreport")
     first = await chen.next_message()
-    assert "1/3" in first.text and "2026-11-02 – 2026-11-15" in first.text
+    assert "1/3" in first.text and "Nov 2\u2009–\u200915" in first.text
     chen.send("Built it.")
     assert "at least 20 characters" in (await chen.next_message()).text
     chen.send("Built four sensor prototypes and calibrated them against the lab's reference.")
@@ -224,7 +224,7 @@ async def test_a_topic_from_publication_to_a_scored_team_report(
     # reminded two days before, and told when it is missing; each message once.
     bot.clock.set(dt.datetime(2026, 11, 28, 4, 1, tzinfo=dt.UTC))
     remind = await mei.next_message()
-    assert "2026-11-16 – 2026-11-29 is due 2026-11-30 12:00" in remind.text
+    assert "Nov 16\u2009–\u200929 is due Nov 30, 2026, 12:00" in remind.text
     bot.clock.set(dt.datetime(2026, 11, 30, 4, 1, tzinfo=dt.UTC))
     missing = await mei.next_message()
     assert "was not submitted and is recorded as missing" in missing.text

@@ -14,7 +14,8 @@ from bot.i18n import LOCALE_DIR, Translations, normalize_language
 
 ROOT = Path(__file__).resolve().parents[2]
 KEYWORDS = {"N_": None, "gettext": None, "ngettext": (1, 2)}
-PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
+# A placeholder by its name: `{week:02d}` and `{week}` are the same value, written two ways.
+PLACEHOLDER = re.compile(r"\{([a-z_]+)(?::[^{}]*)?\}")
 
 
 def source_messages() -> set[str | tuple[str, str]]:
