@@ -19,6 +19,16 @@ from db.models.checkin import (
 )
 from db.models.consortium import Consortium, Party
 from db.models.conversations import Conversation
+from db.models.courses import (
+    Attendance,
+    Course,
+    CourseParty,
+    CourseSession,
+    PaceWarning,
+    SessionReminder,
+    SessionSite,
+    SessionStudent,
+)
 from db.models.digest import PartyMonth
 from db.models.kinds import (
     AchievementKind,
@@ -64,6 +74,7 @@ __all__ = [
     "ActionItem",
     "ApplicationState",
     "Assessment",
+    "Attendance",
     "Base",
     "Chat",
     "Checkin",
@@ -74,6 +85,9 @@ __all__ = [
     "Consortium",
     "ConsortiumRules",
     "Conversation",
+    "Course",
+    "CourseParty",
+    "CourseSession",
     "EarlyPollAnswer",
     "Invite",
     "InviteRedemption",
@@ -84,6 +98,7 @@ __all__ = [
     "OncallPolicy",
     "Outbox",
     "OutboxState",
+    "PaceWarning",
     "Party",
     "PartyKind",
     "PartyMonth",
@@ -103,6 +118,9 @@ __all__ = [
     "Role",
     "RotationMember",
     "Score",
+    "SessionReminder",
+    "SessionSite",
+    "SessionStudent",
     "Timestamped",
     "Topic",
     "TopicApplication",
