@@ -34,9 +34,11 @@ from handlers import (
     analytics,
     base,
     checkin,
+    courses,
     groups,
     liaison,
     onboarding,
+    pace,
     profile,
     reports,
     topics,
@@ -112,7 +114,19 @@ def build_application(
     # handler comes before onboarding's catch-all for private messages; the catch-all for
     # button presses no handler took comes last (every press is answered).
     application.add_handler(base.edits())
-    modules = (profile, admin, groups, checkin, liaison, reports, topics, achievements, analytics)
+    modules = (
+        profile,
+        admin,
+        groups,
+        checkin,
+        liaison,
+        reports,
+        topics,
+        achievements,
+        analytics,
+        courses,
+        pace,
+    )
     for module in (*modules, onboarding):
         application.add_handlers(module.build_handlers())
     application.add_handler(base.unknown_buttons())

@@ -11,11 +11,13 @@ import logging
 
 from bot.context import BotContext
 from bot.outbox.checkin import CheckinOutbox
+from bot.outbox.courses import CourseOutbox
 from bot.outbox.digest import DigestOutbox
 from bot.outbox.liaison import LiaisonOutbox
+from bot.outbox.pace import PaceOutbox
 from bot.outbox.reports import ReportOutbox
 from bot.outbox.topics import TopicOutbox
-from bot.services import checkin, digest, liaison, reports, topics
+from bot.services import checkin, courses, digest, liaison, pace, reports, topics
 from bot.services.context import ServiceContext
 from bot.services.people import erase_report_texts
 from db.errors import IntegrityError
@@ -65,6 +67,12 @@ async def _reports(context: BotContext, now: dt.datetime) -> None:
         review_after = (await reports.rules(repos)).review_after
         topic_ctx = ServiceContext(repos, now, services.settings.default_timezone)
         await TopicOutbox(services, repos, now).due(await topics.sweep(topic_ctx, review_after))
+    async with services.database.transaction() as repos:
+        ctx = ServiceContext(repos, now, services.settings.default_timezone)
+        await CourseOutbox(services, repos, now).reminders(await courses.reminders(ctx))
+    async with services.database.transaction() as repos:
+        ctx = ServiceContext(repos, now, services.settings.default_timezone)
+        await PaceOutbox(services, repos, now).gaps(await pace.sweep(ctx))
     try:
         async with services.database.transaction() as repos:
             monthly = await digest.run_due(repos, now)

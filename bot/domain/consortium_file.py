@@ -28,6 +28,7 @@ from pydantic import (
 )
 
 from bot.domain.checkin import parse_open_for, parse_schedule
+from bot.domain.courses import CourseSpec, PaceSpec, PartyRef, course_problems
 from bot.domain.kinds import PartyKind, PublicHolidays, Role
 from bot.domain.oncall import Notify, Period, parse_handoff, parse_quiet
 from bot.domain.reports import ReportCalendar
@@ -311,16 +312,19 @@ class ConsortiumDoc(_Spec):
     topics: TopicsSpec | None = None
     achievements: AchievementsSpec | None = None
     digest: DigestSpec | None = None
+    courses: list[CourseSpec] = Field(default_factory=list)
+    pace: PaceSpec | None = None
 
 
 # Sections that hold one mapping of settings.
-_SETTINGS: dict[str, type[_Spec]] = {
+_SETTINGS: dict[str, type[BaseModel]] = {
     "checkin": CheckinSpec,
     "reports": ReportsSpec,
     "credits": CreditsSpec,
     "topics": TopicsSpec,
     "achievements": AchievementsSpec,
     "digest": DigestSpec,
+    "pace": PaceSpec,
 }
 
 
@@ -356,11 +360,12 @@ def _pydantic_problems(error: ValidationError, prefix: tuple[Any, ...]) -> list[
     return problems
 
 
-_SECTIONS: dict[str, type[_Spec]] = {
+_SECTIONS: dict[str, type[BaseModel]] = {
     "parties": PartySpec,
     "people": PersonSpec,
     "chats": ChatSpec,
     "placements": PlacementSpec,
+    "courses": CourseSpec,
 }
 
 
@@ -516,7 +521,10 @@ def cross_check(
     for key, spec in (doc.oncall or {}).items():
         if len(set(spec.rotation)) != len(spec.rotation):
             problems.append(f"oncall.{key}.rotation: a person is listed twice")
-    return problems
+    refs = {key: PartyRef(p.kind, p.timezone) for key, p in parties.items()}
+    people = {person.telegram_id for person in doc.people}
+    known = {**dict.fromkeys(known_keys), **refs}
+    return problems + course_problems(at("courses", doc.courses), known, people, students)
 
 
 class _Loader(yaml.SafeLoader):
@@ -550,7 +558,7 @@ def parse_consortium_file(text: str) -> ConsortiumDoc:
 def dump_consortium_file(data: dict[str, Any]) -> str:
     """YAML in the file's own form: one flow mapping per entry, as people write it."""
     lines = ["consortium: " + _flow(data["consortium"])]
-    for section in ("parties", "people", "chats", "placements"):
+    for section in ("parties", "people", "chats", "placements", "courses"):
         entries = data.get(section) or []
         if not entries:
             continue

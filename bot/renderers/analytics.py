@@ -61,11 +61,17 @@ def person_name(person: Person) -> str:
 
 
 def render_participation(p: Participation, t: Translator) -> str:
-    if p.rate is None:
-        return t.gettext("Reports: none expected yet")
-    return t.gettext("Reports: {submitted} of {expected} weeks ({rate:.0%}), {late} late").format(
-        submitted=p.submitted, expected=p.expected, rate=p.rate, late=p.late
-    )
+    if p.report_rate is None:
+        text = t.gettext("Reports: none expected yet")
+    else:
+        text = t.gettext(
+            "Reports: {submitted} of {expected} weeks ({rate:.0%}), {late} late"
+        ).format(submitted=p.submitted, expected=p.expected, rate=p.report_rate, late=p.late)
+    if p.sessions:
+        text += "\n" + t.gettext("Course sessions: {attended} of {sessions} attended").format(
+            attended=p.attended, sessions=p.sessions
+        )
+    return text
 
 
 def render_credits_line(credits: Credits, t: Translator) -> str:

@@ -50,6 +50,13 @@ def render_student_credits(found: StudentCredits, t: Translator) -> str:
                 len(found.research),
             ).format(credits=_n(found.research_earned), n=len(found.research))
         )
+    minutes = sum(c.minutes for c in found.courses)
+    if minutes:
+        lines.append(
+            t.gettext("Course modules: {credits} earned ({hours} hours attended)").format(
+                credits=_n(found.courses_earned), hours=_n(Decimal(minutes) / 60)
+            )
+        )
     if not lines:
         return t.gettext("No practice is recorded for you yet.")
     if len(lines) > 1:

@@ -25,6 +25,7 @@ from bot.domain.holidays import Holiday, public_holidays
 from bot.domain.time import first_zone
 from bot.services.context import ServiceContext
 from bot.services.oncall import party_contacts, party_oncall
+from bot.services.pace import GapWarning, agenda_gaps
 from db.errors import IntegrityError
 from db.models import (
     ActionItem,
@@ -136,6 +137,7 @@ class Opening:
     chats: list[Chat] = field(default_factory=list)
     open_requests: list[tuple[LiaisonRequest, Party]] = field(default_factory=list)
     actions: list[ActionItem] = field(default_factory=list)
+    gaps: list[GapWarning] = field(default_factory=list)  # in students' programmes
 
 
 async def open_checkin(
@@ -169,7 +171,8 @@ async def open_checkin(
     parties = {p.id: p for p in await ctx.repos.parties.all()}
     requests = [(r, parties[r.party_id]) for r in await ctx.repos.requests.open_requests()]
     actions = list(await ctx.repos.checkins.open_actions())
-    return Opening("opened", checkin, chats, requests, actions)
+    gaps = await agenda_gaps(ctx)
+    return Opening("opened", checkin, chats, requests, actions, gaps)
 
 
 async def reopen_in_upgraded_group(ctx: ServiceContext, new_id: int) -> Opening | None:

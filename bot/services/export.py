@@ -77,11 +77,21 @@ def tables(
                 "weeks_expected": p.expected,
                 "reports_submitted": p.submitted,
                 "late": p.late,
+                "sessions_held": p.sessions,
+                "sessions_attended": p.attended,
                 "participation_rate": p.rate,
             }
             for sid, p in sorted(cohort.participation.items())
         ],
-        columns=["student", "weeks_expected", "reports_submitted", "late", "participation_rate"],
+        columns=[
+            "student",
+            "weeks_expected",
+            "reports_submitted",
+            "late",
+            "sessions_held",
+            "sessions_attended",
+            "participation_rate",
+        ],
     )
     credit_rows = []
     for sid, info in sorted(cohort.students.items()):

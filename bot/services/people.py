@@ -16,6 +16,7 @@ from bot.domain.invites import (
 )
 from bot.domain.language import resolve_language
 from bot.domain.time import first_zone
+from bot.services import courses
 from db.errors import IntegrityError
 from db.models import (
     Assessment,
@@ -220,6 +221,7 @@ async def personal_data(repos: Repos, person: Person) -> dict[str, Any]:
         **await _practice_data(repos, person),
         **await _liaison_data(repos, person),
         **await _shared_work(repos, person),
+        **await courses.personal_data(repos, person),
     }
 
 

@@ -1,0 +1,149 @@
+"""End to end: a course module with sessions imported from the consortium file, reminders on
+a controllable clock for attendees in two time zones, attendance marked and confirmed and
+counted (participation and credits), and a gap in a student's programme warned ahead, in
+the check-in's agenda and in /plan."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+from bot.config import Settings
+from bot.fake_telegram import FakeTelegram, SentMessage
+from bot.services.consortium_io import import_file
+from db.engine import Database
+from tests.conftest import SAMPLE_FILE
+from tests.e2e.conftest import RunningBot, main_group, message_with, outbox_settled, started, until
+
+# Zhao Lei studies in Berlin before leaving for Bangkok in January: a culture-and-policy
+# session, then nothing from 16 November until the placement (a seven-week gap).
+COURSES = """
+  - {telegram_id: 2002, name: Zhao Lei, party: nbu, roles: [student], timezone: Europe/Berlin,
+     language: zh}
+courses:
+  - key: data-security
+    title: {en: International Educational Data Security Regulations, zh: 国际教育数据安全法规}
+    lead: nbu
+    parties: [edtech]
+    credits_per_hour: 0.5
+    sessions:
+      - {start: 2026-11-10 16:00, length: 2h, link: "https://meet.example/ds-1", speaker: 1002}
+  - key: culture
+    title: {en: Thai culture and education policy, zh: 泰国文化与教育政策}
+    lead: nbu
+    parties: [bkk-school]
+    phase: pre_departure
+    sessions:
+      - {start: 2026-11-12 15:00, length: 90m, place: Room 101, speaker: 1002,
+         attendees: {students: [2002]}}
+pace: {session_reminders: [24h, 1h], warn_ahead: 7d, return_weeks: 1}
+"""
+
+
+def consortium_with_courses() -> str:
+    text = SAMPLE_FILE.read_text(encoding="utf-8")
+    people, _, rest = text.partition("chats:")
+    placements = (
+        "  - {student: 2002, site: bkk-school, start: 2027-01-04, end: 2027-03-31,\n"
+        "     mentors: {university: 1002}}\n"
+    )
+    courses, _, pace = COURSES.partition("courses:")
+    rest = rest.replace("reports:", placements + "reports:", 1)
+    return people + courses.lstrip("\n") + "chats:" + rest + "courses:" + pace
+
+
+async def import_courses(settings: Settings, now: dt.datetime) -> str:
+    return (await import_file(settings, consortium_with_courses(), now=now)).summary()
+
+
+async def test_courses_reminders_attendance_and_pace(
+    tg: FakeTelegram, bot: RunningBot, settings: Settings, database: Database
+) -> None:
+    summary = await import_courses(settings, bot.clock.now())
+    assert "2 courses" in summary and "2 sessions" in summary
+    assert await import_courses(settings, bot.clock.now()) == "no changes"  # idempotent
+
+    chen = await started(tg, 2001, "Chen Jie")  # Bangkok, UTC+7
+    zhao = await started(tg, 2002, "Zhao Lei", language="zh")  # Berlin, UTC+1
+    zhang = await started(tg, 1002, "Zhang Min")  # the speaker, a contact of the lead
+    li = await started(tg, 1001, "Li Wei")  # the coordinator
+    group = await main_group(tg, li)
+
+    zhao.send("/courses")
+    listing = await zhao.next_message()
+    assert "国际教育数据安全法规" in listing.text and "泰国文化与教育政策" in listing.text
+    chen.send("/courses")
+    listing = await chen.next_message()
+    assert "International Educational Data Security Regulations" in listing.text
+    assert "Thai culture" not in listing.text  # only Zhao attends that one
+    assert "(Asia/Bangkok)" in listing.text and "15:00" in listing.text  # 16:00 in Shanghai
+
+    # The session starts Tue 10 Nov 08:00 UTC. A minute before the 24h reminder: nothing.
+    bot.clock.set(dt.datetime(2026, 11, 9, 7, 59, tzinfo=dt.UTC))
+    await asyncio.sleep(0.3)
+    await until(database, outbox_settled, "the outbox drained")
+    assert not [m for m in tg.messages(chen.id) if "Reminder: <b>International" in m.text]
+    bot.clock.set(dt.datetime(2026, 11, 9, 8, 0, tzinfo=dt.UTC))
+    to_chen = await message_with(tg, chen.id, "starts in 1 day")
+    assert "15:00 (Asia/Bangkok)" in to_chen.text and "https://meet.example/ds-1" in to_chen.text
+    to_zhao = await message_with(tg, zhao.id, "提醒：<b>国际教育数据安全法规")
+    assert "09:00（Europe/Berlin）" in to_zhao.text
+    # The gap in Zhao's programme (from Mon 16 Nov) comes within 7 days: the coordinator hears.
+    warning = await message_with(tg, li.id, "/plan 2002")
+    assert "7" in warning.text
+
+    bot.clock.set(dt.datetime(2026, 11, 10, 7, 0, tzinfo=dt.UTC))  # an hour before
+    await message_with(tg, chen.id, "starts in 1 hour")
+    bot.clock.set(dt.datetime(2026, 11, 10, 7, 30, tzinfo=dt.UTC))
+    await asyncio.sleep(0.3)
+    await until(database, outbox_settled, "the outbox drained")
+    reminders = [m for m in tg.messages(chen.id) if "International Educational" in m.text]
+    assert len(reminders) == 3  # /courses, 24h, 1h: each reminder exactly once
+    assert len([m for m in tg.messages(li.id) if "/plan 2002" in m.text]) == 1
+
+    # Too early to confirm; once the session started, Zhao confirms and Zhang marks Chen.
+    query = zhao.press(to_zhao, "我已参加")
+    assert "开始" in (await zhao.callback_answer(query))["text"]
+    bot.clock.set(dt.datetime(2026, 11, 10, 10, 5, tzinfo=dt.UTC))
+    query = zhao.press(to_zhao, "我已参加")
+    assert "谢谢" in (await zhao.callback_answer(query))["text"]
+    zhang.send("/courses")
+    mine = await zhang.next_message()
+    sheet = await zhang.press_and_read(mine, mine.buttons[0][0])
+    assert "⬜ Chen Jie" in [text for text, _ in sheet.buttons]
+    assert "✅ Zhao Lei" in [text for text, _ in sheet.buttons]
+    sheet = await zhang.press_and_read(sheet, "⬜ Chen Jie")
+    assert "✅ Chen Jie" in [text for text, _ in sheet.buttons]
+    assert "Attended: 2 of 2" in sheet.text
+    chen.send("/courses")
+    listings = await tg.wait_for(lambda: _all(tg, chen.id, "Your course modules", 2))
+    assert listings[-1].buttons == []  # his is marked: nothing to confirm, nothing to mark
+
+    # Credits: 2 hours at 0.5 a hour; participation counts the session.
+    chen.send("/credits")
+    assert (
+        "Course modules: 1 earned (2 hours attended)"
+        in (await message_with(tg, chen.id, "Course modules:")).text
+    )
+    chen.send("/progress")
+    assert (
+        "Course sessions: 1 of 1 attended"
+        in (await message_with(tg, chen.id, "Course sessions")).text
+    )
+
+    # The gap is in /plan and in the check-in's agenda.
+    zhao.send("/plan")
+    plan = await message_with(tg, zhao.id, "培养计划")
+    assert "⚠️" in plan.text and "2026年11月16日" in plan.text
+    chen.send("/plan 2002")
+    assert await message_with(tg, chen.id, "only your own")
+    li.send("/plan 2002")
+    assert "⚠️" in (await message_with(tg, li.id, "Zhao Lei的培养计划")).text
+    li.send("/checkin", chat=group)
+    agenda = await message_with(tg, group.id, "Monthly check-in")
+    assert "Training pace: 1 gap" in agenda.text and "Zhao Lei" in agenda.text
+
+
+def _all(tg: FakeTelegram, chat_id: int, text: str, count: int) -> list[SentMessage] | None:
+    found = [m for m in tg.messages(chat_id) if text in m.text]
+    return found if len(found) >= count else None
