@@ -229,7 +229,10 @@ async def export_command(request: Request) -> Reply:
     """/export: XLSX workbook and CSV files of reports, scores and aggregates."""
     found = await analytics.cohort(request.repos, request.now, request.ctx.default_tz)
     reports = list(await request.repos.reports.submitted())
-    sheets = export.tables(found, reports, request.now)
+    sheets = {
+        **export.tables(found, reports, request.now),
+        **await export.course_tables(request.ctx),
+    }
     workbook, archive = await asyncio.gather(
         asyncio.to_thread(export.workbook, sheets), asyncio.to_thread(export.csv_zip, sheets)
     )

@@ -17,7 +17,9 @@ from bot import lazy
 from bot.domain.capability import DIMS
 from bot.domain.reports import week_label
 from bot.domain.time import local_today
+from bot.services import courses, pace
 from bot.services.analytics import Cohort, credits_of
+from bot.services.context import ServiceContext
 from db.models import WeeklyReport
 
 if TYPE_CHECKING:
@@ -126,6 +128,33 @@ def tables(
         "reliability": reliability,
         "disagreements": identify(flagged) if not flagged.empty else flagged,
     }
+
+
+async def course_tables(ctx: ServiceContext) -> dict[str, pd.DataFrame]:
+    """The sheets of courses and training pace: attendance per session and attendee, and
+    the gaps in students' programmes."""
+    attendance = await courses.attendance_rows(ctx.repos)
+    gaps = await pace.gap_rows(ctx)
+    return {
+        "course_attendance": pd.DataFrame(attendance, columns=_ATTENDANCE_COLUMNS),
+        "programme_gaps": pd.DataFrame(gaps, columns=_GAP_COLUMNS),
+    }
+
+
+_ATTENDANCE_COLUMNS = [
+    "course",
+    "title_en",
+    "title_zh",
+    "phase",
+    "session_start",
+    "minutes",
+    "student",
+    "name",
+    "attended",
+    "confirmed_by",
+    "credits",
+]
+_GAP_COLUMNS = ["student", "name", "gap_start", "gap_end", "weeks", "warned_at"]
 
 
 _REPORT_COLUMNS = [

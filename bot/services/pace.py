@@ -70,7 +70,7 @@ async def plan(ctx: ServiceContext, student: Person) -> Plan:
     return Plan(student, zone, timeline(acts, spec.return_weeks), local_today(ctx.now, zone))
 
 
-async def _all_gaps(ctx: ServiceContext) -> list[tuple[Person, str, list[Gap]]]:
+async def all_gaps(ctx: ServiceContext) -> list[tuple[Person, str, list[Gap]]]:
     roster = await Roster.load(ctx.repos)
     sessions = await _sessions_by_student(ctx.repos, roster)
     spec = await rules(ctx.repos)
@@ -95,7 +95,7 @@ async def sweep(ctx: ServiceContext) -> list[GapWarning]:
     this transaction) so that it is warned once."""
     ahead = parse_duration((await rules(ctx.repos)).warn_ahead)
     due = []
-    for student, zone, gaps in await _all_gaps(ctx):
+    for student, zone, gaps in await all_gaps(ctx):
         warned = [w.gap_start for w in await ctx.repos.courses.warned_gaps(student.id)]
         for gap in to_warn(gaps, local_today(ctx.now, zone), ahead, warned):
             await ctx.repos.courses.add_warning(
@@ -107,10 +107,30 @@ async def sweep(ctx: ServiceContext) -> list[GapWarning]:
     return due
 
 
+async def gap_rows(ctx: ServiceContext) -> list[dict[str, object]]:
+    """/export's sheet: every gap in every student's programme, and when it was warned."""
+    warned = {(w.student_id, w.gap_start): w for w in await ctx.repos.courses.warned_gaps()}
+    rows = []
+    for student, _, gaps in await all_gaps(ctx):
+        for gap in gaps:
+            warning = warned.get((student.id, gap.start))
+            rows.append(
+                {
+                    "student": student.telegram_id,
+                    "name": student.name or "",
+                    "gap_start": gap.start.isoformat(),
+                    "gap_end": gap.end.isoformat(),
+                    "weeks": gap.weeks,
+                    "warned_at": warning.warned_at.isoformat() if warning else "",
+                }
+            )
+    return rows
+
+
 async def agenda_gaps(ctx: ServiceContext) -> list[GapWarning]:
     """The gaps under way or coming within six weeks, for the check-in's agenda."""
     return [
         GapWarning(student, gap)
-        for student, zone, gaps in await _all_gaps(ctx)
+        for student, zone, gaps in await all_gaps(ctx)
         for gap in current_or_next(gaps, local_today(ctx.now, zone), AGENDA_AHEAD)
     ]

@@ -7,10 +7,15 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import io
+import json
+
+import openpyxl
 
 from bot.config import Settings
 from bot.fake_telegram import FakeTelegram, SentMessage
 from bot.services.consortium_io import import_file
+from bot.services.people import forget_person
 from db.engine import Database
 from tests.e2e.conftest import RunningBot, main_group, message_with, outbox_settled, started, until
 from tests.factories import consortium_with_courses
@@ -106,6 +111,48 @@ async def test_courses_reminders_attendance_and_pace(
     li.send("/checkin", chat=group)
     agenda = await message_with(tg, group.id, "Monthly check-in")
     assert "Training pace: 1 gap" in agenda.text and "Zhao Lei" in agenda.text
+
+    # /export has the attendance and the gaps; /mydata a student's attendance; /forget it.
+    li.send("/export")
+    book = openpyxl.load_workbook(io.BytesIO(await _document(tg, li.id, ".xlsx")), read_only=True)
+    rows = list(book["course_attendance"].iter_rows(values_only=True))
+    head = rows[0]
+    attended = {(r[head.index("course")], r[head.index("student")]): r for r in rows[1:]}
+    chen_ds = attended[("data-security", 2001)]
+    assert chen_ds[head.index("attended")] is True and chen_ds[head.index("credits")] == 1
+    assert attended[("data-security", 2002)][head.index("confirmed_by")] == "self"
+    assert attended[("culture", 2002)][head.index("attended")] is None  # not recorded yet
+    gaps = list(book["programme_gaps"].iter_rows(values_only=True))
+    assert gaps[1][:3] == (2002, "Zhao Lei", "2026-11-16") and gaps[1][4] == 7
+    zhao.send("/mydata")
+    data = json.loads(await _document(tg, zhao.id, ".json"))
+    assert [a["course"] for a in data["course_attendance"]] == ["data-security"]
+    assert {r["minutes_before"] for r in data["session_reminders"]} == {1440, 60}
+    assert [s["course"] for s in data["sessions_named_in"]] == ["culture"]
+    async with database.transaction() as repos:
+        person = await repos.people.by_telegram_id(2002)
+        assert person is not None
+        await forget_person(repos, person)
+    async with database.transaction() as repos:
+        assert await repos.people.by_telegram_id(2002) is None
+        assert not await repos.courses.attendance_of(person.id)
+        assert not await repos.courses.reminders_of(person.id)
+        assert not await repos.courses.warned_gaps(person.id)
+
+
+async def _document(tg: FakeTelegram, chat_id: int, suffix: str) -> bytes:
+    def found() -> SentMessage | None:
+        return next(
+            (
+                m
+                for m in tg.messages(chat_id)
+                if m.raw.get("document", {}).get("file_name", "").endswith(suffix)
+            ),
+            None,
+        )
+
+    message: SentMessage = await tg.wait_for(found)
+    return tg.files[message.raw["document"]["file_id"]][1]
 
 
 def _all(tg: FakeTelegram, chat_id: int, text: str, count: int) -> list[SentMessage] | None:
