@@ -60,7 +60,8 @@ def session_line(view: SessionView, zone: str, t: Translator) -> str:
 
 def _short(view: SessionView, zone: str, t: Translator) -> str:
     day = format_skeleton("MMMd", view.session.starts_at, tzinfo=ZoneInfo(zone), locale=t.language)
-    return f"{title(view.course, t.language)[:28]} {day}"
+    name = title(view.course, t.language)
+    return f"{name[:27]}… {day}" if len(name) > 28 else f"{name} {day}"
 
 
 def render_courses(view: CoursesView, t: Translator) -> Rendered:

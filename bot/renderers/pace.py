@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from babel.dates import format_skeleton
 
-from bot.domain.pace import Gap, Phase
+from bot.domain.pace import Gap, Phase, Week
 from bot.i18n import N_, Translator
 from bot.renderers import esc, fit
 from bot.services.pace import GapWarning, Plan
@@ -75,16 +75,37 @@ def render_plan(plan: Plan, t: Translator) -> str:
     else:
         lines.append(t.gettext("No gap: every week of the programme has an activity."))
     lines.append(t.gettext("<b>Week by week</b>"))
-    for week in line.weeks:
-        now = " ←" if week.monday <= plan.today <= week.monday + dt.timedelta(days=6) else ""
-        if week.empty:
-            what = "⚠️ " + t.gettext("gap")
-        else:
-            what = ", ".join(t.gettext(SHORT[p]) for p in Phase if p in week.phases)
-        lines.append(f"{day(week.monday, t)}: {what}{now}")
+    for first, last, phases in _runs(line.weeks):
+        sunday = last + dt.timedelta(days=6)
+        now = " ←" if first <= plan.today <= sunday else ""
+        what = (
+            "⚠️ " + t.gettext("gap")
+            if not phases
+            else ", ".join(t.gettext(SHORT[p]) for p in Phase if p in phases)
+        )
+        weeks = (last - first).days // 7 + 1
+        span = (
+            t.gettext("{start} (1 week)").format(start=day(first, t))
+            if weeks == 1
+            else t.ngettext(
+                "{start} – {end} ({n} week)", "{start} – {end} ({n} weeks)", weeks
+            ).format(start=day(first, t), end=day(last, t), n=weeks)
+        )
+        lines.append(f"{span}: {what}{now}")
     return fit(
         lines, lambda n: t.ngettext("… and {n} more week", "… and {n} more weeks", n).format(n=n)
     )
+
+
+def _runs(weeks: Iterable[Week]) -> list[tuple[dt.date, dt.date, frozenset[Phase]]]:
+    """Weeks in a row with the same phases, as (first Monday, last Monday, phases)."""
+    runs: list[tuple[dt.date, dt.date, frozenset[Phase]]] = []
+    for week in weeks:
+        if runs and runs[-1][2] == week.phases:
+            runs[-1] = (runs[-1][0], week.monday, week.phases)
+        else:
+            runs.append((week.monday, week.monday, week.phases))
+    return runs
 
 
 def render_gap_warning(warning: GapWarning, t: Translator) -> str:

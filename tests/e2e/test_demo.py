@@ -45,6 +45,11 @@ FEATURES = {
     "credit sources": "Research topics: 1 earned (1 accepted report cycle)",
     "transcript": "[file transcript-2001-2026-12-01.html]",
     "digest": "Monthly digest, November 2026: 4 parties.",
+    "course reminder": "Regulations starts in 1 hour, Wed, Dec 2, 2026 15:00 (Asia/Bangkok)",
+    "attendance": "Attended: 3 of 3.",
+    "gap warning": "Gap ahead in a programme: Li Na has 3 weeks with no activity",
+    "plan": "⚠️ 3 weeks with no activity, Jan 11, 2027 – Jan 31, 2027",
+    "course credits": "Course modules: 0.75 earned (1.5 hours attended)",
 }
 
 
