@@ -70,9 +70,7 @@ async def _reports(context: BotContext, now: dt.datetime) -> None:
     async with services.database.transaction() as repos:
         ctx = ServiceContext(repos, now, services.settings.default_timezone)
         await CourseOutbox(services, repos, now).reminders(await courses.reminders(ctx))
-    async with services.database.transaction() as repos:
-        ctx = ServiceContext(repos, now, services.settings.default_timezone)
-        await PaceOutbox(services, repos, now).gaps(await pace.sweep(ctx))
+    await _pace(context, now)
     try:
         async with services.database.transaction() as repos:
             monthly = await digest.run_due(repos, now)
@@ -96,6 +94,23 @@ async def _reports(context: BotContext, now: dt.datetime) -> None:
             erased = await erase_report_texts(repos, WeeklyReport.week < cutoff)
         if erased:
             log.info("erased the texts of %d weekly reports older than %d days", erased, retention)
+
+
+PACE_SWEEP = dt.timedelta(hours=1)
+_PACE_AT = "pace-swept-at"
+
+
+async def _pace(context: BotContext, now: dt.datetime) -> None:
+    """Gaps in students' programmes, warned ahead: once an hour is plenty (a gap is a week
+    long and warned days ahead), and it reads every student's programme."""
+    services = context.services
+    last = context.application.bot_data.get(_PACE_AT)
+    if last is not None and now - last < PACE_SWEEP:
+        return
+    context.application.bot_data[_PACE_AT] = now
+    async with services.database.transaction() as repos:
+        ctx = ServiceContext(repos, now, services.settings.default_timezone)
+        await PaceOutbox(services, repos, now).gaps(await pace.sweep(ctx))
 
 
 async def _checkins(context: BotContext, now: dt.datetime) -> None:

@@ -158,3 +158,54 @@ async def _document(tg: FakeTelegram, chat_id: int, suffix: str) -> bytes:
 def _all(tg: FakeTelegram, chat_id: int, text: str, count: int) -> list[SentMessage] | None:
     found = [m for m in tg.messages(chat_id) if text in m.text]
     return found if len(found) >= count else None
+
+
+async def test_modules_and_sessions_added_by_command(
+    tg: FakeTelegram, bot: RunningBot, database: Database
+) -> None:
+    zhang = await started(tg, 1002, "Zhang Min")  # a contact of Ningbo University
+    chen = await started(tg, 2001, "Chen Jie")
+
+    chen.send("/course new x nbu Anything")
+    assert "/course is only for: party contact, coordinator." in (await chen.next_message()).text
+    zhang.send("/course new pm edtech Someone else's module")
+    assert (
+        "Only a coordinator or a contact of the party leading" in (await zhang.next_message()).text
+    )
+    zhang.send(
+        "/course new pm nbu Cross-cultural Educational Project Management | 跨文化教育项目管理"
+    )
+    assert (
+        "Module Cross-cultural Educational Project Management added (key pm)"
+        in (await zhang.next_message()).text
+    )
+    zhang.send("/course new pm nbu Again")
+    assert "A module with the key pm exists already." in (await zhang.next_message()).text
+    zhang.send("/course new Bad-Key! nbu Title")
+    assert "not Bad-Key!" in (await zhang.next_message()).text
+
+    for wrong, said in (
+        ("/course session pm 2026-11-04 25:00 90m", "Please give the start as YYYY-MM-DD HH:MM"),
+        ("/course session pm 2026-11-04 09:00 13h", "a duration up to 12h"),
+        ("/course session pm 2026-11-01 09:00 90m", "2026-11-01 09:00 has passed"),
+        ("/course session nope 2026-11-04 09:00 90m", "There is no module with the key nope"),
+        ("/course session pm", "To add a module: /course new KEY LEAD_PARTY"),
+    ):
+        zhang.send(wrong)
+        assert said in (await zhang.next_message()).text, wrong
+    # 09:00 in Ningbo (the lead's zone) is 08:00 in Bangkok, where Chen Jie is.
+    zhang.send("/course session pm 2026-11-04 09:00 90m Ningbo University, room 5")
+    added = (await zhang.next_message()).text
+    assert "Session added" in added and "at Ningbo University, room 5" in added
+    assert "09:00 (Asia/Shanghai)" in added
+
+    async with database.transaction() as repos:
+        course = await repos.courses.by_key("pm")
+        assert course is not None and course.title_zh == "跨文化教育项目管理"
+        (session,) = await repos.courses.sessions(course.id)
+        assert session.starts_at == dt.datetime(2026, 11, 4, 1, 0, tzinfo=dt.UTC)
+        assert session.cohort and session.place == "Ningbo University, room 5"
+
+    bot.clock.set(dt.datetime(2026, 11, 3, 1, 0, tzinfo=dt.UTC))
+    reminder = await message_with(tg, chen.id, "Reminder: <b>Cross-cultural")
+    assert "starts in 1 day" in reminder.text and "08:00 (Asia/Bangkok)" in reminder.text
