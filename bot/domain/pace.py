@@ -106,15 +106,19 @@ def timeline(activities: Iterable[Activity], return_weeks: int = 1) -> Timeline 
     found = [a for a in with_return(activities, return_weeks) if a.end >= a.start]
     if not found:
         return None
-    first = monday(min(a.start for a in found))
-    last = monday(max(a.end for a in found))
-    weeks: list[Week] = []
-    day = first
-    while day <= last:
-        sunday = day + dt.timedelta(days=6)
-        phases = frozenset(a.phase for a in found if a.start <= sunday and a.end >= day)
-        weeks.append(Week(day, phases))
-        day += WEEK
+    # Each activity marks the weeks it touches: linear in the activities' weeks, not in
+    # activities times weeks (a student may attend hundreds of sessions).
+    marked: dict[dt.date, set[Phase]] = {}
+    for activity in found:
+        week = monday(activity.start)
+        while week <= activity.end:
+            marked.setdefault(week, set()).add(activity.phase)
+            week += WEEK
+    first, last = min(marked), max(marked)
+    weeks = [
+        Week(first + i * WEEK, frozenset(marked.get(first + i * WEEK, ())))
+        for i in range((last - first).days // 7 + 1)
+    ]
     return Timeline(_spans(found), weeks, gaps_of(weeks))
 
 

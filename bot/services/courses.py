@@ -176,26 +176,65 @@ class Roster:
 
     students: dict[int, Person]
     placements: dict[int, list[tuple[int, dt.date, dt.date]]]
+    # Every session's sites and named students, when read at once for a sweep.
+    audiences: dict[int, tuple[set[int], set[int]]] | None = None
 
     @classmethod
-    async def load(cls, repos: Repos) -> Roster:
+    async def load(cls, repos: Repos, every_audience: bool = False) -> Roster:
         students = {p.id: p for p in await repos.memberships.people_with_role(Role.STUDENT)}
         placements: dict[int, list[tuple[int, dt.date, dt.date]]] = {s: [] for s in students}
-        for placement in await repos.placements.all():
-            if placement.student_id in placements:
-                placements[placement.student_id].append(
-                    (placement.site_id, placement.start_date, placement.end_date)
-                )
-        return cls(students, placements)
+        for student, site, start, end in await repos.placements.spans():
+            if student in placements:
+                placements[student].append((site, start, end))
+        audiences = await repos.courses.audiences() if every_audience else None
+        return cls(students, placements, audiences)
+
+    async def ids(self, repos: Repos, session: CourseSession) -> set[int]:
+        """The person ids of the session's attendees."""
+        if self.audiences is not None:
+            sites, named = self.audiences.get(session.id, (set(), set()))
+        else:
+            sites, named = await repos.courses.audience(session.id)
+        audience = Audience(session.cohort, frozenset(sites), frozenset(named))
+        return attendees(audience, self.placements, session.starts_at.date())
 
     async def of(self, repos: Repos, session: CourseSession) -> list[Person]:
-        sites, named = await repos.courses.audience(session.id)
-        audience = Audience(session.cohort, frozenset(sites), frozenset(named))
-        ids = attendees(audience, self.placements, session.starts_at.date())
+        ids = await self.ids(repos, session)
         missing = ids - set(self.students)
         extra = await repos.people.by_ids(missing) if missing else {}
         found = [self.students.get(i) or extra.get(i) for i in sorted(ids)]
         return sorted((p for p in found if p is not None), key=lambda p: p.telegram_id)
+
+
+@dataclass
+class Zones:
+    """Everyone's time zone, read once for a sweep over many people: their own, else their
+    first placement site's, else their first party's, else the consortium's."""
+
+    parties: dict[int, Party]
+    sites: dict[int, list[int]]  # person id: their placement sites, by start
+    memberships: dict[int, list[int]]  # person id: their parties
+    fallback: str
+
+    @classmethod
+    async def load(cls, ctx: ServiceContext) -> Zones:
+        sites: dict[int, list[int]] = {}
+        for student, site, _, _ in await ctx.repos.placements.spans():  # by student, start
+            sites.setdefault(student, []).append(site)
+        memberships: dict[int, list[int]] = {}
+        for membership in await ctx.repos.memberships.all():
+            memberships.setdefault(membership.person_id, []).append(membership.party_id)
+        parties = {p.id: p for p in await ctx.repos.parties.all()}
+        return cls(parties, sites, memberships, await ctx.zone())
+
+    def of(self, person: Person) -> str:
+        if person.timezone:
+            return person.timezone
+        for party_id in [*self.sites.get(person.id, []), *self.memberships.get(person.id, [])]:
+            party = self.parties.get(party_id)
+            if party is not None and party.timezone:
+                return party.timezone
+        return self.fallback
 
 
 async def person_zone(ctx: ServiceContext, person: Person) -> str:
@@ -236,27 +275,28 @@ async def reminders(ctx: ServiceContext) -> list[Reminder]:
     sessions = await ctx.repos.courses.starting_between(ctx.now, ctx.now + max(offsets))
     if not sessions:
         return []
-    roster = await Roster.load(ctx.repos)
+    roster = await Roster.load(ctx.repos, every_audience=True)
+    zones: Zones | None = None
     courses = await ctx.repos.courses.by_ids(s.course_id for s in sessions)
     due: list[Reminder] = []
+    sent_now: list[SessionReminder] = []
     for session in sessions:
         sent = await ctx.repos.courses.reminders_sent(session.id)
         for person in await roster.of(ctx.repos, session):
             minutes = reminders_due(session.starts_at, offsets, ctx.now, sent.get(person.id, ()))
             if not minutes:
                 continue
-            for before in minutes:
-                await ctx.repos.courses.add_reminder(
-                    SessionReminder(
-                        session_id=session.id,
-                        person_id=person.id,
-                        before_minutes=before,
-                        sent_at=ctx.now,
-                    )
+            sent_now += [
+                SessionReminder(
+                    session_id=session.id, person_id=person.id, before_minutes=m, sent_at=ctx.now
                 )
-            zone = await person_zone(ctx, person)
+                for m in minutes
+            ]
+            zones = zones or await Zones.load(ctx)
             nearest = dt.timedelta(minutes=min(minutes))
-            due.append(Reminder(person, zone, session, courses[session.course_id], nearest))
+            course = courses[session.course_id]
+            due.append(Reminder(person, zones.of(person), session, course, nearest))
+    await ctx.repos.courses.add_reminders(sent_now)
     return due
 
 

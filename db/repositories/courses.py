@@ -119,6 +119,19 @@ class CourseRepo:
         )
         return set(sites.all()), set(students.all())
 
+    async def audiences(self) -> dict[int, tuple[set[int], set[int]]]:
+        """Every session's sites and named students (sessions for the cohort have none)."""
+        found: dict[int, tuple[set[int], set[int]]] = {}
+        for session_id, party_id in await self.session.execute(
+            select(SessionSite.session_id, SessionSite.party_id)
+        ):
+            found.setdefault(session_id, (set(), set()))[0].add(party_id)
+        for session_id, person_id in await self.session.execute(
+            select(SessionStudent.session_id, SessionStudent.person_id)
+        ):
+            found.setdefault(session_id, (set(), set()))[1].add(person_id)
+        return found
+
     async def set_audience(self, session_id: int, sites: set[int], students: set[int]) -> bool:
         old_sites, old_students = await self.audience(session_id)
         if (old_sites, old_students) == (sites, students):
@@ -148,8 +161,8 @@ class CourseRepo:
             sent.setdefault(person_id, set()).add(minutes)
         return sent
 
-    async def add_reminder(self, reminder: SessionReminder) -> None:
-        self.session.add(reminder)
+    async def add_reminders(self, reminders: Iterable[SessionReminder]) -> None:
+        self.session.add_all(reminders)
         await self.session.flush()
 
     # Attendance
@@ -212,6 +225,6 @@ class CourseRepo:
             query = query.where(PaceWarning.student_id == student_id)
         return (await self.session.scalars(query)).all()
 
-    async def add_warning(self, warning: PaceWarning) -> None:
-        self.session.add(warning)
+    async def add_warnings(self, warnings: Iterable[PaceWarning]) -> None:
+        self.session.add_all(warnings)
         await self.session.flush()
