@@ -577,6 +577,8 @@ async def add_session(
         raise CourseInputError("session_in_past", start.strftime("%Y-%m-%d %H:%M"))
     minutes = int(parse_duration(length) / dt.timedelta(minutes=1))
     is_link = bool(where and where.startswith(("https://", "http://")))
+    if where is not None and len(where) > (500 if is_link else 300):
+        raise CourseInputError("where_too_long", str(500 if is_link else 300))
     session = await repos.courses.add_session(
         CourseSession(
             course_id=course.id,

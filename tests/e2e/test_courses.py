@@ -202,6 +202,10 @@ async def test_modules_and_sessions_added_by_command(
         ("/course session pm 2026-11-01 09:00 90m", "2026-11-01 09:00 has passed"),
         ("/course session nope 2026-11-04 09:00 90m", "There is no module with the key nope"),
         ("/course session pm", "To add a module: /course new KEY LEAD_PARTY"),
+        (
+            "/course session pm 2026-11-04 09:00 90m " + "x" * 301,
+            "the link or place to 300 characters at most",
+        ),
     ):
         zhang.send(wrong)
         assert said in (await zhang.next_message()).text, wrong
