@@ -61,6 +61,10 @@ async def test_courses_reminders_attendance_and_pace(
     warning = await message_with(tg, li.id, "/plan 2002")
     assert "7" in warning.text
 
+    await bot.restart()  # what was sent is recorded: nothing goes twice
+    bot.clock.set(dt.datetime(2026, 11, 9, 9, 0, tzinfo=dt.UTC))
+    await asyncio.sleep(0.3)
+    await until(database, outbox_settled, "the outbox drained")
     bot.clock.set(dt.datetime(2026, 11, 10, 7, 0, tzinfo=dt.UTC))  # an hour before
     await message_with(tg, chen.id, "starts in 1 hour")
     bot.clock.set(dt.datetime(2026, 11, 10, 7, 30, tzinfo=dt.UTC))
