@@ -33,10 +33,12 @@ from handlers import (
     analytics,
     base,
     checkin,
+    courses,
     groups,
     liaison,
     manual,
     onboarding,
+    pace,
     profile,
     reports,
     topics,
@@ -123,6 +125,8 @@ def build_application(
         manual,
         achievements,
         analytics,
+        courses,
+        pace,
     )
     for module in (*modules, onboarding):
         application.add_handlers(module.build_handlers())

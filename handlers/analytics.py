@@ -210,8 +210,11 @@ async def export_command(request: Request) -> Reply:
     """/export: XLSX workbook and CSV files of reports, scores and aggregates."""
     found = await analytics.cohort(request.repos, request.now, request.ctx.default_tz)
     reports = list(await request.repos.reports.submitted())
-    sheets = export.tables(found, reports, request.now)
-    sheets |= await export.manual_tables(request.repos, found)
+    sheets = {
+        **export.tables(found, reports, request.now),
+        **await export.manual_tables(request.repos, found),
+        **await export.course_tables(request.ctx),
+    }
     workbook, archive = await asyncio.gather(
         asyncio.to_thread(export_workbook, sheets, request.t),
         asyncio.to_thread(export.csv_zip, sheets),

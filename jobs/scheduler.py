@@ -11,12 +11,14 @@ import logging
 
 from bot.context import BotContext
 from bot.outbox.checkin import CheckinOutbox
+from bot.outbox.courses import CourseOutbox
 from bot.outbox.digest import DigestOutbox
 from bot.outbox.liaison import LiaisonOutbox
+from bot.outbox.pace import PaceOutbox
 from bot.outbox.participation import ParticipationOutbox
 from bot.outbox.reports import ReportOutbox
 from bot.outbox.topics import TopicOutbox
-from bot.services import checkin, digest, liaison, participation, reports, topics
+from bot.services import checkin, courses, digest, liaison, pace, participation, reports, topics
 from bot.services.context import ServiceContext
 from bot.services.people import erase_report_texts
 from db.errors import IntegrityError
@@ -70,6 +72,10 @@ async def _reports(context: BotContext, now: dt.datetime) -> None:
     async with services.database.transaction() as repos:
         escalations = await participation.run_due(repos, now)
         await ParticipationOutbox(services, repos, now).escalations(escalations)
+    async with services.database.transaction() as repos:
+        ctx = ServiceContext(repos, now, services.settings.default_timezone)
+        await CourseOutbox(services, repos, now).reminders(await courses.reminders(ctx))
+    await _pace(context, now)
     try:
         async with services.database.transaction() as repos:
             monthly = await digest.run_due(repos, now)
@@ -93,6 +99,23 @@ async def _reports(context: BotContext, now: dt.datetime) -> None:
             erased = await erase_report_texts(repos, WeeklyReport.week < cutoff)
         if erased:
             log.info("erased the texts of %d weekly reports older than %d days", erased, retention)
+
+
+PACE_SWEEP = dt.timedelta(hours=1)
+_PACE_AT = "pace-swept-at"
+
+
+async def _pace(context: BotContext, now: dt.datetime) -> None:
+    """Gaps in students' programmes, warned ahead: once an hour is plenty (a gap is a week
+    long and warned days ahead), and it reads every student's programme."""
+    services = context.services
+    last = context.application.bot_data.get(_PACE_AT)
+    if last is not None and now - last < PACE_SWEEP:
+        return
+    context.application.bot_data[_PACE_AT] = now
+    async with services.database.transaction() as repos:
+        ctx = ServiceContext(repos, now, services.settings.default_timezone)
+        await PaceOutbox(services, repos, now).gaps(await pace.sweep(ctx))
 
 
 async def _checkins(context: BotContext, now: dt.datetime) -> None:

@@ -23,6 +23,7 @@ from db.models import (
     WeeklyReport,
 )
 from db.repositories import Repos
+from tests.conftest import SAMPLE_FILE
 
 
 async def add_party(
@@ -152,3 +153,40 @@ async def running_topic(
                 )
             )
     return topic
+
+
+# Zhao Lei studies in Berlin before leaving for Bangkok in January: a culture-and-policy
+# session, then nothing from 16 November until the placement (a seven-week gap).
+COURSES = """
+  - {telegram_id: 2002, name: Zhao Lei, party: nbu, roles: [student], timezone: Europe/Berlin,
+     language: zh}
+courses:
+  - key: data-security
+    title: {en: International Educational Data Security Regulations, zh: 国际教育数据安全法规}
+    lead: nbu
+    parties: [edtech]
+    credits_per_hour: 0.5
+    sessions:
+      - {start: 2026-11-10 16:00, length: 2h, link: "https://meet.example/ds-1", speaker: 1002}
+  - key: culture
+    title: {en: Thai culture and education policy, zh: 泰国文化与教育政策}
+    lead: nbu
+    parties: [bkk-school]
+    phase: pre_departure
+    sessions:
+      - {start: 2026-11-12 15:00, length: 90m, place: Room 101, speaker: 1002,
+         attendees: {students: [2002]}}
+pace: {session_reminders: [24h, 1h], warn_ahead: 7d, return_weeks: 1}
+"""
+
+
+def consortium_with_courses() -> str:
+    text = SAMPLE_FILE.read_text(encoding="utf-8")
+    people, _, rest = text.partition("chats:")
+    placements = (
+        "  - {student: 2002, site: bkk-school, start: 2027-01-04, end: 2027-03-31,\n"
+        "     mentors: {university: 1002}}\n"
+    )
+    courses, _, pace = COURSES.partition("courses:")
+    rest = rest.replace("reports:", placements + "reports:", 1)
+    return people + courses.lstrip("\n") + "chats:" + rest + "courses:" + pace

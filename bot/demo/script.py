@@ -1,6 +1,7 @@
 """The script of the demo's month: people act as the consortium does in four weeks (joining,
-a question escalated, the check-in, a research topic, weekly reports and scores, the digest
-and the views), and each step waits for what the bot is expected to answer.
+a question escalated, the check-in, a research topic, weekly reports and scores, the digest,
+the views, then a course module's session), and each step waits for what the bot is
+expected to answer.
 """
 
 from __future__ import annotations
@@ -468,6 +469,36 @@ class Demo:
         async with self.passage(1001):
             await self.later(moment - self.clock.now(), (1001, self.count(1001)))
 
+    async def courses(self) -> None:
+        """A co-built module's session: reminders, attendance confirmed and marked; the
+        coordinator warned of a gap in a student's programme, and its plan."""
+        t = self.t
+        self.log.heading(
+            t.gettext("{when} · a course module, its reminders and attendance").format(
+                when=self.when()
+            )
+        )
+        start = dt.datetime(2026, 12, 2, 8, 0, tzinfo=dt.UTC)  # 16:00 in Ningbo
+        async with self.passage(2001, 1101, 1001):
+            await self.send(2001, "/courses")
+            await self.later(
+                start - dt.timedelta(hours=24) - self.clock.now(), (2001, self.count(2001))
+            )
+            # Wednesday 2 December in Bangkok: Li Na's January gap is 40 days ahead.
+            waits = (2001, self.count(2001)), (1001, self.count(1001))
+            await self.later(start - dt.timedelta(hours=1) - self.clock.now(), *waits)
+            reminder = self.tg.messages(2001)[-1]
+            self.log.heading(t.gettext("After the session"))
+            await self.later(start + dt.timedelta(minutes=100) - self.clock.now())
+            await self.press(2001, reminder, t.gettext("I attended"))
+            listing = await self.send(1101, "/courses")
+            label = next(text for text, _ in listing.buttons)
+            sheet = await self.press(1101, listing, label)
+            for name in (PEOPLE[2002], PEOPLE[2003]):
+                sheet = await self.press(1101, sheet, f"⬜ {name}")
+            await self.send(1001, "/plan 2002")
+            await self.send(2001, "/credits")
+
     async def views(self) -> None:
         async with self.passage():
             await self._views()
@@ -510,3 +541,4 @@ class Demo:
         await self.participation()
         await self.digest()
         await self.views()
+        await self.courses()

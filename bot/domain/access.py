@@ -226,6 +226,18 @@ COMMANDS: tuple[CommandSpec, ...] = (
         roles=COORDINATORS,
         where=Where.PRIVATE,
     ),
+    CommandSpec("courses", N_("Your course modules and their next sessions"), personal=True),
+    CommandSpec(
+        "course",
+        N_("Add a module or a session: /course new KEY LEAD TITLE, /course session KEY ..."),
+        roles=MANAGERS,
+    ),
+    CommandSpec(
+        "plan",
+        N_("A student's programme week by week, gaps marked: /plan [STUDENT_ID]"),
+        roles=frozenset({Role.STUDENT, Role.MENTOR, Role.COORDINATOR}),
+        personal=True,
+    ),
     CommandSpec(
         "invite",
         N_("Create an invite link: /invite PARTY ROLE [COUNT] [DAYSd]"),

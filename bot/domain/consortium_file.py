@@ -28,6 +28,7 @@ from pydantic import (
 )
 
 from bot.domain.checkin import parse_open_for, parse_schedule
+from bot.domain.courses import CourseSpec, PaceSpec, PartyRef, course_problems
 from bot.domain.kinds import PartyKind, PublicHolidays, Role
 from bot.domain.manual import ManualSpec
 from bot.domain.oncall import Notify, Period, parse_handoff, parse_quiet
@@ -315,6 +316,8 @@ class ConsortiumDoc(_Spec):
     digest: DigestSpec | None = None
     manual: ManualSpec | None = None  # bot.domain.manual
     participation: ParticipationSpec | None = None  # bot.domain.participation
+    courses: list[CourseSpec] = Field(default_factory=list)
+    pace: PaceSpec | None = None
 
 
 # Sections that hold one mapping of settings.
@@ -327,6 +330,7 @@ _SETTINGS: dict[str, type[BaseModel]] = {
     "digest": DigestSpec,
     "manual": ManualSpec,
     "participation": ParticipationSpec,
+    "pace": PaceSpec,
 }
 
 
@@ -362,11 +366,12 @@ def _pydantic_problems(error: ValidationError, prefix: tuple[Any, ...]) -> list[
     return problems
 
 
-_SECTIONS: dict[str, type[_Spec]] = {
+_SECTIONS: dict[str, type[BaseModel]] = {
     "parties": PartySpec,
     "people": PersonSpec,
     "chats": ChatSpec,
     "placements": PlacementSpec,
+    "courses": CourseSpec,
 }
 
 
@@ -525,7 +530,10 @@ def cross_check(
     for key, spec in (doc.oncall or {}).items():
         if len(set(spec.rotation)) != len(spec.rotation):
             problems.append(f"oncall.{key}.rotation: a person is listed twice")
-    return problems
+    refs = {key: PartyRef(p.kind, p.timezone) for key, p in parties.items()}
+    people = {person.telegram_id for person in doc.people}
+    known = {**dict.fromkeys(known_keys), **refs}
+    return problems + course_problems(at("courses", doc.courses), known, people, students)
 
 
 class _Loader(yaml.SafeLoader):
@@ -559,7 +567,7 @@ def parse_consortium_file(text: str) -> ConsortiumDoc:
 def dump_consortium_file(data: dict[str, Any]) -> str:
     """YAML in the file's own form: one flow mapping per entry, as people write it."""
     lines = ["consortium: " + _flow(data["consortium"])]
-    for section in ("parties", "people", "chats", "placements"):
+    for section in ("parties", "people", "chats", "placements", "courses"):
         entries = data.get(section) or []
         if not entries:
             continue

@@ -80,6 +80,7 @@ class CheckinOutbox(OutboxWriter):
                     zone,
                     t,
                     chat.telegram_id,
+                    opening.gaps,
                 ),
             )
             outbox_id = await self._add(

@@ -68,13 +68,19 @@ def person_name(person: Person) -> str:
 
 
 def render_participation(p: Participation, t: Translator) -> str:
-    if p.rate is None:
-        return t.gettext("Reports: none expected yet")
-    return t.ngettext(
-        "Reports: {submitted} of {expected} week ({rate:.0%}), {late} late",
-        "Reports: {submitted} of {expected} weeks ({rate:.0%}), {late} late",
-        p.expected,
-    ).format(submitted=p.submitted, expected=p.expected, rate=p.rate, late=p.late)
+    if p.report_rate is None:
+        text = t.gettext("Reports: none expected yet")
+    else:
+        text = t.ngettext(
+            "Reports: {submitted} of {expected} week ({rate:.0%}), {late} late",
+            "Reports: {submitted} of {expected} weeks ({rate:.0%}), {late} late",
+            p.expected,
+        ).format(submitted=p.submitted, expected=p.expected, rate=p.report_rate, late=p.late)
+    if p.sessions:
+        text += "\n" + t.gettext("Course sessions: {attended} of {sessions} attended").format(
+            attended=p.attended, sessions=p.sessions
+        )
+    return text
 
 
 def render_credits_line(credits: Credits, t: Translator) -> str:
@@ -201,6 +207,16 @@ def render_cohort(cohort: Cohort, t: Translator) -> str:
             len(cohort.students),
         ).format(students=len(cohort.students), submitted=submitted, expected=expected, rate=rate)
         + "</b>",
+    ]
+    sessions = sum(p.sessions for p in taking_part)
+    if sessions:
+        attended = sum(p.attended for p in taking_part)
+        lines.append(
+            t.gettext("Course sessions: {attended} of {sessions} attended").format(
+                attended=attended, sessions=sessions
+            )
+        )
+    lines += [
         t.gettext("Each line: baseline → current level (change in points, in percent)."),
         "",
         "<b>" + t.gettext("Per party") + "</b>",

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from babel.dates import format_skeleton
 
 from bot.domain.checkin import OPTION_KEYS
 from bot.i18n import Translator
 from bot.renderers import dates, esc, labelled, listed, said, then
+from bot.renderers.pace import render_agenda_gaps
 from bot.services.checkin import ReportStats, SkippedDay, Tally
+from bot.services.pace import GapWarning
 from db.models import ActionItem, Checkin, LiaisonRequest, Party
 
 
@@ -39,6 +42,7 @@ def render_agenda(
     zone: str,
     t: Translator,
     chat_id: int = 0,
+    gaps: Iterable[GapWarning] = (),
 ) -> str:
     """The agenda posted in the group `chat_id`: an open question's text shows only in the
     group it was asked in (one asked privately or elsewhere is not this group's to read)."""
@@ -64,6 +68,7 @@ def render_agenda(
         for r, p in requests[:5]
     ]
     lines.append(render_report_stats(reports, t))
+    lines += render_agenda_gaps(gaps, t)
     if actions:
         lines.append(t.gettext("Action items carried over:"))
         lines += _action_lines(actions, t)

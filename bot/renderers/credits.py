@@ -79,6 +79,13 @@ def render_student_credits(found: StudentCredits, t: Translator) -> str:
                 len(found.research),
             ).format(credits=_n(found.research_earned), n=len(found.research))
         )
+    minutes = sum(c.minutes for c in found.courses)
+    if minutes:
+        lines.append(
+            t.gettext("Course modules: {credits} earned ({hours} hours attended)").format(
+                credits=_n(found.courses_earned), hours=_n(Decimal(minutes) / 60)
+            )
+        )
     if not lines:
         return t.gettext("No practice is recorded for you yet.")
     if len(lines) > 1:
@@ -93,19 +100,22 @@ def render_everybody(rows: Sequence[StudentCredits], total: int, t: Translator) 
     lines = ["<b>" + t.gettext("Credits for practice") + "</b>"]
     for found in rows:
         name = esc(found.student.name or found.student.telegram_id)
-        if found.training_earned or found.research:
-            lines.append(
-                t.gettext(
-                    "{name}: {total} in all (abroad {overseas}, training {training}, "
-                    "research {research})"
-                ).format(
-                    name=name,
-                    total=_n(found.total),
-                    overseas=_n(found.overseas),
-                    training=_n(found.training_earned),
-                    research=_n(found.research_earned),
-                )
+        if found.training_earned or found.research or found.courses_earned:
+            line = t.gettext(
+                "{name}: {total} in all (abroad {overseas}, training {training}, "
+                "research {research})"
+            ).format(
+                name=name,
+                total=_n(found.total),
+                overseas=_n(found.overseas),
+                training=_n(found.training_earned),
+                research=_n(found.research_earned),
             )
+            if found.courses_earned:
+                line += " " + t.gettext("(course modules: {courses})").format(
+                    courses=_n(found.courses_earned)
+                )
+            lines.append(line)
         else:
             lines.append(
                 t.gettext("{name}: {earned} earned, {planned} planned").format(
@@ -228,6 +238,19 @@ def transcript_rows(found: StudentCredits, t: Translator) -> list[list[str]]:
                 "",
                 _hours(found.training_total.hours, t),
                 _n(found.training_earned),
+            ]
+        )
+    for module in found.courses:
+        rows.append(
+            [
+                t.gettext("Course module"),
+                module.course.title_zh if t.language == "zh" else module.course.title_en,
+                "",
+                t.gettext("{hours} hours attended × {rate}").format(
+                    hours=_n(Decimal(module.minutes) / 60),
+                    rate=_n(Decimal(module.course.credits_per_hour)),
+                ),
+                _n(module.credits),
             ]
         )
     for item in found.research:

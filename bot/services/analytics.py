@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -25,6 +25,7 @@ from bot.domain.capability import (
 from bot.domain.credits import Credits, overseas_credits
 from bot.domain.reports import ReportCalendar, weeks_reported
 from bot.domain.time import local_today
+from bot.services.courses import sessions_held
 from bot.services.participation import Below, below_share
 from bot.services.reports import Rules, StudentInfo, rules, students
 from db.models import (
@@ -77,13 +78,32 @@ async def load_scores(repos: Repos, student_ids: Iterable[int] | None = None) ->
 
 @dataclass(frozen=True)
 class Participation:
+    """Weekly reports due and submitted, and course sessions held and attended: both count."""
+
     expected: int
     submitted: int
     late: int
+    sessions: int = 0  # course sessions the student was to attend that have ended
+    attended: int = 0
 
     @property
     def rate(self) -> float | None:
+        return participation_rate(self.submitted + self.attended, self.expected + self.sessions)
+
+    @property
+    def report_rate(self) -> float | None:
         return participation_rate(self.submitted, self.expected)
+
+
+async def with_sessions(
+    repos: Repos, taking_part: dict[int, Participation], now: dt.datetime
+) -> dict[int, Participation]:
+    """The participation of each student with the course sessions they attended counted."""
+    held = await sessions_held(repos, now)
+    return {
+        sid: replace(p, sessions=held.get(sid, (0, 0))[0], attended=held.get(sid, (0, 0))[1])
+        for sid, p in taking_part.items()
+    }
 
 
 def participation(
@@ -134,11 +154,13 @@ async def progress(
     joint = joint_scores(scores, policy.model)
     reports = await repos.reports.of_student(student_id)
     pending = await repos.assessments.reports_waiting(student_id)
+    taking_part = participation(info, reports, policy.calendar, now)
+    (taking_part,) = (await with_sessions(repos, {student_id: taking_part}, now)).values()
     return Progress(
         info.person,
         capability(joint, policy.model),
         joint,
-        participation(info, reports, policy.calendar, now),
+        taking_part,
         credits_of(info, local_today(now, info.zone), policy.credits_per_month),
         count_disagreements(scores, policy.model),
         pending,
@@ -204,6 +226,7 @@ async def _cohort_from(
         student: participation(info, reports.get(student, []), policy.calendar, now)
         for student, info in infos.items()
     }
+    taking_part = await with_sessions(repos, taking_part, now)
     return Cohort(
         policy,
         infos,

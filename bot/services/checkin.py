@@ -27,6 +27,7 @@ from bot.domain.reports import calendar_of, weeks_reported
 from bot.domain.time import first_zone
 from bot.services.context import ServiceContext
 from bot.services.oncall import party_contacts, party_oncall
+from bot.services.pace import GapWarning, agenda_gaps
 from db.errors import IntegrityError
 from db.models import (
     ActionItem,
@@ -157,6 +158,7 @@ class Opening:
     open_requests: list[tuple[LiaisonRequest, Party]] = field(default_factory=list)
     actions: list[ActionItem] = field(default_factory=list)
     reports: ReportStats = ReportStats(0, 0, 0, 0)
+    gaps: list[GapWarning] = field(default_factory=list)  # in students' programmes
 
 
 async def _agenda(ctx: ServiceContext, checkin: Checkin, chats: list[Chat]) -> Opening:
@@ -168,6 +170,7 @@ async def _agenda(ctx: ServiceContext, checkin: Checkin, chats: list[Chat]) -> O
         await ctx.repos.checkins.open_questions(),
         list(await ctx.repos.checkins.open_actions()),
         await recent_reports(ctx),
+        await agenda_gaps(ctx),
     )
 
 

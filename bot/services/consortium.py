@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.checkin import parse_schedule
 from bot.domain.consortium_file import ConsortiumDoc, PersonSpec
 from bot.domain.time import format_duration, parse_duration
+from bot.services.courses import apply_courses, export_courses
 from bot.services.manual import import_manual
 from bot.services.oncall import add_override, current_shift_date
 from db.models import (
@@ -102,6 +103,8 @@ async def apply_consortium(repos: Repos, doc: ConsortiumDoc, now: dt.datetime) -
     people = await _apply_people(repos, doc, parties, report)
     await _apply_chats(repos, doc, parties, report)
     await _apply_placements(repos, doc, parties, people, report)
+    zone = doc.consortium.timezone
+    await apply_courses(repos, doc.courses, parties, people, zone, report.created, report.updated)
     await _apply_oncall(repos, doc, parties, people, report, now)
     await _apply_checkin(repos, doc, report)
     await _apply_reports(repos, doc, report)
@@ -112,7 +115,7 @@ async def apply_consortium(repos: Repos, doc: ConsortiumDoc, now: dt.datetime) -
 
 
 # Sections kept whole as the file states them (`bot.services.rules` reads them).
-RULE_SECTIONS = ("credits", "topics", "achievements", "digest", "participation")
+RULE_SECTIONS = ("credits", "topics", "achievements", "digest", "participation", "pace")
 
 
 def _plain(value: Any) -> Any:
@@ -377,6 +380,7 @@ async def export_consortium(repos: Repos) -> dict[str, Any]:
             _export_placement(pl, by_id, people_by_id) for pl in await repos.placements.all()
         ],
         "oncall": await _export_oncall(repos, by_id, people_by_id, consortium.timezone),
+        "courses": await export_courses(repos, consortium.timezone),
         "checkin": await _export_checkin(repos),
         **await _export_reports(repos),
         **({"manual": manual.content} if (manual := await repos.manual.latest()) else {}),

@@ -22,7 +22,7 @@ from bot.domain.credits import (
 )
 from bot.domain.reports import InputProblem
 from bot.domain.time import local_today
-from bot.services import rules, scoring
+from bot.services import courses, rules, scoring
 from bot.services.context import ServiceContext
 from bot.services.reports import students as placed_students
 from db.models import Party, PartyKind, Person, Placement, Role, TrainingRecord
@@ -128,6 +128,12 @@ class StudentCredits:
     training: list[tuple[TrainingRecord, Party | None]] = field(default_factory=list)
     training_total: TrainingCredits | None = None
     research: list[scoring.ResearchCycle] = field(default_factory=list)
+    courses: list[courses.CourseCredits] = field(default_factory=list)
+
+    @property
+    def courses_earned(self) -> Decimal:
+        """Credits for attended hours of the modules the file gives credits to."""
+        return sum((c.credits for c in self.courses), Decimal(0))
 
     @property
     def overseas(self) -> Decimal:
@@ -147,7 +153,7 @@ class StudentCredits:
 
     @property
     def total(self) -> Decimal:
-        return self.overseas + self.training_earned + self.research_earned
+        return self.overseas + self.training_earned + self.research_earned + self.courses_earned
 
 
 async def of_student(
@@ -182,16 +188,19 @@ async def of_students(
         found.training = [(r, parties.get(r.party_id)) for r in records]
         found.training_total = training_credits(sum(r.minutes for r in records), credit_rules)
         found.research = await scoring.accepted_cycles(ctx, student)
+        found.courses = await courses.credits_of(repos, student.id)
         everyone.append(found)
     return everyone
 
 
 async def students_with_credits(repos: Repos, default_zone: str) -> list[Person]:
-    """Every student who has a placement, training hours or a topic, by name."""
+    """Every student who has a placement, training hours, a topic or an attended course
+    session, by name."""
     people: dict[int, Person] = {
         pid: info.person for pid, info in (await placed_students(repos, default_zone)).items()
     }
     practised = await repos.training.student_ids() | await repos.topics.member_ids()
+    practised |= {person_id for person_id, _ in await repos.courses.attended()}
     for person in await repos.memberships.people_with_role(Role.STUDENT):
         if person.id not in people and person.id in practised:
             people[person.id] = person

@@ -12,13 +12,17 @@ import io
 import operator
 import zipfile
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from bot import lazy
 from bot.domain.capability import DIMS
+from bot.domain.courses import attended_credits
 from bot.domain.reports import week_label
 from bot.domain.time import local_today
+from bot.services import courses, pace
 from bot.services.analytics import Cohort, credits_of
+from bot.services.context import ServiceContext
 from db.models import WeeklyReport
 from db.repositories import Repos
 
@@ -79,11 +83,21 @@ def tables(
                 "weeks_expected": p.expected,
                 "reports_submitted": p.submitted,
                 "late": p.late,
+                "sessions_held": p.sessions,
+                "sessions_attended": p.attended,
                 "participation_rate": p.rate,
             }
             for sid, p in sorted(cohort.participation.items())
         ],
-        columns=["student", "weeks_expected", "reports_submitted", "late", "participation_rate"],
+        columns=[
+            "student",
+            "weeks_expected",
+            "reports_submitted",
+            "late",
+            "sessions_held",
+            "sessions_attended",
+            "participation_rate",
+        ],
     )
     credit_rows = []
     for sid, info in sorted(cohort.students.items()):
@@ -118,6 +132,69 @@ def tables(
         "reliability": reliability,
         "disagreements": identify(flagged) if not flagged.empty else flagged,
     }
+
+
+async def course_tables(ctx: ServiceContext) -> dict[str, pd.DataFrame]:
+    """The sheets of courses and training pace: attendance per session and attendee, and
+    the gaps in students' programmes."""
+    attendance = await _attendance_rows(ctx.repos)
+    gaps = await pace.gap_rows(ctx)
+    return {
+        "course_attendance": pd.DataFrame(attendance, columns=_ATTENDANCE_COLUMNS),
+        "programme_gaps": pd.DataFrame(gaps, columns=_GAP_COLUMNS),
+    }
+
+
+async def _attendance_rows(repos: Repos) -> list[dict[str, Any]]:
+    """/export's sheet: every session and each of its attendees, attended or not (None: not
+    recorded), with the credits it earned them."""
+    roster = await courses.Roster.load(repos, every_audience=True)
+    modules = {c.id: c for c in await repos.courses.all()}
+    people = {p.id: p for p in await repos.people.all()}
+    rows = []
+    for session in await repos.courses.sessions():
+        course = modules[session.course_id]
+        marked = await repos.courses.attendance(session.id)
+        rate = Decimal(course.credits_per_hour)
+        for person in await roster.of(repos, session):
+            mark = marked.get(person.id)
+            attended = mark.present if mark else None
+            by = people.get(mark.marked_by_id) if mark and mark.marked_by_id else None
+            confirmed_by = "" if by is None else by.telegram_id
+            rows.append(
+                {
+                    "course": course.key,
+                    "title_en": course.title_en,
+                    "title_zh": course.title_zh,
+                    "phase": course.phase.value,
+                    "session_start": session.starts_at.isoformat(),
+                    "minutes": session.minutes,
+                    "student": person.telegram_id,
+                    "name": person.name or "",
+                    "attended": attended,
+                    "confirmed_by": "self"
+                    if by is not None and by.id == person.id
+                    else confirmed_by,
+                    "credits": float(attended_credits(session.minutes, rate)) if attended else 0.0,
+                }
+            )
+    return rows
+
+
+_ATTENDANCE_COLUMNS = [
+    "course",
+    "title_en",
+    "title_zh",
+    "phase",
+    "session_start",
+    "minutes",
+    "student",
+    "name",
+    "attended",
+    "confirmed_by",
+    "credits",
+]
+_GAP_COLUMNS = ["student", "name", "gap_start", "gap_end", "weeks", "warned_at"]
 
 
 _REPORT_COLUMNS = [

@@ -16,6 +16,7 @@ from bot.domain.invites import (
 )
 from bot.domain.time import first_zone
 from bot.i18n import resolve_language
+from bot.services import courses
 from db.errors import IntegrityError
 from db.models import (
     Assessment,
@@ -223,6 +224,7 @@ async def personal_data(repos: Repos, person: Person) -> dict[str, Any]:
         **await _practice_data(repos, person),
         **await _liaison_data(repos, person),
         **await _shared_work(repos, person),
+        **await courses.personal_data(repos, person),
     }
 
 

@@ -42,6 +42,7 @@ class Action(StrEnum):
     APPLICATION = "ta"  # args: application id, "y" or "n"
     TOPIC_REPORT = "tr"  # args: topic report id, operation
     TOPIC_SCORE = "ts"  # args: topic assessment id, operation
+    SESSION = "cs"  # args: course session id, operation (`SessionOp`, or `attendee_op`)
 
 
 class ReportOp(StrEnum):
@@ -97,6 +98,29 @@ class Answer(StrEnum):
 
 
 _WEEK, _RULE, _SELF, _EDIT = "w-", "t-", "s-", "e-"
+
+
+class SessionOp(StrEnum):
+    """What a button about a course session does (`cs:<session id>:<op>`); `attendee_op`
+    marks one attendee on the attendance sheet."""
+
+    SHEET = "sh"  # the speaker or the lead's contact opens the attendance sheet
+    CONFIRM = "ok"  # an attendee confirms they attended
+
+
+_ATTENDEE = re.compile(r"^p(\d{1,12})$")
+
+
+def attendee_op(person_id: int) -> str:
+    """Mark this attendee (a person id) attended, or not, on the sheet."""
+    return f"p{person_id}"
+
+
+def attendee_of_op(op: str) -> int | None:
+    found = _ATTENDEE.match(op)
+    return int(found.group(1)) if found else None
+
+
 _SELF_SCORE = re.compile(r"^s-(tech_rd|cross_cultural|rule_adaptation)-([1-5])$")
 _VALUE = re.compile(r"^v([0-2])-(\d{1,3})$")
 _CONTRIBUTOR = re.compile(r"^c(\d{1,2})$")
@@ -180,6 +204,7 @@ _ARITY = {
     Action.APPLICATION: 2,
     Action.TOPIC_REPORT: 2,
     Action.TOPIC_SCORE: 2,
+    Action.SESSION: 2,
 }
 
 
@@ -226,6 +251,9 @@ PRESSED_BY = {
     Action.TOPIC_REPORT: Audience.ONE,
     # A topic mentor's scoring (private): that mentor, checked by the service.
     Action.TOPIC_SCORE: Audience.ONE,
+    # A session's reminder (private) or /courses' list: the attendee confirming, or the
+    # speaker or lead party's contact marking; the service checks who may.
+    Action.SESSION: Audience.ONE,
 }
 
 

@@ -19,6 +19,16 @@ from db.models.checkin import (
 )
 from db.models.consortium import Consortium, Party
 from db.models.conversations import Conversation
+from db.models.courses import (
+    Attendance,
+    Course,
+    CourseParty,
+    CourseSession,
+    PaceWarning,
+    SessionReminder,
+    SessionSite,
+    SessionStudent,
+)
 from db.models.digest import PartyMonth
 from db.models.kinds import (
     AchievementKind,
@@ -67,6 +77,7 @@ __all__ = [
     "ApplicationState",
     "Assessment",
     "AssessmentHistory",
+    "Attendance",
     "Base",
     "Chat",
     "Checkin",
@@ -77,6 +88,9 @@ __all__ = [
     "Consortium",
     "ConsortiumRules",
     "Conversation",
+    "Course",
+    "CourseParty",
+    "CourseSession",
     "EarlyPollAnswer",
     "Invite",
     "InviteRedemption",
@@ -88,6 +102,7 @@ __all__ = [
     "OncallPolicy",
     "Outbox",
     "OutboxState",
+    "PaceWarning",
     "ParticipationAlert",
     "Party",
     "PartyKind",
@@ -108,6 +123,9 @@ __all__ = [
     "Role",
     "RotationMember",
     "Score",
+    "SessionReminder",
+    "SessionSite",
+    "SessionStudent",
     "Timestamped",
     "Topic",
     "TopicApplication",

@@ -16,6 +16,7 @@ from db.repositories.chats import ChatRepo
 from db.repositories.checkin import CheckinRepo
 from db.repositories.consortium import ConsortiumRepo, PartyRepo
 from db.repositories.conversations import ConversationRepo
+from db.repositories.courses import CourseRepo
 from db.repositories.digest import DigestRepo
 from db.repositories.liaison import OncallRepo, RequestRepo
 from db.repositories.manual import ManualRepo
@@ -36,6 +37,7 @@ __all__ = [
     "CheckinRepo",
     "ConsortiumRepo",
     "ConversationRepo",
+    "CourseRepo",
     "DigestRepo",
     "InviteRepo",
     "MembershipRepo",
@@ -83,6 +85,7 @@ class Repos:
         self.digests = DigestRepo(session)
         self.manual = ManualRepo(session)
         self.participation = ParticipationRepo(session)
+        self.courses = CourseRepo(session)
 
     async def flush(self) -> None:
         """Write the changes made to loaded rows now, in the transaction: their constraints

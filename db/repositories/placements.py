@@ -20,6 +20,16 @@ class PlacementRepo:
     async def all(self) -> Sequence[Placement]:
         return (await self.session.scalars(PLACEMENTS)).all()
 
+    async def spans(self) -> list[tuple[int, int, dt.date, dt.date]]:
+        """(student id, site id, start, end) of every placement, by student and start: what a
+        sweep over every student needs, without the mentors."""
+        rows = await self.session.execute(
+            select(
+                Placement.student_id, Placement.site_id, Placement.start_date, Placement.end_date
+            ).order_by(Placement.student_id, Placement.start_date)
+        )
+        return [(student, site, start, end) for student, site, start, end in rows]
+
     async def find(self, student_id: int, site_id: int, start: dt.date) -> Placement | None:
         return await self.session.scalar(
             select(Placement)

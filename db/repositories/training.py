@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 from sqlalchemy import select
@@ -23,6 +24,13 @@ class TrainingRepo:
         """Every student with training recorded."""
         rows = await self.session.scalars(select(TrainingRecord.student_id).distinct())
         return set(rows.all())
+
+    async def days(self) -> list[tuple[int, dt.date]]:
+        """(student id, day) of every record, for every student's programme at once."""
+        rows = await self.session.execute(
+            select(TrainingRecord.student_id, TrainingRecord.day).distinct()
+        )
+        return [(student, day) for student, day in rows]
 
     async def of_student(self, student_id: int) -> Sequence[TrainingRecord]:
         rows = await self.session.scalars(

@@ -1,7 +1,7 @@
 """the assessment manual's versions, scores kept across them, participation alerts
 
 Revision ID: 0014
-Revises: 0010
+Revises: 0013
 Create Date: 2026-12-06 04:37:09.929946
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import db.models
 
 revision: str = "0014"
-down_revision: str | None = "0010"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
