@@ -19,6 +19,7 @@ from db.models.checkin import (
 )
 from db.models.consortium import Consortium, Party
 from db.models.conversations import Conversation
+from db.models.dashboard import DataVersion
 from db.models.digest import PartyMonth
 from db.models.kinds import (
     AchievementKind,
@@ -74,6 +75,7 @@ __all__ = [
     "Consortium",
     "ConsortiumRules",
     "Conversation",
+    "DataVersion",
     "EarlyPollAnswer",
     "Invite",
     "InviteRedemption",
