@@ -34,6 +34,7 @@ from handlers import (
     analytics,
     base,
     checkin,
+    dashboard,
     groups,
     liaison,
     onboarding,
@@ -112,7 +113,18 @@ def build_application(
     # handler comes before onboarding's catch-all for private messages; the catch-all for
     # button presses no handler took comes last (every press is answered).
     application.add_handler(base.edits())
-    modules = (profile, admin, groups, checkin, liaison, reports, topics, achievements, analytics)
+    modules = (
+        profile,
+        admin,
+        groups,
+        checkin,
+        liaison,
+        reports,
+        topics,
+        achievements,
+        analytics,
+        dashboard,
+    )
     for module in (*modules, onboarding):
         application.add_handlers(module.build_handlers())
     application.add_handler(base.unknown_buttons())

@@ -33,6 +33,7 @@ from bot.renderers.credits import (
     transcript_html,
     transcript_xlsx,
 )
+from bot.renderers.dashboard import with_open
 from bot.renderers.digest import render_digest
 from bot.renderers.reports import dimension_name, render_problem
 from bot.services import analytics, export
@@ -103,7 +104,8 @@ async def _progress_of(request: Request, student: Person) -> Reply:
 async def cohort(request: Request) -> Reply:
     """/cohort: the whole cohort per party, site and collaboration model, with charts."""
     found = await analytics.cohort(request.repos, request.now, request.ctx.default_tz)
-    reply = Reply(text=render_cohort(found, request.t))
+    url = request.context.services.settings.webapp_url
+    reply = Reply(text=render_cohort(found, request.t), keyboard=with_open(None, url, request.t))
     labels = _labels(request)
     if not found.by_model.empty:
         title = _chart_text(request, lambda t: t.gettext("Improvement per collaboration model"))

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from bot.outbox.writer import OutboxWriter
 from bot.renderers.credits import render_training_for_student
+from bot.renderers.dashboard import with_open
 from bot.renderers.reports import (
     render_feedback,
     render_review_reminder,
@@ -37,11 +38,18 @@ class ReportOutbox(OutboxWriter):
             rendered = render_review_request(
                 submission.report, submission.student, assessment, submission.corrected, t
             )
+            keyboard = with_open(
+                rendered.keyboard,
+                self.services.settings.webapp_url,
+                t,
+                view="queue",
+                assessment=assessment.id,
+            )
             await self._add(
                 mentor.telegram_id,
                 "report.review",
                 text=rendered.text,
-                keyboard=rendered.keyboard,
+                keyboard=keyboard,
                 person=mentor,
             )
             for attachment in submission.attachments:

@@ -16,6 +16,7 @@ from db.repositories.chats import ChatRepo
 from db.repositories.checkin import CheckinRepo
 from db.repositories.consortium import ConsortiumRepo, PartyRepo
 from db.repositories.conversations import ConversationRepo
+from db.repositories.dashboard import DashboardRepo
 from db.repositories.digest import DigestRepo
 from db.repositories.liaison import RequestRepo
 from db.repositories.oncall import OncallRepo
@@ -35,6 +36,7 @@ __all__ = [
     "CheckinRepo",
     "ConsortiumRepo",
     "ConversationRepo",
+    "DashboardRepo",
     "DigestRepo",
     "InviteRepo",
     "MembershipRepo",
@@ -80,6 +82,7 @@ class Repos:
         self.achievements = AchievementRepo(session)
         self.training = TrainingRepo(session)
         self.digests = DigestRepo(session)
+        self.dashboard = DashboardRepo(session)
 
     async def flush(self) -> None:
         """Write the changes made to loaded rows now, in the transaction: their constraints
