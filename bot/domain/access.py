@@ -265,8 +265,8 @@ class ViewSpec:
 # The Mini App's views, in the order of its tabs.
 VIEWS: tuple[ViewSpec, ...] = (
     ViewSpec("cohort", N_("Cohort"), COMMANDS_BY_NAME["cohort"].roles),
-    ViewSpec("student", N_("Progress"), COMMANDS_BY_NAME["progress"].roles),
     ViewSpec("queue", N_("Reports to score"), frozenset({Role.MENTOR})),
+    ViewSpec("student", N_("Progress"), COMMANDS_BY_NAME["progress"].roles),
 )
 VIEWS_BY_NAME = {spec.name: spec for spec in VIEWS}
 

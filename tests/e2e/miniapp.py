@@ -15,7 +15,10 @@ import httpx
 
 from bot.clock import ManualClock
 from bot.config import Settings
+from db.engine import Database
+from db.models import Assessment, PartyKind
 from tests.e2e.conftest import RunningBot
+from tests.factories import submitted_report
 
 
 def sign(
@@ -82,3 +85,27 @@ class MiniApp:
     async def post(self, path: str, user_id: int, body: Any) -> httpx.Response:
         headers = {"Authorization": f"tma {self.init_data(user_id)}"}
         return await self.client.post(f"/app/api/{path}", json=body, headers=headers)
+
+
+CHEN, WANG = 2001, 1101
+
+
+async def waiting_report(database: Database, clock: ManualClock) -> int:
+    """A report of Chen Jie's, submitted and waiting for Wang Fang's (enterprise) scores."""
+    async with database.transaction() as repos:
+        chen = await repos.people.by_telegram_id(CHEN)
+        wang = await repos.people.by_telegram_id(WANG)
+        assert chen is not None and wang is not None
+        week = dt.date(2026, 10, 26)
+        report = submitted_report(chen.id, week, clock.now(), activities="<b>Robots</b> & kids")
+        await repos.reports.add(report)
+        assessment = Assessment(
+            student_id=chen.id,
+            week=week,
+            party_kind=PartyKind.ENTERPRISE,
+            report_id=report.id,
+            mentor_id=wang.id,
+            requested_at=clock.now(),
+        )
+        await repos.assessments.add(assessment)
+        return assessment.id

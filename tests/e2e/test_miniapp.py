@@ -15,30 +15,11 @@ from bot.config import Settings
 from bot.fake_telegram import FakeTelegram
 from bot.services.consortium_io import import_scores_file
 from db.engine import Database
-from db.models import Assessment, PartyKind
 from tests.e2e.conftest import RunningBot, message_with, started
-from tests.e2e.miniapp import MiniApp, with_web
-from tests.e2e.test_analytics import history
-from tests.factories import submitted_report
+from tests.e2e.miniapp import MiniApp, waiting_report, with_web
 
 LI, ZHANG, CHEN, WANG, LIU = 1001, 1002, 2001, 1101, 1201
 STRANGER = 4242
-
-
-@pytest.fixture
-async def app(
-    tg: FakeTelegram, settings: Settings, clock: ManualClock, sample_consortium: None
-) -> AsyncIterator[MiniApp]:
-    web_settings = with_web(settings, webapp_requests_per_minute=1000)
-    await import_scores_file(web_settings, history())
-    running = RunningBot(web_settings, clock)
-    await running.start()
-    miniapp = MiniApp(running, web_settings, clock)
-    try:
-        yield miniapp
-    finally:
-        await miniapp.client.aclose()
-        await running.stop()
 
 
 async def test_launch_data_missing_forged_or_old_gets_401_and_nothing(app: MiniApp) -> None:
@@ -123,6 +104,8 @@ async def test_cohort_and_student_show_the_figures_of_cohort_and_progress(
 ) -> None:
     me = (await app.get("me", LI)).json()
     assert [v["name"] for v in me["views"]] == ["cohort", "student"]
+    picked = (await app.get("student", WANG)).json()
+    assert picked == {"pick": [{"id": CHEN, "name": "Chen Jie"}], "total": 1}
     assert me["language"] == "zh" and me["strings"]["dim.tech_rd"] != "Technology R&D"
     cohort = (await app.get("cohort", LI)).json()
     assert cohort["students"] == 1
@@ -170,34 +153,13 @@ async def test_the_cached_summary_follows_the_database(app: MiniApp) -> None:
     assert tech["current"] == 87.5  # the last two weeks: 80 and 95
 
 
-async def _waiting_report(database: Database, clock: ManualClock) -> int:
-    """A report of Chen Jie's, submitted and waiting for Wang Fang's (enterprise) scores."""
-    async with database.transaction() as repos:
-        chen = await repos.people.by_telegram_id(CHEN)
-        wang = await repos.people.by_telegram_id(WANG)
-        assert chen is not None and wang is not None
-        week = dt.date(2026, 10, 26)
-        report = submitted_report(chen.id, week, clock.now(), activities="<b>Robots</b> & kids")
-        await repos.reports.add(report)
-        assessment = Assessment(
-            student_id=chen.id,
-            week=week,
-            party_kind=PartyKind.ENTERPRISE,
-            report_id=report.id,
-            mentor_id=wang.id,
-            requested_at=clock.now(),
-        )
-        await repos.assessments.add(assessment)
-        return assessment.id
-
-
 async def test_a_mentor_scores_a_report_in_the_page(
     app: MiniApp, tg: FakeTelegram, clock: ManualClock
 ) -> None:
     await started(tg, CHEN, "Chen Jie")
     database = Database.from_url(app.settings.database_url)
     try:
-        assessment = await _waiting_report(database, clock)
+        assessment = await waiting_report(database, clock)
     finally:
         await database.dispose()
     queue = (await app.get("queue", WANG)).json()["reports"]

@@ -47,6 +47,7 @@ STRINGS = {
     "student_list": N_("Students"),
     "search": N_("Search by name or id"),
     "week": N_("Week"),
+    "weeks": N_("Weeks"),
     "party": N_("Party"),
     "comment": N_("Comment"),
     "reports": N_("Reports"),

@@ -20,7 +20,9 @@ from bot.services import analytics
 from bot.services import credits as credit_service
 from bot.services.dashboard import change_json
 from bot.web.api.base import JSON, Answer, ApiRequest, Refused, view
-from db.models import Person
+from db.models import Person, Role
+
+PICK_LIMIT = 200  # the Cohort view's roster searches the rest
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -48,8 +50,30 @@ def _number(value: Any) -> float | None:
     return None if math.isnan(number) else number
 
 
+async def _pick(request: ApiRequest, visible: list[Person] | None) -> Answer:
+    """Whom a mentor or coordinator may open (a coordinator finds the rest in the Cohort)."""
+    if visible is None:
+        infos = await analytics.students(request.repos, request.default_tz)
+        visible = [info.person for info in infos.values()]
+    people = sorted(visible, key=lambda p: ((p.name or "").casefold(), p.telegram_id))
+    return Answer(
+        {
+            "pick": [
+                {"id": p.telegram_id, "name": p.name or str(p.telegram_id)}
+                for p in people[:PICK_LIMIT]
+            ],
+            "total": len(people),
+        }
+    )
+
+
 async def page(request: ApiRequest) -> Answer:
-    """One student's page."""
+    """One student's page; without ?id= a person who is no student picks one."""
+    if request.query_int("id") is None and Role.STUDENT not in request.caller.roles:
+        visible = await analytics.visible_students(
+            request.repos, request.person, request.caller.roles
+        )
+        return await _pick(request, visible)
     student = await _student(request)
     found = await analytics.progress(request.repos, student.id, request.now, request.default_tz)
     if found is None:  # no placement: the same answer as a student one may not see

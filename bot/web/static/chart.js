@@ -12,7 +12,7 @@ function el(tag, attrs = {}, text = null) {
 
 // series: [{name, values: [number|null per label]}]; labels: x-axis texts.
 export function lines(title, labels, series, { min = 0, max = 100 } = {}) {
-  const width = 640, height = 260, left = 36, right = 12, top = 28, bottom = 34;
+  const width = 640, height = 272, left = 36, right = 40, top = 28, bottom = 48;
   const svg = el("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", class: "chart lines" });
   svg.append(el("title", {}, title));
   svg.append(el("text", { x: left, y: 16, class: "chart-title" }, title));
@@ -26,7 +26,8 @@ export function lines(title, labels, series, { min = 0, max = 100 } = {}) {
   const step = Math.max(1, Math.ceil(labels.length / 6));
   labels.forEach((label, i) => {
     if (i % step === 0 || i === labels.length - 1) {
-      svg.append(el("text", { x: x(i), y: height - 12, class: "axis", "text-anchor": "middle" }, label));
+      const anchor = i === labels.length - 1 && labels.length > 1 ? "end" : i === 0 ? "start" : "middle";
+      svg.append(el("text", { x: x(i), y: height - 26, class: "axis", "text-anchor": anchor }, label));
     }
   });
   series.forEach((line, index) => {
@@ -34,7 +35,7 @@ export function lines(title, labels, series, { min = 0, max = 100 } = {}) {
     const path = points.filter(Boolean).map(([px, py], i) => `${i ? "L" : "M"}${px.toFixed(1)},${py.toFixed(1)}`).join(" ");
     if (path) svg.append(el("path", { d: path, class: `series s${index}` }));
     points.forEach((p) => p && svg.append(el("circle", { cx: p[0].toFixed(1), cy: p[1].toFixed(1), r: 2.5, class: `dot s${index}` })));
-    svg.append(el("text", { x: left + 8 + index * 170, y: height - 0.5, class: `legend s${index}` }, `■ ${line.name}`));
+    svg.append(el("text", { x: left + index * 190, y: height - 6, class: `legend s${index}` }, `■ ${line.name}`));
   });
   return svg;
 }

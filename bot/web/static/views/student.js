@@ -9,6 +9,13 @@ const DIMS = ["tech_rd", "cross_cultural", "rule_adaptation"];
 export async function render(main, context, params) {
   const { api, s, n } = context;
   const page = await api.get("student", { id: params.id });
+  if (page.pick) {
+    main.append(h("section", { dataset: { pick: "" } }, h("h2", {}, s.student_list),
+      page.pick.length ? h("ul", {}, page.pick.map((p) => h("li", {}, h("button", {
+        type: "button", class: "link", dataset: { student: String(p.id) }, onclick: () => context.open("student", { id: p.id }),
+      }, p.name)))) : h("p", { class: "muted" }, s.none_yet)));
+    return;
+  }
   const title = h("h2", { id: "student-name" }, page.student.name);
   const head = h("section", {}, context.back ? h("button", { type: "button", onclick: context.back }, s.back) : null, title,
     h("p", { id: "student-participation" }, `${s.participation}: `,
@@ -18,7 +25,7 @@ export async function render(main, context, params) {
     page.flagged ? h("p", {}, fill(s.flagged, { n: n.count(page.flagged) })) : null);
   const dims = h("section", { dataset: { dims: "" } }, h("table", {},
     h("thead", {}, h("tr", {}, h("th", {}, s.dimension), h("th", { class: "num" }, s.baseline), h("th", { class: "num" }, s.current),
-      h("th", { class: "num" }, s.points), h("th", { class: "num" }, s.percent), h("th", { class: "num" }, s.week))),
+      h("th", { class: "num" }, s.points), h("th", { class: "num" }, s.percent), h("th", { class: "num" }, s.weeks))),
     h("tbody", {}, DIMS.map((d) => {
       const c = page.dims[d];
       return h("tr", { dataset: { dimension: d } }, h("td", {}, s[`dim.${d}`]),
