@@ -244,3 +244,76 @@ async def test_refusals_in_the_browser(page: Page, app: MiniApp) -> None:
     assert await page.text("main") == en.gettext("This is not yours to see.")
     await page.shot("refused-other-student")
     assert await page.severe() == []
+
+
+def test_the_demo_prints_signed_links_and_its_menu_opens_the_mini_app(
+    browser: Any, tmp_path: Path, shots: Path
+) -> None:
+    """`python -m bot demo --serve`: the three printed links open the dashboard as a
+    coordinator, a mentor and a student; the playground's menu button opens it too."""
+    import signal
+    import subprocess
+    import sys
+
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_"))}
+    errors = tmp_path / "stderr.txt"
+    with (
+        errors.open("w") as stderr,
+        subprocess.Popen(
+            [sys.executable, "-m", "bot", "demo", "--serve", "--port", "0"],
+            cwd=tmp_path,
+            env={**env, "PYTHONPATH": str(root)},
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+        ) as process,
+    ):
+        assert process.stdout is not None
+        try:
+            playground, links = None, []
+            for line in process.stdout:
+                found = re.search(r"(http://127\.0\.0\.1:\d+/\S*)", line)
+                if found and line.startswith("Playground"):
+                    playground = found.group(1)
+                elif found and line.startswith("Dashboard"):
+                    links.append(found.group(1))
+                if len(links) == 3:
+                    break
+            assert playground and len(links) == 3, errors.read_text()[-2000:]
+
+            def ready() -> str:
+                return str(
+                    WebDriverWait(browser, 30, 0.1).until(
+                        lambda d: (
+                            (
+                                d.find_element("css selector", "body").get_attribute("data-state")
+                                or ""
+                            ).replace("loading", "")
+                            or False
+                        )
+                    )
+                )
+
+            tabs = []
+            for link in links:
+                browser.get("about:blank")  # a new fragment alone would not reload the page
+                browser.get(link)
+                assert ready() == "ready"
+                tabs.append([b.text for b in browser.find_elements("css selector", "nav button")])
+            assert tabs == [["Cohort", "Progress"], ["Reports to score", "Progress"], ["Progress"]]
+            browser.save_screenshot(str(shots / "demo-student.png"))
+            browser.get(playground + "#person=1001")
+            menu = WebDriverWait(browser, 30, 0.2).until(
+                lambda d: d.find_elements("css selector", "#menu-button")
+            )[0]
+            menu.click()
+            WebDriverWait(browser, 10, 0.1).until(lambda d: len(d.window_handles) == 2)
+            browser.switch_to.window(browser.window_handles[1])
+            assert ready() == "ready"
+            assert browser.find_element("css selector", "#who").text.startswith("Li Wei")
+        finally:
+            process.send_signal(signal.SIGINT)
+            assert process.wait(30) == 0, errors.read_text()[-2000:]
