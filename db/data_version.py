@@ -13,7 +13,11 @@ recomputed on the next read), never older data under a newer one.
 
 from __future__ import annotations
 
-from sqlalchemy import Delete, Insert, Update, event, inspect, update
+from typing import Any
+
+from sqlalchemy import Delete, Insert, Update, event, inspect
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 from db.models import (
@@ -84,11 +88,18 @@ def _note_statement(state: ORMExecuteState) -> None:
 def _raise_version(session: Session) -> None:
     session.flush()  # what is still pending may set the flag
     if session.info.pop(_FLAG, False):
-        session.execute(
-            update(DataVersion)
-            .where(DataVersion.name == ANALYTICS)
-            .values(value=DataVersion.value + 1)
-        )
+        session.execute(_raise_statement(session))
+
+
+def _raise_statement(session: Session) -> Any:
+    """value + 1, or a first row of 1 if the row is gone (a table emptied by hand or by
+    the tests): an upsert, so that two first commits cannot collide."""
+    bind = session.get_bind()
+    insert = pg_insert if bind.dialect.name == "postgresql" else sqlite_insert
+    statement = insert(DataVersion).values(name=ANALYTICS, value=1)
+    return statement.on_conflict_do_update(
+        index_elements=[DataVersion.name], set_={"value": DataVersion.value + 1}
+    )
 
 
 @event.listens_for(TrackedSession, "after_rollback")

@@ -130,13 +130,18 @@ def _build(
     for student, party in mentor_parties:
         parties.setdefault(student, []).append(party)
     models = analytics_models(cohort)
-    levels: dict[int, JSON] = {}
-    if not cohort.capability.empty:
-        row: Any
-        for row in cohort.capability.itertuples(index=False):
-            levels.setdefault(int(row.student), {})[str(row.dimension)] = change_json(
-                row.baseline, row.current
-            )
+    # The levels as computed; rounded as /progress shows them only for the rows served.
+    levels: dict[int, dict[str, tuple[float, float]]] = {}
+    cap = cohort.capability
+    if not cap.empty:
+        for student, dimension, baseline, current in zip(
+            cap["student"].tolist(),
+            cap["dimension"].tolist(),
+            cap["baseline"].tolist(),
+            cap["current"].tolist(),
+            strict=True,
+        ):
+            levels.setdefault(int(student), {})[str(dimension)] = (baseline, current)
     roster = []
     for student, info in cohort.students.items():
         taking = cohort.participation.get(student)
@@ -149,7 +154,7 @@ def _build(
                 "model": models.get(student),
                 "expected": taking.expected if taking else 0,
                 "submitted": taking.submitted if taking else 0,
-                "dims": levels.get(student, {}),
+                "levels": levels.get(student, {}),
             }
         )
     roster.sort(key=lambda entry: (str(entry["name"]).casefold(), entry["id"]))
@@ -213,4 +218,11 @@ def filtered_roster(summary: Summary, wanted: RosterFilter) -> tuple[list[JSON],
         and (wanted.model is None or row["model"] == wanted.model)
         and (not needle or needle in row["name"].casefold() or needle == str(row["id"]))
     ]
-    return matching[:ROSTER_PAGE], len(matching)
+    page = [
+        {
+            **{key: value for key, value in row.items() if key != "levels"},
+            "dims": {d: change_json(*pair) for d, pair in row["levels"].items()},
+        }
+        for row in matching[:ROSTER_PAGE]
+    ]
+    return page, len(matching)
