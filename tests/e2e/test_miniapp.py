@@ -241,3 +241,22 @@ async def test_without_webapp_url_dashboard_says_so(tg: FakeTelegram, bot: Runni
     answer = await chen.next_message()
     assert "WEBAPP_URL" in answer.text and "reply_markup" not in answer.raw
     assert tg.menu_buttons == {}
+
+
+async def test_launch_data_is_never_logged(app: MiniApp, caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    signed = app.init_data(LI)
+    digest = signed.rsplit("hash=", 1)[1]
+    await app.client.get("/app/api/me", headers={"Authorization": f"tma {signed}"})
+    forged = app.init_data(LI, forge=True)
+    await app.client.get("/app/api/me", headers={"Authorization": f"tma {forged}"})
+    await app.client.get("/app/api/me", params={"tgWebAppData": signed})
+    logged = "\n".join(  # the bot's side (the test's own HTTP client logs its addresses)
+        record.getMessage()
+        for record in caplog.records
+        if not record.name.startswith(("httpx", "httpcore"))
+    )
+    assert "mini app GET /app/api/me 200" in logged  # the access log is on
+    assert digest not in logged and "AAHdF6IQ" not in logged and "auth_date" not in logged
