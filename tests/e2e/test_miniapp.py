@@ -103,7 +103,7 @@ async def test_cohort_and_student_show_the_figures_of_cohort_and_progress(
     app: MiniApp, settings: Settings
 ) -> None:
     me = (await app.get("me", LI)).json()
-    assert [v["name"] for v in me["views"]] == ["cohort", "student"]
+    assert [v["name"] for v in me["views"]] == ["cohort", "student", "downloads"]
     picked = (await app.get("student", WANG)).json()
     assert picked == {"pick": [{"id": CHEN, "name": "Chen Jie"}], "total": 1}
     assert me["language"] == "zh" and me["strings"]["dim.tech_rd"] != "Technology R&D"
@@ -260,3 +260,23 @@ async def test_launch_data_is_never_logged(app: MiniApp, caplog: pytest.LogCaptu
     )
     assert "mini app GET /app/api/me 200" in logged  # the access log is on
     assert digest not in logged and "AAHdF6IQ" not in logged and "auth_date" not in logged
+
+
+async def test_downloads_are_the_commands_files(app: MiniApp) -> None:
+    workbook = await app.get("downloads/file", LI, what="export-xlsx")
+    assert workbook.status_code == 200 and workbook.content.startswith(b"PK")
+    assert workbook.headers["Content-Disposition"].startswith('attachment; filename="synergy-')
+    archive = await app.get("downloads/file", LI, what="export-csv")
+    assert archive.content.startswith(b"PK")
+    html = await app.get("downloads/file", LI, what="transcript-html", id=CHEN)
+    assert html.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert "Chen Jie" in html.text
+    assert "Content-Security-Policy" in html.headers  # opened, it runs nothing
+    xlsx = await app.get("downloads/file", LI, what="transcript-xlsx", id=CHEN)
+    assert xlsx.content.startswith(b"PK")
+    # No transcript of someone who is no student (or no one); students download nothing.
+    for other in (LI, 999_999):
+        refused = await app.get("downloads/file", LI, what="transcript-xlsx", id=other)
+        assert refused.status_code == 403
+    assert (await app.get("downloads/file", CHEN, what="export-xlsx")).status_code == 403
+    assert (await app.get("downloads/file", LI, what="secrets")).status_code == 400

@@ -303,7 +303,11 @@ def test_the_demo_prints_signed_links_and_its_menu_opens_the_mini_app(
                 browser.get(link)
                 assert ready() == "ready"
                 tabs.append([b.text for b in browser.find_elements("css selector", "nav button")])
-            assert tabs == [["Cohort", "Progress"], ["Reports to score", "Progress"], ["Progress"]]
+            assert tabs == [
+                ["Cohort", "Progress", "Downloads"],
+                ["Reports to score", "Progress"],
+                ["Progress"],
+            ]
             browser.save_screenshot(str(shots / "demo-student.png"))
             browser.get(playground + "#person=1001")
             menu = WebDriverWait(browser, 30, 0.2).until(

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.web.api import cohort, me, queue, student
+from bot.web.api import cohort, downloads, me, queue, student
 
-MODULES = (me, cohort, student, queue)
+MODULES = (me, cohort, student, queue, downloads)
 
 
 def install(app: web.Application) -> None:

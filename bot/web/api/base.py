@@ -169,6 +169,7 @@ def view(name: str, feature: Feature, *, method: str = "GET", path: str = "") ->
             return web.Response(
                 body=file.content,
                 content_type=file.content_type,
+                charset="utf-8" if file.content_type.startswith("text/") else None,
                 headers={
                     "Content-Disposition": "attachment; filename="
                     + '"'

@@ -84,6 +84,11 @@ STRINGS = {
     ),
     "disagreement": N_("Note: for {dimension} the {kind} mentor gave {theirs}."),
     "pending": N_("Reports waiting for scores: {n}"),
+    "download.export-xlsx": N_("Export: reports, scores and aggregates (XLSX)"),
+    "download.export-csv": N_("Export: the same as CSV files (ZIP)"),
+    "download.transcript-xlsx": N_("Credit transcript (XLSX)"),
+    "download.transcript-html": N_("Credit transcript (HTML, printable)"),
+    "student_id": N_("The student's Telegram id"),
 }
 
 

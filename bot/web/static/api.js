@@ -37,13 +37,6 @@ export class Api {
     return this.read(response);
   }
 
-  async blob(path, params) {
-    const query = new URLSearchParams(params).toString();
-    const response = await fetch(`/app/api/${path}?${query}`, { headers: this.headers(), credentials: "omit" });
-    if (!response.ok) throw new ApiError(response.status, {});
-    return response.blob();
-  }
-
   async read(response) {
     let body = null;
     try { body = await response.json(); } catch { body = null; }

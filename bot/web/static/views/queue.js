@@ -1,6 +1,7 @@
 // Reports to score (mentors): the queue, the longest-waiting first; a report with its files;
 // and the scores saved as Save saves them in the chat.
 
+import { download } from "../download.js";
 import { clear, fill, h } from "../dom.js";
 
 const DIMS = ["tech_rd", "cross_cultural", "rule_adaptation"];
@@ -29,21 +30,17 @@ async function renderReport(main, context, assessmentId) {
   const { api, s, n } = context;
   const found = await api.get("queue/report", { assessment: assessmentId });
   const r = found.report;
+  const notice = h("div", { class: "notice", role: "status", id: "score-notice", hidden: true });
   const files = found.files.map((f) => h("li", {}, h("button", {
     type: "button", class: "link",
-    onclick: async () => {
-      const blob = await api.blob("queue/file", { assessment: assessmentId, file: f.id });
-      const link = h("a", { href: URL.createObjectURL(blob), download: f.name });
-      link.click();
-      setTimeout(() => URL.revokeObjectURL(link.href), 10000);
-    },
+    onclick: () => download(api, "queue/file", { assessment: assessmentId, file: f.id }, f.name)
+      .catch(() => { clear(notice).append(h("p", {}, s.failed)); notice.hidden = false; }),
   }, f.name)));
   const inputs = Object.fromEntries(DIMS.map((d) => [d, h("input", {
     type: "number", min: 0, max: 100, step: 1, required: true, name: d, value: found.scores[d] ?? "",
   })]));
   const comment = h("textarea", { name: "comment", maxLength: 1000 });
   comment.value = found.comment;
-  const notice = h("div", { class: "notice", role: "status", id: "score-notice", hidden: true });
   const save = h("button", { type: "submit", class: "primary" }, s.save);
   const form = h("form", { class: "score", onsubmit: async (event) => {
     event.preventDefault();

@@ -53,5 +53,10 @@ export async function render(main, context, params) {
     h("tr", {}, h("td", {}, s["credits.training"]), h("td", { class: "num" }, n.credit(c.training)), h("td")),
     h("tr", {}, h("td", {}, s["credits.research"]), h("td", { class: "num" }, n.credit(c.research)), h("td")),
     h("tr", {}, h("th", {}, s["credits.total"]), h("th", { class: "num", id: "credits-total" }, n.credit(c.total)), h("td")))));
+  if (context.me.views.some((v) => v.name === "downloads")) { // a coordinator: the transcript
+    credits.append(h("p", {}, h("button", {
+      type: "button", class: "link", onclick: () => context.open("downloads", { id: page.student.id }),
+    }, s["download.transcript-html"])));
+  }
   main.append(head, dims, scores, reports, credits);
 }
