@@ -46,9 +46,7 @@ async def _transcript(request: ApiRequest, kind: str) -> Answer:
     )
     if student is None or Role.STUDENT not in roles:
         raise Refused
-    found = await credit_service.of_student(
-        request.repos, student, request.now, request.default_tz
-    )
+    found = await credit_service.of_student(request.repos, student, request.now, request.default_tz)
     consortium = await request.repos.consortium.get()
     issued = local_today(request.now, first_zone(consortium, default=request.default_tz))
     stem = f"transcript-{student.telegram_id}-{issued.isoformat()}"
