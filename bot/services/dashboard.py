@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
@@ -177,6 +178,7 @@ class SummaryCache:
         self._summary: Summary | None = None
         self._lock = asyncio.Lock()
         self.computed = 0  # how many times it was computed (the tests and benchmarks read it)
+        self.last_read: float | None = None  # monotonic time of the last request for it
 
     def _fresh(self, version: int, now: dt.datetime) -> Summary | None:
         found = self._summary
@@ -186,7 +188,15 @@ class SummaryCache:
             return None
         return found
 
-    async def get(self, ctx: ServiceContext) -> Summary:
+    def read_within(self, seconds: float) -> bool:
+        """Someone asked for the summary in the last `seconds` (worth keeping it warm)."""
+        return self.last_read is not None and time.monotonic() - self.last_read < seconds
+
+    async def get(self, ctx: ServiceContext, *, reading: bool = True) -> Summary:
+        """The summary at the database's current version (computed now if it changed);
+        `reading=False` for the warmer, which must not count as someone reading."""
+        if reading:
+            self.last_read = time.monotonic()
         version = await ctx.repos.dashboard.analytics_version()
         found = self._fresh(version, ctx.now)
         if found is not None:
