@@ -42,7 +42,7 @@ TYPES = {
 # Telegram's web clients frame the page (web.telegram.org/k/ and /a/); nothing else may.
 FRAME_ANCESTORS = "https://web.telegram.org https://webk.telegram.org https://webz.telegram.org"
 CSP = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
     "connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; "
     f"frame-ancestors 'self' {FRAME_ANCESTORS}"
 )
