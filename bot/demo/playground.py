@@ -474,20 +474,18 @@ def render_message(
         rendered["poll"] = _poll(message.poll, t, votes or {})
     rows = (raw.get("reply_markup") or {}).get("inline_keyboard", [])
     if rows:
-        rendered["buttons"] = [
-            [
-                {
-                    "text": b["text"],
-                    "url": b.get("url"),
-                    "web_app": (b.get("web_app") or {}).get("url"),
-                }
-                for b in row
-            ]
-            for row in rows
-        ]
+        rendered["buttons"] = [[_button(b) for b in row] for row in rows]
     if not (rendered["html"] or rendered.get("photo") or document or message.poll):
         return None
     return rendered
+
+
+def _button(button: JSON) -> JSON:
+    """A button as the page shows it: a press, a link, or (`web_app`) the bot's Mini App."""
+    shown: JSON = {"text": button["text"], "url": button.get("url")}
+    if button.get("web_app"):
+        shown["web_app"] = button["web_app"].get("url")
+    return shown
 
 
 def _poll(poll: JSON, t: Translator, votes: dict[int, list[int]]) -> JSON:
