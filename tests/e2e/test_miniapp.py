@@ -6,6 +6,7 @@ cached summary following the database, and scoring a report as Save does in the 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import AsyncIterator
 
 import pytest
@@ -280,3 +281,23 @@ async def test_downloads_are_the_commands_files(app: MiniApp) -> None:
         assert refused.status_code == 403
     assert (await app.get("downloads/file", CHEN, what="export-xlsx")).status_code == 403
     assert (await app.get("downloads/file", LI, what="secrets")).status_code == 400
+
+
+async def test_a_review_request_opens_the_report_in_the_mini_app(
+    tg: FakeTelegram, with_url: RunningBot
+) -> None:
+    from tests.e2e.test_reports import _mentors, _write_report
+
+    mentors = await _mentors(tg)
+    chen = await started(tg, CHEN, "Chen Jie")
+    review = await _write_report(chen)
+    assert "submitted" in (await chen.press_and_read(review, "Submit")).text
+    request = await mentors["enterprise"].next_message()
+    assert "Weekly report from Chen Jie" in request.text
+    rows = request.raw["reply_markup"]["inline_keyboard"]
+    opened = rows[-1][0]
+    assert opened["text"] == "Open"
+    assert re.fullmatch(
+        re.escape(WEBAPP) + r"\?view=queue&assessment=\d+", opened["web_app"]["url"]
+    )
+    assert any(b.get("callback_data") for row in rows[:-1] for b in row)  # the chat's own
