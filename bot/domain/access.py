@@ -267,6 +267,7 @@ VIEWS: tuple[ViewSpec, ...] = (
     ViewSpec("cohort", N_("Cohort"), COMMANDS_BY_NAME["cohort"].roles),
     ViewSpec("queue", N_("Reports to score"), frozenset({Role.MENTOR})),
     ViewSpec("student", N_("Progress"), COMMANDS_BY_NAME["progress"].roles),
+    ViewSpec("checkins", N_("Check-ins"), COMMANDS_BY_NAME["checkins"].roles),
     ViewSpec("downloads", N_("Downloads"), COMMANDS_BY_NAME["export"].roles),
 )
 VIEWS_BY_NAME = {spec.name: spec for spec in VIEWS}

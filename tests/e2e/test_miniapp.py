@@ -104,7 +104,7 @@ async def test_cohort_and_student_show_the_figures_of_cohort_and_progress(
     app: MiniApp, settings: Settings
 ) -> None:
     me = (await app.get("me", LI)).json()
-    assert [v["name"] for v in me["views"]] == ["cohort", "student", "downloads"]
+    assert [v["name"] for v in me["views"]] == ["cohort", "student", "checkins", "downloads"]
     picked = (await app.get("student", WANG)).json()
     assert picked == {"pick": [{"id": CHEN, "name": "Chen Jie"}], "total": 1}
     assert me["language"] == "zh" and me["strings"]["dim.tech_rd"] != "Technology R&D"
@@ -301,3 +301,49 @@ async def test_a_review_request_opens_the_report_in_the_mini_app(
         re.escape(WEBAPP) + r"\?view=queue&assessment=\d+", opened["web_app"]["url"]
     )
     assert any(b.get("callback_data") for row in rows[:-1] for b in row)  # the chat's own
+
+
+async def test_checkins_show_who_answered_per_party_and_the_action_items(
+    app: MiniApp, clock: ManualClock
+) -> None:
+    from db.models import ActionItem, Checkin, CheckinState
+
+    assert (await app.get("checkins", CHEN)).json() == {
+        "checkins": [],
+        "parties": [],
+        "actions": [],
+    }
+    database = Database.from_url(app.settings.database_url)
+    try:
+        async with database.transaction() as repos:
+            parties = {p.key: p for p in await repos.parties.all()}
+            opened = dt.datetime(2026, 10, 5, 2, 0, tzinfo=dt.UTC)
+            checkin = await repos.checkins.add(
+                Checkin(
+                    state=CheckinState.CLOSED,
+                    opened_at=opened,
+                    closes_at=opened + dt.timedelta(days=3),
+                    closed_at=opened + dt.timedelta(days=3),
+                    summary={"parties": {"nbu": ["Zhang Min"], "edtech": []}, "options": []},
+                )
+            )
+            for text, done in (("Book the <b>hall</b>", False), ("Send the agenda", True)):
+                await repos.checkins.add_action(
+                    ActionItem(
+                        checkin_id=checkin.id,
+                        text=text,
+                        party_id=parties["nbu"].id,
+                        done_at=clock.now() if done else None,
+                    )
+                )
+    finally:
+        await database.dispose()
+    found = (await app.get("checkins", CHEN)).json()
+    assert [c["label"] for c in found["checkins"]] == ["Oct 2026"]
+    cells = {row["party"]: row["cells"] for row in found["parties"]}
+    assert cells == {"Ningbo University": [True], "GlobalEd Tech Ltd": [False]}
+    assert "Zhang Min" not in str(found)  # who answered stays in the coordinators' export
+    assert [(a["text"], a["done"]) for a in found["actions"]] == [
+        ("Book the <b>hall</b>", False),
+        ("Send the agenda", True),
+    ]

@@ -304,9 +304,9 @@ def test_the_demo_prints_signed_links_and_its_menu_opens_the_mini_app(
                 assert ready() == "ready"
                 tabs.append([b.text for b in browser.find_elements("css selector", "nav button")])
             assert tabs == [
-                ["Cohort", "Progress", "Downloads"],
-                ["Reports to score", "Progress"],
-                ["Progress"],
+                ["Cohort", "Progress", "Check-ins", "Downloads"],
+                ["Reports to score", "Progress", "Check-ins"],
+                ["Progress", "Check-ins"],
             ]
             browser.save_screenshot(str(shots / "demo-student.png"))
             browser.get(playground + "#person=1001")

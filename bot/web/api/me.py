@@ -89,6 +89,12 @@ STRINGS = {
     "download.transcript-xlsx": N_("Credit transcript (XLSX)"),
     "download.transcript-html": N_("Credit transcript (HTML, printable)"),
     "student_id": N_("The student's Telegram id"),
+    "checkins_none": N_("No check-in has closed yet."),
+    "answered": N_("answered"),
+    "not_answered": N_("did not answer"),
+    "action_items": N_("Action items"),
+    "item_open": N_("open"),
+    "item_done": N_("done"),
 }
 
 

@@ -12,6 +12,7 @@ const VIEWS = {
   cohort: () => import("./views/cohort.js"),
   student: () => import("./views/student.js"),
   queue: () => import("./views/queue.js"),
+  checkins: () => import("./views/checkins.js"),
   downloads: () => import("./views/downloads.js"),
 };
 const COLOUR = /^#[0-9a-fA-F]{3,8}$/;
