@@ -34,6 +34,7 @@ from handlers import (
     base,
     checkin,
     courses,
+    dashboard,
     groups,
     liaison,
     manual,
@@ -127,6 +128,7 @@ def build_application(
         analytics,
         courses,
         pace,
+        dashboard,
     )
     for module in (*modules, onboarding):
         application.add_handlers(module.build_handlers())

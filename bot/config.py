@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = Field(default=None)
     metrics_port: int = Field(default=0, ge=0, le=65535)
     metrics_listen: str = Field(default="127.0.0.1")
+    web_port: int = Field(default=0, ge=0, le=65535)
+    web_listen: str = Field(default="127.0.0.1")
+    webapp_url: str | None = Field(default=None)
+    webapp_max_age_hours: float = Field(default=24.0, gt=0, le=24 * 30)
+    webapp_requests_per_minute: int = Field(default=120, ge=1, le=10_000)
 
     @field_validator("telegram_proxy")
     @classmethod
@@ -74,6 +79,15 @@ class Settings(BaseSettings):
             value,
             r"^https?://[^\s/]+(/\S*)?$",
             "the public address Telegram posts to, e.g. https://bot.example.org/telegram",
+        )
+
+    @field_validator("webapp_url")
+    @classmethod
+    def _webapp_url(cls, value: str | None) -> str | None:
+        return _address(
+            value,
+            r"^https?://[^\s/]+(/\S*)?$",
+            "the public HTTPS address of the Mini App, e.g. https://bot.example.org/app/",
         )
 
     @field_validator("webhook_secret")

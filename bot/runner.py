@@ -18,7 +18,7 @@ from bot.app import ALLOWED_UPDATES, build_application
 from bot.clock import Clock
 from bot.config import Settings
 from bot.context import SERVICES_KEY, BotApplication, Services
-from bot.telegram.menus import set_default_menus
+from bot.telegram.menus import set_default_menus, set_menu_button
 from db.migrate import current_revision, upgrade
 
 log = logging.getLogger(__name__)
@@ -43,8 +43,15 @@ async def serve(
     if services.metrics is not None:
         metrics_server = services.metrics.serve(settings.metrics_listen, settings.metrics_port)
         log.info("metrics on http://%s:%s/metrics", settings.metrics_listen, settings.metrics_port)
+    web_server = None
     try:
         async with application:  # getMe, then shutdown on the way out
+            if settings.web_port:
+                from bot.web.server import WebServer  # aiohttp's server: only when asked for
+
+                web_server = WebServer(application)
+                await web_server.start(settings.web_listen, settings.web_port)
+                log.info("mini app on http://%s:%s/app/", settings.web_listen, web_server.port)
             assert application.updater is not None
             if settings.bot_mode == "webhook":
                 await _start_webhook(application, settings)
@@ -57,6 +64,11 @@ async def serve(
             application.create_task(
                 set_default_menus(application.bot, services.translations), name="default-menus"
             )
+            if settings.webapp_url:
+                t = services.translations.for_language(settings.default_language)
+                application.create_task(
+                    set_menu_button(application.bot, settings.webapp_url, t), name="menu-button"
+                )
             log.info("%s as @%s", settings.bot_mode, application.bot.username)
             if ready is not None:
                 ready.set()
@@ -68,6 +80,8 @@ async def serve(
                     await application.updater.stop()
                 if application.running:
                     await application.stop()
+                if web_server is not None:
+                    await web_server.stop()
     finally:
         if metrics_server is not None:
             metrics_server.shutdown()

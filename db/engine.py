@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from db import sqlite
+from db.data_version import TrackedSession
 from db.repositories import Repos
 
 log = logging.getLogger(__name__)
@@ -88,13 +89,17 @@ class Database:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
-        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._sessions = async_sessionmaker(
+            engine, expire_on_commit=False, sync_session_class=TrackedSession
+        )
         # One statement is a transaction of its own: on PostgreSQL it goes without BEGIN and
         # COMMIT (asyncpg's autocommit, set on the client, no round trip), two round trips
         # fewer. SQLite's statements take their turn with the rest (below) as before.
         self._single_statements = (
             async_sessionmaker(
-                engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
+                engine.execution_options(isolation_level="AUTOCOMMIT"),
+                expire_on_commit=False,
+                sync_session_class=TrackedSession,
             )
             if engine.dialect.name == "postgresql"
             else self._sessions

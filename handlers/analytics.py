@@ -30,6 +30,7 @@ from bot.renderers.credits import (
     transcript_html,
     transcript_xlsx,
 )
+from bot.renderers.dashboard import with_open
 from bot.renderers.digest import render_digest
 from bot.renderers.export import workbook as export_workbook
 from bot.renderers.reports import render_problem
@@ -89,7 +90,8 @@ async def _progress_of(request: Request, student: Person) -> Reply:
 async def cohort(request: Request) -> Reply:
     """/cohort: the whole cohort per party, site and collaboration model, with charts."""
     found = await analytics.cohort(request.repos, request.now, request.ctx.default_tz)
-    reply = Reply(text=render_cohort(found, request.t))
+    url = request.context.services.settings.webapp_url
+    reply = Reply(text=render_cohort(found, request.t), keyboard=with_open(None, url, request.t))
     if not found.by_model.empty:
         reply.photos.append(await asyncio.to_thread(model_chart, found.by_model, request.t))
     if not found.by_party.empty:
@@ -209,12 +211,7 @@ def _send_later(request: Request, text: str) -> Callable[[], Awaitable[None]]:
 async def export_command(request: Request) -> Reply:
     """/export: XLSX workbook and CSV files of reports, scores and aggregates."""
     found = await analytics.cohort(request.repos, request.now, request.ctx.default_tz)
-    reports = list(await request.repos.reports.submitted())
-    sheets = {
-        **export.tables(found, reports, request.now),
-        **await export.manual_tables(request.repos, found),
-        **await export.course_tables(request.ctx),
-    }
+    sheets = await export.every_table(request.ctx, found)
     workbook, archive = await asyncio.gather(
         asyncio.to_thread(export_workbook, sheets, request.t),
         asyncio.to_thread(export.csv_zip, sheets),

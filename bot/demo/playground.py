@@ -39,6 +39,7 @@ from babel.dates import format_skeleton
 from bot.clock import ManualClock
 from bot.fake_telegram import FakeGroup, FakeTelegram, FakeUser, SentMessage
 from bot.i18n import Translator
+from bot.web.auth import signed_init_data
 
 JSON = dict[str, Any]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -93,6 +94,23 @@ class _Seen:
 
 
 @dataclass
+class MiniAppLinks:
+    """Links to the demo bot's Mini App signed for a person, at the demo's time."""
+
+    url: str  # WEBAPP_URL, local
+    token: str
+    clock: ManualClock
+    names: dict[int, str]
+    lang: str
+
+    def link(self, person: int, url: str | None = None) -> str:
+        user = {"id": person, "first_name": self.names.get(person, ""), "language_code": self.lang}
+        data = signed_init_data(self.token, user, self.clock.now())
+        fragment = f"tgWebAppData={quote(data, safe='')}&tgWebAppVersion=8.0"
+        return f"{url or self.url}#{fragment}&tgWebAppPlatform=web"
+
+
+@dataclass
 class Playground:
     """The web app around a running fake Telegram and the bot that talks to it."""
 
@@ -103,6 +121,7 @@ class Playground:
     people: list[Person]
     zone: str
     is_open: bool = False  # people may act only once the demo's month is played
+    miniapp: MiniAppLinks | None = None  # the bot's Mini App, opened as the person chosen
     _version: int = 0
     _seen: dict[tuple[int, int], _Seen] = field(default_factory=dict)
     _chat_versions: dict[int, int] = field(default_factory=dict)
@@ -122,6 +141,7 @@ class Playground:
         app.router.add_post("/api/chats/{chat}/messages/{message}/vote", self._vote)
         app.router.add_get("/api/files/{file_id}", self._file)
         app.router.add_post("/api/clock", self._move_clock)
+        app.router.add_get("/api/miniapp", self._miniapp)
         return app
 
     # ----------------------------------------------------------------------- reading
@@ -147,8 +167,27 @@ class Playground:
                 "groups": [{"id": g["id"], "title": g["title"]} for g in self.tg.groups()],
                 "clock": self.clock_label(),
                 "labels": self.labels(),
+                "menu": self._menu_button(),
             }
         )
+
+    def _menu_button(self) -> str | None:
+        """The text of the bot's menu button when it opens the Mini App (WEBAPP_URL)."""
+        button = self.tg.menu_buttons.get(0) or {}
+        return str(button["text"]) if button.get("type") == "web_app" else None
+
+    async def _miniapp(self, request: web.Request) -> web.Response:
+        """?person=ID[&url=...]: the Mini App's address (a web_app button's, or the menu's)
+        signed for that person, as Telegram would open it for them."""
+        if self.miniapp is None:
+            raise Refused(404, self.t.gettext("The dashboard is not running in this demo."))
+        person = self._int(request.query.get("person"))
+        if person not in self._person_ids():
+            raise Refused(400, self.t.gettext("Unknown person."))
+        url = request.query.get("url") or self.miniapp.url
+        if not url.startswith(self.miniapp.url):  # only the bot's own Mini App
+            raise Refused(400, self.t.gettext("Unknown person."))
+        return web.json_response({"url": self.miniapp.link(person, url)})
 
     async def _messages(self, request: web.Request) -> web.Response:
         """A chat's messages changed since `since` (all at 0); waits up to `wait` seconds for
@@ -435,12 +474,18 @@ def render_message(
         rendered["poll"] = _poll(message.poll, t, votes or {})
     rows = (raw.get("reply_markup") or {}).get("inline_keyboard", [])
     if rows:
-        rendered["buttons"] = [
-            [{"text": b["text"], "url": b.get("url")} for b in row] for row in rows
-        ]
+        rendered["buttons"] = [[_button(b) for b in row] for row in rows]
     if not (rendered["html"] or rendered.get("photo") or document or message.poll):
         return None
     return rendered
+
+
+def _button(button: JSON) -> JSON:
+    """A button as the page shows it: a press, a link, or (`web_app`) the bot's Mini App."""
+    shown: JSON = {"text": button["text"], "url": button.get("url")}
+    if button.get("web_app"):
+        shown["web_app"] = button["web_app"].get("url")
+    return shown
 
 
 def _poll(poll: JSON, t: Translator, votes: dict[int, list[int]]) -> JSON:

@@ -6,6 +6,7 @@ the playground kept open); the transcript and the bot's charts and files are sav
 from __future__ import annotations
 
 import asyncio
+import socket
 import sys
 from collections.abc import Callable
 from importlib import resources
@@ -17,13 +18,15 @@ from pydantic import SecretStr
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.demo.cast import START, people
-from bot.demo.playground import Playground, PortBusy, serving, until_stopped
+from bot.demo.playground import MiniAppLinks, Playground, PortBusy, serving, until_stopped
 from bot.demo.script import Demo, DemoError
 from bot.fake_telegram import FakeTelegram, RateLimits
-from bot.i18n import Translations
+from bot.i18n import N_, Translations
 from bot.runner import serve
 from bot.services.consortium_io import import_file
 from bot.telegram.ratelimit import TelegramRateLimiter
+
+COORDINATOR, MENTOR, STUDENT = 1001, 1101, 2001  # the cast's Li Wei, Wang Fang, Chen Jie
 
 
 def save_files(tg: FakeTelegram, out: Path) -> list[Path]:
@@ -46,7 +49,15 @@ def save_files(tg: FakeTelegram, out: Path) -> list[Path]:
     return saved
 
 
-def _settings(tg: FakeTelegram, out: Path) -> Settings:
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _settings(tg: FakeTelegram, out: Path, web_port: int = 0) -> Settings:
+    """The demo's settings; with a `web_port` (the playground), the Mini App served there."""
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
         telegram_bot_token=SecretStr(tg.token),
@@ -54,6 +65,8 @@ def _settings(tg: FakeTelegram, out: Path) -> Settings:
         database_url=f"sqlite+aiosqlite:///{out / 'demo.sqlite3'}",
         default_timezone="Asia/Shanghai",
         scheduler_tick_seconds=0.05,
+        web_port=web_port,
+        webapp_url=f"http://127.0.0.1:{web_port}/app/" if web_port else None,
     )
 
 
@@ -66,7 +79,7 @@ async def play(
     t = Translations.load().for_language(lang)
     no_limits = RateLimits(None, None, None)
     async with FakeTelegram(rate_limits=no_limits) as tg:
-        settings = _settings(tg, out)
+        settings = _settings(tg, out, _free_port() if port is not None else 0)
         text = resources.files("bot.demo").joinpath("consortium.yaml").read_text("utf-8")
         await import_file(settings, text.replace("LANGUAGE", lang), now=START)
         clock = ManualClock(START)
@@ -85,23 +98,43 @@ async def play(
             if port is None:
                 await demo.month()
             else:
-                await _month_then_playground(demo, out, port)
+                await _month_then_playground(demo, out, port, settings)
         finally:
             stop.set()
             await asyncio.wait_for(bot, 30)
         return demo.log.lines, save_files(tg, out)
 
 
-async def _month_then_playground(demo: Demo, out: Path, port: int) -> None:
+async def _month_then_playground(demo: Demo, out: Path, port: int, settings: Settings) -> None:
     """The month, its files saved, then the playground open until Ctrl-C. The port is taken
-    before the month is played, so a busy one fails at once (and the page can watch)."""
-    ground = Playground(demo.tg, demo.clock, demo.t, demo.lang, people(demo.t), "Asia/Shanghai")
+    before the month is played, so a busy one fails at once (and the page can watch). The
+    bot's Mini App runs beside it: its links, signed for a coordinator, a mentor and a
+    student, are printed."""
+    cast = people(demo.t)
+    assert settings.webapp_url is not None
+    links = MiniAppLinks(
+        settings.webapp_url, demo.tg.token, demo.clock, {p.id: p.name for p in cast}, demo.lang
+    )
+    ground = Playground(
+        demo.tg, demo.clock, demo.t, demo.lang, cast, "Asia/Shanghai", miniapp=links
+    )
     async with serving(ground, port) as url:
         await demo.month()
         _save(out, demo.log.lines, save_files(demo.tg, out), demo.log.echo)
         ground.is_open = True
         line = demo.t.gettext("Playground: {url} (talk to the bot as anyone; Ctrl-C stops it)")
         print(line.format(url=url), flush=True)
+        for person, role in (
+            (COORDINATOR, N_("coordinator")),
+            (MENTOR, N_("mentor")),
+            (STUDENT, N_("student")),
+        ):
+            line = demo.t.gettext("Dashboard as the {role} {name}: {url}")
+            name = next(p.name for p in cast if p.id == person)
+            print(
+                line.format(role=demo.t.gettext(role), name=name, url=links.link(person)),
+                flush=True,
+            )
         await until_stopped()
 
 

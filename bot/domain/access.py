@@ -239,6 +239,12 @@ COMMANDS: tuple[CommandSpec, ...] = (
         personal=True,
     ),
     CommandSpec(
+        "dashboard",
+        N_("Open the dashboard: cohort, progress, reports to score"),
+        where=Where.PRIVATE,
+        waits=False,
+    ),
+    CommandSpec(
         "invite",
         N_("Create an invite link: /invite PARTY ROLE [COUNT] [DAYSd]"),
         roles=COORDINATORS,
@@ -254,6 +260,38 @@ COMMANDS: tuple[CommandSpec, ...] = (
     ),
 )
 COMMANDS_BY_NAME = {spec.name: spec for spec in COMMANDS}
+
+
+@dataclass(frozen=True)
+class ViewSpec:
+    """A view of the Mini App (`bot/web/`) and the roles that may open it (None: any member).
+    A view showing what a command shows takes that command's roles, so the page and the chat
+    can never disagree on who may see what. Whose data a permitted view shows (a mentor's
+    students only) is the service's business, as for the command."""
+
+    name: str
+    title: str  # a msgid, translated when shown
+    roles: frozenset[Role] | None = None
+
+    def allows(self, roles: Iterable[Role]) -> bool:
+        return self.roles is None or bool(self.roles & set(roles))
+
+
+# The Mini App's views, in the order of its tabs.
+VIEWS: tuple[ViewSpec, ...] = (
+    ViewSpec("cohort", N_("Cohort"), COMMANDS_BY_NAME["cohort"].roles),
+    ViewSpec("queue", N_("Reports to score"), frozenset({Role.MENTOR})),
+    ViewSpec("student", N_("Progress"), COMMANDS_BY_NAME["progress"].roles),
+    ViewSpec("checkins", N_("Check-ins"), COMMANDS_BY_NAME["checkins"].roles),
+    ViewSpec("downloads", N_("Downloads"), COMMANDS_BY_NAME["export"].roles),
+)
+VIEWS_BY_NAME = {spec.name: spec for spec in VIEWS}
+
+
+def visible_views(roles: Iterable[Role]) -> list[ViewSpec]:
+    """The Mini App's views a person with these roles may open, in tab order."""
+    held = set(roles)
+    return [spec for spec in VIEWS if spec.allows(held)]
 
 
 def visible_commands(roles: Iterable[Role], chat_type: str, is_member: bool) -> list[CommandSpec]:

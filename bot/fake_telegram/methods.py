@@ -19,6 +19,7 @@ from bot.fake_telegram.wire import (
     MAX_TEXT,
     ApiError,
     check_markup,
+    check_web_app,
     member,
     parse_markup,
     set_markup,
@@ -64,7 +65,7 @@ class BotApi(State):
         }
         markup = params.get("reply_markup")
         if markup:
-            check_markup(markup)
+            check_markup(markup, chat.type)
             if "inline_keyboard" in markup:  # Telegram echoes only inline keyboards back
                 message["reply_markup"] = markup
         reply = params.get("reply_parameters") or {}
@@ -187,6 +188,30 @@ class BotApi(State):
         scope = json.dumps(params.get("scope") or {"type": "default"}, sort_keys=True)
         self.commands[(scope, str(params.get("language_code") or ""))] = commands
         return True
+
+    async def _api_setChatMenuButton(self, params: JSON) -> bool:
+        """The button beside a private chat's message field (`chat_id`), or every private
+        chat's default: the command list, a Mini App, or Telegram's default."""
+        button = params.get("menu_button") or {"type": "default"}
+        kind = button.get("type") if isinstance(button, dict) else None
+        if kind not in {"commands", "web_app", "default"}:
+            raise ApiError(400, "Bad Request: unsupported menu button type")
+        if kind == "web_app":
+            if not 1 <= len(str(button.get("text") or "")) <= 64:
+                raise ApiError(400, "Bad Request: BUTTON_TEXT_INVALID")
+            check_web_app(button.get("web_app"))
+        chat_id = params.get("chat_id")
+        if chat_id is not None:
+            chat = self._chats.get(int(chat_id))
+            if chat is None or chat.type != "private":
+                raise ApiError(400, "Bad Request: chat not found")
+        self.menu_buttons[int(chat_id) if chat_id is not None else 0] = button
+        return True
+
+    async def _api_getChatMenuButton(self, params: JSON) -> JSON:
+        chat_id = params.get("chat_id")
+        found = self.menu_buttons.get(int(chat_id)) if chat_id is not None else None
+        return found or self.menu_buttons.get(0) or {"type": "commands"}
 
     async def _api_deleteMyCommands(self, params: JSON) -> bool:
         scope = json.dumps(params.get("scope") or {"type": "default"}, sort_keys=True)

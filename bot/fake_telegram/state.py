@@ -146,6 +146,7 @@ class State:
         self.sent: list[SentMessage] = []
         self.callback_answers: dict[str, JSON] = {}
         self.commands: dict[tuple[str, str], list[JSON]] = {}
+        self.menu_buttons: dict[int, JSON] = {}  # chat id (0: the default) -> menu button
         self.faults: list[Fault] = []
         self._slow: list[Fault] = []  # calls that take effect before their answer
         self.files: dict[str, tuple[str, bytes]] = {}

@@ -7,6 +7,7 @@ Kept apart from the server so the methods and the server read the same rules.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from aiohttp import BodyPartReader, web
@@ -106,15 +107,29 @@ def member(user: JSON, status: str) -> JSON:
 def set_markup(message: JSON, params: JSON) -> None:
     """An edit replaces the inline keyboard, or removes it when none is given."""
     if params.get("reply_markup"):
-        check_markup(params["reply_markup"])
+        check_markup(params["reply_markup"], message["chat"]["type"])
         message["reply_markup"] = params["reply_markup"]
     else:
         message.pop("reply_markup", None)
 
 
-def check_markup(markup: JSON) -> None:
+def check_web_app(web_app: Any) -> None:
+    """A Mini App's address: HTTPS, as Telegram requires (plain HTTP to this machine is let
+    through, as Telegram's test environment does, for the demo and the tests)."""
+    url = web_app.get("url") if isinstance(web_app, dict) else None
+    local = isinstance(url, str) and re.match(r"^http://(127\.0\.0\.1|localhost)(:\d+)?/", url)
+    if not isinstance(url, str) or not (url.startswith("https://") or local):
+        raise ApiError(400, "Bad Request: BUTTON_URL_INVALID")
+
+
+def check_markup(markup: JSON, chat_type: str = "private") -> None:
     for row in markup.get("inline_keyboard", []):
         for button in row:
+            if "web_app" in button:
+                # Telegram opens Mini Apps from buttons in private chats only.
+                if chat_type != "private":
+                    raise ApiError(400, "Bad Request: BUTTON_TYPE_INVALID")
+                check_web_app(button["web_app"])
             data = button.get("callback_data")
             if data is not None and not 1 <= len(str(data).encode()) <= 64:
                 raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")

@@ -9,6 +9,7 @@ from decimal import Decimal
 from bot.domain.manual import Manual
 from bot.outbox.writer import OutboxWriter
 from bot.renderers.credits import render_training_for_student
+from bot.renderers.dashboard import with_open
 from bot.renderers.reports import (
     render_feedback,
     render_review_reminder,
@@ -38,11 +39,18 @@ class ReportOutbox(OutboxWriter):
             rendered = render_review_request(
                 submission.report, submission.student, assessment, submission.corrected, t
             )
+            keyboard = with_open(
+                rendered.keyboard,
+                self.services.settings.webapp_url,
+                t,
+                view="queue",
+                assessment=assessment.id,
+            )
             await self._add(
                 mentor.telegram_id,
                 "report.review",
                 text=rendered.text,
-                keyboard=rendered.keyboard,
+                keyboard=keyboard,
                 person=mentor,
             )
             for attachment in submission.attachments:

@@ -134,6 +134,17 @@ def tables(
     }
 
 
+async def every_table(ctx: ServiceContext, cohort: Cohort) -> dict[str, pd.DataFrame]:
+    """Every table of /export (and the Mini App's download): the cohort's, the manual's and
+    the courses'."""
+    reports = list(await ctx.repos.reports.submitted())
+    return {
+        **tables(cohort, reports, ctx.now),
+        **await manual_tables(ctx.repos, cohort),
+        **await course_tables(ctx),
+    }
+
+
 async def course_tables(ctx: ServiceContext) -> dict[str, pd.DataFrame]:
     """The sheets of courses and training pace: attendance per session and attendee, and
     the gaps in students' programmes."""

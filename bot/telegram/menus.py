@@ -1,4 +1,5 @@
-"""Command menus (setMyCommands) per scope and language, from the command registry.
+"""Command menus (setMyCommands) per scope and language, from the command registry, and
+the menu button that opens the Mini App (setChatMenuButton) when WEBAPP_URL is set.
 
 Best effort: a failure is logged and never stops the bot or undoes anything.
 """
@@ -15,11 +16,14 @@ from telegram import (
     BotCommandScopeChat,
     BotCommandScopeChatMember,
     BotCommandScopeDefault,
+    MenuButtonWebApp,
+    WebAppInfo,
 )
 from telegram.error import TelegramError
 
 from bot.domain.access import visible_commands
 from bot.i18n import Translations, Translator
+from bot.renderers.dashboard import menu_button_text
 from db.models import Role
 
 log = logging.getLogger(__name__)
@@ -46,6 +50,16 @@ async def set_default_menus(bot: Bot, translations: Translations) -> None:
             )
     except TelegramError:
         log.warning("could not set the default command menus", exc_info=True)
+
+
+async def set_menu_button(bot: Bot, url: str, t: Translator) -> None:
+    """Every private chat's menu button opens the Mini App (WEBAPP_URL)."""
+    try:
+        await bot.set_chat_menu_button(
+            menu_button=MenuButtonWebApp(menu_button_text(t), WebAppInfo(url))
+        )
+    except TelegramError:
+        log.warning("could not set the menu button to the Mini App", exc_info=True)
 
 
 async def set_person_menu(

@@ -29,6 +29,7 @@ from db.models.courses import (
     SessionSite,
     SessionStudent,
 )
+from db.models.dashboard import DataVersion
 from db.models.digest import PartyMonth
 from db.models.kinds import (
     AchievementKind,
@@ -91,6 +92,7 @@ __all__ = [
     "Course",
     "CourseParty",
     "CourseSession",
+    "DataVersion",
     "EarlyPollAnswer",
     "Invite",
     "InviteRedemption",

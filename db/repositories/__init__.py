@@ -17,6 +17,7 @@ from db.repositories.checkin import CheckinRepo
 from db.repositories.consortium import ConsortiumRepo, PartyRepo
 from db.repositories.conversations import ConversationRepo
 from db.repositories.courses import CourseRepo
+from db.repositories.dashboard import DashboardRepo
 from db.repositories.digest import DigestRepo
 from db.repositories.liaison import OncallRepo, RequestRepo
 from db.repositories.manual import ManualRepo
@@ -38,6 +39,7 @@ __all__ = [
     "ConsortiumRepo",
     "ConversationRepo",
     "CourseRepo",
+    "DashboardRepo",
     "DigestRepo",
     "InviteRepo",
     "MembershipRepo",
@@ -86,6 +88,7 @@ class Repos:
         self.manual = ManualRepo(session)
         self.participation = ParticipationRepo(session)
         self.courses = CourseRepo(session)
+        self.dashboard = DashboardRepo(session)
 
     async def flush(self) -> None:
         """Write the changes made to loaded rows now, in the transaction: their constraints

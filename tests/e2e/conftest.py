@@ -9,6 +9,7 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from telegram import Bot
@@ -18,10 +19,13 @@ from bot.clock import ManualClock
 from bot.config import Settings, opt_in_library_defaults
 from bot.fake_telegram import FakeGroup, FakeTelegram, FakeUser, SentMessage
 from bot.runner import serve
-from bot.services.consortium_io import import_file
+from bot.services.consortium_io import import_file, import_scores_file
 from db.engine import Database
 from db.repositories import Repos
 from tests.conftest import SAMPLE_FILE
+
+if TYPE_CHECKING:
+    from tests.e2e.miniapp import MiniApp
 
 
 @pytest.fixture
@@ -177,3 +181,23 @@ async def until(
 async def outbox_settled(repos: Repos) -> bool:
     """Every outbox row recorded as sent or given up."""
     return await repos.outbox.pending_count() == 0
+
+
+@pytest.fixture
+async def app(
+    tg: FakeTelegram, settings: Settings, clock: ManualClock, sample_consortium: None
+) -> AsyncIterator[MiniApp]:
+    """The bot with its Mini App on a free port, Chen Jie's four weeks of scores imported."""
+    from tests.e2e.miniapp import MiniApp, with_web
+    from tests.e2e.test_analytics import history
+
+    web_settings = with_web(settings, webapp_requests_per_minute=1000)
+    await import_scores_file(web_settings, history())
+    running = RunningBot(web_settings, clock)
+    await running.start()
+    miniapp = MiniApp(running, web_settings, clock)
+    try:
+        yield miniapp
+    finally:
+        await miniapp.client.aclose()
+        await running.stop()

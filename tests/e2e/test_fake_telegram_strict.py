@@ -7,7 +7,13 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
-from telegram import Bot
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    MenuButtonWebApp,
+    WebAppInfo,
+)
 from telegram.error import BadRequest, ChatMigrated, Conflict
 
 from bot.config import opt_in_library_defaults
@@ -150,3 +156,30 @@ async def test_get_chat_answers_what_ptb_parses(tg: FakeTelegram, api: Bot) -> N
     chat = await api.get_chat(group.id)
     assert chat.id == group.id and chat.title == "G"
     assert chat.accepted_gift_types is not None
+
+
+async def test_web_app_buttons_only_in_private_chats_and_over_https(
+    tg: FakeTelegram, api: Bot
+) -> None:
+    tg.user(5, "Ann").send("/start")
+    group = tg.group(-100777, "Group")
+    group.add_bot(by=tg.user(6, "Bob"))
+
+    def keyboard(url: str) -> InlineKeyboardMarkup:
+        return InlineKeyboardMarkup([[InlineKeyboardButton("Open", web_app=WebAppInfo(url))]])
+
+    sent = await api.send_message(5, "hi", reply_markup=keyboard("https://example.org/app/"))
+    assert sent.reply_markup is not None
+    with pytest.raises(BadRequest, match=r"(?i)button_type_invalid"):
+        await api.send_message(-100777, "hi", reply_markup=keyboard("https://example.org/app/"))
+    with pytest.raises(BadRequest, match=r"(?i)button_url_invalid"):
+        await api.send_message(5, "hi", reply_markup=keyboard("http://example.org/app/"))
+    assert await api.set_chat_menu_button(
+        menu_button=MenuButtonWebApp("Dashboard", WebAppInfo("https://example.org/app/"))
+    )
+    found = await api.get_chat_menu_button(5)
+    assert isinstance(found, MenuButtonWebApp) and found.web_app.url == "https://example.org/app/"
+    with pytest.raises(BadRequest, match=r"(?i)button_url_invalid"):
+        await api.set_chat_menu_button(
+            menu_button=MenuButtonWebApp("Dashboard", WebAppInfo("ftp://example.org/"))
+        )

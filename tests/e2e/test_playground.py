@@ -20,9 +20,9 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.clock import ManualClock
 from bot.demo.cast import START, people
-from bot.demo.playground import CSP, Person, Playground
-from bot.fake_telegram import FakeTelegram
-from bot.i18n import Translations
+from bot.demo.playground import CSP, Person, Playground, render_message
+from bot.fake_telegram import FakeTelegram, SentMessage
+from bot.i18n import Translations, Translator
 
 ROOT = Path(__file__).resolve().parents[2]
 GROUP = -1001234567890
@@ -376,3 +376,23 @@ def test_a_busy_port_is_one_line_before_the_month_is_played(tmp_path: Path) -> N
         "choose another port with --port"
     ]
     assert time.monotonic() - started < 30  # not after a month of demo
+
+
+def test_a_mini_app_button_is_shown_as_one(en: Translator) -> None:
+    raw = {
+        "message_id": 7,
+        "from": {"id": 1, "is_bot": True, "first_name": "Bot"},
+        "text": "Your dashboard",
+        "reply_markup": {
+            "inline_keyboard": [
+                [{"text": "Open", "web_app": {"url": "http://127.0.0.1:8081/app/?view=cohort"}}],
+                [{"text": "Details", "callback_data": "x"}],
+            ]
+        },
+    }
+    shown = render_message(SentMessage(1001, 7, raw), en)
+    assert shown is not None
+    assert shown["buttons"] == [
+        [{"text": "Open", "url": None, "web_app": "http://127.0.0.1:8081/app/?view=cohort"}],
+        [{"text": "Details", "url": None}],
+    ]

@@ -239,6 +239,13 @@ class Column {
     message.buttons.forEach((row, rowIndex) => {
       const line = element("div", "row");
       row.forEach((button, column) => {
+        if (button.web_app) { // a Mini App button: the bot's dashboard, as this person
+          const open = element("button", "inline web-app", button.text);
+          open.type = "button";
+          open.addEventListener("click", () => openMiniApp(button.web_app));
+          line.append(open);
+          return;
+        }
         if (button.url) {
           const link = element("a", "inline", button.text);
           link.href = button.url;
@@ -346,6 +353,18 @@ class Column {
   }
 }
 
+// The bot's Mini App, signed for the person acting (as Telegram signs it), in a new tab.
+async function openMiniApp(url) {
+  try {
+    const query = new URLSearchParams({ person: String(person.id) });
+    if (url) query.set("url", url);
+    const answer = await call(`/api/miniapp?${query}`);
+    window.open(answer.url, "_blank", "noopener");
+  } catch (error) {
+    notice(error.message);
+  }
+}
+
 function notice(text) {
   const node = document.getElementById("notice");
   node.textContent = text;
@@ -409,6 +428,13 @@ async function start() {
     const own = columns[columns.length - 1];
     own.sendText(`/start ${payload}`);
   });
+  if (state.menu) { // the bot's menu button opens its Mini App
+    const menu = element("button", "menu-button", state.menu);
+    menu.type = "button";
+    menu.id = "menu-button";
+    menu.addEventListener("click", () => openMiniApp(null));
+    document.querySelector("header").append(menu);
+  }
   const wanted = Number(new URLSearchParams(location.hash.slice(1)).get("person"));
   choose(wanted);
   while (!state.open) { // the month is still being played: watch, then act
