@@ -22,7 +22,10 @@ from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 from db.models import (
     Assessment,
+    Attendance,
     Consortium,
+    ConsortiumRules,
+    CourseSession,
     DataVersion,
     Membership,
     Party,
@@ -30,6 +33,8 @@ from db.models import (
     Placement,
     PlacementMentor,
     ReportPolicy,
+    SessionSite,
+    SessionStudent,
     WeeklyReport,
 )
 
@@ -38,7 +43,12 @@ ANALYTICS = "analytics"
 # messages) change often and show in no figure: only their name and joining do.
 WATCHED = (
     Assessment,
+    Attendance,  # course sessions attended count in participation (docs/courses.md)
     Consortium,
+    ConsortiumRules,  # the least share of weeks a mentor scores flags /cohort
+    CourseSession,
+    SessionSite,
+    SessionStudent,
     Membership,
     Party,
     Placement,
