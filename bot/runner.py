@@ -70,7 +70,6 @@ async def _serve(
         drains.add(task)
         task.add_done_callback(drains.discard)
 
-    leadership.on_elected(drain_at_once)
     await leadership.start()
     lease_stop = asyncio.Event()
     lease = asyncio.create_task(leadership.run(lease_stop), name="lease")
@@ -86,6 +85,9 @@ async def _serve(
                     poll_interval=0,
                 )
             await application.start()
+            # From now on (the bot initialized, the first tick due at once) a replica that
+            # becomes the leader drains at once.
+            leadership.on_elected(drain_at_once)
             # Best effort and four round trips: set while updates already arrive.
             application.create_task(
                 set_default_menus(application.bot, services.translations), name="default-menus"

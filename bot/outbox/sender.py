@@ -160,12 +160,18 @@ class Sender:
                 # Each send, once the rate limiter lets it through, goes only while this
                 # replica still leads at the epoch it read the rows under (the lanes' tasks
                 # inherit the guard).
-                send_guard.set(functools.partial(leadership.may_send, epoch))
+                guarded = send_guard.set(functools.partial(leadership.may_send, epoch))
                 # Every lane ends before the round does (a lane never raises), so nothing
                 # is still being sent when the lock is released.
-                results = await asyncio.gather(
-                    *(self._lane(application, services, snapshots) for snapshots in lanes.values())
-                )
+                try:
+                    results = await asyncio.gather(
+                        *(
+                            self._lane(application, services, snapshots)
+                            for snapshots in lanes.values()
+                        )
+                    )
+                finally:
+                    send_guard.reset(guarded)
                 sent += sum(results)
                 if not rows and not self._again:
                     return sent
@@ -181,6 +187,8 @@ class Sender:
         again later (counted, and given up after MAX_ATTEMPTS), and the lane goes on."""
         sent = 0
         for snapshot in snapshots:
+            if not services.leadership.may_send(snapshot.epoch):
+                break  # stopping, or no longer the leader: the rest stays due
             outcome = _AGAIN
             while outcome == _AGAIN:  # after a 429's pause the same message goes next
                 async with self._slots:

@@ -248,13 +248,15 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
         rate_limit_args: int | None,
     ) -> bool | JSONDict | list[JSONDict]:
         chat_id = _chat_id(data.get("chat_id"))
+        guard = send_guard.get()
         for attempt in range(self.max_retries + 1):
+            if guard is not None and not guard():  # before it waits its turn, and after
+                raise NotAllowed(endpoint)
             if chat_id is None:
                 sent = await self._admit(endpoint, chat_id)
             else:
                 async with self._turn(chat_id):
                     sent = await self._admit(endpoint, chat_id)
-            guard = send_guard.get()
             if guard is not None and not guard():
                 raise NotAllowed(endpoint)
             try:

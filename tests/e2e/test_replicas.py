@@ -231,6 +231,38 @@ async def test_sigkill_the_leader_mid_fan_out(
     await database.dispose()
 
 
+async def test_sigterm_hands_the_lease_over_at_once(
+    tg: FakeTelegram, tmp_path: Path, pg_url: str, replicas: list[Replica]
+) -> None:
+    """A clean stop in the middle of a fan-out: what was in flight is recorded, the lease is
+    released, the standby goes on within a renewal interval or two, and nothing arrives
+    twice."""
+    groups = await _consortium_with_groups(tg, pg_url)
+    a, b = replicas
+    await a.start(tg, pg_url, tmp_path)
+    first = await a.role("leader")
+    await b.start(tg, pg_url, tmp_path)
+    await b.role("standby")
+    await _open_checkin(tg)
+    await tg.wait_for(lambda: tg.count_calls("sendPoll") >= 20, timeout=60)
+    loop = asyncio.get_running_loop()
+    stopped_at = loop.time()
+    assert await a.stop() == 0, a.log
+    stopped_in, sent_by_a = loop.time() - stopped_at, _sends(tg)
+    assert sent_by_a < 2 * len(groups) + 2  # stopped mid-way
+    await tg.wait_for(lambda: _sends(tg) > sent_by_a, timeout=30)
+    handed_over = loop.time() - stopped_at
+    # Stopping takes what the sends in flight take; then a renewal interval (1 s) at most.
+    assert stopped_in < 5 and handed_over < stopped_in + 3, (stopped_in, handed_over)
+    assert (await b.role("leader"))["epoch"] == first["epoch"] + 1
+    database = Database.from_url(pg_url)
+    await _fan_out_done(database, groups)
+    assert _twice(tg, groups) == 0
+    assert tg.conflicts == 0
+    assert "released the lease" in a.log and "Traceback" not in a.log
+    await database.dispose()
+
+
 async def test_sigstop_the_leader_past_its_lease(
     tg: FakeTelegram, tmp_path: Path, pg_url: str, replicas: list[Replica]
 ) -> None:

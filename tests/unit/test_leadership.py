@@ -18,7 +18,7 @@ from bot.context import Services
 from bot.i18n import Translations
 from bot.leadership import InUse, Leadership, SingleProcessLock
 from bot.outbox.sender import _record, _Snapshot
-from bot.telegram.ratelimit import TelegramRateLimiter
+from bot.telegram.ratelimit import NotAllowed, TelegramRateLimiter, send_guard
 from db.engine import Database, create_engine
 from db.migrate import HEAD, SchemaTooNew, current_revision, upgrade
 from db.models import Outbox, OutboxState
@@ -182,6 +182,35 @@ def test_limiter_seed_ignores_what_no_window_holds() -> None:
     assert limiter.seed([(1, 0.1), (2, 0.2), (3, 61.0), (4, -1.0)]) == 2
     assert limiter._wait(5, 100.0) > 0.8  # two sends in the last second: the window is full
     assert limiter._wait(None, 101.5) <= 0
+
+
+async def test_a_send_is_dropped_once_its_guard_says_no() -> None:
+    """The guard is asked before a send waits its turn and again once it is let through:
+    a replica that stops leading meanwhile does not send."""
+    limiter = TelegramRateLimiter(chat_gap=0.2, chat_margin=0)
+    calls: list[int] = []
+
+    async def send(n: int) -> bool:
+        calls.append(n)
+        return True
+
+    leading = [True]
+    token = send_guard.set(lambda: leading[0])
+    try:
+        data = {"chat_id": 5}
+        assert await limiter.process_request(send, (1,), {}, "sendMessage", data, None)
+        waiting = asyncio.create_task(
+            limiter.process_request(send, (2,), {}, "sendMessage", data, None)
+        )
+        await asyncio.sleep(0.05)  # it waits for the chat's gap
+        leading[0] = False
+        with pytest.raises(NotAllowed):
+            await waiting
+        with pytest.raises(NotAllowed):  # refused before it would even wait
+            await limiter.process_request(send, (3,), {}, "sendMessage", data, None)
+    finally:
+        send_guard.reset(token)
+    assert calls == [1]
 
 
 def test_a_second_process_on_one_sqlite_file_is_refused(tmp_path: Path) -> None:
