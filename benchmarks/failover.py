@@ -87,6 +87,15 @@ async def _stats(client: httpx.AsyncClient, url: str) -> dict[str, Any]:
     return answer
 
 
+async def _until_sent(client: httpx.AsyncClient, url: str, count: int) -> None:
+    """Until the fake has taken `count` messages (looked at every 10 ms, for a minute)."""
+    for _ in range(6000):
+        if (await _stats(client, url))["sent"] >= count:
+            return
+        await asyncio.sleep(0.01)
+    raise RuntimeError(f"the fake did not reach {count} messages in a minute")
+
+
 async def _enqueue(database: Database, round_no: int) -> None:
     now = dt.datetime.now(dt.UTC)
     rows = [
@@ -118,16 +127,13 @@ async def _failover(
     """Stop the leader mid-delivery; seconds until the other replica's first send."""
     before = (await _stats(client, stats_url))["sent"]
     await _enqueue(database, round_no)
-    while (await _stats(client, stats_url))["sent"] < before + 30:
-        await asyncio.sleep(0.02)
+    await _until_sent(client, stats_url, before + 30)
     stopped = time.perf_counter()
     assert leader.process is not None
     leader.process.send_signal(signum)
     await leader.process.wait()
     await asyncio.sleep(0.3)  # the dead leader's last requests reach the fake (50 ms)
-    sent = (await _stats(client, stats_url))["sent"]
-    while (await _stats(client, stats_url))["sent"] == sent:
-        await asyncio.sleep(0.01)
+    await _until_sent(client, stats_url, (await _stats(client, stats_url))["sent"] + 1)
     took = time.perf_counter() - stopped
     await standby.until(client, "leader")
     return took
