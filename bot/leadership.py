@@ -84,6 +84,7 @@ class Leadership:
         self.epoch: int | None = None if self.shared else SINGLE_EPOCH
         self._deadline = 0.0 if self.shared else math.inf
         self._resigned = False
+        self._led_until_resigned = False
         self._changed = asyncio.Event()
         self._elected: list[ElectedHook] = []
         self._limiter: TelegramRateLimiter | None = None
@@ -113,17 +114,20 @@ class Leadership:
             return 10
         return max(1, min(10, int(self.lease_seconds - 2 * self.renew_seconds - 1)))
 
-    async def wait_to_poll(self) -> None:
+    async def wait_to_poll(self) -> bool:
         """Until a `getUpdates` may go: this replica leads and the long poll ends before its
-        deadline. A replica stopping (resigned) lets its updater's last call through: the
-        lease is released only after it."""
+        deadline (True). Once stopping (resigned), python-telegram-bot's last call (it
+        confirms what was fetched) goes only from a replica that led until then, which holds
+        the lease until after it; on a standby it is answered here, empty (False): sent, it
+        would end the leader's long poll with a 409."""
         while self.shared and not self._resigned:
             left = self._deadline - self._monotonic()
             if self.epoch is not None and left >= self.poll_timeout + 1:
-                return
+                return True
             self._changed.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), self.renew_seconds)
+        return not self.shared or self._led_until_resigned
 
     async def current_epoch(self, repos: Repos) -> int | None:
         """Inside a transaction that records sends: the epoch this replica holds the lease
@@ -160,6 +164,7 @@ class Leadership:
 
     def resign(self) -> None:
         """Send nothing more (a clean stop): what is in flight finishes and is recorded."""
+        self._led_until_resigned = self.is_leader
         self._resigned = True
         self._changed.set()
         self._publish()

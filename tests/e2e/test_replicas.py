@@ -290,6 +290,12 @@ async def test_sigstop_the_leader_past_its_lease(
             select(func.count()).where(Outbox.state == OutboxState.SENT, Outbox.chat_id < 0)
         )
     assert sent == sum(len(tg.messages(chat_id)) for chat_id in groups) == 2 * len(groups)
+    # The stepped-down replica stops cleanly while B polls: its last getUpdates (python-
+    # telegram-bot's, confirming what it fetched) is not sent, B's long poll goes on.
+    polls = tg.count_calls("getUpdates")
+    assert await a.stop() == 0, a.log
+    await tg.wait_for(lambda: tg.count_calls("getUpdates") > polls + 1, timeout=10)
+    assert tg.conflicts == 0
     await database.dispose()
 
 
