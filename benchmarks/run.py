@@ -3,10 +3,11 @@
 Cases: the fan-out below, the capability analytics of `benchmarks.analytics` (6.24 million
 scores: pandas beside plain Python, and the load from SQLite), the start-up of
 `benchmarks.startup` (10,000 people in the database, beside bare PTB), the update path
-of `benchmarks.updates` (the real handlers beside bare PTB, on SQLite and PostgreSQL), and
+of `benchmarks.updates` (the real handlers beside bare PTB, on SQLite and PostgreSQL),
 the memory per update of `benchmarks.memory` (100,000 updates, in a process of its own, its
 bot at the lowest priority, beside the fan-out, the analytics and the start-up; the update
-path runs first, alone).
+path runs first, alone), and the failover of `benchmarks.failover` (two replicas on
+PostgreSQL, the leader killed ten times mid-delivery, beside a clean stop; last, alone).
 
 Case "fan-out": a check-in opened in N groups (an agenda and a poll each) is delivered by the
 real outbox sender against the fake Telegram, run as a separate process as Telegram is, which
@@ -36,7 +37,7 @@ from typing import Any
 import httpx
 from telegram.ext import AIORateLimiter, BaseRateLimiter
 
-from benchmarks import analytics, startup, updates
+from benchmarks import analytics, failover, startup, updates
 from bot.app import build_application
 from bot.clock import ManualClock
 from bot.config import Settings
@@ -229,4 +230,5 @@ if __name__ == "__main__":
     took.append(
         f"memory {time.monotonic() - memory_began:.0f} s, beside fan-out, analytics and start-up"
     )
+    part("failover", lambda: asyncio.run(failover.report()))
     print(f"the whole command took {(time.monotonic() - began) / 60:.1f} min ({', '.join(took)})")

@@ -27,6 +27,7 @@ from bot.ops.metrics import MeteredRequest, Metrics
 
 log = logging.getLogger(__name__)
 JSONDict = dict[str, Any]
+NO_UPDATES = b'{"ok": true, "result": []}'
 UNBOUNDED = 2**31 - 1  # the base class's semaphore: every update may enter and take its turn
 _committed: ContextVar[Callable[[], None] | None] = ContextVar("committed", default=None)
 
@@ -230,9 +231,25 @@ class LenientUpdatesRequest(MeteredRequest):
     python-telegram-bot parses a batch of updates in one piece: a single update it cannot
     read fails the whole batch, the updater asks again from the same offset, gets the same
     batch, and the bot handles nothing ever again (hundreds of requests a second). Here such
-    an update is reduced to its id, so the batch parses and polling moves past it."""
+    an update is reduced to its id, so the batch parses and polling moves past it.
+
+    `gate`, when given, is awaited before each request: with several replicas, only the
+    leader's long polls go out (`bot.leadership.Leadership.wait_to_poll`); when it says no,
+    the request is answered here with no update, and Telegram is not asked."""
+
+    def __init__(
+        self,
+        metrics: Metrics | None,
+        *,
+        gate: Callable[[], Awaitable[bool]] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(metrics, **kwargs)
+        self.gate = gate
 
     async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        if self.gate is not None and not await self.gate():
+            return HTTPStatus.OK, NO_UPDATES
         code, payload = await super().do_request(*args, **kwargs)
         if code != HTTPStatus.OK:
             return code, payload

@@ -43,6 +43,7 @@ from db.models.kinds import (
     Role,
     TopicState,
 )
+from db.models.leadership import LeaderLease
 from db.models.liaison import LiaisonMessage, LiaisonRequest, RequestEvent
 from db.models.manual import AssessmentHistory, ManualVersion
 from db.models.oncall import OncallOverride, OncallPolicy, RotationMember
@@ -96,6 +97,7 @@ __all__ = [
     "EarlyPollAnswer",
     "Invite",
     "InviteRedemption",
+    "LeaderLease",
     "LiaisonMessage",
     "LiaisonRequest",
     "ManualVersion",

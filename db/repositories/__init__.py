@@ -19,6 +19,7 @@ from db.repositories.conversations import ConversationRepo
 from db.repositories.courses import CourseRepo
 from db.repositories.dashboard import DashboardRepo
 from db.repositories.digest import DigestRepo
+from db.repositories.leadership import LeadershipRepo
 from db.repositories.liaison import OncallRepo, RequestRepo
 from db.repositories.manual import ManualRepo
 from db.repositories.outbox import OutboxRepo
@@ -42,6 +43,7 @@ __all__ = [
     "DashboardRepo",
     "DigestRepo",
     "InviteRepo",
+    "LeadershipRepo",
     "MembershipRepo",
     "OncallRepo",
     "OutboxRepo",
@@ -83,6 +85,7 @@ class Repos:
         self.rules = RulesRepo(session)
         self.topics = TopicRepo(session)
         self.achievements = AchievementRepo(session)
+        self.leadership = LeadershipRepo(session)
         self.training = TrainingRepo(session)
         self.digests = DigestRepo(session)
         self.manual = ManualRepo(session)

@@ -1,7 +1,7 @@
 """courses, sessions, attendance and training pace
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-06 04:40:00.000000
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import db.models
 
 revision: str = "0013"
-down_revision: str | None = "0010"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
