@@ -41,6 +41,7 @@ from handlers import (
     pace,
     profile,
     reports,
+    survey,
     topics,
 )
 from jobs import scheduler
@@ -126,6 +127,7 @@ def build_application(
         analytics,
         courses,
         pace,
+        survey,
     )
     for module in (*modules, onboarding):
         application.add_handlers(module.build_handlers())

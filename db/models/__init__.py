@@ -55,6 +55,13 @@ from db.models.reports import (
     WeeklyReport,
 )
 from db.models.rules import ConsortiumRules
+from db.models.survey import (
+    CourseChange,
+    CourseChangeRequest,
+    CourseReview,
+    Survey,
+    SurveyAnswer,
+)
 from db.models.topics import (
     Topic,
     TopicApplication,
@@ -86,7 +93,10 @@ __all__ = [
     "ConsortiumRules",
     "Conversation",
     "Course",
+    "CourseChange",
+    "CourseChangeRequest",
     "CourseParty",
+    "CourseReview",
     "CourseSession",
     "EarlyPollAnswer",
     "Invite",
@@ -121,6 +131,8 @@ __all__ = [
     "SessionReminder",
     "SessionSite",
     "SessionStudent",
+    "Survey",
+    "SurveyAnswer",
     "Timestamped",
     "Topic",
     "TopicApplication",

@@ -25,6 +25,7 @@ from db.repositories.people import InviteRepo, MembershipRepo, PersonalDataRepo,
 from db.repositories.placements import PlacementRepo
 from db.repositories.reports import AssessmentRepo, ReportRepo
 from db.repositories.rules import RulesRepo
+from db.repositories.survey import SurveyRepo
 from db.repositories.topics import TopicRepo
 from db.repositories.training import TrainingRepo
 from db.repositories.updates import UpdateRepo
@@ -50,6 +51,7 @@ __all__ = [
     "Repos",
     "RequestRepo",
     "RulesRepo",
+    "SurveyRepo",
     "TopicRepo",
     "TrainingRepo",
     "UpdateRepo",
@@ -83,6 +85,7 @@ class Repos:
         self.training = TrainingRepo(session)
         self.digests = DigestRepo(session)
         self.courses = CourseRepo(session)
+        self.surveys = SurveyRepo(session)
 
     async def flush(self) -> None:
         """Write the changes made to loaded rows now, in the transaction: their constraints
