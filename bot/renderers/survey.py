@@ -100,6 +100,10 @@ def render_survey_sent(asks: list[Ask], t: Translator) -> str:
     ).format(number=asks[0].survey.id, n=len(asks))
 
 
+def _count(skill: str, count: int, t: Translator) -> str:
+    return "  " + t.gettext("{skill}: {count}").format(skill=esc(skill), count=count)
+
+
 def render_survey_results(results: SurveyResults, t: Translator) -> str:
     """Per party: contacts answered, each skill's count, the other needs; then the totals."""
     sent = format_date(results.survey.sent_at, format="medium", locale=t.language)
@@ -118,13 +122,13 @@ def render_survey_results(results: SurveyResults, t: Translator) -> str:
                 answered=demand.answered, asked=demand.asked
             ),
         ]
-        lines += [f"  {esc(skill)}: {demand.counts[skill]}" for skill in results.skills]
+        lines += [_count(skill, demand.counts[skill], t) for skill in results.skills]
         lines += [
             "  " + t.gettext("Other needs: {text}").format(text=esc(said(need, t)))
             for need in demand.needs
         ]
     lines += ["", "<b>" + t.gettext("All parties, most wanted first") + "</b>"]
-    lines += [f"  {esc(skill)}: {count}" for skill, count in results.totals]
+    lines += [_count(skill, count, t) for skill, count in results.totals]
     return fit(lines, lambda n: t.ngettext("… {n} more line", "… {n} more lines", n).format(n=n))
 
 
@@ -253,7 +257,12 @@ def render_loop(loop: Loop, t: Translator) -> str:
     for request in loop.requests:
         state = t.gettext("answered") if request.answered else t.gettext("open")
         lines.append(
-            f"#{request.number} {esc(request.party)}: {esc(said(request.text, t))} ({state})"
+            t.gettext("#{number} {party}: {text} ({state})").format(
+                number=request.number,
+                party=esc(request.party),
+                text=esc(said(request.text, t)),
+                state=state,
+            )
         )
     lines += ["", "<b>" + t.gettext("What the next run changed") + "</b>"]
     if not loop.changes:
@@ -261,9 +270,9 @@ def render_loop(loop: Loop, t: Translator) -> str:
     for change in loop.changes:
         day = format_date(change.change.recorded_at, format="medium", locale=t.language)
         answers = ", ".join(f"#{n}" for n in change.answers)
-        line = f"{day}: {esc(change.change.text)}"
+        line = t.gettext("{day}: {text}").format(day=day, text=esc(change.change.text))
         if answers:
-            line += " " + t.gettext("(answers {numbers})").format(numbers=answers)
+            line += t.gettext(" (answers {numbers})").format(numbers=answers)
         lines.append(line)
     return fit(lines, lambda n: t.ngettext("… {n} more line", "… {n} more lines", n).format(n=n))
 

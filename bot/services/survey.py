@@ -331,7 +331,7 @@ async def loop(ctx: ServiceContext, key: str) -> Loop | Refusal:
     per_party, overall = figures_by_party(ratings)
     changes = await repos.surveys.changes(course.id)
     addressed = {review_id for _, ids in changes for review_id in ids}
-    texts = {r.id: r for r in reviews if r.change}
+    texts = {r.id: r for r in reviews if r.change is not None}  # "": erased, still asked
     still_open = set(open_requests({i: r.change or "" for i, r in texts.items()}, addressed))
     requests = [
         Request(i, names.get(r.party_id, "?"), r.change or "", i not in still_open)
@@ -359,7 +359,7 @@ async def record_change(
         return "not_found"
     if not await speaks_for(repos, person, course.lead_id):
         return "not_yours"
-    known = {r.id for r in await repos.surveys.reviews(course.id) if r.change}
+    known = {r.id for r in await repos.surveys.reviews(course.id) if r.change is not None}
     if any(n not in known for n in numbers):
         return "unknown_request"
     change = CourseChange(
