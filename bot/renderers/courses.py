@@ -195,6 +195,7 @@ def render_course_problem(problem: CourseInputError, t: Translator) -> str:
             "Please give the length as a duration up to 12h, such as 90m or 2h; not {value}."
         ),
         "session_in_past": t.gettext("{value} has passed; please give a later start."),
+        "where_too_long": t.gettext("Please keep the link or place to {value} characters at most."),
     }
     return messages[problem.code].format(value=esc(problem.value))
 

@@ -71,19 +71,22 @@ def render_everybody(rows: Sequence[StudentCredits], total: int, t: Translator) 
     lines = ["<b>" + t.gettext("Credits for practice") + "</b>"]
     for found in rows:
         name = esc(found.student.name or found.student.telegram_id)
-        if found.training_earned or found.research:
-            lines.append(
-                t.gettext(
-                    "{name}: {total} in all (abroad {overseas}, training {training}, "
-                    "research {research})"
-                ).format(
-                    name=name,
-                    total=_n(found.total),
-                    overseas=_n(found.overseas),
-                    training=_n(found.training_earned),
-                    research=_n(found.research_earned),
-                )
+        if found.training_earned or found.research or found.courses_earned:
+            line = t.gettext(
+                "{name}: {total} in all (abroad {overseas}, training {training}, "
+                "research {research})"
+            ).format(
+                name=name,
+                total=_n(found.total),
+                overseas=_n(found.overseas),
+                training=_n(found.training_earned),
+                research=_n(found.research_earned),
             )
+            if found.courses_earned:
+                line += " " + t.gettext("(course modules: {courses})").format(
+                    courses=_n(found.courses_earned)
+                )
+            lines.append(line)
         else:
             lines.append(
                 t.gettext("{name}: {earned} earned, {planned} planned").format(
@@ -191,6 +194,19 @@ def transcript_rows(found: StudentCredits, t: Translator) -> list[list[str]]:
                 "",
                 t.gettext("{hours} hours").format(hours=_n(found.training_total.hours)),
                 _n(found.training_earned),
+            ]
+        )
+    for module in found.courses:
+        rows.append(
+            [
+                t.gettext("Course module"),
+                module.course.title_zh if t.language == "zh" else module.course.title_en,
+                "",
+                t.gettext("{hours} hours attended × {rate}").format(
+                    hours=_n(Decimal(module.minutes) / 60),
+                    rate=_n(Decimal(module.course.credits_per_hour)),
+                ),
+                _n(module.credits),
             ]
         )
     for item in found.research:

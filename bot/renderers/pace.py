@@ -91,7 +91,7 @@ def render_plan(plan: Plan, t: Translator) -> str:
                 "{start} – {end} ({n} week)", "{start} – {end} ({n} weeks)", weeks
             ).format(start=day(first, t), end=day(last, t), n=weeks)
         )
-        lines.append(f"{span}: {what}{now}")
+        lines.append(t.gettext("{weeks}: {what}").format(weeks=span, what=what) + now)
     return fit(
         lines, lambda n: t.ngettext("… and {n} more week", "… and {n} more weeks", n).format(n=n)
     )
@@ -131,7 +131,10 @@ def render_agenda_gaps(gaps: Iterable[GapWarning], t: Translator) -> list[str]:
             len(found),
         ).format(n=len(found))
     ]
-    lines += [f"• {_name(w.student)}: {_gap(w.gap, t)}" for w in found[:8]]
+    lines += [
+        "• " + t.gettext("{name}: {gap}").format(name=_name(w.student), gap=_gap(w.gap, t))
+        for w in found[:8]
+    ]
     return lines
 
 

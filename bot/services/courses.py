@@ -486,42 +486,6 @@ async def sessions_held(repos: Repos, now: dt.datetime) -> dict[int, tuple[int, 
     return {sid: (held[sid], min(attended[sid], held[sid])) for sid in held}
 
 
-async def attendance_rows(repos: Repos) -> list[dict[str, Any]]:
-    """/export's sheet: every session and each of its attendees, attended or not (None: not
-    recorded), with the credits it earned them."""
-    roster = await Roster.load(repos)
-    courses = {c.id: c for c in await repos.courses.all()}
-    people = {p.id: p for p in await repos.people.all()}
-    rows = []
-    for session in await repos.courses.sessions():
-        course = courses[session.course_id]
-        marked = await repos.courses.attendance(session.id)
-        rate = Decimal(course.credits_per_hour)
-        for person in await roster.of(repos, session):
-            mark = marked.get(person.id)
-            attended = mark.present if mark else None
-            by = people.get(mark.marked_by_id) if mark and mark.marked_by_id else None
-            confirmed_by = "" if by is None else by.telegram_id
-            rows.append(
-                {
-                    "course": course.key,
-                    "title_en": course.title_en,
-                    "title_zh": course.title_zh,
-                    "phase": course.phase.value,
-                    "session_start": session.starts_at.isoformat(),
-                    "minutes": session.minutes,
-                    "student": person.telegram_id,
-                    "name": person.name or "",
-                    "attended": attended,
-                    "confirmed_by": "self"
-                    if by is not None and by.id == person.id
-                    else confirmed_by,
-                    "credits": float(attended_credits(session.minutes, rate)) if attended else 0.0,
-                }
-            )
-    return rows
-
-
 # --- by command -------------------------------------------------------------------------------
 
 
@@ -577,6 +541,8 @@ async def add_session(
         raise CourseInputError("session_in_past", start.strftime("%Y-%m-%d %H:%M"))
     minutes = int(parse_duration(length) / dt.timedelta(minutes=1))
     is_link = bool(where and where.startswith(("https://", "http://")))
+    if where is not None and len(where) > (500 if is_link else 300):
+        raise CourseInputError("where_too_long", str(500 if is_link else 300))
     session = await repos.courses.add_session(
         CourseSession(
             course_id=course.id,

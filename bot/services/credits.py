@@ -194,11 +194,13 @@ async def of_students(
 
 
 async def students_with_credits(repos: Repos, default_zone: str) -> list[Person]:
-    """Every student who has a placement, training hours or a topic, by name."""
+    """Every student who has a placement, training hours, a topic or an attended course
+    session, by name."""
     people: dict[int, Person] = {
         pid: info.person for pid, info in (await placed_students(repos, default_zone)).items()
     }
     practised = await repos.training.student_ids() | await repos.topics.member_ids()
+    practised |= {person_id for person_id, _ in await repos.courses.attended()}
     for person in await repos.memberships.people_with_role(Role.STUDENT):
         if person.id not in people and person.id in practised:
             people[person.id] = person

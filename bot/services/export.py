@@ -11,10 +11,12 @@ import io
 import operator
 import zipfile
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from bot import lazy
 from bot.domain.capability import DIMS
+from bot.domain.courses import attended_credits
 from bot.domain.reports import week_label
 from bot.domain.survey import QUESTION_KEYS
 from bot.domain.time import local_today
@@ -22,6 +24,7 @@ from bot.services import courses, pace, survey
 from bot.services.analytics import Cohort, credits_of
 from bot.services.context import ServiceContext
 from db.models import WeeklyReport
+from db.repositories import Repos
 
 if TYPE_CHECKING:
     import numpy as np
@@ -132,9 +135,10 @@ def tables(
 
 
 async def course_tables(ctx: ServiceContext) -> dict[str, pd.DataFrame]:
-    """The sheets of courses and training pace: attendance per session and attendee, and
-    the gaps in students' programmes."""
-    attendance = await courses.attendance_rows(ctx.repos)
+    """The sheets of courses and training pace: attendance per session and attendee, the
+    gaps in students' programmes, the demand surveys' answers, the modules' reviews and the
+    changes recorded against them."""
+    attendance = await _attendance_rows(ctx.repos)
     gaps = await pace.gap_rows(ctx)
     surveyed = await survey.export_rows(ctx.repos)
     return {
@@ -160,6 +164,42 @@ _SURVEY_COLUMNS = {
     ],
     "course_changes": ["course", "change", "answers_requests", "recorded_at"],
 }
+
+
+async def _attendance_rows(repos: Repos) -> list[dict[str, Any]]:
+    """/export's sheet: every session and each of its attendees, attended or not (None: not
+    recorded), with the credits it earned them."""
+    roster = await courses.Roster.load(repos, every_audience=True)
+    modules = {c.id: c for c in await repos.courses.all()}
+    people = {p.id: p for p in await repos.people.all()}
+    rows = []
+    for session in await repos.courses.sessions():
+        course = modules[session.course_id]
+        marked = await repos.courses.attendance(session.id)
+        rate = Decimal(course.credits_per_hour)
+        for person in await roster.of(repos, session):
+            mark = marked.get(person.id)
+            attended = mark.present if mark else None
+            by = people.get(mark.marked_by_id) if mark and mark.marked_by_id else None
+            confirmed_by = "" if by is None else by.telegram_id
+            rows.append(
+                {
+                    "course": course.key,
+                    "title_en": course.title_en,
+                    "title_zh": course.title_zh,
+                    "phase": course.phase.value,
+                    "session_start": session.starts_at.isoformat(),
+                    "minutes": session.minutes,
+                    "student": person.telegram_id,
+                    "name": person.name or "",
+                    "attended": attended,
+                    "confirmed_by": "self"
+                    if by is not None and by.id == person.id
+                    else confirmed_by,
+                    "credits": float(attended_credits(session.minutes, rate)) if attended else 0.0,
+                }
+            )
+    return rows
 
 
 _ATTENDANCE_COLUMNS = [

@@ -61,6 +61,10 @@ async def test_courses_reminders_attendance_and_pace(
     warning = await message_with(tg, li.id, "/plan 2002")
     assert "7" in warning.text
 
+    await bot.restart()  # what was sent is recorded: nothing goes twice
+    bot.clock.set(dt.datetime(2026, 11, 9, 9, 0, tzinfo=dt.UTC))
+    await asyncio.sleep(0.3)
+    await until(database, outbox_settled, "the outbox drained")
     bot.clock.set(dt.datetime(2026, 11, 10, 7, 0, tzinfo=dt.UTC))  # an hour before
     await message_with(tg, chen.id, "starts in 1 hour")
     bot.clock.set(dt.datetime(2026, 11, 10, 7, 30, tzinfo=dt.UTC))
@@ -124,6 +128,17 @@ async def test_courses_reminders_attendance_and_pace(
     assert attended[("culture", 2002)][head.index("attended")] is None  # not recorded yet
     gaps = list(book["programme_gaps"].iter_rows(values_only=True))
     assert gaps[1][:3] == (2002, "Zhao Lei", "2026-11-16") and gaps[1][4] == 7
+    li.send("/credits")  # everybody's, in Chinese
+    assert "（课程模块：1）" in (await message_with(tg, li.id, "Chen Jie：")).text
+    li.send("/transcript 2001")
+    transcript = await _document(tg, li.id, ".xlsx", "transcript-2001")
+    cells = [
+        row
+        for row in openpyxl.load_workbook(io.BytesIO(transcript)).active.iter_rows(values_only=True)
+    ]
+    module = next(row for row in cells if row[0] == "课程模块")
+    assert module[1] == "国际教育数据安全法规" and module[3] == "出勤 2 小时 × 0.5"
+    assert module[4] == 1  # a number in the workbook
     zhao.send("/mydata")
     data = json.loads(await _document(tg, zhao.id, ".json"))
     assert [a["course"] for a in data["course_attendance"]] == ["data-security"]
@@ -140,13 +155,14 @@ async def test_courses_reminders_attendance_and_pace(
         assert not await repos.courses.warned_gaps(person.id)
 
 
-async def _document(tg: FakeTelegram, chat_id: int, suffix: str) -> bytes:
+async def _document(tg: FakeTelegram, chat_id: int, suffix: str, prefix: str = "") -> bytes:
     def found() -> SentMessage | None:
         return next(
             (
                 m
                 for m in tg.messages(chat_id)
-                if m.raw.get("document", {}).get("file_name", "").endswith(suffix)
+                if (name := m.raw.get("document", {}).get("file_name", "")).endswith(suffix)
+                and name.startswith(prefix)
             ),
             None,
         )
@@ -190,6 +206,10 @@ async def test_modules_and_sessions_added_by_command(
         ("/course session pm 2026-11-01 09:00 90m", "2026-11-01 09:00 has passed"),
         ("/course session nope 2026-11-04 09:00 90m", "There is no module with the key nope"),
         ("/course session pm", "To add a module: /course new KEY LEAD_PARTY"),
+        (
+            "/course session pm 2026-11-04 09:00 90m " + "x" * 301,
+            "the link or place to 300 characters at most",
+        ),
     ):
         zhang.send(wrong)
         assert said in (await zhang.next_message()).text, wrong
