@@ -20,31 +20,8 @@ from bot.services.consortium_io import import_file
 from bot.services.people import forget_person
 from db.engine import Database
 from db.models import Outbox
-from tests.conftest import SAMPLE_FILE
 from tests.e2e.conftest import RunningBot, message_with, outbox_settled, started, until
-
-# Contacts of the enterprise (two) and of the overseas site, and a module built by the
-# university (the lead), the enterprise and the overseas site, whose one session ends on
-# Tue 10 Nov 2026 at 03:00 UTC (09:00-11:00 in Ningbo).
-PEOPLE = """
-  - {telegram_id: 1102, name: Tan Wei Ming, party: edtech, roles: [contact]}
-  - {telegram_id: 1103, name: Ong Mei, party: edtech, roles: [contact]}
-  - {telegram_id: 1302, name: Niran Suk, party: bkk-school, roles: [contact], language: zh}
-"""
-COURSE = """
-courses:
-  - key: pm
-    title: {en: Cross-cultural Educational Project Management, zh: 跨文化教育项目管理}
-    lead: nbu
-    parties: [edtech, bkk-school]
-    sessions:
-      - {start: 2026-11-10 09:00, length: 2h, place: Room 5, speaker: 1002}
-"""
-
-
-def consortium_with_reviewers() -> str:
-    people, _, rest = SAMPLE_FILE.read_text(encoding="utf-8").partition("chats:")
-    return people + PEOPLE.lstrip("\n") + "chats:" + rest + COURSE
+from tests.factories import consortium_with_reviewers
 
 
 async def test_a_demand_survey_answered_by_two_parties_and_summarised(
