@@ -217,20 +217,24 @@ def render_review_thanks(ask: ReviewAsk, t: Translator) -> str:
     )
 
 
-def _figures_lines(label: str, figures: Figures, t: Translator) -> list[str]:
+def _figures_lines(label: str, figures: Figures, t: Translator, *, alpha: bool) -> list[str]:
+    """A party's (or every party's) figures; `alpha`: show alpha even when it cannot be
+    worked out (for all parties together; a party's own shows only where it can)."""
     means = " · ".join(
         f"{t.gettext(question)} {_number(mean, t)}"
         for (_, question), mean in zip(QUESTIONS, figures.means, strict=True)
     )
-    alpha = _number(figures.alpha, t) if figures.alpha is not None else t.gettext("too few raters")
-    return [
+    shown = _number(figures.alpha, t) if figures.alpha is not None else t.gettext("too few raters")
+    lines = [
         f"<b>{label}</b> · "
         + t.ngettext("{n} rater", "{n} raters", figures.raters).format(n=figures.raters)
         + " · "
         + t.gettext("mean {mean}").format(mean=_number(figures.overall, t)),
         "  " + means,
-        "  " + t.gettext("Cronbach's alpha: {alpha}").format(alpha=alpha),
     ]
+    if alpha or figures.alpha is not None:
+        lines.append("  " + t.gettext("Cronbach's alpha: {alpha}").format(alpha=shown))
+    return lines
 
 
 def render_loop(loop: Loop, t: Translator) -> str:
@@ -249,8 +253,8 @@ def render_loop(loop: Loop, t: Translator) -> str:
         lines.append(t.gettext("No ratings yet."))
     else:
         for party, figures in loop.per_party.items():
-            lines += _figures_lines(esc(party), figures, t)
-        lines += _figures_lines(t.gettext("All parties"), loop.overall, t)
+            lines += _figures_lines(esc(party), figures, t, alpha=False)
+        lines += _figures_lines(t.gettext("All parties"), loop.overall, t, alpha=True)
     lines += ["", "<b>" + t.gettext("What the parties asked to change") + "</b>"]
     if not loop.requests:
         lines.append(t.gettext("Nothing asked yet."))

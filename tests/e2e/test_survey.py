@@ -167,7 +167,7 @@ async def test_a_module_reviewed_with_its_figures_and_the_loop_closed(
     edtech = loop.split("<b>GlobalEd Tech Ltd</b>")[1].split("<b>")[0]
     assert "2 raters · mean 3.75" in edtech
     assert "Content relevance 4.00 · Teaching quality 3.50 · Practical value 4.50" in edtech
-    assert "Cronbach's alpha: too few raters" in edtech
+    assert "Cronbach" not in edtech  # a party's own alpha only where it can be worked out
     requests = dict(
         (text, int(number)) for number, text in re.findall(r"#(\d+) [^:]+: ([^(]+?) \(open\)", loop)
     )
