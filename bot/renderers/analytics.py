@@ -181,6 +181,16 @@ def render_cohort(cohort: Cohort, t: Translator) -> str:
             len(cohort.students),
         ).format(students=len(cohort.students), submitted=submitted, expected=expected, rate=rate)
         + "</b>",
+    ]
+    sessions = sum(p.sessions for p in taking_part)
+    if sessions:
+        attended = sum(p.attended for p in taking_part)
+        lines.append(
+            t.gettext("Course sessions: {attended} of {sessions} attended").format(
+                attended=attended, sessions=sessions
+            )
+        )
+    lines += [
         t.gettext("Each line: baseline → current level (change in points, in percent)."),
         "",
         "<b>" + t.gettext("Per party") + "</b>",
