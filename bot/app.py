@@ -43,6 +43,7 @@ from handlers import (
     pace,
     profile,
     reports,
+    survey,
     topics,
 )
 from jobs import scheduler
@@ -151,6 +152,7 @@ def build_application(
         courses,
         pace,
         dashboard,
+        survey,
     )
     for module in (*modules, onboarding):
         application.add_handlers(module.build_handlers())

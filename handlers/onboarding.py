@@ -14,7 +14,7 @@ from bot.renderers.access import render_stranger
 from bot.renderers.profile import render_join, render_welcome_back
 from bot.services.people import JoinResult, join_with_invite, load_caller, record_private_start
 from bot.telegram.menus import set_person_menu
-from handlers import documents, reports, topics
+from handlers import documents, reports, survey, topics
 from handlers.base import MyChatMemberHandler, Reply, Request, command, deliver, in_transaction
 
 
@@ -71,7 +71,7 @@ async def private_text(update: Update, context: BotContext) -> None:
     await deliver(update, context, await in_transaction(update, context, [], run))
 
 
-CONVERSATIONS = {**reports.CONVERSATIONS, **topics.CONVERSATIONS}
+CONVERSATIONS = {**reports.CONVERSATIONS, **topics.CONVERSATIONS, **survey.CONVERSATIONS}
 
 
 async def continue_conversation(request: Request) -> Reply | None:

@@ -18,8 +18,19 @@ from bot.outbox.liaison import LiaisonOutbox
 from bot.outbox.pace import PaceOutbox
 from bot.outbox.participation import ParticipationOutbox
 from bot.outbox.reports import ReportOutbox
+from bot.outbox.survey import SurveyOutbox
 from bot.outbox.topics import TopicOutbox
-from bot.services import checkin, courses, digest, liaison, pace, participation, reports, topics
+from bot.services import (
+    checkin,
+    courses,
+    digest,
+    liaison,
+    pace,
+    participation,
+    reports,
+    survey,
+    topics,
+)
 from bot.services.context import ServiceContext
 from bot.services.people import erase_report_texts
 from db.errors import IntegrityError
@@ -78,6 +89,9 @@ async def _reports(context: BotContext, now: dt.datetime) -> None:
     async with services.database.transaction() as repos:
         ctx = ServiceContext(repos, now, services.settings.default_timezone)
         await CourseOutbox(services, repos, now).reminders(await courses.reminders(ctx))
+    async with services.database.transaction() as repos:
+        ctx = ServiceContext(repos, now, services.settings.default_timezone)
+        await SurveyOutbox(services, repos, now).reviews(await survey.reviews_due(ctx))
     await _pace(context, now)
     try:
         async with services.database.transaction() as repos:

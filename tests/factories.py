@@ -190,3 +190,27 @@ def consortium_with_courses() -> str:
     courses, _, pace = COURSES.partition("courses:")
     rest = rest.replace("reports:", placements + "reports:", 1)
     return people + courses.lstrip("\n") + "chats:" + rest + "courses:" + pace
+
+
+# Contacts of the enterprise (two) and of the overseas site, and a module built by the
+# university (the lead), the enterprise and the overseas site, whose one session ends on
+# Tue 10 Nov 2026 at 03:00 UTC (09:00-11:00 in Ningbo).
+REVIEWERS = """
+  - {telegram_id: 1102, name: Tan Wei Ming, party: edtech, roles: [contact]}
+  - {telegram_id: 1103, name: Ong Mei, party: edtech, roles: [contact]}
+  - {telegram_id: 1302, name: Niran Suk, party: bkk-school, roles: [contact], language: zh}
+"""
+REVIEWED_COURSE = """
+courses:
+  - key: pm
+    title: {en: Cross-cultural Educational Project Management, zh: 跨文化教育项目管理}
+    lead: nbu
+    parties: [edtech, bkk-school]
+    sessions:
+      - {start: 2026-11-10 09:00, length: 2h, place: Room 5, speaker: 1002}
+"""
+
+
+def consortium_with_reviewers() -> str:
+    people, _, rest = SAMPLE_FILE.read_text(encoding="utf-8").partition("chats:")
+    return people + REVIEWERS.lstrip("\n") + "chats:" + rest + REVIEWED_COURSE

@@ -489,7 +489,9 @@ class Demo:
             await self.later(start - dt.timedelta(hours=1) - self.clock.now(), *waits)
             reminder = self.tg.messages(2001)[-1]
             self.log.heading(t.gettext("After the session"))
-            await self.later(start + dt.timedelta(minutes=100) - self.clock.now())
+            # The module has ended: its builders' contacts are asked to review it.
+            reviewers = (1101, self.count(1101)), (1002, self.count(1002))
+            await self.later(start + dt.timedelta(minutes=100) - self.clock.now(), *reviewers)
             await self.press(2001, reminder, t.gettext("I attended"))
             listing = await self.send(1101, "/courses")
             label = next(text for text, _ in listing.buttons)

@@ -245,6 +245,18 @@ COMMANDS: tuple[CommandSpec, ...] = (
         waits=False,
     ),
     CommandSpec(
+        "survey",
+        N_("Talent-demand survey: /survey send SKILL, SKILL... or /survey results [NUMBER]"),
+        roles=COORDINATORS,
+        personal=True,
+    ),
+    CommandSpec(
+        "review",
+        N_("A module's reviews and changes: /review MODULE [change [#N] TEXT]"),
+        roles=MANAGERS,
+        personal=True,
+    ),
+    CommandSpec(
         "invite",
         N_("Create an invite link: /invite PARTY ROLE [COUNT] [DAYSd]"),
         roles=COORDINATORS,

@@ -19,8 +19,9 @@ from bot import lazy
 from bot.domain.capability import DIMS
 from bot.domain.courses import attended_credits
 from bot.domain.reports import week_label
+from bot.domain.survey import QUESTION_KEYS
 from bot.domain.time import local_today
-from bot.services import courses, pace
+from bot.services import courses, pace, survey
 from bot.services.analytics import Cohort, credits_of
 from bot.services.context import ServiceContext
 from db.models import WeeklyReport
@@ -146,14 +147,35 @@ async def every_table(ctx: ServiceContext, cohort: Cohort) -> dict[str, pd.DataF
 
 
 async def course_tables(ctx: ServiceContext) -> dict[str, pd.DataFrame]:
-    """The sheets of courses and training pace: attendance per session and attendee, and
-    the gaps in students' programmes."""
+    """The sheets of courses and training pace: attendance per session and attendee, the
+    gaps in students' programmes, the demand surveys' answers, the modules' reviews and the
+    changes recorded against them."""
     attendance = await _attendance_rows(ctx.repos)
     gaps = await pace.gap_rows(ctx)
+    surveyed = await survey.export_rows(ctx.repos)
     return {
         "course_attendance": pd.DataFrame(attendance, columns=_ATTENDANCE_COLUMNS),
         "programme_gaps": pd.DataFrame(gaps, columns=_GAP_COLUMNS),
+        # A survey's skills are its own columns (1: ticked), so the sheet's columns vary.
+        **{
+            name: pd.DataFrame(rows) if rows else pd.DataFrame(columns=_SURVEY_COLUMNS[name])
+            for name, rows in surveyed.items()
+        },
     }
+
+
+_SURVEY_COLUMNS = {
+    "demand": ["survey", "party", "answered_at", "other_needs"],
+    "course_reviews": [
+        "review",
+        "course",
+        "party",
+        *QUESTION_KEYS,
+        "change_requested",
+        "answered_at",
+    ],
+    "course_changes": ["course", "change", "answers_requests", "recorded_at"],
+}
 
 
 async def _attendance_rows(repos: Repos) -> list[dict[str, Any]]:

@@ -16,7 +16,7 @@ from bot.domain.invites import (
 )
 from bot.domain.time import first_zone
 from bot.i18n import resolve_language
-from bot.services import courses
+from bot.services import courses, survey
 from db.errors import IntegrityError
 from db.models import (
     Assessment,
@@ -225,6 +225,7 @@ async def personal_data(repos: Repos, person: Person) -> dict[str, Any]:
         **await _liaison_data(repos, person),
         **await _shared_work(repos, person),
         **await courses.personal_data(repos, person),
+        **await survey.personal_data(repos, person),
     }
 
 
@@ -406,6 +407,7 @@ async def forget_person(repos: Repos, person: Person) -> bool:
     in what others share go too (see `_forget_words`)."""
     await _forget_votes(repos, person)
     await _forget_words(repos, person)
+    await survey.forget(repos, person, ERASED_TEXT)
     await repos.personal_data.unlink(person.id, ERASED_VOTER)
     if not await repos.personal_data.feeds_figures(person.id):
         await repos.personal_data.delete(person)

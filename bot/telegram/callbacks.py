@@ -43,6 +43,8 @@ class Action(StrEnum):
     TOPIC_REPORT = "tr"  # args: topic report id, operation
     TOPIC_SCORE = "ts"  # args: topic assessment id, operation
     SESSION = "cs"  # args: course session id, operation (`SessionOp`, or `attendee_op`)
+    SURVEY = "sv"  # args: survey answer id, operation (`SurveyOp`, or `skill_op`)
+    REVIEW = "rv"  # args: course review id, operation (`ReviewOp`, or `rating_op`)
 
 
 class ReportOp(StrEnum):
@@ -119,6 +121,45 @@ def attendee_op(person_id: int) -> str:
 def attendee_of_op(op: str) -> int | None:
     found = _ATTENDEE.match(op)
     return int(found.group(1)) if found else None
+
+
+class SurveyOp(StrEnum):
+    """What a button on a contact's demand survey does (`sv:<answer id>:<op>`); `skill_op`
+    ticks or unticks a skill."""
+
+    DONE = "d"  # the skills are ticked: ask for other needs
+    NO_NEED = "n"  # no other needs: the answer is complete
+
+
+class ReviewOp(StrEnum):
+    """What a button on a module's review does (`rv:<review id>:<op>`); `rating_op` gives a
+    question its score."""
+
+    NO_CHANGE = "n"  # nothing should change: the review is complete
+
+
+_SKILL = re.compile(r"^k(\d{1,2})$")
+_RATING = re.compile(r"^q(\d)-([1-5])$")
+
+
+def skill_op(index: int) -> str:
+    """Tick or untick the survey's skill at `index`: `kI`."""
+    return f"k{index}"
+
+
+def skill_of_op(op: str) -> int | None:
+    found = _SKILL.match(op)
+    return int(found.group(1)) if found else None
+
+
+def rating_op(question: int, score: int) -> str:
+    """Score 1-5 on the review's question at `question`: `qI-N`."""
+    return f"q{question}-{score}"
+
+
+def rating_of_op(op: str) -> tuple[int, int] | None:
+    found = _RATING.match(op)
+    return (int(found.group(1)), int(found.group(2))) if found else None
 
 
 _SELF_SCORE = re.compile(r"^s-(tech_rd|cross_cultural|rule_adaptation)-([1-5])$")
@@ -205,6 +246,8 @@ _ARITY = {
     Action.TOPIC_REPORT: 2,
     Action.TOPIC_SCORE: 2,
     Action.SESSION: 2,
+    Action.SURVEY: 2,
+    Action.REVIEW: 2,
 }
 
 
@@ -254,6 +297,10 @@ PRESSED_BY = {
     # A session's reminder (private) or /courses' list: the attendee confirming, or the
     # speaker or lead party's contact marking; the service checks who may.
     Action.SESSION: Audience.ONE,
+    # A demand survey or a module's review (private): the contact it was sent to; the
+    # service checks the answer or the review is theirs.
+    Action.SURVEY: Audience.ONE,
+    Action.REVIEW: Audience.ONE,
 }
 
 

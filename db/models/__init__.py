@@ -59,6 +59,13 @@ from db.models.reports import (
     WeeklyReport,
 )
 from db.models.rules import ConsortiumRules
+from db.models.survey import (
+    CourseChange,
+    CourseChangeRequest,
+    CourseReview,
+    Survey,
+    SurveyAnswer,
+)
 from db.models.topics import (
     Topic,
     TopicApplication,
@@ -91,7 +98,10 @@ __all__ = [
     "ConsortiumRules",
     "Conversation",
     "Course",
+    "CourseChange",
+    "CourseChangeRequest",
     "CourseParty",
+    "CourseReview",
     "CourseSession",
     "DataVersion",
     "EarlyPollAnswer",
@@ -130,6 +140,8 @@ __all__ = [
     "SessionReminder",
     "SessionSite",
     "SessionStudent",
+    "Survey",
+    "SurveyAnswer",
     "Timestamped",
     "Topic",
     "TopicApplication",

@@ -28,6 +28,7 @@ from db.repositories.people import InviteRepo, MembershipRepo, PersonalDataRepo,
 from db.repositories.placements import PlacementRepo
 from db.repositories.reports import AssessmentRepo, ReportRepo
 from db.repositories.rules import RulesRepo
+from db.repositories.survey import SurveyRepo
 from db.repositories.topics import TopicRepo
 from db.repositories.training import TrainingRepo
 from db.repositories.updates import UpdateRepo
@@ -55,6 +56,7 @@ __all__ = [
     "Repos",
     "RequestRepo",
     "RulesRepo",
+    "SurveyRepo",
     "TopicRepo",
     "TrainingRepo",
     "UpdateRepo",
@@ -92,6 +94,7 @@ class Repos:
         self.participation = ParticipationRepo(session)
         self.courses = CourseRepo(session)
         self.dashboard = DashboardRepo(session)
+        self.surveys = SurveyRepo(session)
 
     async def flush(self) -> None:
         """Write the changes made to loaded rows now, in the transaction: their constraints

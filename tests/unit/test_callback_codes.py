@@ -6,7 +6,16 @@ from __future__ import annotations
 import datetime as dt
 
 from bot.telegram import callbacks
-from bot.telegram.callbacks import Action, Answer, ReportOp, ScoreOp, TopicOp, TopicReportOp
+from bot.telegram.callbacks import (
+    Action,
+    Answer,
+    ReportOp,
+    ReviewOp,
+    ScoreOp,
+    SurveyOp,
+    TopicOp,
+    TopicReportOp,
+)
 
 
 def test_the_named_operations_keep_their_strings() -> None:
@@ -26,6 +35,8 @@ def test_the_named_operations_keep_their_strings() -> None:
     assert [op.value for op in TopicOp] == ["pub", "del", "ann", "app", "rep"]
     assert [op.value for op in TopicReportOp] == ["cd", "sub"]
     assert [op.value for op in Answer] == ["yes", "no", "y", "n"]
+    assert [op.value for op in SurveyOp] == ["d", "n"]
+    assert [op.value for op in ReviewOp] == ["n"]
 
 
 def test_operations_with_a_value_are_written_and_read_as_before() -> None:
@@ -33,6 +44,10 @@ def test_operations_with_a_value_are_written_and_read_as_before() -> None:
     assert callbacks.week_of_op("w-20261102") == dt.date(2026, 11, 2)
     assert callbacks.week_of_op("w-20261131") is None
     assert callbacks.rule_op("copyright") == "t-copyright"
+    assert callbacks.skill_op(9) == "k9" and callbacks.skill_of_op("k9") == 9
+    assert callbacks.skill_of_op("k") is None
+    assert callbacks.rating_op(3, 5) == "q3-5" and callbacks.rating_of_op("q3-5") == (3, 5)
+    assert callbacks.rating_of_op("q3-6") is None
     assert callbacks.rule_of_op("t-copyright") == "copyright"
     assert callbacks.self_score_op("tech_rd", 4) == "s-tech_rd-4"
     assert callbacks.self_score_of_op("s-tech_rd-4") == ("tech_rd", 4)

@@ -1,0 +1,243 @@
+"""End to end: a talent-demand survey answered by two parties' contacts and summarised per
+party; a module's review by the contacts of the three parties that built it, its figures
+(means per question and party, Cronbach's alpha) worked out by hand here, the change requests
+and the change recorded against them; the export, /mydata and /forget."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import io
+import json
+import re
+
+import openpyxl
+from sqlalchemy import func, select
+
+from bot.config import Settings
+from bot.fake_telegram import FakeTelegram, FakeUser, SentMessage
+from bot.services.consortium_io import import_file
+from bot.services.people import forget_person
+from db.engine import Database
+from db.models import Outbox
+from tests.e2e.conftest import RunningBot, message_with, outbox_settled, started, until
+from tests.factories import consortium_with_reviewers
+
+
+async def test_a_demand_survey_answered_by_two_parties_and_summarised(
+    tg: FakeTelegram, bot: RunningBot, settings: Settings
+) -> None:
+    await import_file(settings, consortium_with_reviewers(), now=bot.clock.now())
+    li = await started(tg, 1001, "Li Wei", language="zh")  # the coordinator, reads Chinese
+    tan = await started(tg, 1102, "Tan Wei Ming")
+    ong = await started(tg, 1103, "Ong Mei")
+    niran = await started(tg, 1302, "Niran Suk", language="zh")
+
+    tan.send("/survey send anything")
+    assert "/survey is only for: coordinator." in (await tan.next_message()).text
+    li.send("/survey send " + ", ".join(f"skill {i}" for i in range(11)))
+    assert "一次调研最多 10 项技能" in (await li.next_message()).text
+    li.send("/survey send data protection law, cross-cultural communication，project management")
+    assert "调研 1 已发送给企业和海外实习基地的 3 位联系人" in (await li.next_message()).text
+
+    # The enterprise's first contact ticks two skills and writes another need.
+    ask = await _next_with(tan, "Talent-demand survey")
+    assert "GlobalEd Tech Ltd" in ask.text
+    assert [text for text, _ in ask.buttons] == [
+        "▫️ data protection law",
+        "▫️ cross-cultural communication",
+        "▫️ project management",
+        "Done",
+    ]
+    tans_first = ask.buttons[0][1]
+    ask = await tan.press_and_read(ask, "▫️ data protection law")
+    ask = await tan.press_and_read(ask, "▫️ project management")
+    assert "✅ project management" in [text for text, _ in ask.buttons]
+    prompt = await tan.press_and_read(ask, "Done")
+    assert "data protection law, project management" in prompt.text
+    tan.send("x" * 1001)
+    assert "within 1000 characters" in (await tan.next_message()).text
+    tan.send("Python for data pipelines")
+    assert "the answer for GlobalEd Tech Ltd is saved" in (await tan.next_message()).text
+
+    # The overseas site's contact, in Chinese, ticks one skill (after a change of mind).
+    ask = await _next_with(niran, "人才需求调研")
+    ask = await niran.press_and_read(ask, "▫️ data protection law")
+    ask = await niran.press_and_read(ask, "✅ data protection law")
+    ask = await niran.press_and_read(ask, "▫️ cross-cultural communication")
+    prompt = await niran.press_and_read(ask, "完成")
+    done = await niran.press_and_read(prompt, "没有其他需求")
+    assert "Bangkok International School的答复已保存" in done.text
+    # Ong never answers; a press on someone else's answer is refused.
+    ong_ask = await _next_with(ong, "Talent-demand survey")
+    forged = ong.press_data(ong_ask, tans_first)
+    assert (await ong.callback_answer(forged))["text"]
+
+    li.send("/survey results")
+    summary = (await message_with(tg, li.id, "人才需求调研 1")).text
+    blocks = {block.split("</b>")[0]: block for block in summary.split("\n\n")}
+    edtech = blocks["<b>GlobalEd Tech Ltd"]
+    bkk = blocks["<b>Bangkok International School"]
+    totals = blocks["<b>所有合作方（按需求从多到少）"].split("</b>")[1]
+    assert "2 位联系人中 1 位已答复" in edtech
+    assert "data protection law：1" in edtech and "project management：1" in edtech
+    assert "cross-cultural communication：0" in edtech
+    assert "其他需求：Python for data pipelines" in edtech
+    assert "1 位联系人中 1 位已答复" in bkk and "cross-cultural communication：1" in bkk
+    assert "data protection law：0" in bkk and "其他需求" not in bkk
+    lines = [line.strip() for line in totals.strip().splitlines()]
+    assert lines == [
+        "data protection law：1",
+        "cross-cultural communication：1",
+        "project management：1",
+    ]
+
+
+_TITLE = {False: "Review of the module", True: "课程模块评价"}
+
+
+def _review_of(tg: FakeTelegram, chat_id: int) -> SentMessage | None:
+    return next((m for m in tg.messages(chat_id) if "Review of the module" in m.text), None)
+
+
+async def test_a_module_reviewed_with_its_figures_and_the_loop_closed(
+    tg: FakeTelegram, bot: RunningBot, settings: Settings, database: Database
+) -> None:
+    await import_file(settings, consortium_with_reviewers(), now=bot.clock.now())
+    li = await started(tg, 1001, "Li Wei")
+    zhang = await started(tg, 1002, "Zhang Min")  # contact of the lead, Ningbo University
+    tan = await started(tg, 1102, "Tan Wei Ming")
+    ong = await started(tg, 1103, "Ong Mei")
+    niran = await started(tg, 1302, "Niran Suk", language="zh")
+
+    # Before the session ends, nobody is asked; at its end, each builder's contact once.
+    bot.clock.set(dt.datetime(2026, 11, 10, 2, 59, tzinfo=dt.UTC))
+    await asyncio.sleep(0.3)
+    await until(database, outbox_settled, "the outbox drained")
+    assert _review_of(tg, zhang.id) is None
+    bot.clock.set(dt.datetime(2026, 11, 10, 3, 0, tzinfo=dt.UTC))
+    # Ratings (relevance, teaching, practice, organisation) and what should change.
+    answers = {
+        zhang: ((4, 5, 4, 3), None),
+        tan: ((5, 4, 5, 4), "More cases from real audits"),
+        ong: ((3, 3, 4, 2), "Start earlier in the term"),
+        niran: ((2, 3, 2, 3), "Shorter sessions"),
+    }
+    for person, (scores, change) in answers.items():
+        zh = person is niran  # the overseas site's contact reads Chinese
+        review = await _next_with(person, _TITLE[zh])
+        assert (
+            "第 1 题（共 4 题）：内容相关性" if zh else "Question 1 of 4: Content relevance"
+        ) in (review.text)
+        for score in scores:
+            review = await person.press_and_read(review, str(score))
+        assert ("应如何改进" if zh else "What should change") in review.text
+        if change is None:
+            done = await person.press_and_read(review, "Nothing to change")
+            assert "your review of Cross-cultural Educational Project Management" in done.text
+        else:
+            person.send(change)
+            assert ("已保存" if zh else "is saved") in (await person.next_message()).text
+    await asyncio.sleep(0.3)
+    await until(database, outbox_settled, "the outbox drained")
+    async with database.transaction() as repos:  # exactly once, however many ticks passed
+        sent = await repos.session.execute(
+            select(Outbox.chat_id, func.count())
+            .where(Outbox.purpose == "survey.review")
+            .group_by(Outbox.chat_id)
+        )
+        assert dict(sent.all()) == {p.id: 1 for p in answers}
+    assert _review_of(tg, li.id) is None  # the coordinator's party did not build it
+
+    # By hand. Means: relevance (4+5+3+2)/4 = 3.50, teaching (5+4+3+3)/4 = 3.75,
+    # practice (4+5+4+2)/4 = 3.75, organisation (3+4+2+3)/4 = 3.00, overall 14/4 = 3.50.
+    # Alpha: item variances 5/3, 2.75/3, 4.75/3, 2/3 (sum 14.5/3); totals 16, 18, 12, 10
+    # have variance 40/3; alpha = 4/3 * (1 - 14.5/40) = 0.85.
+    # GlobalEd (Tan, Ong): 4.00, 3.50, 4.50, 3.00, overall 3.75; two raters: no alpha.
+    zhang.send("/review pm")  # a contact may read the loop (Li, the coordinator, reads Chinese)
+    loop = (await _next_with(zhang, "reviews answered")).text
+    assert "4 of 4 reviews answered" in loop
+    everyone = loop.split("<b>All parties</b>")[1]
+    assert "4 raters · mean 3.50" in everyone
+    assert (
+        "Content relevance 3.50 · Teaching quality 3.75 · Practical value 3.75 · "
+        "Organisation 3.00" in everyone
+    )
+    assert "Cronbach's alpha: 0.85" in everyone
+    edtech = loop.split("<b>GlobalEd Tech Ltd</b>")[1].split("<b>")[0]
+    assert "2 raters · mean 3.75" in edtech
+    assert "Content relevance 4.00 · Teaching quality 3.50 · Practical value 4.50" in edtech
+    assert "Cronbach" not in edtech  # a party's own alpha only where it can be worked out
+    requests = dict(
+        (text, int(number)) for number, text in re.findall(r"#(\d+) [^:]+: ([^(]+?) \(open\)", loop)
+    )
+    assert set(requests) == {
+        "More cases from real audits",
+        "Start earlier in the term",
+        "Shorter sessions",
+    }
+    assert "No change recorded yet." in loop
+
+    # The lead's contact records the next run's change against two requests.
+    tan.send("/review pm change Anything")
+    assert "not yours to answer or change" in (await tan.next_message()).text
+    zhang.send("/review pm change #999 Anything")
+    assert "not a change request of this module" in (await zhang.next_message()).text
+    audits, shorter = requests["More cases from real audits"], requests["Shorter sessions"]
+    zhang.send(f"/review pm change #{audits} #{shorter} Two audit cases; 90-minute sessions")
+    closed = (await zhang.next_message()).text
+    assert f"#{audits} GlobalEd Tech Ltd: More cases from real audits (answered)" in closed
+    assert "Start earlier in the term (open)" in closed
+    assert f"Two audit cases; 90-minute sessions (answers #{audits}, #{shorter})" in closed
+
+    # /export has the reviews and the change; /mydata Tan's review; /forget his words.
+    li.send("/export")
+    book = openpyxl.load_workbook(io.BytesIO(await _document(tg, li.id, ".xlsx")), read_only=True)
+    rows = list(book["course_reviews"].iter_rows(values_only=True))
+    head = rows[0]
+    by_party = sorted(
+        (r[head.index("party")], r[head.index("relevance")], r[head.index("organisation")])
+        for r in rows[1:]
+    )
+    assert by_party == [("bkk-school", 2, 3), ("edtech", 3, 2), ("edtech", 5, 4), ("nbu", 4, 3)]
+    changes = list(book["course_changes"].iter_rows(values_only=True))
+    assert changes[1][:3] == ("pm", "Two audit cases; 90-minute sessions", f"{audits},{shorter}")
+    tan.send("/mydata")
+    data = json.loads(await _document(tg, tan.id, ".json"))
+    assert data["course_reviews"][0]["change_requested"] == "More cases from real audits"
+    assert data["course_reviews"][0]["relevance"] == 5
+    async with database.transaction() as repos:
+        person = await repos.people.by_telegram_id(1102)
+        assert person is not None
+        await forget_person(repos, person)
+    async with database.transaction() as repos:
+        print("AFTER", [(r.person_id, r.change) for r in await repos.surveys.reviews()])
+    li.send("/review pm")
+    after = (await message_with(tg, li.id, "份评价中")).text
+    print("TEXT", after)
+    assert "4 位评分人 · 平均 3.50" in after  # the party keeps its scores
+    assert "More cases from real audits" not in after
+    assert f"#{audits} GlobalEd Tech Ltd：（已删除）（已回答）" in after
+
+
+async def _next_with(person: FakeUser, text: str) -> SentMessage:
+    """The next message to this person that contains `text`, those before it read."""
+    while True:
+        message = await person.next_message()
+        if text in message.text:
+            return message
+
+
+async def _document(tg: FakeTelegram, chat_id: int, suffix: str) -> bytes:
+    def found() -> SentMessage | None:
+        return next(
+            (
+                m
+                for m in tg.messages(chat_id)
+                if m.raw.get("document", {}).get("file_name", "").endswith(suffix)
+            ),
+            None,
+        )
+
+    message: SentMessage = await tg.wait_for(found)
+    return tg.files[message.raw["document"]["file_id"]][1]
