@@ -12,6 +12,7 @@ import signal
 from typing import Any
 from urllib.parse import urlsplit
 
+from telegram.error import TelegramError
 from telegram.ext import BaseRateLimiter
 
 from bot.app import ALLOWED_UPDATES, build_application
@@ -19,6 +20,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.context import SERVICES_KEY, BotApplication, Services
 from bot.telegram.menus import set_default_menus
+from bot.telegram.updates import PerChatUpdateProcessor
 from db.migrate import current_revision, upgrade
 
 log = logging.getLogger(__name__)
@@ -49,6 +51,7 @@ async def serve(
             if settings.bot_mode == "webhook":
                 await _start_webhook(application, settings)
             else:
+                await _expect_backlog(application)
                 await application.updater.start_polling(
                     allowed_updates=ALLOWED_UPDATES, timeout=poll_timeout, poll_interval=0
                 )
@@ -73,6 +76,22 @@ async def serve(
             metrics_server.shutdown()
             metrics_server.server_close()
         await services.database.dispose()
+
+
+async def _expect_backlog(application: BotApplication) -> None:
+    """Look (without confirming any) at the updates Telegram kept while the bot was down,
+    so that the scheduler's first tick waits until they are handled: a vote cast before a
+    check-in's close time counts though the close fell due while the bot was down. Only
+    the first page (100 updates) is seen; a failed look leaves the scheduler as it was."""
+    processor = application.update_processor
+    if not isinstance(processor, PerChatUpdateProcessor):
+        return
+    try:
+        waiting = await application.bot.get_updates(timeout=0, allowed_updates=ALLOWED_UPDATES)
+    except TelegramError as exc:
+        log.warning("could not look at the updates waiting at Telegram: %s", exc)
+        return
+    processor.expect_backlog([update.update_id for update in waiting])
 
 
 async def _start_webhook(application: BotApplication, settings: Settings) -> None:

@@ -1,7 +1,8 @@
 """The scheduler tick: whatever the database says is due runs now, then the outbox drains.
 
 One repeating job with a stable name; nothing else is scheduled in memory, so a restart
-loses nothing and a step that fell due while the bot was down runs on the first tick.
+loses nothing and a step that fell due while the bot was down runs on the first tick that
+follows the updates Telegram kept meanwhile (a vote cast before the close time counts).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from bot.outbox.topics import TopicOutbox
 from bot.services import checkin, digest, liaison, reports, topics
 from bot.services.context import ServiceContext
 from bot.services.people import erase_report_texts
+from bot.telegram.updates import PerChatUpdateProcessor
 from db.errors import IntegrityError
 from db.models import WeeklyReport
 
@@ -27,6 +29,9 @@ TICK_JOB = "scheduler-tick"
 
 async def tick(context: BotContext) -> None:
     """Run due liaison steps (one transaction each), then deliver the outbox."""
+    processor = context.application.update_processor
+    if isinstance(processor, PerChatUpdateProcessor) and not processor.caught_up:
+        return  # the updates Telegram kept while the bot was down first: they change what is due
     services = context.services
     now = services.clock.now()
     async with services.database.transaction() as repos:
