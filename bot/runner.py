@@ -87,6 +87,8 @@ async def _expect_backlog(application: BotApplication) -> None:
     if not isinstance(processor, PerChatUpdateProcessor):
         return
     try:
+        # As start_polling does next: a webhook left from WEBHOOK mode refuses getUpdates.
+        await application.bot.delete_webhook(drop_pending_updates=False)
         waiting = await application.bot.get_updates(timeout=0, allowed_updates=ALLOWED_UPDATES)
     except TelegramError as exc:
         log.warning("could not look at the updates waiting at Telegram: %s", exc)
