@@ -13,6 +13,7 @@ import signal
 from typing import Any
 from urllib.parse import urlsplit
 
+from telegram.error import TelegramError
 from telegram.ext import BaseRateLimiter
 
 from bot.app import ALLOWED_UPDATES, build_application
@@ -22,6 +23,7 @@ from bot.context import SERVICES_KEY, BotApplication, Services
 from bot.leadership import SingleProcessLock
 from bot.ops.health import HealthServer
 from bot.telegram.menus import set_default_menus, set_menu_button
+from bot.telegram.updates import PerChatUpdateProcessor
 from db.migrate import current_revision, upgrade
 
 log = logging.getLogger(__name__)
@@ -86,6 +88,11 @@ async def _serve(
             if settings.bot_mode == "webhook":
                 await _start_webhook(application, settings)
             else:
+                if leadership.is_leader:
+                    # A standby does not look: its getUpdates waits for the lease (and, sent,
+                    # would end the leader's long poll with a 409); the leader it replaces
+                    # polled until it stopped, so little can wait when it takes over.
+                    await _expect_backlog(application)
                 await application.updater.start_polling(
                     allowed_updates=ALLOWED_UPDATES,
                     timeout=min(poll_timeout, leadership.poll_timeout),
@@ -140,6 +147,24 @@ async def _start_health(services: Services, settings: Settings) -> HealthServer 
     what = "metrics and health" if services.metrics is not None else "health"
     log.info("%s on http://%s:%s/", what, settings.metrics_listen, health.port)
     return health
+
+
+async def _expect_backlog(application: BotApplication) -> None:
+    """Look (without confirming any) at the updates Telegram kept while the bot was down,
+    so that the scheduler's first tick waits until they are handled: a vote cast before a
+    check-in's close time counts though the close fell due while the bot was down. Only
+    the first page (100 updates) is seen; a failed look leaves the scheduler as it was."""
+    processor = application.update_processor
+    if not isinstance(processor, PerChatUpdateProcessor):
+        return
+    try:
+        # As start_polling does next: a webhook left from WEBHOOK mode refuses getUpdates.
+        await application.bot.delete_webhook(drop_pending_updates=False)
+        waiting = await application.bot.get_updates(timeout=0, allowed_updates=ALLOWED_UPDATES)
+    except TelegramError as exc:
+        log.warning("could not look at the updates waiting at Telegram: %s", exc)
+        return
+    processor.expect_backlog([update.update_id for update in waiting])
 
 
 async def _start_webhook(application: BotApplication, settings: Settings) -> None:

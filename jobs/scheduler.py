@@ -1,7 +1,8 @@
 """The scheduler tick: whatever the database says is due runs now, then the outbox drains.
 
 One repeating job with a stable name; nothing else is scheduled in memory, so a restart
-loses nothing and a step that fell due while the bot was down runs on the first tick. With
+loses nothing and a step that fell due while the bot was down runs on the first tick that
+follows the updates Telegram kept meanwhile (a vote cast before the close time counts). With
 several replicas only the leader's tick does anything.
 """
 
@@ -33,6 +34,7 @@ from bot.services import (
 )
 from bot.services.context import ServiceContext
 from bot.services.people import erase_report_texts
+from bot.telegram.updates import PerChatUpdateProcessor
 from db.errors import IntegrityError
 from db.models import WeeklyReport
 
@@ -42,6 +44,9 @@ TICK_JOB = "scheduler-tick"
 
 async def tick(context: BotContext) -> None:
     """Run due liaison steps (one transaction each), then deliver the outbox."""
+    processor = context.application.update_processor
+    if isinstance(processor, PerChatUpdateProcessor) and not processor.caught_up:
+        return  # the updates Telegram kept while the bot was down first: they change what is due
     services = context.services
     if not services.leadership.is_leader:
         return  # a standby: the leader runs the tick (`bot.leadership`)

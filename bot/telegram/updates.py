@@ -100,6 +100,44 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         self._locks: dict[int, asyncio.Lock] = {}
         self._users: dict[int, int] = {}
         self._running: set[asyncio.Future[None]] = set()
+        self._highest = 0  # the highest update id that has started
+        self._handling: set[int] = set()  # the update ids being handled now
+        self._backlog: int | None = None  # the last update Telegram kept while the bot was down
+        self._give_up_at = 0.0
+
+    def expect_backlog(self, update_ids: list[int], give_up_after: float = 60.0) -> None:
+        """The updates Telegram kept for the bot while it was down, as a first look at
+        getUpdates found them: until each has been handled, `caught_up` is False (and the
+        scheduler waits, `jobs/scheduler.py`), at most `give_up_after` seconds."""
+        if update_ids:
+            self._backlog = max(update_ids)
+            self._give_up_at = time.monotonic() + give_up_after
+            log.info(
+                "%d updates waited at Telegram: handled before the scheduler runs", len(update_ids)
+            )
+
+    @property
+    def caught_up(self) -> bool:
+        """Every update that waited at Telegram when the bot started has been handled (a
+        vote cast while the bot was down counts before the scheduler closes its check-in).
+        They start in order, so once the last has started, none of them is still to come."""
+        if self._backlog is None:
+            return True
+        if (
+            self._highest >= self._backlog
+            and min(self._handling, default=self._backlog + 1) > self._backlog
+        ):
+            self._backlog = None
+            return True
+        if time.monotonic() >= self._give_up_at:
+            log.warning(
+                "the updates that waited at Telegram are not handled yet (through %s); "
+                "the scheduler runs anyway",
+                self._backlog,
+            )
+            self._backlog = None
+            return True
+        return False
 
     @property
     def max_concurrent_updates(self) -> int:
@@ -141,8 +179,11 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
             give_back()
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        if isinstance(update, Update):
-            current_update.set(update.update_id)  # this task's log lines carry the id
+        update_id = update.update_id if isinstance(update, Update) else None
+        if update_id is not None:
+            current_update.set(update_id)  # this task's log lines carry the id
+            self._highest = max(self._highest, update_id)
+            self._handling.add(update_id)
         earlier = list(self._running) if waits_for_earlier(update) else []
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
@@ -157,6 +198,8 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
             await self._in_lane(lane(update), earlier, coroutine)
         finally:
             self._running.discard(done)
+            if update_id is not None:
+                self._handling.discard(update_id)
             finish()
             if self.metrics is not None:
                 self.metrics.handled(update, started)

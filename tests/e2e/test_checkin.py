@@ -176,6 +176,28 @@ async def test_a_restart_while_a_checkin_is_open(tg: FakeTelegram, bot: RunningB
     assert len(tg.messages(group.id)) == 4
 
 
+async def test_a_vote_waiting_at_telegram_counts_before_the_overdue_close(
+    tg: FakeTelegram, bot: RunningBot
+) -> None:
+    """The vote cast while the bot was down, before the close time, is handled before the
+    scheduler closes the overdue check-in, however late Telegram hands it over: here the
+    first getUpdates answers a second late, while the scheduler ticks every 50 ms."""
+    li = await started(tg, 1001, "Li Wei", "en")
+    zhang = await started(tg, 1002, "Zhang Min")
+    group = await main_group(tg, li)
+    li.send("/checkin")
+    await li.next_message()
+    await group.next_message()
+    poll = await group.next_message()
+    await bot.stop()
+    zhang.vote(poll, [0])
+    bot.clock.advance(dt.timedelta(hours=73))
+    tg.slow_answer("getUpdates", 1.0)
+    await bot.start()
+    summary = await group.next_message()
+    assert "1/4 parties answered" in summary.text and "Zhang Min" in summary.text, summary.text
+
+
 # In the full suite the in-process fake sometimes notes a burst of arrivals late (a pause of
 # the shared event loop), and counted 31 in one second once in a run; half a second of margin
 # keeps this test about behaviour. The benchmark, with the fake in its own process as Telegram

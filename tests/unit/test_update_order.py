@@ -236,3 +236,37 @@ def test_lanes() -> None:
     assert lane(object()) is None
     assert is_command(_update(1, 5, "/checkin close"))
     assert not is_command(_update(1, 5, "see /checkin")) and not is_command(_vote(2, 1))
+
+
+async def test_caught_up_once_every_update_kept_at_telegram_is_handled() -> None:
+    """The scheduler waits for the updates Telegram kept while the bot was down: not caught
+    up while one of them has not started or is still being handled, whatever came after."""
+    processor = PerChatUpdateProcessor(8)
+    assert processor.caught_up  # nothing was waiting: the scheduler runs at once
+    processor.expect_backlog([5, 6, 7])
+    assert not processor.caught_up
+    events: list[str] = []
+    gate = asyncio.Event()
+    work = _worker(events, gate)
+    slow = asyncio.create_task(processor.process_update(_vote(6, 1002), work("vote", True)))
+    await processor.process_update(_update(5, 10), work("five"))
+    await asyncio.sleep(0)
+    assert not processor.caught_up  # 7 has not started yet
+    await processor.process_update(_update(7, 11), work("seven"))
+    await processor.process_update(_update(8, 12), work("live"))  # a new one, after the start
+    assert not processor.caught_up  # the vote (6) is still being handled
+    gate.set()
+    await slow
+    assert processor.caught_up
+
+
+async def test_caught_up_after_a_while_when_the_backlog_never_comes() -> None:
+    """Telegram dropped the updates it had shown (or one hangs): the scheduler runs anyway
+    after `give_up_after` seconds rather than never."""
+    processor = PerChatUpdateProcessor(8)
+    processor.expect_backlog([40], give_up_after=0.05)
+    assert not processor.caught_up
+    await asyncio.sleep(0.06)
+    assert processor.caught_up
+    processor.expect_backlog([])  # an empty look holds nothing up
+    assert processor.caught_up
