@@ -19,6 +19,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.context import SERVICES_KEY, BotApplication, Services
 from bot.telegram.menus import set_default_menus
+from bot.telegram.webhook import WebhookServer
 from db.migrate import current_revision, upgrade
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,7 @@ async def serve(
     await upgrade(services.database.engine)
     log.info("database at revision %s", await current_revision(services.database.engine))
     metrics_server = None
+    webhook: WebhookServer | None = None
     if services.metrics is not None:
         metrics_server = services.metrics.serve(settings.metrics_listen, settings.metrics_port)
         log.info("metrics on http://%s:%s/metrics", settings.metrics_listen, settings.metrics_port)
@@ -47,7 +49,7 @@ async def serve(
         async with application:  # getMe, then shutdown on the way out
             assert application.updater is not None
             if settings.bot_mode == "webhook":
-                await _start_webhook(application, settings)
+                webhook = await _start_webhook(application, settings)
             else:
                 await application.updater.start_polling(
                     allowed_updates=ALLOWED_UPDATES, timeout=poll_timeout, poll_interval=0
@@ -64,6 +66,8 @@ async def serve(
                 await stop.wait()
             finally:
                 log.info("stopping")
+                if webhook is not None:  # no new posts; those in hand are handled first
+                    await webhook.stop()
                 if application.updater.running:
                     await application.updater.stop()
                 if application.running:
@@ -75,20 +79,19 @@ async def serve(
         await services.database.dispose()
 
 
-async def _start_webhook(application: BotApplication, settings: Settings) -> None:
+async def _start_webhook(application: BotApplication, settings: Settings) -> WebhookServer:
     """Listen on WEBHOOK_LISTEN:WEBHOOK_PORT at WEBHOOK_URL's path and tell Telegram to post
-    there with the secret; requests without it are refused (403)."""
-    assert application.updater is not None and settings.webhook_url is not None
-    assert settings.webhook_secret is not None
-    path = urlsplit(settings.webhook_url).path.lstrip("/")
-    await application.updater.start_webhook(
-        listen=settings.webhook_listen,
-        port=settings.webhook_port,
-        url_path=path,
-        webhook_url=settings.webhook_url,
-        secret_token=settings.webhook_secret.get_secret_value(),
-        allowed_updates=ALLOWED_UPDATES,
+    there with the secret; requests without it are refused (403). Every replica behind a
+    load balancer does the same with the same URL (the balancer's): the webhook is never
+    deleted on the way out, as the other replicas still serve it."""
+    assert settings.webhook_url is not None and settings.webhook_secret is not None
+    secret = settings.webhook_secret.get_secret_value()
+    server = WebhookServer(application, path=urlsplit(settings.webhook_url).path, secret=secret)
+    await server.start(settings.webhook_listen, settings.webhook_port)
+    await application.bot.set_webhook(
+        settings.webhook_url, secret_token=secret, allowed_updates=ALLOWED_UPDATES
     )
+    return server
 
 
 def settle_heap() -> None:
