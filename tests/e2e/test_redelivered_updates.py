@@ -8,7 +8,7 @@ import pytest
 
 from bot.fake_telegram import FakeTelegram
 from db.engine import Database
-from tests.e2e.conftest import MAIN_GROUP, RunningBot, started
+from tests.e2e.conftest import MAIN_GROUP, RunningBot, outbox_settled, started, until
 
 
 async def test_a_redelivered_update_is_handled_once(
@@ -67,6 +67,7 @@ async def test_a_vote_and_a_greeting_sent_again_take_effect_once(
     await li.next_message()
     await group.next_message()  # the agenda
     poll = await group.next_message()
+    await until(database, outbox_settled, "the poll's id recorded")  # votes not kept early
     zhang.vote(poll, [2])  # Blocked
     first_vote = tg.last_update_id()
     zhang.vote(poll, [0])  # changed: On track
