@@ -150,11 +150,15 @@ def _run_bot(settings: Settings) -> None:
     no token in them (PTB's own InvalidToken text quotes the token)."""
     from telegram.error import InvalidToken, NetworkError
 
+    from bot.leadership import InUse
     from bot.runner import run_until_signalled
+    from db.migrate import SchemaTooNew
 
     token = settings.require_token()
     try:
         asyncio.run(run_until_signalled(settings))
+    except (InUse, SchemaTooNew) as exc:
+        raise CliError(str(exc)) from None
     except InvalidToken:
         raise CliError(
             "Telegram rejected TELEGRAM_BOT_TOKEN: copy the token again from @BotFather "
@@ -208,7 +212,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "run":
             _run_bot(settings)
         elif command == "migrate":
-            print(f"database at revision {asyncio.run(_migrate(settings))}")
+            from db.migrate import SchemaTooNew
+
+            try:
+                print(f"database at revision {asyncio.run(_migrate(settings))}")
+            except SchemaTooNew as exc:
+                raise CliError(str(exc)) from None
         elif command == "import":
             print(_run_import(settings, args.file))
         elif command == "people":

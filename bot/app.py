@@ -20,6 +20,7 @@ from bot.context import SERVICES_KEY, BotApplication, BotContext, Services
 from bot.domain.language import resolve_language
 from bot.domain.telegram_text import alert_text
 from bot.i18n import Translations
+from bot.leadership import Leadership
 from bot.ops.metrics import MeteredRequest, Metrics
 from bot.outbox import checkin as checkin_outbox
 from bot.outbox import liaison as liaison_outbox
@@ -65,6 +66,22 @@ def build_sender() -> Sender:
     return Sender(hooks)
 
 
+def build_leadership(
+    settings: Settings, database: Database, metrics: Metrics | None, clock: Clock | None
+) -> Leadership:
+    """PostgreSQL: a lease decides which replica leads. SQLite: this process leads alone
+    (`bot.leadership.SingleProcessLock` keeps it alone)."""
+    if database.engine.dialect.name != "postgresql":
+        return Leadership(metrics=metrics)
+    return Leadership(
+        database,
+        lease_seconds=settings.lease_seconds,
+        renew_seconds=settings.lease_renew_seconds,
+        metrics=metrics,
+        wall_clock=(clock or SystemClock()).now,
+    )
+
+
 def build_application(
     settings: Settings,
     *,
@@ -75,38 +92,43 @@ def build_application(
     """The Application with every handler registered, and the shared services in bot_data."""
     opt_in_library_defaults()
     metrics = Metrics() if settings.metrics_port else None
+    # the updates handled at once, the outbox's drain and the scheduler's jobs
+    database = Database.from_url(settings.database_url, concurrency=settings.concurrent_updates + 4)
+    leadership = build_leadership(settings, database, metrics, clock)
     proxy = settings.api_proxy()
+    limiter = rate_limiter or TelegramRateLimiter(
+        chat_gap=settings.rate_limit_chat_gap, margin=settings.rate_limit_margin
+    )
+    if isinstance(limiter, TelegramRateLimiter):
+        leadership.count_sends_with(limiter)
     application: BotApplication = (
         ApplicationBuilder()
         .token(settings.require_token())
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_file_url)
         .context_types(ContextTypes(context=BotContext))
-        .rate_limiter(
-            rate_limiter
-            or TelegramRateLimiter(
-                chat_gap=settings.rate_limit_chat_gap, margin=settings.rate_limit_margin
-            )
-        )
+        .rate_limiter(limiter)
         .concurrent_updates(PerChatUpdateProcessor(settings.concurrent_updates, metrics))
         # The bot's own requests (aiohttp, a pool of 256 as PTB's default), counting the
         # failed ones by kind.
         .request(MeteredRequest(metrics, connection_pool_size=256, proxy=proxy))
         # getUpdates: one pooled connection, as PTB's default, but an unreadable update is
-        # skipped instead of stopping polling for good.
-        .get_updates_request(LenientUpdatesRequest(metrics, connection_pool_size=1, proxy=proxy))
+        # skipped instead of stopping polling for good; only the leader's go out.
+        .get_updates_request(
+            LenientUpdatesRequest(
+                metrics, connection_pool_size=1, proxy=proxy, gate=leadership.wait_to_poll
+            )
+        )
         .build()
     )
     application.bot_data[SERVICES_KEY] = Services(
         settings=settings,
-        # the updates handled at once, the outbox's drain and the scheduler's jobs
-        database=Database.from_url(
-            settings.database_url, concurrency=settings.concurrent_updates + 4
-        ),
+        database=database,
         translations=translations or Translations.load(),
         clock=clock or SystemClock(),
         sender=build_sender(),
         metrics=metrics,
+        leadership=leadership,
     )
     # Order matters: edited messages are taken first (an edit never acts); liaison's reply
     # handler comes before onboarding's catch-all for private messages; the catch-all for

@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = Field(default=None)
     metrics_port: int = Field(default=0, ge=0, le=65535)
     metrics_listen: str = Field(default="127.0.0.1")
+    health_port: int = Field(default=0, ge=0, le=65535)
+    lease_seconds: float = Field(default=10.0, ge=1.0, le=300.0)
+    lease_renew_seconds: float = Field(default=2.0, ge=0.1, le=60.0)
 
     @field_validator("telegram_proxy")
     @classmethod
@@ -90,6 +93,15 @@ class Settings(BaseSettings):
                 raise ValueError("WEBHOOK_URL is required when BOT_MODE=webhook")
             if self.webhook_secret is None:
                 raise ValueError("WEBHOOK_SECRET is required when BOT_MODE=webhook")
+        return self
+
+    @model_validator(mode="after")
+    def _lease_renewed_in_time(self) -> Settings:
+        if self.lease_seconds < 3 * self.lease_renew_seconds:
+            raise ValueError(
+                "LEASE_SECONDS must be at least 3 times LEASE_RENEW_SECONDS "
+                "(a leader renews several times before its lease runs out)"
+            )
         return self
 
     @field_validator("telegram_bot_token")

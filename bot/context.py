@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
@@ -10,6 +10,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import Translations
+from bot.leadership import Leadership
 from db.engine import Database
 
 if TYPE_CHECKING:
@@ -27,6 +28,8 @@ class Services:
     clock: Clock
     sender: Sender
     metrics: Metrics | None = None  # when METRICS_PORT is set
+    # Whether this replica leads (PostgreSQL: a lease); alone, it always does.
+    leadership: Leadership = field(default_factory=Leadership)
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

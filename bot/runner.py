@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import signal
@@ -18,6 +19,8 @@ from bot.app import ALLOWED_UPDATES, build_application
 from bot.clock import Clock
 from bot.config import Settings
 from bot.context import SERVICES_KEY, BotApplication, Services
+from bot.leadership import SingleProcessLock
+from bot.ops.health import HealthServer
 from bot.telegram.menus import set_default_menus
 from bot.telegram.webhook import WebhookServer
 from db.migrate import current_revision, upgrade
@@ -35,16 +38,44 @@ async def serve(
     rate_limiter: BaseRateLimiter[Any] | None = None,
 ) -> None:
     """Run until `stop` is set; `ready` is set once updates can arrive (polling, or the
-    webhook listening and registered)."""
+    webhook listening and registered). On SQLite a second process on the same file is
+    refused (`bot.leadership.InUse`); on PostgreSQL replicas share the work through the lease,
+    only the leader sending and polling."""
+    lock = SingleProcessLock(settings.database_url)
+    lock.acquire()
+    try:
+        await _serve(settings, stop, clock, ready, poll_timeout, rate_limiter)
+    finally:
+        lock.release()
+
+
+async def _serve(
+    settings: Settings,
+    stop: asyncio.Event,
+    clock: Clock | None,
+    ready: asyncio.Event | None,
+    poll_timeout: int,
+    rate_limiter: BaseRateLimiter[Any] | None,
+) -> None:
     application = build_application(settings, clock=clock, rate_limiter=rate_limiter)
     services: Services = application.bot_data[SERVICES_KEY]
+    leadership = services.leadership
     await upgrade(services.database.engine)
     log.info("database at revision %s", await current_revision(services.database.engine))
-    metrics_server = None
     webhook: WebhookServer | None = None
-    if services.metrics is not None:
-        metrics_server = services.metrics.serve(settings.metrics_listen, settings.metrics_port)
-        log.info("metrics on http://%s:%s/metrics", settings.metrics_listen, settings.metrics_port)
+    health = await _start_health(services, settings)
+    drains: set[asyncio.Task[int]] = set()
+
+    async def drain_at_once(epoch: int) -> None:
+        # A new leader sends what waits now, not at the next tick.
+        task = asyncio.create_task(services.sender.drain(application), name="elected-drain")
+        drains.add(task)
+        task.add_done_callback(drains.discard)
+
+    leadership.on_elected(drain_at_once)
+    await leadership.start()
+    lease_stop = asyncio.Event()
+    lease = asyncio.create_task(leadership.run(lease_stop), name="lease")
     try:
         async with application:  # getMe, then shutdown on the way out
             assert application.updater is not None
@@ -52,14 +83,16 @@ async def serve(
                 webhook = await _start_webhook(application, settings)
             else:
                 await application.updater.start_polling(
-                    allowed_updates=ALLOWED_UPDATES, timeout=poll_timeout, poll_interval=0
+                    allowed_updates=ALLOWED_UPDATES,
+                    timeout=min(poll_timeout, leadership.poll_timeout),
+                    poll_interval=0,
                 )
             await application.start()
             # Best effort and four round trips: set while updates already arrive.
             application.create_task(
                 set_default_menus(application.bot, services.translations), name="default-menus"
             )
-            log.info("%s as @%s", settings.bot_mode, application.bot.username)
+            log.info("%s as @%s, %s", settings.bot_mode, application.bot.username, leadership.role)
             if ready is not None:
                 ready.set()
             try:
@@ -68,15 +101,33 @@ async def serve(
                 log.info("stopping")
                 if webhook is not None:  # no new posts; those in hand are handled first
                     await webhook.stop()
+                leadership.resign()  # nothing new is sent; what is in flight is recorded
                 if application.updater.running:
                     await application.updater.stop()
                 if application.running:
                     await application.stop()
+                for task in list(drains):
+                    with contextlib.suppress(Exception, asyncio.CancelledError):
+                        await task
     finally:
-        if metrics_server is not None:
-            metrics_server.shutdown()
-            metrics_server.server_close()
+        lease_stop.set()
+        await lease
+        await leadership.release()
+        if health is not None:
+            await health.stop()
         await services.database.dispose()
+
+
+async def _start_health(services: Services, settings: Settings) -> HealthServer | None:
+    """/healthz (and /metrics when on) on METRICS_PORT, else on HEALTH_PORT, else nowhere."""
+    port = settings.metrics_port or settings.health_port
+    if not port:
+        return None
+    health = HealthServer(services)
+    await health.start(settings.metrics_listen, port)
+    what = "metrics and health" if services.metrics is not None else "health"
+    log.info("%s on http://%s:%s/", what, settings.metrics_listen, health.port)
+    return health
 
 
 async def _start_webhook(application: BotApplication, settings: Settings) -> WebhookServer:

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-HEAD = "0010"
+HEAD = "0011"
 
 
 def alembic_config(url: str | None = None) -> Config:
@@ -45,11 +45,43 @@ def _run(connection: Connection, action: str, revision: str) -> None:
         command.downgrade(config, revision)
 
 
+# The advisory lock two replicas starting together take before migrating: one migrates, the
+# other waits, then finds the schema at head and does nothing (any 64-bit number of our own).
+MIGRATION_LOCK = 0x53594E45524759  # "SYNERGY"
+
+
+class SchemaTooNew(Exception):
+    """The database was migrated by a newer version of the bot than this one."""
+
+
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    if revision == "head" and await current_revision(engine) == HEAD:
+    """Upgrade to `revision`, once however many replicas start together: on PostgreSQL the
+    upgrade runs under an advisory lock held to its commit (Alembic reads the revision again
+    under it). A database at a revision this code does not know raises `SchemaTooNew`."""
+    found = await current_revision(engine)
+    if revision == "head" and found == HEAD:
         return  # nothing to do, and no need to load Alembic to find that out
+    if found is not None and not _known(found):
+        raise SchemaTooNew(
+            f"the database is at revision {found}, newer than this version of the bot "
+            f"knows (its newest is {HEAD}): run the newer version, or restore a backup"
+        )
     async with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            await connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
+            )
         await connection.run_sync(_run, "upgrade", revision)
+
+
+def _known(revision: str) -> bool:
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    try:
+        return ScriptDirectory.from_config(alembic_config()).get_revision(revision) is not None
+    except CommandError:
+        return False
 
 
 async def downgrade(engine: AsyncEngine, revision: str = "base") -> None:

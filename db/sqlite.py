@@ -87,3 +87,12 @@ def connect(database: str, *, timeout: float = 30.0, **kwargs: Any) -> InlineCon
     connection = InlineConnection(connector, timeout)
     connection._thread.daemon = True  # as SQLAlchemy does for aiosqlite's own connections
     return connection
+
+
+def database_file(url: str) -> str | None:
+    """The file a SQLite URL names (None: PostgreSQL, or SQLite in memory)."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    name = parsed.database if parsed.get_backend_name() == "sqlite" else None
+    return name if name and name != ":memory:" else None

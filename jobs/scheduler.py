@@ -1,7 +1,8 @@
 """The scheduler tick: whatever the database says is due runs now, then the outbox drains.
 
 One repeating job with a stable name; nothing else is scheduled in memory, so a restart
-loses nothing and a step that fell due while the bot was down runs on the first tick.
+loses nothing and a step that fell due while the bot was down runs on the first tick. With
+several replicas only the leader's tick does anything.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ TICK_JOB = "scheduler-tick"
 async def tick(context: BotContext) -> None:
     """Run due liaison steps (one transaction each), then deliver the outbox."""
     services = context.services
+    if not services.leadership.is_leader:
+        return  # a standby: the leader runs the tick (`bot.leadership`)
     now = services.clock.now()
     async with services.database.transaction() as repos:
         due = await repos.requests.due(now)

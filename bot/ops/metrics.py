@@ -1,9 +1,12 @@
-"""Prometheus metrics, served on METRICS_LISTEN:METRICS_PORT when METRICS_PORT is set.
+"""Prometheus metrics, served on METRICS_LISTEN:METRICS_PORT when METRICS_PORT is set
+(`bot.ops.health`, beside /healthz).
 
 Counted as they happen: updates handled (by kind) and how long each took; Bot API answers
 that were errors (by kind: 429, 403, 400, other 4xx, 5xx, time-out, network). Read from the
 database by the scheduler tick: the outbox's pending messages and the age of the oldest,
-open liaison questions, weekly reports overdue. Each application has a registry of its own.
+open liaison questions, weekly reports overdue. The replica's role (`bot.leadership`): leader
+or standby, the lease's epoch, and the failovers this replica made. Each application has a
+registry of its own.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import time
 from http import HTTPStatus
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from telegram import Update
 from telegram.error import TimedOut
 
@@ -76,6 +79,21 @@ class Metrics:
             "Weekly reports past their deadline and not submitted",
             registry=self.registry,
         )
+        self.leader = Gauge(
+            "synergy_leader",
+            "1 while this replica leads (scheduler, outbox, polling), 0 on standby",
+            registry=self.registry,
+        )
+        self.epoch = Gauge(
+            "synergy_leader_epoch",
+            "The lease's epoch this replica leads at (0: none, or SQLite)",
+            registry=self.registry,
+        )
+        self.failovers = Counter(
+            "synergy_failovers",
+            "Leases this replica took over from a leader that let its lease run out",
+            registry=self.registry,
+        )
         for kind in (*UPDATE_KINDS, "other"):
             self.updates.labels(kind)
         for kind in ("429", "403", "400", "4xx", "5xx", "timeout", "network"):
@@ -93,11 +111,6 @@ class Metrics:
         self.outbox_oldest.set(max(0.0, (now - oldest).total_seconds()) if oldest else 0.0)
         self.open_requests.set(await repos.requests.count_in(ACTIVE))
         self.overdue_reports.set(await repos.reports.overdue_count())
-
-    def serve(self, listen: str, port: int) -> Any:
-        """Start the HTTP endpoint (a thread); what to call `shutdown()` on to stop it."""
-        server, _thread = start_http_server(port, addr=listen, registry=self.registry)
-        return server
 
 
 class MeteredRequest(AiohttpRequest):

@@ -8,6 +8,11 @@ longer be written to, a lost group is marked inactive; a 400 is recorded as refu
 upgraded to a supergroup moves, with what waits for it, to its new id. A delivery round never
 ends half done: every lane finishes, whatever Telegram answered.
 
+Only the replica that leads sends (`bot.leadership`): a drain on a standby returns at once,
+each send is checked against the lease once the rate limiter lets it through, and a send is
+recorded only under the epoch it was read under (the lease row locked in the same
+transaction), so an old leader's late work is never recorded over the new leader's.
+
 The sender knows no feature. What a feature does when its messages are sent or refused (a
 poll's id recorded, a liaison message remembered for replies, the liaison moving on, the
 coordinators told of a lost group, a check-in following an upgraded group) it registers in
@@ -18,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -37,6 +43,7 @@ from telegram.ext import Application
 
 from bot.context import SERVICES_KEY, Services
 from bot.domain.telegram_text import fit_message
+from bot.telegram.ratelimit import NotAllowed, send_guard
 from db.models import Chat, Outbox, OutboxState, Person
 from db.repositories import Repos
 from db.repositories.outbox import DueMessage
@@ -141,11 +148,19 @@ class Sender:
             while True:
                 self._again = False
                 services: Services = application.bot_data[SERVICES_KEY]
+                leadership = services.leadership
+                epoch = leadership.epoch
+                if epoch is None or not leadership.may_send(epoch):
+                    return sent  # a standby sends nothing: the leader drains
                 async with services.database.transaction() as repos:
                     rows = await repos.outbox.due(services.clock.now(), limit=BATCH)
                     lanes: dict[int, list[_Snapshot]] = {}
                     for row in rows:  # one lane per chat keeps each chat's messages in order
-                        lanes.setdefault(row.chat_id, []).append(_Snapshot(row))
+                        lanes.setdefault(row.chat_id, []).append(_Snapshot(row, epoch))
+                # Each send, once the rate limiter lets it through, goes only while this
+                # replica still leads at the epoch it read the rows under (the lanes' tasks
+                # inherit the guard).
+                send_guard.set(functools.partial(leadership.may_send, epoch))
                 # Every lane ends before the round does (a lane never raises), so nothing
                 # is still being sent when the lock is released.
                 results = await asyncio.gather(
@@ -195,6 +210,8 @@ class Sender:
         outbox_id = snapshot.id
         try:
             message_id = await snapshot.send(application.bot)
+        except NotAllowed:  # no longer sure to lead: the row stays due for the leader
+            return _HELD
         except ChatMigrated as exc:
             return await self._migrated(services, snapshot, exc.new_chat_id)
         except Forbidden as exc:  # the chat's later messages would be refused alike: next round
@@ -365,6 +382,18 @@ async def _record(services: Services, repos: Repos, sent: list[tuple[_Snapshot, 
     own, all at once (a poll's id goes to its check-in, a liaison message is remembered for
     its replies)."""
     now = services.clock.now()
+    # Fenced: the lease row stays locked FOR SHARE until this commits, and a send made under
+    # an older epoch than the lease's is not recorded over the new leader's work.
+    epoch = await services.leadership.current_epoch(repos)
+    late = [snapshot.id for snapshot, _ in sent if snapshot.epoch != epoch]
+    if late:
+        log.warning(
+            "%s sent message(s) not recorded: the lease was lost (now epoch %s): outbox %s",
+            len(late),
+            epoch,
+            late[:10],
+        )
+        sent = [(snapshot, m) for snapshot, m in sent if snapshot.epoch == epoch]
     # One UPDATE for all of them, without loading the rows: a message sent is one of these
     # per update of the bot's, and the unit of work cost about a millisecond more.
     marked = await repos.outbox.mark_sent(now, [(snapshot.id, m) for snapshot, m in sent])
@@ -394,7 +423,9 @@ async def _record_alone(services: Services, snapshot: _Snapshot, message_id: int
     try:
         async with services.database.transaction() as repos:
             row = await repos.outbox.get(snapshot.id)
-            if row is not None:
+            if await services.leadership.current_epoch(repos) != snapshot.epoch:
+                log.warning("outbox %s: sent after the lease was lost; not recorded", snapshot.id)
+            elif row is not None:
                 row.state, row.message_id = OutboxState.SENT, message_id
                 row.sent_at, row.attempts = services.clock.now(), row.attempts + 1
     except Exception:
@@ -404,8 +435,10 @@ async def _record_alone(services: Services, snapshot: _Snapshot, message_id: int
 class _Snapshot:
     """The fields of an outbox row, read inside its transaction, sent outside it."""
 
-    def __init__(self, row: Outbox | DueMessage) -> None:
+    def __init__(self, row: Outbox | DueMessage, epoch: int = 0) -> None:
         self.id = row.id
+        # The lease's epoch it was read under (`bot.leadership`; 0: a process alone).
+        self.epoch = epoch
         self.chat_id = row.chat_id
         self.text = row.text or ""
         self.markup = row.reply_markup

@@ -40,7 +40,8 @@ import datetime as dt
 import logging
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
+from contextvars import ContextVar
 from typing import Any
 
 from telegram.error import RetryAfter
@@ -68,7 +69,15 @@ LIMITED = frozenset(
     }
 )
 JSONDict = dict[str, Any]
+# Set by the outbox's sender around its sends: asked once a send is let through, just before
+# it goes; False (this replica is no longer sure it leads) and the send is dropped with
+# `NotAllowed`. Checked here, not before the call, since a send may wait its turn for long.
+send_guard: ContextVar[Callable[[], bool] | None] = ContextVar("send_guard", default=None)
 ROUND_TRIPS = 64  # the recent answers whose fastest round trip counts as not held up
+
+
+class NotAllowed(Exception):
+    """A send let through by the limits, then held back by its `send_guard`: not sent."""
 
 
 class TelegramRateLimiter(BaseRateLimiter[int]):
@@ -137,6 +146,26 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
     def chats(self) -> int:
         """How many chats this limiter holds anything for (queued sends, recent sends)."""
         return len(self._queues.keys() | self._last.keys() | self._groups.keys())
+
+    def seed(self, sends: Iterable[tuple[int | None, float]]) -> int:
+        """Count sends made elsewhere (by the replica that led before this one), as (chat
+        id, seconds ago): they take their places in every window as if sent from here.
+        Returns how many still count (those within the longest window)."""
+        now, counted = self._clock(), 0
+        groups: dict[int, list[float]] = {}
+        for chat_id, ago in sends:
+            if not 0 <= ago < self.group_window:
+                continue
+            at, counted = now - ago, counted + 1
+            if ago < self.window:
+                self._sent.append([at])
+            if chat_id is not None:
+                self._last[chat_id] = max(self._last.get(chat_id, at), at)
+                if chat_id < 0:
+                    groups.setdefault(chat_id, []).append(at)
+        for chat_id, times in groups.items():
+            self._groups[chat_id] = deque(sorted([*self._groups.get(chat_id, ()), *times]))
+        return counted
 
     async def initialize(self) -> None:
         return None
@@ -225,6 +254,9 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
             else:
                 async with self._turn(chat_id):
                     sent = await self._admit(endpoint, chat_id)
+            guard = send_guard.get()
+            if guard is not None and not guard():
+                raise NotAllowed(endpoint)
             try:
                 answer = await callback(*args, **kwargs)
                 if sent is not None:

@@ -230,9 +230,24 @@ class LenientUpdatesRequest(MeteredRequest):
     python-telegram-bot parses a batch of updates in one piece: a single update it cannot
     read fails the whole batch, the updater asks again from the same offset, gets the same
     batch, and the bot handles nothing ever again (hundreds of requests a second). Here such
-    an update is reduced to its id, so the batch parses and polling moves past it."""
+    an update is reduced to its id, so the batch parses and polling moves past it.
+
+    `gate`, when given, is awaited before each request: with several replicas, only the
+    leader's long polls go out (`bot.leadership.Leadership.wait_to_poll`)."""
+
+    def __init__(
+        self,
+        metrics: Metrics | None,
+        *,
+        gate: Callable[[], Awaitable[None]] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(metrics, **kwargs)
+        self.gate = gate
 
     async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        if self.gate is not None:
+            await self.gate()
         code, payload = await super().do_request(*args, **kwargs)
         if code != HTTPStatus.OK:
             return code, payload

@@ -32,6 +32,7 @@ from db.models.kinds import (
     Role,
     TopicState,
 )
+from db.models.leadership import LeaderLease
 from db.models.liaison import LiaisonMessage, LiaisonRequest, RequestEvent
 from db.models.oncall import OncallOverride, OncallPolicy, RotationMember
 from db.models.outbox import Outbox
@@ -77,6 +78,7 @@ __all__ = [
     "EarlyPollAnswer",
     "Invite",
     "InviteRedemption",
+    "LeaderLease",
     "LiaisonMessage",
     "LiaisonRequest",
     "Membership",

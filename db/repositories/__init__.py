@@ -17,6 +17,7 @@ from db.repositories.checkin import CheckinRepo
 from db.repositories.consortium import ConsortiumRepo, PartyRepo
 from db.repositories.conversations import ConversationRepo
 from db.repositories.digest import DigestRepo
+from db.repositories.leadership import LeadershipRepo
 from db.repositories.liaison import RequestRepo
 from db.repositories.oncall import OncallRepo
 from db.repositories.outbox import OutboxRepo
@@ -37,6 +38,7 @@ __all__ = [
     "ConversationRepo",
     "DigestRepo",
     "InviteRepo",
+    "LeadershipRepo",
     "MembershipRepo",
     "OncallRepo",
     "OutboxRepo",
@@ -78,6 +80,7 @@ class Repos:
         self.rules = RulesRepo(session)
         self.topics = TopicRepo(session)
         self.achievements = AchievementRepo(session)
+        self.leadership = LeadershipRepo(session)
         self.training = TrainingRepo(session)
         self.digests = DigestRepo(session)
 

@@ -154,6 +154,25 @@ class OutboxRepo:
         )
         return pending, oldest, failed or 0
 
+    async def sent_since(self, since: dt.datetime) -> list[tuple[int, dt.datetime]]:
+        """(chat id, when) of each message recorded sent since `since`: what a new leader
+        counts against Telegram's limits before it sends (the old leader's last window)."""
+        result = await self.session.execute(
+            select(Outbox.chat_id, Outbox.sent_at).where(
+                Outbox.state == OutboxState.SENT, Outbox.sent_at >= since
+            )
+        )
+        return [(int(chat_id), at) for chat_id, at in result if at is not None]
+
+    async def due_count(self, now: dt.datetime) -> int:
+        """How many messages are due by `now` and not sent yet (the health check's)."""
+        count = await self.session.scalar(
+            select(func.count())
+            .select_from(Outbox)
+            .where(Outbox.state == OutboxState.PENDING, Outbox.not_before <= now)
+        )
+        return int(count or 0)
+
     async def pending_count(self) -> int:
         count = await self.session.scalar(
             select(func.count()).select_from(Outbox).where(Outbox.state == OutboxState.PENDING)

@@ -195,11 +195,17 @@ async def test_a_message_whose_row_was_erased_meanwhile_is_not_recorded(
 
 def test_the_sender_imports_no_feature() -> None:
     """Features register what follows their messages (`bot.app.build_sender`): the sender
-    imports none of them, only the wiring's types, the Bot API's text limits and the db."""
+    imports none of them, only the wiring's types, the Bot API's text limits, the rate
+    limiter's send guard (`bot.leadership`) and the db."""
     tree = ast.parse(Path(sender.__file__).read_text(encoding="utf-8"))
     imported = {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     imported |= {
         a.name for node in ast.walk(tree) if isinstance(node, ast.Import) for a in node.names
     }
     ours = {name for name in imported if name.split(".")[0] in {"bot", "handlers", "jobs"}}
-    assert ours <= {"bot.context", "bot.domain.telegram_text", "bot.outbox.writer"}
+    assert ours <= {
+        "bot.context",
+        "bot.domain.telegram_text",
+        "bot.outbox.writer",
+        "bot.telegram.ratelimit",
+    }
