@@ -10,7 +10,6 @@ with 502, and Telegram posts it again. It records which replica took each update
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 from aiohttp import ClientConnectorError, ClientError, ClientSession, ClientTimeout, web
@@ -66,7 +65,7 @@ class RoundRobinBalancer:
                     return web.Response(status=answer.status, body=await answer.read())
             except ClientConnectorError:
                 self.passed_over += 1  # not listening: the next replica takes it
-            except (ClientError, asyncio.TimeoutError):
+            except (ClientError, TimeoutError):
                 break  # taken, then the connection dropped: Telegram posts it again
         self.failed += 1
         return web.Response(status=502)
