@@ -103,7 +103,7 @@ class Replica:
             "WEBHOOK_SECRET": SECRET,
             "DEFAULT_TIMEZONE": "Asia/Shanghai",
             "CHAOS_CLOCK": str(folder / "clock"),
-            "LOG_LEVEL": "WARNING",
+            "LOG_LEVEL": os.environ.get("CHAOS_LOG_LEVEL", "WARNING"),
             **FAST,
         }
         self.folder = folder
@@ -290,8 +290,10 @@ async def month(database_url: str, *, days: int, replicas: int, kills: int, seed
                     await chaos
                     await script.quiet()
             except RuntimeError:
+                kept = Path(tempfile.mkdtemp(prefix="chaos-logs-"))
                 for replica in running:
-                    print(replica.log.read_text(errors="replace")[-3000:], file=sys.stderr)
+                    (kept / replica.log.name).write_bytes(replica.log.read_bytes())
+                print(f"the replicas' logs: {kept}", file=sys.stderr)
                 raise
             finally:
                 run.seconds = time.monotonic() - started
@@ -375,6 +377,7 @@ def replica_main() -> None:
     from bot.config import load_settings
     from bot.logs import configure
     from bot.runner import serve
+    from bot.telegram.ratelimit import TelegramRateLimiter
 
     settings = load_settings(None)
     configure(settings)
@@ -385,7 +388,11 @@ def replica_main() -> None:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
-        await serve(settings, stop, clock=clock)
+        # As the demo's: the month's people answer at once, and Telegram's real-time limits
+        # (a second between two messages to a chat, 20 a minute to a group) would make a
+        # month on a fast clock last an hour; the fan-out benchmarks hold those limits.
+        limiter = TelegramRateLimiter(chat_gap=0.0, group=10_000)
+        await serve(settings, stop, clock=clock, rate_limiter=limiter)
 
     asyncio.run(run())
 
