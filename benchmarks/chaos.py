@@ -289,13 +289,11 @@ async def month(database_url: str, *, days: int, replicas: int, kills: int, seed
                 if chaos is not None:  # the month ended before the kills: the clock stays
                     await chaos
                     await script.quiet()
-            except RuntimeError:
+            finally:
                 kept = Path(tempfile.mkdtemp(prefix="chaos-logs-"))
                 for replica in running:
                     (kept / replica.log.name).write_bytes(replica.log.read_bytes())
                 print(f"the replicas' logs: {kept}", file=sys.stderr)
-                raise
-            finally:
                 run.seconds = time.monotonic() - started
                 if chaos is not None and not chaos.done():
                     chaos.cancel()
@@ -315,6 +313,7 @@ async def month(database_url: str, *, days: int, replicas: int, kills: int, seed
 @dataclass
 class Verdict:
     duplicates: int
+    repeated: Counter[tuple[int, str]]
     lost: list[tuple[int, str]]
     extra: list[tuple[int, str]]
     reordered: list[int]
@@ -328,6 +327,7 @@ def compare(calm: Run, chaotic: Run) -> Verdict:
     """Each chat's messages in the chaotic run, repeats taken out (counted), against the calm
     run's: what is missing (lost), what is there besides (extra), chats out of order."""
     duplicates, lost, extra, reordered = 0, [], [], []
+    repeated: Counter[tuple[int, str]] = Counter()
     for chat in sorted(set(calm.chats) | set(chaotic.chats)):
         want = calm.chats.get(chat, [])
         got = chaotic.chats.get(chat, [])
@@ -339,6 +339,7 @@ def compare(calm: Run, chaotic: Run) -> Verdict:
             if seen[text_] > allowed[text_]:
                 if allowed[text_]:
                     duplicates += 1
+                    repeated[(chat, text_[:60])] += 1
                 else:
                     extra.append((chat, text_[:80]))
                 continue
@@ -347,7 +348,7 @@ def compare(calm: Run, chaotic: Run) -> Verdict:
         lost += [(chat, t[:80]) for t in missing.elements()]
         if not missing and kept != want:
             reordered.append(chat)
-    return Verdict(duplicates, lost, extra, reordered)
+    return Verdict(duplicates, repeated, lost, extra, reordered)
 
 
 async def main(database_url: str, days: int, kills: int, seed: int) -> tuple[str, bool]:
@@ -366,6 +367,7 @@ async def main(database_url: str, days: int, kills: int, seed: int) -> tuple[str
         f"updates taken per replica: {dict(chaotic.by_replica)}; at-least-once duplicates: "
         f"{verdict.duplicates}; lost: {len(verdict.lost)} {verdict.lost[:5]}; other than the "
         f"calm run: {len(verdict.extra)} {verdict.extra[:5]}; out of order: {verdict.reordered}",
+        f"most repeated: {verdict.repeated.most_common(8)}",
         f"target (the chats as in the calm run apart from counted duplicates, at least 20 "
         f"kills): {'HOLDS' if verdict.holds and chaotic.kills >= 20 else 'MISSED'}",
     ]
