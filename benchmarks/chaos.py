@@ -181,8 +181,14 @@ class Month:
         deadline = loop.time() + timeout
         while loop.time() < deadline:
             if not self.tg._updates:
-                async with self.database.transaction() as repos:  # nothing due unsent
-                    if await repos.outbox.oldest_due(self.clock.now()) is None:
+                async with self.database.transaction() as repos:  # nothing due undone
+                    now = self.clock.now()
+                    # An escalation step due and not run yet (no leader at the moment) is
+                    # waited for: on a fast clock the next step would be due before a new
+                    # leader runs it, and the step's notice skipped.
+                    if await repos.outbox.oldest_due(now) is None and not await repos.requests.due(
+                        now
+                    ):
                         sent = len(self.tg.sent)
                         await asyncio.sleep(0.3)
                         if sent == len(self.tg.sent) and not self.tg._updates:
@@ -219,7 +225,8 @@ class Month:
             await self.quiet()
             on_call = 1002 if (day // 7) % 2 == 0 else 1003
             delivery = await self.first(self.contacts[on_call], question)
-            if day % 3 != 2:  # every third question waits and escalates
+            late = day % 3 == 2  # every third question waits, escalates, then is answered
+            if not late:
                 self.contacts[on_call].send(f"Answer {day + 1}: yes.", reply_to=delivery)
                 await self.quiet()
             if day % 7 == 1:
@@ -233,6 +240,9 @@ class Month:
             for hours in (1, 3, 8):  # the day's scheduled work: escalations, reminders
                 self.clock.set(START + dt.timedelta(days=day, hours=hours))
                 await self.quiet()
+                if late and hours == 3:  # after both escalation steps, before they repeat
+                    self.contacts[on_call].send(f"Answer {day + 1}: yes.", reply_to=delivery)
+                    await self.quiet()
 
 
 async def prepare(database_url: str) -> None:
