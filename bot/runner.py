@@ -24,6 +24,7 @@ from bot.leadership import SingleProcessLock
 from bot.ops.health import HealthServer
 from bot.telegram.menus import set_default_menus, set_menu_button
 from bot.telegram.updates import PerChatUpdateProcessor
+from bot.telegram.webhook import WebhookServer
 from db.migrate import current_revision, upgrade
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,7 @@ async def _serve(
     leadership = services.leadership
     await upgrade(services.database.engine)
     log.info("database at revision %s", await current_revision(services.database.engine))
+    webhook: WebhookServer | None = None
     health = await _start_health(services, settings)
     drains: set[asyncio.Task[int]] = set()
 
@@ -86,7 +88,7 @@ async def _serve(
                 log.info("mini app on http://%s:%s/app/", settings.web_listen, web_server.port)
             assert application.updater is not None
             if settings.bot_mode == "webhook":
-                await _start_webhook(application, settings)
+                webhook = await _start_webhook(application, settings)
             else:
                 if leadership.is_leader:
                     # A standby does not look: its getUpdates waits for the lease (and, sent,
@@ -118,6 +120,8 @@ async def _serve(
                 await stop.wait()
             finally:
                 log.info("stopping")
+                if webhook is not None:  # no new posts; those in hand are handled first
+                    await webhook.stop()
                 leadership.resign()  # nothing new is sent; what is in flight is recorded
                 if application.updater.running:
                     await application.updater.stop()
@@ -167,20 +171,19 @@ async def _expect_backlog(application: BotApplication) -> None:
     processor.expect_backlog([update.update_id for update in waiting])
 
 
-async def _start_webhook(application: BotApplication, settings: Settings) -> None:
+async def _start_webhook(application: BotApplication, settings: Settings) -> WebhookServer:
     """Listen on WEBHOOK_LISTEN:WEBHOOK_PORT at WEBHOOK_URL's path and tell Telegram to post
-    there with the secret; requests without it are refused (403)."""
-    assert application.updater is not None and settings.webhook_url is not None
-    assert settings.webhook_secret is not None
-    path = urlsplit(settings.webhook_url).path.lstrip("/")
-    await application.updater.start_webhook(
-        listen=settings.webhook_listen,
-        port=settings.webhook_port,
-        url_path=path,
-        webhook_url=settings.webhook_url,
-        secret_token=settings.webhook_secret.get_secret_value(),
-        allowed_updates=ALLOWED_UPDATES,
+    there with the secret; requests without it are refused (403). Every replica behind a
+    load balancer does the same with the same URL (the balancer's): the webhook is never
+    deleted on the way out, as the other replicas still serve it."""
+    assert settings.webhook_url is not None and settings.webhook_secret is not None
+    secret = settings.webhook_secret.get_secret_value()
+    server = WebhookServer(application, path=urlsplit(settings.webhook_url).path, secret=secret)
+    await server.start(settings.webhook_listen, settings.webhook_port)
+    await application.bot.set_webhook(
+        settings.webhook_url, secret_token=secret, allowed_updates=ALLOWED_UPDATES
     )
+    return server
 
 
 def settle_heap() -> None:

@@ -45,7 +45,7 @@ from bot.renderers.access import (
 from bot.services.context import ServiceContext
 from bot.services.people import Caller, TelegramProfile, load_caller
 from bot.telegram import callbacks
-from bot.telegram.updates import committed
+from bot.telegram.updates import committed, lane
 from db.models import Conversation, Person
 from db.repositories import Repos
 
@@ -126,6 +126,16 @@ Feature = Callable[[Request], Awaitable[Reply | None]]
 Continuation = Callable[[Request, Person, Conversation, Message], Awaitable[Reply | None]]
 
 
+async def first_time(repos: Repos, update: Update, now: dt.datetime) -> bool:
+    """Claim the update in this transaction: False if it was handled before (Telegram sent
+    it again, or to another replica too). On PostgreSQL this also waits for, then holds, its
+    chat's turn: replicas handle one chat's updates one at a time."""
+    if await repos.updates.claim(update.update_id, now, lane(update)):
+        return True
+    log.info("update %s was handled before; skipped", update.update_id)
+    return False
+
+
 async def in_transaction(
     update: Update,
     context: BotContext,
@@ -138,8 +148,7 @@ async def in_transaction(
     services = context.services
 
     async def work(repos: Repos) -> Reply | None:
-        if not await repos.updates.claim(update.update_id, services.clock.now()):
-            log.info("update %s was handled before; skipped", update.update_id)
+        if not await first_time(repos, update, services.clock.now()):
             return None
         caller = await load_caller(
             repos, user.id, user.language_code, services.settings.default_timezone

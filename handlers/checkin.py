@@ -25,7 +25,7 @@ from bot.services import checkin
 from bot.services.context import ServiceContext
 from db.models import Checkin
 from db.repositories import Repos
-from handlers.base import Reply, Request, command
+from handlers.base import Reply, Request, command, first_time
 
 
 async def checkin_command(request: Request) -> Reply:
@@ -212,16 +212,17 @@ async def poll_answer(update: Update, context: BotContext) -> None:
     def ctx(repos: Repos) -> ServiceContext:
         return ServiceContext(repos, now, services.settings.default_timezone)
 
-    async def vote(repos: Repos) -> bool:
-        return await checkin.record_open_vote(ctx(repos), answer.poll_id, user.id, name, options)
-
     async def work(repos: Repos) -> None:
-        await checkin.record_answer(ctx(repos), answer.poll_id, user.id, name, options)
+        # Claimed like any update: a vote Telegram sends again, after the person changed it,
+        # must not bring the old choice back. The usual vote is then one statement; anything
+        # else (a poll not recorded yet, a check-in not open, a withdrawn vote) takes the
+        # whole way.
+        if not await first_time(repos, update, now):
+            return
+        if not await checkin.record_open_vote(ctx(repos), answer.poll_id, user.id, name, options):
+            await checkin.record_answer(ctx(repos), answer.poll_id, user.id, name, options)
 
-    # The usual vote is one statement; anything else (a poll not recorded yet, a check-in
-    # not open, a withdrawn vote) takes the whole way.
-    if not await services.database.run_single_statement(vote):
-        await services.database.run(work)
+    await services.database.run(work)
 
 
 def build_handlers() -> list[BaseHandler[Update, BotContext, None]]:

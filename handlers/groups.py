@@ -27,7 +27,15 @@ from bot.services.chats import (
     unlink_chat,
 )
 from bot.telegram.menus import set_group_member_menu
-from handlers.base import MyChatMemberHandler, Reply, Request, command, log, topic_of
+from handlers.base import (
+    MyChatMemberHandler,
+    Reply,
+    Request,
+    command,
+    first_time,
+    log,
+    topic_of,
+)
 
 _PRESENT = (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR)
 
@@ -48,6 +56,8 @@ async def membership_changed(update: Update, context: BotContext) -> None:
     now = change.new_chat_member.status in _PRESENT
     services = context.services
     async with services.database.transaction() as repos:
+        if not await first_time(repos, update, services.clock.now()):
+            return
         if now and not was:
             chat = await bot_added(repos, _chat_info(update))
             consortium = await repos.consortium.get()
@@ -102,6 +112,8 @@ async def migrated(update: Update, context: BotContext) -> None:
         return
     services = context.services
     async with services.database.transaction() as repos:
+        if not await first_time(repos, update, services.clock.now()):
+            return
         upgraded = CheckinOutbox(services, repos, services.clock.now())
         await upgraded.group_upgraded(message.chat_id, message.migrate_to_chat_id)
     context.application.create_task(services.sender.drain(context.application), name="outbox-drain")

@@ -15,7 +15,15 @@ from bot.renderers.profile import render_join, render_welcome_back
 from bot.services.people import JoinResult, join_with_invite, load_caller, record_private_start
 from bot.telegram.menus import set_person_menu
 from handlers import documents, reports, survey, topics
-from handlers.base import MyChatMemberHandler, Reply, Request, command, deliver, in_transaction
+from handlers.base import (
+    MyChatMemberHandler,
+    Reply,
+    Request,
+    command,
+    deliver,
+    first_time,
+    in_transaction,
+)
 
 
 async def start(request: Request) -> Reply | None:
@@ -95,6 +103,8 @@ async def private_membership(update: Update, context: BotContext) -> None:
     status = change.new_chat_member.status
     reachable = status in (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR)
     async with context.services.database.transaction() as repos:
+        if not await first_time(repos, update, context.services.clock.now()):
+            return
         await repos.people.set_can_message(
             change.from_user.id, reachable, None if reachable else "blocked the bot"
         )

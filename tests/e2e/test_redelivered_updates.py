@@ -8,7 +8,7 @@ import pytest
 
 from bot.fake_telegram import FakeTelegram
 from db.engine import Database
-from tests.e2e.conftest import RunningBot, started
+from tests.e2e.conftest import MAIN_GROUP, RunningBot, outbox_settled, started, until
 
 
 async def test_a_redelivered_update_is_handled_once(
@@ -50,3 +50,35 @@ async def test_unreadable_and_unknown_updates_are_passed_over(
     assert (await zhang.next_message()).text
     zhang.send("/whoami")
     assert "Zhang Min" in (await zhang.next_message()).text
+
+
+async def test_a_vote_and_a_greeting_sent_again_take_effect_once(
+    tg: FakeTelegram, bot: RunningBot, database: Database
+) -> None:
+    """A poll answer Telegram sends again after the person changed their vote does not bring
+    the old choice back; the bot's addition to a group sent again greets it once."""
+    li = await started(tg, 1001, "Li Wei", "en")
+    zhang = await started(tg, 1002, "Zhang Min")
+    group = tg.group(MAIN_GROUP, "Alliance main group")
+    group.add_bot(by=li)
+    await group.next_message()
+    added = tg.last_update_id()
+    li.send("/checkin")
+    await li.next_message()
+    await group.next_message()  # the agenda
+    poll = await group.next_message()
+    await until(database, outbox_settled, "the poll's id recorded")  # votes not kept early
+    zhang.vote(poll, [2])  # Blocked
+    first_vote = tg.last_update_id()
+    zhang.vote(poll, [0])  # changed: On track
+    await tg.idle()
+    await asyncio.sleep(0.3)
+    tg.redeliver(first_vote)
+    tg.redeliver(added)
+    await tg.idle()
+    await asyncio.sleep(0.5)
+    assert tg.unread(MAIN_GROUP) == []  # not greeted twice
+    li.send("/checkin close")
+    await li.next_message()
+    summary = await group.next_message()
+    assert "On track: 1" in summary.text and "Blocked: 0" in summary.text, summary.text

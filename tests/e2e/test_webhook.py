@@ -56,6 +56,15 @@ async def test_webhook_mode_with_a_secret(
                 "entities": [{"type": "bot_command", "offset": 0, "length": 7}],
             },
         }
+        # Answered only once handled: when the post returns, the reply has been sent (a
+        # replica that died before answering would see Telegram post the update again).
+        assert await tg.post_to_webhook(forged, SECRET) == 200
+        assert len(tg.unread(2001)) == 1 and "Chen Jie" in tg.unread(2001)[0].text
+        await chen.next_message()
+        assert await tg.post_to_webhook(forged, SECRET) == 200  # sent again: handled once
+        await asyncio.sleep(0.3)
+        assert tg.unread(2001) == []
+        forged["update_id"] += 1
         assert await tg.post_to_webhook(forged, "a-wrong-secret-token") == 403
         assert await tg.post_to_webhook(forged, None) == 403
         await asyncio.sleep(0.5)
