@@ -8,8 +8,8 @@ from collections.abc import Iterable
 from babel.dates import format_skeleton
 
 from bot.domain.checkin import OPTION_KEYS
-from bot.i18n import Translator
-from bot.renderers import dates, esc, labelled, listed, said, then
+from bot.i18n import Translator, dates
+from bot.renderers import esc, labelled, listed, said, then
 from bot.renderers.pace import render_agenda_gaps
 from bot.services.checkin import ReportStats, SkippedDay, Tally
 from bot.services.pace import GapWarning
