@@ -51,6 +51,8 @@ SHEETS = {
     "manual_versions": N_("Manual versions"),
     "score_history": N_("Earlier scores"),
     "mentors_below_share": N_("Mentors below the share"),
+    "course_attendance": N_("Course attendance"),
+    "programme_gaps": N_("Programme gaps"),
 }
 
 # A column's header and how its cells are written (see `_writer`).
@@ -104,6 +106,19 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "weeks_asked": (N_("Weeks to score"), "count"),
     "share": (N_("Share scored (%)"), "rate"),
     "least_share": (N_("Least share (%)"), "rate"),
+    "course": (N_("Course module (key)"), "text"),
+    "title_en": (N_("Title (English)"), "text"),
+    "title_zh": (N_("Title (Chinese)"), "text"),
+    "phase": (N_("Phase"), "phase"),
+    "session_start": (N_("Session starts (UTC)"), "datetime"),
+    "minutes": (N_("Minutes"), "count"),
+    "attended": (N_("Attended"), "yes_no"),
+    "confirmed_by": (N_("Confirmed by"), "confirmer"),
+    "credits": (N_("Credits"), "one_decimal"),
+    "gap_start": (N_("Gap from (Monday)"), "date"),
+    "gap_end": (N_("Gap to (Sunday)"), "date"),
+    "gap_weeks": (N_("Weeks with no activity"), "count"),
+    "warned_at": (N_("Warned at (UTC)"), "datetime"),
 }
 FORMATS = {
     "id": "0",
@@ -116,6 +131,8 @@ FORMATS = {
     "one_decimal": "0.0",
 }
 STATUSES = {"submitted": N_("submitted"), "missing": N_("missing")}
+PHASES = {"pre_departure": N_("pre-departure"), "course": N_("courses")}  # a course module's
+CONFIRMERS = {"self": N_("the attendee")}  # else the Telegram id of who marked it
 
 
 def sheet_name(sheet: str, t: Translator) -> str:
@@ -213,6 +230,8 @@ def _converter(kind: str, t: Translator) -> Callable[[Any], object]:
         "one_decimal": _rounded(1),
         "yes_no": lambda value: t.gettext("yes") if value else t.gettext("no"),
         "status": lambda value: t.gettext(STATUSES[str(value)]) if value in STATUSES else value,
+        "phase": lambda value: t.gettext(PHASES[str(value)]) if value in PHASES else value,
+        "confirmer": lambda value: t.gettext(CONFIRMERS[value]) if value in CONFIRMERS else value,
         "dimension": lambda value: dimension_name(str(value), t) if value in DIMS else value,
         "kind": lambda value: kind_name(str(value), t),
         "rules": lambda value: format_list(

@@ -194,7 +194,7 @@ _ATTENDANCE_COLUMNS = [
     "confirmed_by",
     "credits",
 ]
-_GAP_COLUMNS = ["student", "name", "gap_start", "gap_end", "weeks", "warned_at"]
+_GAP_COLUMNS = ["student", "name", "gap_start", "gap_end", "gap_weeks", "warned_at"]
 
 
 _REPORT_COLUMNS = [

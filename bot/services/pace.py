@@ -158,7 +158,7 @@ async def gap_rows(ctx: ServiceContext) -> list[dict[str, object]]:
                     "name": student.name or "",
                     "gap_start": gap.start.isoformat(),
                     "gap_end": gap.end.isoformat(),
-                    "weeks": gap.weeks,
+                    "gap_weeks": gap.weeks,
                     "warned_at": warning.warned_at.isoformat() if warning else "",
                 }
             )

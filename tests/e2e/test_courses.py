@@ -119,15 +119,26 @@ async def test_courses_reminders_attendance_and_pace(
     # /export has the attendance and the gaps; /mydata a student's attendance; /forget it.
     li.send("/export")
     book = openpyxl.load_workbook(io.BytesIO(await _document(tg, li.id, ".xlsx")), read_only=True)
-    rows = list(book["course_attendance"].iter_rows(values_only=True))
+    # Li reads Chinese: the sheets, their headers and words are his, dates are date cells.
+    rows = list(book["课程出勤"].iter_rows(values_only=True))
     head = rows[0]
-    attended = {(r[head.index("course")], r[head.index("student")]): r for r in rows[1:]}
+    attended = {
+        (r[head.index("课程模块（代码）")], r[head.index("Telegram ID")]): r for r in rows[1:]
+    }
     chen_ds = attended[("data-security", 2001)]
-    assert chen_ds[head.index("attended")] is True and chen_ds[head.index("credits")] == 1
-    assert attended[("data-security", 2002)][head.index("confirmed_by")] == "self"
-    assert attended[("culture", 2002)][head.index("attended")] is None  # not recorded yet
-    gaps = list(book["programme_gaps"].iter_rows(values_only=True))
-    assert gaps[1][:3] == (2002, "Zhao Lei", "2026-11-16") and gaps[1][4] == 7
+    assert chen_ds[head.index("已出勤")] == "是" and chen_ds[head.index("学分")] == 1
+    assert chen_ds[head.index("阶段")] == "课程"
+    assert attended[("data-security", 2002)][head.index("确认人")] == "出勤者本人"
+    assert attended[("culture", 2002)][head.index("已出勤")] is None  # not recorded yet
+    gaps = list(book["培养计划空档"].iter_rows(values_only=True))
+    assert gaps[0][:5] == (
+        "Telegram ID",
+        "姓名",
+        "空档开始（周一）",
+        "空档结束（周日）",
+        "无安排的周数",
+    )
+    assert gaps[1][:3] == (2002, "Zhao Lei", dt.datetime(2026, 11, 16)) and gaps[1][4] == 7
     li.send("/credits")  # everybody's, in Chinese
     assert "（课程模块：1）" in (await message_with(tg, li.id, "Chen Jie：")).text
     li.send("/transcript 2001")
