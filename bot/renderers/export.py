@@ -81,6 +81,8 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "weeks": (N_("Weeks assessed"), "count"),
     "weeks_expected": (N_("Weeks expected"), "count"),
     "reports_submitted": (N_("Reports submitted"), "count"),
+    "sessions_held": (N_("Course sessions held"), "count"),
+    "sessions_attended": (N_("Course sessions attended"), "count"),
     "participation_rate": (N_("Participation (%)"), "rate"),
     "full_months_abroad": (N_("Full months abroad"), "count"),
     "credits_earned": (N_("Credits earned"), "one_decimal"),
@@ -106,9 +108,8 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "weeks_asked": (N_("Weeks to score"), "count"),
     "share": (N_("Share scored (%)"), "rate"),
     "least_share": (N_("Least share (%)"), "rate"),
-    "course": (N_("Course module (key)"), "text"),
-    "title_en": (N_("Title (English)"), "text"),
-    "title_zh": (N_("Title (Chinese)"), "text"),
+    "course": (N_("Course module (key)"), "key"),
+    "title": (N_("Title"), "text"),
     "phase": (N_("Phase"), "phase"),
     "session_start": (N_("Session starts (UTC)"), "datetime"),
     "minutes": (N_("Minutes"), "count"),
@@ -152,6 +153,26 @@ def header(column: str, t: Translator) -> str:
             dimension=dimension_name(column[5:], t)
         )
     return column
+
+
+def in_language(frame: pd.DataFrame, t: Translator) -> pd.DataFrame:
+    """A column written in both languages (`title_en` and `title_zh`, as the CSV keeps
+    them) as one in the reader's (`title`), the English where there is no Chinese; the
+    machine keys beside such a title (a course module's `data-security`) left to the CSV."""
+    keys = [c for c in frame.columns if c in COLUMNS and COLUMNS[c][1] == "key"]
+    frame = frame.drop(columns=keys)
+    mine = "zh" if t.language == "zh" else "en"
+    other = "en" if mine == "zh" else "zh"
+    for column in list(frame.columns):
+        base = str(column).removesuffix("_en")
+        if base == column or f"{base}_zh" not in frame.columns:
+            continue
+        shown, fallback = frame[f"{base}_{mine}"], frame[f"{base}_{other}"]
+        kept = shown.where(shown.notna() & (shown != ""), fallback)
+        at = list(frame.columns).index(column)
+        frame = frame.drop(columns=[f"{base}_en", f"{base}_zh"])
+        frame.insert(at, base, kept)
+    return frame
 
 
 def _missing(value: object) -> bool:
@@ -311,7 +332,8 @@ def workbook(
     book = xlsxwriter.Workbook(buffer, {"constant_memory": True, "nan_inf_to_errors": True})
     formats = {kind: book.add_format({"num_format": code}) for kind, code in FORMATS.items()}
     bold = book.add_format({"bold": True})
-    for name, frame in sheets.items():
+    for name, bilingual in sheets.items():
+        frame = in_language(bilingual, t)
         sheet = book.add_worksheet(sheet_name(name, t))
         if len(frame) > max_rows:
             rows = format_decimal(len(frame), locale=t.language)

@@ -43,7 +43,7 @@ def _gap(gap: Gap, t: Translator) -> str:
 
 def render_plan(plan: Plan, t: Translator) -> str:
     head = t.gettext("<b>Programme of {name}</b> (weeks from Monday, {zone})").format(
-        name=_name(plan.student), zone=esc(plan.zone)
+        name=_name(plan.student), zone=esc(dates.zone_name(plan.zone, t))
     )
     line = plan.timeline
     if line is None:

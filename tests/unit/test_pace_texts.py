@@ -28,7 +28,7 @@ def _plan(today: dt.date) -> Plan:
 
 def test_the_plan_folds_weeks_and_marks_the_gap(en: Translator, zh: Translator) -> None:
     text = render_plan(_plan(D(2026, 11, 20)), en)
-    assert "<b>Programme of Zhao Lei</b> (weeks from Monday, Europe/Berlin)" in text
+    assert "<b>Programme of Zhao Lei</b> (weeks from Monday, Central European Time)" in text
     assert "• pre-departure training (culture and policy): Nov 12, 2026 – Nov 12, 2026" in text
     assert "⚠️ 7 weeks with no activity, Nov 16, 2026 – Jan 3, 2027" in text
     assert "Nov 9, 2026 (1 week): pre-departure\n" in text
