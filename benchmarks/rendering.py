@@ -1,5 +1,5 @@
 """A round of weekly reminders rendered, with dates in the reader's locale (Babel, through
-`bot.renderers.dates`), beside the strftime forms they replaced: `python -m benchmarks.rendering`.
+`bot.i18n.dates`), beside the strftime forms they replaced: `python -m benchmarks.rendering`.
 
 Case: 10,000 students, half reading English and half Chinese, in three time zones, are each
 reminded of this week's report (`render_student_reminder`: the week, its days and the
@@ -38,7 +38,7 @@ def main() -> None:
     zones = [ZONES[i % len(ZONES)] for i in range(STUDENTS)]
     cases = {
         "strftime (before)": lambda i: _strftime_reminder(zones[i], readers[i]),
-        "Babel (bot.renderers.dates)": lambda i: render_student_reminder(
+        "Babel (bot.i18n.dates)": lambda i: render_student_reminder(
             Stage.REMIND, WEEK, DEADLINE, zones[i], readers[i]
         ),
     }

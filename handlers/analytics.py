@@ -17,8 +17,9 @@ from bot.domain import numbers
 from bot.domain.digest import month_of, previous_month
 from bot.domain.reports import InputProblem
 from bot.domain.time import first_zone, local_today
+from bot.i18n import dates
 from bot.outbox.reports import ReportOutbox
-from bot.renderers import dates, esc, plural
+from bot.renderers import esc, plural
 from bot.renderers.analytics import render_cohort, render_pick_student, render_progress
 from bot.renderers.charts import model_chart, party_chart, progress_chart
 from bot.renderers.credits import (

@@ -17,8 +17,9 @@ from bot.domain.checkin import (
     parse_open_for,
     parse_schedule,
 )
+from bot.i18n import dates
 from bot.outbox.checkin import CheckinOutbox
-from bot.renderers import dates, esc
+from bot.renderers import esc
 from bot.renderers.checkin import render_history_line, render_next, render_schedule_problem
 from bot.renderers.tables import csv_bytes
 from bot.services import checkin

@@ -13,8 +13,9 @@ from telegram.ext import BaseHandler, MessageHandler, filters
 
 from bot.context import BotContext
 from bot.domain import numbers
+from bot.i18n import dates
 from bot.outbox.liaison import LiaisonOutbox
-from bot.renderers import dates, esc, listed
+from bot.renderers import esc, listed
 from bot.renderers.liaison import (
     ack_text,
     event_name,

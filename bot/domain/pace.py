@@ -157,8 +157,3 @@ def to_warn(
     and not over: late is better than never), and not warned of before (by first Monday)."""
     done = set(warned)
     return [gap for gap in gaps if gap.start not in done and gap.start - ahead <= today <= gap.end]
-
-
-def current_or_next(gaps: Iterable[Gap], today: dt.date, within: dt.timedelta) -> list[Gap]:
-    """The gaps under way today or starting within `within`: what a check-in discusses."""
-    return [gap for gap in gaps if gap.end >= today and gap.start <= today + within]

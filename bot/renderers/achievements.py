@@ -8,8 +8,8 @@ from fractions import Fraction
 
 from babel.numbers import get_currency_precision
 
-from bot.i18n import Translator
-from bot.renderers import aside, dates, esc, fit, labelled, listed, more_lines
+from bot.i18n import Translator, dates
+from bot.renderers import aside, esc, fit, labelled, listed, more_lines
 from bot.renderers.reports import kind_name
 from bot.services.achievements import AchievementView, RevenueAdded, amount_of
 from db.models import Achievement, AchievementKind, Revenue

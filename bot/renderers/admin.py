@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from bot.domain.access import ROLE_NAMES
 from bot.domain.invites import MAX_DAYS, MAX_USES, InviteArgsError, deep_link
-from bot.i18n import Translator
-from bot.renderers import Rendered, dates, esc, listed
+from bot.i18n import Translator, dates
+from bot.renderers import Rendered, esc, listed
 from bot.services.chats import LinkResult
 from bot.services.people import NewInvite
 from db.models import Party, Role

@@ -8,12 +8,10 @@ from collections.abc import Iterable
 from babel.dates import format_skeleton
 
 from bot.domain.checkin import OPTION_KEYS
-from bot.i18n import Translator
-from bot.renderers import dates, esc, labelled, listed, said, then
-from bot.renderers.pace import render_agenda_gaps
+from bot.i18n import Translator, dates
+from bot.renderers import esc, labelled, listed, said, then
 from bot.services.checkin import ReportStats, SkippedDay, Tally
-from bot.services.pace import GapWarning
-from db.models import ActionItem, Checkin, LiaisonRequest, Party
+from db.models import ActionItem, Checkin, LiaisonRequest, PaceWarning, Party, Person
 
 
 def poll_question(t: Translator) -> str:
@@ -42,7 +40,7 @@ def render_agenda(
     zone: str,
     t: Translator,
     chat_id: int = 0,
-    gaps: Iterable[GapWarning] = (),
+    gaps: Iterable[tuple[PaceWarning, Person]] = (),
 ) -> str:
     """The agenda posted in the group `chat_id`: an open question's text shows only in the
     group it was asked in (one asked privately or elsewhere is not this group's to read)."""
@@ -74,6 +72,31 @@ def render_agenda(
         lines += _action_lines(actions, t)
     lines.append(t.gettext("Record new action items with /action TEXT."))
     return "\n".join(lines)
+
+
+def render_agenda_gaps(gaps: Iterable[tuple[PaceWarning, Person]], t: Translator) -> list[str]:
+    """The agenda's lines on the gaps in students' programmes the coordinators were warned
+    of (none when there is no gap), in the words of the warning itself."""
+    found = list(gaps)
+    if not found:
+        return []
+    lines = [
+        t.ngettext(
+            "Training pace: {n} gap in a student's programme to discuss:",
+            "Training pace: {n} gaps in students' programmes to discuss:",
+            len(found),
+        ).format(n=len(found))
+    ]
+    for warning, student in found[:8]:
+        weeks = ((warning.gap_end - warning.gap_start).days + 1) // 7
+        gap = t.ngettext(
+            "{n} week with no activity, {start} – {end}",
+            "{n} weeks with no activity, {start} – {end}",
+            weeks,
+        ).format(n=weeks, start=dates.day(warning.gap_start, t), end=dates.day(warning.gap_end, t))
+        name = esc(student.name or str(student.telegram_id))
+        lines.append("• " + t.gettext("{name}: {gap}").format(name=name, gap=gap))
+    return lines
 
 
 def render_report_stats(stats: ReportStats, t: Translator) -> str:

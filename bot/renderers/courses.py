@@ -10,7 +10,7 @@ from babel.dates import format_skeleton, format_timedelta
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.domain.courses import CourseInputError
-from bot.i18n import Translator
+from bot.i18n import Translator, dates
 from bot.renderers import Rendered, esc
 from bot.services.courses import (
     CoursesView,
@@ -28,9 +28,12 @@ MAX_SHEET = 60  # attendees with a button each; the rest confirm themselves
 def when(moment: dt.datetime, zone: str, t: Translator) -> str:
     """A moment in the reader's zone and language, with the zone named."""
     local = ZoneInfo(zone)
-    day = format_skeleton("yMMMEd", moment, tzinfo=local, locale=t.language)
-    time = format_skeleton("Hm", moment, tzinfo=local, locale=t.language)
-    return t.gettext("{day} {time} ({zone})").format(day=day, time=time, zone=zone)
+    locale = dates.locale_of(t)
+    day = format_skeleton("yMMMEd", moment, tzinfo=local, locale=locale)
+    time = format_skeleton("Hm", moment, tzinfo=local, locale=locale)
+    return t.gettext("{day} {time} ({zone})").format(
+        day=day, time=time, zone=dates.zone_name(zone, t)
+    )
 
 
 def length(minutes: int, t: Translator) -> str:
@@ -59,7 +62,8 @@ def session_line(view: SessionView, zone: str, t: Translator) -> str:
 
 
 def _short(view: SessionView, zone: str, t: Translator) -> str:
-    day = format_skeleton("MMMd", view.session.starts_at, tzinfo=ZoneInfo(zone), locale=t.language)
+    local = ZoneInfo(zone)
+    day = format_skeleton("MMMd", view.session.starts_at, tzinfo=local, locale=dates.locale_of(t))
     name = title(view.course, t.language)
     return f"{name[:27]}… {day}" if len(name) > 28 else f"{name} {day}"
 

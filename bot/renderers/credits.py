@@ -10,8 +10,8 @@ from decimal import Decimal
 from html import escape
 
 from bot.domain.credits import CreditRules, Credits
-from bot.i18n import Translator
-from bot.renderers import dates, esc, plural
+from bot.i18n import Translator, dates
+from bot.renderers import esc, plural
 from bot.renderers.analytics import render_credits_line
 from bot.services.credits import StudentCredits, TrainingAdded
 

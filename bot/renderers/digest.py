@@ -8,8 +8,8 @@ import math
 from babel.dates import format_skeleton
 
 from bot.domain.digest import Figures, Thresholds
-from bot.i18n import Translator
-from bot.renderers import dates, esc, listed, then
+from bot.i18n import Translator, dates
+from bot.renderers import esc, listed, then
 from bot.renderers.participation import render_participation_flag
 from bot.services.digest import Digest, PartyDigest
 

@@ -51,6 +51,8 @@ SHEETS = {
     "manual_versions": N_("Manual versions"),
     "score_history": N_("Earlier scores"),
     "mentors_below_share": N_("Mentors below the share"),
+    "course_attendance": N_("Course attendance"),
+    "programme_gaps": N_("Programme gaps"),
 }
 
 # A column's header and how its cells are written (see `_writer`).
@@ -79,6 +81,8 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "weeks": (N_("Weeks assessed"), "count"),
     "weeks_expected": (N_("Weeks expected"), "count"),
     "reports_submitted": (N_("Reports submitted"), "count"),
+    "sessions_held": (N_("Course sessions held"), "count"),
+    "sessions_attended": (N_("Course sessions attended"), "count"),
     "participation_rate": (N_("Participation (%)"), "rate"),
     "full_months_abroad": (N_("Full months abroad"), "count"),
     "credits_earned": (N_("Credits earned"), "one_decimal"),
@@ -104,6 +108,18 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "weeks_asked": (N_("Weeks to score"), "count"),
     "share": (N_("Share scored (%)"), "rate"),
     "least_share": (N_("Least share (%)"), "rate"),
+    "course": (N_("Course module (key)"), "key"),
+    "title": (N_("Title"), "text"),
+    "phase": (N_("Phase"), "phase"),
+    "session_start": (N_("Session starts (UTC)"), "datetime"),
+    "minutes": (N_("Minutes"), "count"),
+    "attended": (N_("Attended"), "yes_no"),
+    "confirmed_by": (N_("Confirmed by"), "confirmer"),
+    "credits": (N_("Credits"), "one_decimal"),
+    "gap_start": (N_("Gap from (Monday)"), "date"),
+    "gap_end": (N_("Gap to (Sunday)"), "date"),
+    "gap_weeks": (N_("Weeks with no activity"), "count"),
+    "warned_at": (N_("Warned at (UTC)"), "datetime"),
 }
 FORMATS = {
     "id": "0",
@@ -116,6 +132,8 @@ FORMATS = {
     "one_decimal": "0.0",
 }
 STATUSES = {"submitted": N_("submitted"), "missing": N_("missing")}
+PHASES = {"pre_departure": N_("pre-departure"), "course": N_("courses")}  # a course module's
+CONFIRMERS = {"self": N_("the attendee")}  # else the Telegram id of who marked it
 
 
 def sheet_name(sheet: str, t: Translator) -> str:
@@ -135,6 +153,26 @@ def header(column: str, t: Translator) -> str:
             dimension=dimension_name(column[5:], t)
         )
     return column
+
+
+def in_language(frame: pd.DataFrame, t: Translator) -> pd.DataFrame:
+    """A column written in both languages (`title_en` and `title_zh`, as the CSV keeps
+    them) as one in the reader's (`title`), the English where there is no Chinese; the
+    machine keys beside such a title (a course module's `data-security`) left to the CSV."""
+    keys = [c for c in frame.columns if c in COLUMNS and COLUMNS[c][1] == "key"]
+    frame = frame.drop(columns=keys)
+    mine = "zh" if t.language == "zh" else "en"
+    other = "en" if mine == "zh" else "zh"
+    for column in list(frame.columns):
+        base = str(column).removesuffix("_en")
+        if base == column or f"{base}_zh" not in frame.columns:
+            continue
+        shown, fallback = frame[f"{base}_{mine}"], frame[f"{base}_{other}"]
+        kept = shown.where(shown.notna() & (shown != ""), fallback)
+        at = list(frame.columns).index(column)
+        frame = frame.drop(columns=[f"{base}_en", f"{base}_zh"])
+        frame.insert(at, base, kept)
+    return frame
 
 
 def _missing(value: object) -> bool:
@@ -213,6 +251,8 @@ def _converter(kind: str, t: Translator) -> Callable[[Any], object]:
         "one_decimal": _rounded(1),
         "yes_no": lambda value: t.gettext("yes") if value else t.gettext("no"),
         "status": lambda value: t.gettext(STATUSES[str(value)]) if value in STATUSES else value,
+        "phase": lambda value: t.gettext(PHASES[str(value)]) if value in PHASES else value,
+        "confirmer": lambda value: t.gettext(CONFIRMERS[value]) if value in CONFIRMERS else value,
         "dimension": lambda value: dimension_name(str(value), t) if value in DIMS else value,
         "kind": lambda value: kind_name(str(value), t),
         "rules": lambda value: format_list(
@@ -292,7 +332,8 @@ def workbook(
     book = xlsxwriter.Workbook(buffer, {"constant_memory": True, "nan_inf_to_errors": True})
     formats = {kind: book.add_format({"num_format": code}) for kind, code in FORMATS.items()}
     bold = book.add_format({"bold": True})
-    for name, frame in sheets.items():
+    for name, bilingual in sheets.items():
+        frame = in_language(bilingual, t)
         sheet = book.add_worksheet(sheet_name(name, t))
         if len(frame) > max_rows:
             rows = format_decimal(len(frame), locale=t.language)

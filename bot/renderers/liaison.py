@@ -6,8 +6,8 @@ import datetime as dt
 
 from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.i18n import Translator
-from bot.renderers import Rendered, aside, dates, esc, listed, said
+from bot.i18n import Translator, dates
+from bot.renderers import Rendered, aside, esc, listed, said
 from bot.telegram import callbacks
 from db.models import LiaisonRequest, Party, Person, RequestState
 

@@ -1,15 +1,14 @@
 """A student's programme as /plan shows it (phases, then week by week with the gaps
-marked), the coordinators' warning of a gap, and the gaps in the check-in's agenda."""
+marked) and the coordinators' warning of a gap (the check-in's agenda lists the warned
+gaps itself, in the same words)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
 
-from babel.dates import format_skeleton
-
 from bot.domain.pace import Gap, Phase, Week
-from bot.i18n import N_, Translator
+from bot.i18n import N_, Translator, dates
 from bot.renderers import esc, fit
 from bot.services.pace import GapWarning, Plan
 
@@ -29,10 +28,6 @@ SHORT = {
 }
 
 
-def day(value: dt.date, t: Translator) -> str:
-    return format_skeleton("yMMMd", value, locale=t.language)
-
-
 def _name(student: object) -> str:
     name = getattr(student, "name", None) or str(getattr(student, "telegram_id", "?"))
     return esc(name)
@@ -43,12 +38,12 @@ def _gap(gap: Gap, t: Translator) -> str:
         "{n} week with no activity, {start} – {end}",
         "{n} weeks with no activity, {start} – {end}",
         gap.weeks,
-    ).format(n=gap.weeks, start=day(gap.start, t), end=day(gap.end, t))
+    ).format(n=gap.weeks, start=dates.day(gap.start, t), end=dates.day(gap.end, t))
 
 
 def render_plan(plan: Plan, t: Translator) -> str:
     head = t.gettext("<b>Programme of {name}</b> (weeks from Monday, {zone})").format(
-        name=_name(plan.student), zone=esc(plan.zone)
+        name=_name(plan.student), zone=esc(dates.zone_name(plan.zone, t))
     )
     line = plan.timeline
     if line is None:
@@ -63,7 +58,9 @@ def render_plan(plan: Plan, t: Translator) -> str:
     lines += [
         "• "
         + t.gettext("{phase}: {start} – {end}").format(
-            phase=t.gettext(PHASES[span.phase]), start=day(span.start, t), end=day(span.end, t)
+            phase=t.gettext(PHASES[span.phase]),
+            start=dates.day(span.start, t),
+            end=dates.day(span.end, t),
         )
         for span in line.spans
     ]
@@ -85,11 +82,11 @@ def render_plan(plan: Plan, t: Translator) -> str:
         )
         weeks = (last - first).days // 7 + 1
         span = (
-            t.gettext("{start} (1 week)").format(start=day(first, t))
+            t.gettext("{start} (1 week)").format(start=dates.day(first, t))
             if weeks == 1
             else t.ngettext(
                 "{start} – {end} ({n} week)", "{start} – {end} ({n} weeks)", weeks
-            ).format(start=day(first, t), end=day(last, t), n=weeks)
+            ).format(start=dates.day(first, t), end=dates.day(last, t), n=weeks)
         )
         lines.append(t.gettext("{weeks}: {what}").format(weeks=span, what=what) + now)
     return fit(
@@ -117,25 +114,6 @@ def render_gap_warning(warning: GapWarning, t: Translator) -> str:
         gap=_gap(warning.gap, t),
         id=warning.student.telegram_id,
     )
-
-
-def render_agenda_gaps(gaps: Iterable[GapWarning], t: Translator) -> list[str]:
-    """The agenda's lines on gaps in students' programmes (none when there is no gap)."""
-    found = list(gaps)
-    if not found:
-        return []
-    lines = [
-        t.ngettext(
-            "Training pace: {n} gap in a student's programme to discuss:",
-            "Training pace: {n} gaps in students' programmes to discuss:",
-            len(found),
-        ).format(n=len(found))
-    ]
-    lines += [
-        "• " + t.gettext("{name}: {gap}").format(name=_name(w.student), gap=_gap(w.gap, t))
-        for w in found[:8]
-    ]
-    return lines
 
 
 def render_plan_usage(t: Translator) -> str:

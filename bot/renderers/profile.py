@@ -6,8 +6,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.domain.access import ROLE_NAMES, CommandSpec
 from bot.domain.invites import InviteState
-from bot.i18n import Translator
-from bot.renderers import Rendered, aside, dates, esc, labelled, listed
+from bot.i18n import Translator, dates
+from bot.renderers import Rendered, aside, esc, labelled, listed
 from bot.services.people import Caller, JoinResult
 from bot.telegram import callbacks
 from db.models import Party, Role

@@ -18,8 +18,8 @@ from bot.domain.reports import (
     Scorable,
     Stage,
 )
-from bot.i18n import Translator
-from bot.renderers import Rendered, aside, dates, esc, labelled, listed, then
+from bot.i18n import Translator, dates
+from bot.renderers import Rendered, aside, esc, labelled, listed, then
 from bot.renderers.manual import dimension_name, level_label, rubric_lines, version_line
 from bot.telegram import callbacks
 from bot.telegram.callbacks import ReportOp, ScoreOp

@@ -12,8 +12,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.domain.capability import DIMS
 from bot.domain.manual import DEFAULT_MANUAL, Manual
 from bot.domain.topics import Cycle
-from bot.i18n import Translator
-from bot.renderers import Rendered, aside, dates, esc, fit, listed, more_lines
+from bot.i18n import Translator, dates
+from bot.renderers import Rendered, aside, esc, fit, listed, more_lines
 from bot.renderers.reports import dimension_name, kind_name, render_scores, render_scoring
 from bot.services.topics import ReportDraft, TopicSubmission, TopicView
 from bot.telegram import callbacks

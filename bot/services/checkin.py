@@ -24,10 +24,9 @@ from bot.domain.checkin import (
 )
 from bot.domain.holidays import Holiday, make_up_workdays, public_holidays
 from bot.domain.reports import calendar_of, weeks_reported
-from bot.domain.time import first_zone
+from bot.domain.time import first_zone, local_today
 from bot.services.context import ServiceContext
 from bot.services.oncall import party_contacts, party_oncall
-from bot.services.pace import GapWarning, agenda_gaps
 from db.errors import IntegrityError
 from db.models import (
     ActionItem,
@@ -38,6 +37,7 @@ from db.models import (
     CheckinState,
     Consortium,
     LiaisonRequest,
+    PaceWarning,
     Party,
     Person,
     Placement,
@@ -158,7 +158,7 @@ class Opening:
     open_requests: list[tuple[LiaisonRequest, Party]] = field(default_factory=list)
     actions: list[ActionItem] = field(default_factory=list)
     reports: ReportStats = ReportStats(0, 0, 0, 0)
-    gaps: list[GapWarning] = field(default_factory=list)  # in students' programmes
+    gaps: list[tuple[PaceWarning, Person]] = field(default_factory=list)  # in programmes
 
 
 async def _agenda(ctx: ServiceContext, checkin: Checkin, chats: list[Chat]) -> Opening:
@@ -172,6 +172,20 @@ async def _agenda(ctx: ServiceContext, checkin: Checkin, chats: list[Chat]) -> O
         await recent_reports(ctx),
         await agenda_gaps(ctx),
     )
+
+
+# The gaps in students' programmes a check-in discusses: under way, or starting this soon.
+AGENDA_AHEAD = dt.timedelta(weeks=6)
+
+
+async def agenda_gaps(ctx: ServiceContext) -> list[tuple[PaceWarning, Person]]:
+    """The gaps the coordinators were warned of, under way or starting within six weeks
+    (the day as the consortium's zone has it), read from the warnings rather than worked out
+    from every student's programme: the hourly pace sweep keeps them true."""
+    today = local_today(
+        ctx.now, first_zone(await ctx.repos.consortium.get(), default=ctx.default_tz)
+    )
+    return await ctx.repos.checkins.warned_gaps(today, today + AGENDA_AHEAD)
 
 
 async def recent_reports(ctx: ServiceContext, weeks: int = 4) -> ReportStats:

@@ -227,7 +227,7 @@ _ATTENDANCE_COLUMNS = [
     "confirmed_by",
     "credits",
 ]
-_GAP_COLUMNS = ["student", "name", "gap_start", "gap_end", "weeks", "warned_at"]
+_GAP_COLUMNS = ["student", "name", "gap_start", "gap_end", "gap_weeks", "warned_at"]
 
 
 _REPORT_COLUMNS = [
@@ -302,13 +302,17 @@ async def manual_tables(repos: Repos, cohort: Cohort) -> dict[str, pd.DataFrame]
             {
                 "version": row.version,
                 "created_at": row.created_at.isoformat(),
-                "levels": " ".join(
-                    f"{lv['min']}:{lv['name']['en']}" for lv in row.content["levels"]
-                ),
+                **{
+                    f"levels_{lang}": " ".join(
+                        f"{lv['min']}:{lv['name'].get(lang) or lv['name']['en']}"
+                        for lv in row.content["levels"]
+                    )
+                    for lang in ("en", "zh")
+                },
             }
             for row in await repos.manual.all()
         ],
-        columns=["version", "created_at", "levels"],
+        columns=["version", "created_at", "levels_en", "levels_zh"],
     )
     students = {sid: info.person for sid, info in cohort.students.items() if info.person}
     history = pd.DataFrame(
@@ -332,7 +336,7 @@ async def manual_tables(repos: Repos, cohort: Cohort) -> dict[str, pd.DataFrame]
             {
                 "mentor": item.mentor.name or "",
                 "telegram_id": item.mentor.telegram_id,
-                "party": item.party.key if item.party else "",
+                "party": item.party.name if item.party else "",
                 "weeks_scored": item.found.scored,
                 "weeks_asked": item.found.due,
                 "share": item.found.share,

@@ -1,6 +1,7 @@
 """Training pace: each student's programme built from their placements, the course sessions
 they attend and their enterprise training; the gaps in it, warned to coordinators ahead of
-time (once per gap) and listed in the check-in's agenda; and /plan's view of it."""
+time (once per gap; a warning withdrawn when its gap is filled, so that the check-in's agenda
+can list the warned gaps as they are); and /plan's view of it."""
 
 from __future__ import annotations
 
@@ -9,15 +10,12 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from bot.domain.courses import CoursePhase
-from bot.domain.pace import Activity, Gap, Phase, Timeline, current_or_next, timeline, to_warn
+from bot.domain.pace import Activity, Gap, Phase, Timeline, timeline, to_warn
 from bot.domain.time import local_today, parse_duration
 from bot.services.context import ServiceContext
 from bot.services.courses import Roster, Zones, rules
 from db.models import PaceWarning, Person
 from db.repositories import Repos
-
-AGENDA_AHEAD = dt.timedelta(weeks=6)  # the gaps a check-in looks at: under way or this close
-
 
 # A session as a programme sees it: when it starts and the phase it belongs to.
 _Held = tuple[dt.datetime, Phase]
@@ -118,13 +116,24 @@ class GapWarning:
 
 async def sweep(ctx: ServiceContext) -> list[GapWarning]:
     """The gaps coordinators must be warned of now, each recorded (with its outbox rows, in
-    this transaction) so that it is warned once."""
+    this transaction) so that it is warned once. A warning whose gap no longer exists (a
+    session or training was added since) is withdrawn, and one whose gap shrank gets its new
+    end, so that what the check-in's agenda reads of them stays true."""
     ahead = parse_duration((await rules(ctx.repos)).warn_ahead)
+    found = await all_gaps(ctx)
+    current = {(s.id, gap.start): gap for s, _, gaps in found for gap in gaps}
     warned: dict[int, set[dt.date]] = {}
+    gone = []
     for warning in await ctx.repos.courses.warned_gaps():
+        gap = current.get((warning.student_id, warning.gap_start))
+        if gap is None:
+            gone.append(warning)
+            continue
+        warning.gap_end = gap.end
         warned.setdefault(warning.student_id, set()).add(warning.gap_start)
+    await ctx.repos.courses.withdraw_warnings(gone)
     due = []
-    for student, zone, gaps in await all_gaps(ctx):
+    for student, zone, gaps in found:
         for gap in to_warn(gaps, local_today(ctx.now, zone), ahead, warned.get(student.id, ())):
             due.append(GapWarning(student, gap))
     await ctx.repos.courses.add_warnings(
@@ -149,17 +158,8 @@ async def gap_rows(ctx: ServiceContext) -> list[dict[str, object]]:
                     "name": student.name or "",
                     "gap_start": gap.start.isoformat(),
                     "gap_end": gap.end.isoformat(),
-                    "weeks": gap.weeks,
+                    "gap_weeks": gap.weeks,
                     "warned_at": warning.warned_at.isoformat() if warning else "",
                 }
             )
     return rows
-
-
-async def agenda_gaps(ctx: ServiceContext) -> list[GapWarning]:
-    """The gaps under way or coming within six weeks, for the check-in's agenda."""
-    return [
-        GapWarning(student, gap)
-        for student, zone, gaps in await all_gaps(ctx)
-        for gap in current_or_next(gaps, local_today(ctx.now, zone), AGENDA_AHEAD)
-    ]

@@ -1,6 +1,7 @@
 """The check-in: its policy, polls, votes (written in one statement each), early
 answers and action items; and what its agenda reads of the other features' tables (the
-linked groups, the open liaison questions, the weekly reports due), so that opening a
+linked groups, the open liaison questions, the weekly reports due, the gaps in students'
+programmes the coordinators were warned of), so that opening a
 check-in is followed in this one repository."""
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from db.models import (
     CheckinVote,
     EarlyPollAnswer,
     LiaisonRequest,
+    PaceWarning,
     Party,
     Person,
     Placement,
@@ -352,3 +354,15 @@ class CheckinRepo:
     async def scores_pending(self) -> int:
         """Scores asked of mentors for weekly reports and not given yet."""
         return int(await self.session.scalar(scores_pending(Assessment)) or 0)
+
+    async def warned_gaps(self, today: dt.date, ahead: dt.date) -> list[tuple[PaceWarning, Person]]:
+        """The gaps in students' programmes the coordinators were warned of (the hourly pace
+        sweep withdraws a warning whose gap was filled) that are not over by `today` and start
+        by `ahead`, soonest first, with their student."""
+        rows = await self.session.execute(
+            select(PaceWarning, Person)
+            .join(Person, Person.id == PaceWarning.student_id)
+            .where(PaceWarning.gap_end >= today, PaceWarning.gap_start <= ahead)
+            .order_by(PaceWarning.gap_start, Person.telegram_id)
+        )
+        return [(warning, person) for warning, person in rows.all()]

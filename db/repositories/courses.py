@@ -225,6 +225,13 @@ class CourseRepo:
             query = query.where(PaceWarning.student_id == student_id)
         return (await self.session.scalars(query)).all()
 
+    async def withdraw_warnings(self, warnings: Iterable[PaceWarning]) -> None:
+        """Forget the warnings of gaps that no longer exist (so a gap that comes back is
+        warned again)."""
+        for warning in warnings:
+            await self.session.delete(warning)
+        await self.session.flush()
+
     async def add_warnings(self, warnings: Iterable[PaceWarning]) -> None:
         self.session.add_all(warnings)
         await self.session.flush()

@@ -45,7 +45,7 @@ async def test_courses_reminders_attendance_and_pace(
     listing = await chen.next_message()
     assert "International Educational Data Security Regulations" in listing.text
     assert "Thai culture" not in listing.text  # only Zhao attends that one
-    assert "(Asia/Bangkok)" in listing.text and "15:00" in listing.text  # 16:00 in Shanghai
+    assert "(Thailand Time)" in listing.text and "15:00" in listing.text  # 16:00 in Shanghai
 
     # The session starts Tue 10 Nov 08:00 UTC. A minute before the 24h reminder: nothing.
     bot.clock.set(dt.datetime(2026, 11, 9, 7, 59, tzinfo=dt.UTC))
@@ -54,9 +54,9 @@ async def test_courses_reminders_attendance_and_pace(
     assert not [m for m in tg.messages(chen.id) if "Reminder: <b>International" in m.text]
     bot.clock.set(dt.datetime(2026, 11, 9, 8, 0, tzinfo=dt.UTC))
     to_chen = await message_with(tg, chen.id, "starts in 1 day")
-    assert "15:00 (Asia/Bangkok)" in to_chen.text and "https://meet.example/ds-1" in to_chen.text
+    assert "15:00 (Thailand Time)" in to_chen.text and "https://meet.example/ds-1" in to_chen.text
     to_zhao = await message_with(tg, zhao.id, "提醒：<b>国际教育数据安全法规")
-    assert "09:00（Europe/Berlin）" in to_zhao.text
+    assert "09:00（中欧时间）" in to_zhao.text
     # The gap in Zhao's programme (from Mon 16 Nov) comes within 7 days: the coordinator hears.
     warning = await message_with(tg, li.id, "/plan 2002")
     assert "7" in warning.text
@@ -119,15 +119,27 @@ async def test_courses_reminders_attendance_and_pace(
     # /export has the attendance and the gaps; /mydata a student's attendance; /forget it.
     li.send("/export")
     book = openpyxl.load_workbook(io.BytesIO(await _document(tg, li.id, ".xlsx")), read_only=True)
-    rows = list(book["course_attendance"].iter_rows(values_only=True))
+    # Li reads Chinese: the sheets, their headers and words are his, dates are date cells.
+    rows = list(book["课程出勤"].iter_rows(values_only=True))
     head = rows[0]
-    attended = {(r[head.index("course")], r[head.index("student")]): r for r in rows[1:]}
-    chen_ds = attended[("data-security", 2001)]
-    assert chen_ds[head.index("attended")] is True and chen_ds[head.index("credits")] == 1
-    assert attended[("data-security", 2002)][head.index("confirmed_by")] == "self"
-    assert attended[("culture", 2002)][head.index("attended")] is None  # not recorded yet
-    gaps = list(book["programme_gaps"].iter_rows(values_only=True))
-    assert gaps[1][:3] == (2002, "Zhao Lei", "2026-11-16") and gaps[1][4] == 7
+    attended = {(r[head.index("标题")], r[head.index("Telegram ID")]): r for r in rows[1:]}
+    chen_ds = attended[("国际教育数据安全法规", 2001)]
+    assert chen_ds[head.index("已出勤")] == "是" and chen_ds[head.index("学分")] == 1
+    assert (
+        chen_ds[head.index("阶段")] == "课程"
+        and chen_ds[head.index("标题")] == "国际教育数据安全法规"
+    )
+    assert attended[("国际教育数据安全法规", 2002)][head.index("确认人")] == "出勤者本人"
+    assert attended[("泰国文化与教育政策", 2002)][head.index("已出勤")] is None  # not recorded yet
+    gaps = list(book["培养计划空档"].iter_rows(values_only=True))
+    assert gaps[0][:5] == (
+        "Telegram ID",
+        "姓名",
+        "空档开始（周一）",
+        "空档结束（周日）",
+        "无安排的周数",
+    )
+    assert gaps[1][:3] == (2002, "Zhao Lei", dt.datetime(2026, 11, 16)) and gaps[1][4] == 7
     li.send("/credits")  # everybody's, in Chinese
     assert "（课程模块：1）" in (await message_with(tg, li.id, "Chen Jie：")).text
     li.send("/transcript 2001")
@@ -217,7 +229,7 @@ async def test_modules_and_sessions_added_by_command(
     zhang.send("/course session pm 2026-11-04 09:00 90m Ningbo University, room 5")
     added = (await zhang.next_message()).text
     assert "Session added" in added and "at Ningbo University, room 5" in added
-    assert "09:00 (Asia/Shanghai)" in added
+    assert "09:00 (China Time)" in added
 
     async with database.transaction() as repos:
         course = await repos.courses.by_key("pm")
@@ -228,4 +240,4 @@ async def test_modules_and_sessions_added_by_command(
 
     bot.clock.set(dt.datetime(2026, 11, 3, 1, 0, tzinfo=dt.UTC))
     reminder = await message_with(tg, chen.id, "Reminder: <b>Cross-cultural")
-    assert "starts in 1 day" in reminder.text and "08:00 (Asia/Bangkok)" in reminder.text
+    assert "starts in 1 day" in reminder.text and "08:00 (Thailand Time)" in reminder.text

@@ -58,7 +58,7 @@ FEATURES = {
     "share reminder": "the consortium asks every mentor to score at least 80%",
     "share escalated": "Mentor Liu Yang (Institute of Educational AI) has scored 6 of 9",
     "share flagged": "Mentors below the least share of weeks scored (80%): Liu Yang 6 of 9 (67%)",
-    "course reminder": "Regulations starts in 1 hour, Wed, Dec 2, 2026 15:00 (Asia/Bangkok)",
+    "course reminder": "Regulations starts in 1 hour, Wed, Dec 2, 2026 15:00 (Thailand Time)",
     "attendance": "Attended: 3 of 3.",
     "gap warning": "Gap ahead in a programme: Li Na has 3 weeks with no activity",
     "plan": "⚠️ 3 weeks with no activity, Jan 11, 2027 – Jan 31, 2027",

@@ -138,9 +138,9 @@ async def test_own_manual_while_scoring_and_a_week_rescored_under_a_new_version(
         (r["student"], float(r["tech_rd"]), float(r["cross_cultural"]), r["manual_version"])
         for r in history
     ] == [("2001", 70, 90, "2")]
-    assert [(r["version"], r["levels"]) for r in versions] == [
-        ("2", "0:Novice 50:Practitioner 80:Expert"),
-        ("3", "0:Starter 60:Skilled 75:Master"),
+    assert [(r["version"], r["levels_en"], r["levels_zh"]) for r in versions] == [
+        ("2", "0:Novice 50:Practitioner 80:Expert", "0:Novice级 50:Practitioner级 80:Expert级"),
+        ("3", "0:Starter 60:Skilled 75:Master", "0:Starter级 60:Skilled级 75:Master级"),
     ]
 
 

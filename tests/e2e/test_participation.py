@@ -131,7 +131,7 @@ async def test_a_mentor_below_the_share_then_the_contact_then_the_coordinators(
     with zipfile.ZipFile(io.BytesIO(archive)) as files:
         below = list(csv.DictReader(io.StringIO(files.read("mentors_below_share.csv").decode())))
     assert [(r["mentor"], r["party"], r["weeks_scored"], r["weeks_asked"]) for r in below] == [
-        ("Liu Yang", "ai-lab", "0", "3")
+        ("Liu Yang", "Institute of Educational AI", "0", "3")
     ]
 
 

@@ -12,8 +12,11 @@ import pandas as pd
 import pytest
 
 from bot.i18n import Translations, Translator
-from bot.renderers.export import COLUMNS, SHEETS, workbook
-from bot.services.export import csv_zip
+from bot.renderers.export import COLUMNS, SHEETS, in_language, workbook
+from bot.renderers.export import header as header_of
+from bot.services.context import ServiceContext
+from bot.services.export import course_tables, csv_zip
+from db.repositories import Repos
 
 
 @pytest.fixture(scope="module")
@@ -62,6 +65,8 @@ def _sheets() -> dict[str, pd.DataFrame]:
                 "weeks_expected": [4],
                 "reports_submitted": [3],
                 "late": [1],
+                "sessions_held": [2],
+                "sessions_attended": [1],
                 "participation_rate": [0.75],
             }
         ),
@@ -95,6 +100,8 @@ def test_sheet_names_and_headers_in_chinese(zh: Translator) -> None:
     assert report["自评：技术研发"] == 4
     (model,) = _rows(book, "按协作模式")
     assert model["协作模式"] == "4 类合作方" and model["能力维度"] == "跨文化运营"
+    (participation,) = _rows(book, "参与情况")
+    assert participation["已开课程次数"] == 2 and participation["已出勤课程次数"] == 1
     headers = [cell.value for cell in book["能力"][1]]
     assert headers == [zh.gettext(COLUMNS[c][0]) for c in _sheets()["capability"].columns]
 
@@ -150,3 +157,20 @@ def test_long_columns_round_half_up_as_the_short_ones(en: Translator) -> None:
     assert [row[2] for row in rows] == [1.01, 57.13, 100.0, None]
     assert [row[3] for row in rows] == [-1.13, 0, 62.5, 70]
     assert rows[3][1] is None  # no week: an empty cell, not a text
+
+
+async def test_the_course_sheets_have_chinese_names_and_headers(
+    repos: Repos, zh: Translator
+) -> None:
+    """Every sheet and header of the courses and training pace, as the export service makes
+    them, in Chinese (no machine column name left over)."""
+    sheets = await course_tables(
+        ServiceContext(repos, dt.datetime(2026, 11, 2, tzinfo=dt.UTC), "UTC")
+    )
+    book = openpyxl.load_workbook(io.BytesIO(workbook(sheets, zh)))
+    assert book.sheetnames == ["课程出勤", "培养计划空档"]
+    for sheet, frame in zip(book.worksheets, sheets.values(), strict=True):
+        header = [cell.value for cell in sheet[1]]
+        assert header == [header_of(c, zh) for c in in_language(frame, zh).columns]
+        leftover = [h for h in header if h != "Telegram ID" and str(h).isascii()]
+        assert leftover == [], (sheet.title, leftover)

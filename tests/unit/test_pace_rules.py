@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.domain.pace import Activity, Gap, Phase, current_or_next, monday, timeline, to_warn
+from bot.domain.pace import Activity, Gap, Phase, monday, timeline, to_warn
 
 D = dt.date
 WEEK = dt.timedelta(days=7)
@@ -81,11 +81,3 @@ def test_warned_once_and_ahead_by_the_setting() -> None:
     # Found late (a session was cancelled): still warned while the gap lasts; not after it.
     assert to_warn([gap], D(2026, 12, 1), three_weeks, []) == [gap]
     assert to_warn([gap], gap.end + dt.timedelta(days=1), three_weeks, []) == []
-
-
-def test_the_agenda_looks_at_gaps_under_way_or_near() -> None:
-    now, later = Gap(D(2026, 11, 16), 2), Gap(D(2027, 3, 1), 1)
-    six = dt.timedelta(weeks=6)
-    assert current_or_next([now, later], D(2026, 11, 20), six) == [now]
-    assert current_or_next([now, later], D(2027, 1, 18), six) == [later]
-    assert current_or_next([now, later], D(2027, 3, 8), six) == []

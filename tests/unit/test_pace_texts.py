@@ -7,9 +7,10 @@ import datetime as dt
 
 from bot.domain.pace import Activity, Gap, Phase, timeline
 from bot.i18n import Translator
-from bot.renderers.pace import render_agenda_gaps, render_gap_warning, render_plan
+from bot.renderers.checkin import render_agenda_gaps
+from bot.renderers.pace import render_gap_warning, render_plan
 from bot.services.pace import GapWarning, Plan
-from db.models import Person
+from db.models import PaceWarning, Person
 
 D = dt.date
 
@@ -27,7 +28,7 @@ def _plan(today: dt.date) -> Plan:
 
 def test_the_plan_folds_weeks_and_marks_the_gap(en: Translator, zh: Translator) -> None:
     text = render_plan(_plan(D(2026, 11, 20)), en)
-    assert "<b>Programme of Zhao Lei</b> (weeks from Monday, Europe/Berlin)" in text
+    assert "<b>Programme of Zhao Lei</b> (weeks from Monday, Central European Time)" in text
     assert "• pre-departure training (culture and policy): Nov 12, 2026 – Nov 12, 2026" in text
     assert "⚠️ 7 weeks with no activity, Nov 16, 2026 – Jan 3, 2027" in text
     assert "Nov 9, 2026 (1 week): pre-departure\n" in text
@@ -54,13 +55,15 @@ def test_the_gap_warning_and_the_agenda(en: Translator, zh: Translator) -> None:
         warning, zh
     )
     assert render_agenda_gaps([], en) == []
-    assert render_agenda_gaps([warning], en)[0] == (
-        "Training pace: 1 gap in a student's programme to discuss:"
-    )
+    warned = PaceWarning(student_id=1, gap_start=D(2026, 11, 16), gap_end=D(2026, 11, 22))
+    assert render_agenda_gaps([(warned, warning.student)], en) == [
+        "Training pace: 1 gap in a student's programme to discuss:",
+        "• Zhao &lt;Lei&gt;: 1 week with no activity, Nov 16, 2026 – Nov 22, 2026",
+    ]
 
 
 def test_the_agenda_in_chinese_uses_full_width_punctuation(zh: Translator) -> None:
-    warning = GapWarning(Person(telegram_id=2002, name="Zhao Lei"), Gap(D(2026, 11, 16), 2))
-    head, line = render_agenda_gaps([warning], zh)
+    warned = PaceWarning(student_id=1, gap_start=D(2026, 11, 16), gap_end=D(2026, 11, 29))
+    head, line = render_agenda_gaps([(warned, Person(telegram_id=2002, name="Zhao Lei"))], zh)
     assert head == "培养节奏：学生培养计划中有 1 处空档需要讨论："
     assert line == "• Zhao Lei：2 周没有安排，2026年11月16日 – 2026年11月29日"

@@ -13,8 +13,8 @@ from bot.domain.checkin import ScheduleError, parse_schedule
 from bot.domain.credits import CreditRules
 from bot.domain.digest import Thresholds
 from bot.domain.reports import Stage
-from bot.i18n import Translations, Translator
-from bot.renderers import aside, dates, labelled, listed, plural, then
+from bot.i18n import Translations, Translator, dates
+from bot.renderers import aside, labelled, listed, plural, then
 from bot.renderers.checkin import render_history_line, render_next, render_schedule_problem
 from bot.renderers.credits import render_rules
 from bot.renderers.digest import render_digest_summary
