@@ -1,0 +1,160 @@
+"""On-call (any member, as /oncall): who is on call for each party now and who comes next,
+a four-week calendar of the rotation with its overrides, and, for those /requests allows
+(a party's contacts, coordinators), the open questions with their age and state; for
+coordinators the per-party medians of the last 30 days, the figures /requests shows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+from babel.dates import format_datetime, format_skeleton
+
+from bot.domain.access import COMMANDS_BY_NAME
+from bot.domain.time import format_duration
+from bot.renderers.liaison import name_of, state_name
+from bot.services import liaison
+from bot.services.oncall import PartyOncall, party_contacts, party_oncall
+from bot.web.api.base import JSON, Answer, ApiRequest, view
+from db.models import Party, Person, Role
+
+DAYS = 28
+MAX_SHIFTS = 200  # a daily rotation with overrides stays far below this in four weeks
+
+
+async def board(request: ApiRequest) -> Answer:
+    """Every party's duty now and next, its calendar; the questions for those who may see them."""
+    repos, language = request.repos, request.caller.language
+    people: dict[int, Person | None] = {}
+
+    async def person(person_id: int | None) -> Person | None:
+        if person_id is None:
+            return None
+        if person_id not in people:
+            people[person_id] = await repos.people.by_id(person_id)
+        return people[person_id]
+
+    zone = ZoneInfo(request.caller.timezone)
+    today = request.now.astimezone(zone).date()
+    days = [today + dt.timedelta(days=i) for i in range(DAYS)]
+    parties: list[JSON] = []
+    for party in await repos.parties.all():
+        state = await party_oncall(repos, party, request.now, request.default_tz)
+        who = state.at(request.now)
+        now_person = await person(who.person)
+        if now_person is None:  # as /oncall: no rotation, the first contact answers
+            contacts = await party_contacts(repos, party.id)
+            now_person = contacts[0] if contacts else None
+        next_person = await person(who.next_person)
+        shifts = [
+            {**shift, "name": name_of(await person(shift.pop("person")))}
+            for shift in _shifts(state, request.now, request.now + dt.timedelta(days=DAYS))
+        ]
+        parties.append(
+            {
+                "party": party.name,
+                "zone": state.timezone,
+                "now": name_of(now_person) if now_person else None,
+                "covering": who.by_override,
+                "next": name_of(next_person) if next_person and who.next_change_at else None,
+                "from": _when(who.next_change_at, state.timezone, language),
+                "days": [_day(shifts, day, zone) for day in days],
+            }
+        )
+    body: JSON = {
+        "days": [
+            {"date": d.isoformat(), "label": format_skeleton("MMMEd", d, locale=language)}
+            for d in days
+        ],
+        "parties": parties,
+    }
+    if COMMANDS_BY_NAME["requests"].allows(request.caller.roles):
+        body.update(await _questions(request))
+    return Answer(body)
+
+
+def _shifts(state: PartyOncall, start: dt.datetime, end: dt.datetime) -> list[JSON]:
+    """The duty from `start` to `end` as consecutive shifts (rotation and overrides)."""
+    shifts: list[JSON] = []
+    at = start
+    while at < end and len(shifts) < MAX_SHIFTS:
+        who = state.at(at)
+        until = who.next_change_at if who.next_change_at and who.next_change_at > at else end
+        if who.person is not None:
+            shifts.append(
+                {"person": who.person, "covering": who.by_override, "start": at, "end": until}
+            )
+        at = until
+    return shifts
+
+
+def _day(shifts: list[JSON], day: dt.date, zone: ZoneInfo) -> list[JSON]:
+    """Who is on call at some time of `day` (in the reader's time zone), in order."""
+    start = dt.datetime.combine(day, dt.time(), tzinfo=zone)
+    end = start + dt.timedelta(days=1)
+    cells: list[JSON] = []
+    for shift in shifts:
+        if shift["start"] < end and shift["end"] > start:
+            cell = {"name": shift["name"], "covering": shift["covering"]}
+            if not cells or cells[-1] != cell:
+                cells.append(cell)
+    return cells
+
+
+def _when(at: dt.datetime | None, zone: str, language: str) -> str | None:
+    if at is None:
+        return None
+    return format_datetime(at, "short", tzinfo=ZoneInfo(zone), locale=language)
+
+
+async def _questions(request: ApiRequest) -> JSON:
+    """Open questions as /requests lists them: a contact's own parties', all for coordinators,
+    who also get the medians."""
+    caller, t = request.caller, request.t
+    coordinator = Role.COORDINATOR in caller.roles
+    party_ids = (
+        None if coordinator else [m.party_id for m in caller.memberships if m.role is Role.CONTACT]
+    )
+    parties: dict[int, Party] = {p.id: p for p in await request.repos.parties.all()}
+    questions = [
+        {
+            "id": r.id,
+            "party": parties[r.party_id].name,
+            "question": r.question,
+            "state": r.state.value,
+            "state_name": state_name(r.state, t),
+            "urgent": r.urgent,
+            "age": format_duration(
+                dt.timedelta(seconds=int((request.now - r.opened_at).total_seconds()))
+            ),
+            "age_seconds": int((request.now - r.opened_at).total_seconds()),
+        }
+        for r in await request.repos.requests.open_requests(party_ids)
+    ]
+    body: JSON = {"questions": questions}
+    if coordinator:
+        body["medians"] = [
+            {
+                "party": f.party.name,
+                "key": f.party.key,
+                "requests": f.requests,
+                "ack": _span(f.median_ack),
+                "answer": _span(f.median_answer),
+                "escalated": round(100 * (f.escalated_share or 0)),
+            }
+            for f in await liaison.figures(request.ctx)
+            if f.requests
+        ]
+    return body
+
+
+def _span(delta: dt.timedelta | None) -> str | None:
+    """The same text as /requests (`10m`), None where nothing was acknowledged or answered."""
+    return (
+        None if delta is None else format_duration(dt.timedelta(seconds=int(delta.total_seconds())))
+    )
+
+
+def build_routes() -> list[web.RouteDef]:
+    return [view("oncall", board)]
