@@ -96,7 +96,7 @@ STRINGS = {
     "item_open": N_("open"),
     "item_done": N_("done"),
     "oncall_now": N_("On call now"),
-    "oncall_next": N_("Next"),
+    "oncall_next": N_("Next on call"),
     "oncall_from": N_("{person} from {time} ({zone})"),
     "oncall_calendar": N_("The next four weeks"),
     "covering": N_("covering"),

@@ -5,7 +5,7 @@ import { fill, h } from "../dom.js";
 
 function topic(t, s) {
   const facts = [t.party, t.state_name];
-  if (t.deadline) facts.push(fill(s.apply_by, { date: t.deadline }));
+  if (t.deadline && t.state === "open") facts.push(fill(s.apply_by, { date: t.deadline }));
   return h("li", { dataset: { topic: String(t.id), state: t.state } },
     h("b", {}, `#${t.id} ${t.title}`), h("div", { class: "muted" }, facts.join(" · ")),
     h("div", { class: "team" }, `${s.team}: `, t.team.length ? t.team.join(", ") : "–",
