@@ -63,7 +63,9 @@ class RequestRepo:
         )
         if party_ids is not None:
             query = query.where(LiaisonRequest.party_id.in_(list(party_ids)))
-        return (await self.session.scalars(query.order_by(LiaisonRequest.opened_at))).all()
+        return (
+            await self.session.scalars(query.order_by(LiaisonRequest.opened_at, LiaisonRequest.id))
+        ).all()
 
     async def count_in(self, states: Sequence[RequestState]) -> int:
         """How many requests are in one of these states."""
