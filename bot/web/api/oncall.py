@@ -12,15 +12,15 @@ from aiohttp import web
 from babel.dates import format_datetime, format_skeleton
 
 from bot.domain.access import COMMANDS_BY_NAME
+from bot.domain.oncall import Shift, on_day, shifts
 from bot.domain.time import format_duration
 from bot.renderers.liaison import name_of, state_name
 from bot.services import liaison
-from bot.services.oncall import PartyOncall, party_contacts, party_oncall
+from bot.services.oncall import party_contacts, party_oncall
 from bot.web.api.base import JSON, Answer, ApiRequest, view
 from db.models import Party, Person, Role
 
 DAYS = 28
-MAX_SHIFTS = 200  # a daily rotation with overrides stays far below this in four weeks
 
 
 async def board(request: ApiRequest) -> Answer:
@@ -47,10 +47,10 @@ async def board(request: ApiRequest) -> Answer:
             contacts = await party_contacts(repos, party.id)
             now_person = contacts[0] if contacts else None
         next_person = await person(who.next_person)
-        shifts = [
-            {**shift, "name": name_of(await person(shift.pop("person")))}
-            for shift in _shifts(state, request.now, request.now + dt.timedelta(days=DAYS))
-        ]
+        duty = shifts(
+            state.rotation, state.overrides, request.now, request.now + dt.timedelta(days=DAYS)
+        )
+        names = {s.person: name_of(await person(s.person)) for s in duty}
         parties.append(
             {
                 "party": party.name,
@@ -59,7 +59,7 @@ async def board(request: ApiRequest) -> Answer:
                 "covering": who.by_override,
                 "next": name_of(next_person) if next_person and who.next_change_at else None,
                 "from": _when(who.next_change_at, state.timezone, language),
-                "days": [_day(shifts, day, zone) for day in days],
+                "days": [_cells(on_day(duty, day, request.caller.timezone), names) for day in days],
             }
         )
     body: JSON = {
@@ -74,31 +74,13 @@ async def board(request: ApiRequest) -> Answer:
     return Answer(body)
 
 
-def _shifts(state: PartyOncall, start: dt.datetime, end: dt.datetime) -> list[JSON]:
-    """The duty from `start` to `end` as consecutive shifts (rotation and overrides)."""
-    shifts: list[JSON] = []
-    at = start
-    while at < end and len(shifts) < MAX_SHIFTS:
-        who = state.at(at)
-        until = who.next_change_at if who.next_change_at and who.next_change_at > at else end
-        if who.person is not None:
-            shifts.append(
-                {"person": who.person, "covering": who.by_override, "start": at, "end": until}
-            )
-        at = until
-    return shifts
-
-
-def _day(shifts: list[JSON], day: dt.date, zone: ZoneInfo) -> list[JSON]:
-    """Who is on call at some time of `day` (in the reader's time zone), in order."""
-    start = dt.datetime.combine(day, dt.time(), tzinfo=zone)
-    end = start + dt.timedelta(days=1)
+def _cells(duty: list[Shift], names: dict[int, str]) -> list[JSON]:
+    """A day's cell: who is on call that day, in order (a hand-off shows two)."""
     cells: list[JSON] = []
-    for shift in shifts:
-        if shift["start"] < end and shift["end"] > start:
-            cell = {"name": shift["name"], "covering": shift["covering"]}
-            if not cells or cells[-1] != cell:
-                cells.append(cell)
+    for shift in duty:
+        cell = {"name": names[shift.person], "covering": shift.by_override}
+        if not cells or cells[-1] != cell:
+            cells.append(cell)
     return cells
 
 
