@@ -1,6 +1,6 @@
-// On-call: who is on call for each party now and next, four weeks of the rotation (a
-// covering contact marked), and for those who may see them the open questions (age and
-// state) and, for coordinators, each party's medians of the last 30 days.
+// On-call: who is on call for each party now and next; for those who may see them the open
+// questions (age and state) and, for coordinators, each party's medians of the last 30
+// days; then four weeks of the rotation, a covering contact marked.
 
 import { fill, h } from "../dom.js";
 
@@ -24,13 +24,6 @@ export async function render(main, context) {
           : [p.now, p.covering ? h("span", { class: "muted" }, ` (${s.covering})`) : null]),
         h("td", { class: "next" }, p.next === null ? "–"
           : fill(s.oncall_from, { person: p.next, time: p.from, zone: p.zone }))))))));
-  main.append(h("section", { dataset: { calendar: "" } }, h("h2", {}, s.oncall_calendar),
-    h("p", { class: "hint" }, `* ${s.covering}`),
-    h("table", { class: "calendar" },
-      h("thead", {}, h("tr", {}, h("th", {}, s.day), found.parties.map((p) => h("th", {}, p.party)))),
-      h("tbody", {}, found.days.map((day, i) => h("tr", { dataset: { date: day.date } },
-        h("th", { class: "num" }, day.label),
-        found.parties.map((p) => h("td", {}, who(p.days[i], s)))))))));
   if (found.questions) {
     main.append(h("section", { dataset: { questions: "" } }, h("h2", {}, s.open_questions),
       found.questions.length ? h("table", {},
@@ -54,4 +47,11 @@ export async function render(main, context) {
           h("td", { class: "num" }, n.rate(m.escalated, 100))))))
         : h("p", { class: "muted" }, s.none_yet)));
   }
+  main.append(h("section", { dataset: { calendar: "" } }, h("h2", {}, s.oncall_calendar),
+    h("p", { class: "hint" }, `* ${s.covering}`),
+    h("table", { class: "calendar" },
+      h("thead", {}, h("tr", {}, h("th", {}, s.day), found.parties.map((p) => h("th", {}, p.party)))),
+      h("tbody", {}, found.days.map((day, i) => h("tr", { dataset: { date: day.date } },
+        h("th", { class: "num" }, day.label),
+        found.parties.map((p) => h("td", {}, who(p.days[i], s)))))))));
 }
