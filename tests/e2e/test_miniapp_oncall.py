@@ -10,6 +10,7 @@ import pytest
 
 from bot.fake_telegram import FakeTelegram
 from bot.services.consortium_io import import_file
+from bot.web.api import oncall as oncall_view
 from tests.conftest import SAMPLE_FILE
 from tests.e2e.conftest import started
 from tests.e2e.miniapp import MiniApp
@@ -68,7 +69,7 @@ async def test_oncall_shows_the_duty_of_oncall_with_its_overrides(
 
 
 async def test_questions_and_medians_are_those_of_requests(
-    tg: FakeTelegram, liaison: MiniApp
+    tg: FakeTelegram, liaison: MiniApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     app = liaison
     zhang = await started(tg, ZHANG, "Zhang Min")
@@ -90,6 +91,7 @@ async def test_questions_and_medians_are_those_of_requests(
         ("Second question?", "open", "10m"),
     ]
     assert "medians" not in contact  # a contact's /requests has no figures either
+    assert contact["questions_total"] == 2
     li.send("/requests")
     figures = (await li.next_message()).text
     coordinator = (await app.get("oncall", LI)).json()
@@ -108,3 +110,8 @@ async def test_questions_and_medians_are_those_of_requests(
         assert "questions" not in answer and "First" not in str(answer)
     refused = await app.get("oncall", STRANGER)
     assert (refused.status_code, refused.json()) == (403, {"error": "forbidden"})
+    # Past the listed number, the longest-waiting are listed and the rest counted.
+    monkeypatch.setattr(oncall_view, "SHOWN", 1)
+    capped = (await app.get("oncall", LI)).json()
+    assert [q["id"] for q in capped["questions"]] == [coordinator["questions"][0]["id"]]
+    assert capped["questions_total"] == 2

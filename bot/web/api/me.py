@@ -112,6 +112,7 @@ STRINGS = {
     "median_ack": N_("Median time to acknowledge"),
     "median_answer": N_("Median time to answer"),
     "escalated": N_("Escalated"),
+    "more_questions": N_("Open questions not listed here: {n} (all are in /requests export)"),
     "topics": N_("Research topics"),
     "topics_none": N_("No research topic is open or running."),
     "apply_by": N_("apply by {date}"),

@@ -18,39 +18,43 @@ from bot.renderers.liaison import name_of, state_name
 from bot.services import liaison
 from bot.services.oncall import party_contacts, party_oncall
 from bot.web.api.base import JSON, Answer, ApiRequest, view
-from db.models import Party, Person, Role
+from db.models import Party, Role
 
 DAYS = 28
+SHOWN = 200  # open questions listed, the longest-waiting first; the rest counted
 
 
 async def board(request: ApiRequest) -> Answer:
     """Every party's duty now and next, its calendar; the questions for those who may see them."""
     repos, language = request.repos, request.caller.language
-    people: dict[int, Person | None] = {}
-
-    async def person(person_id: int | None) -> Person | None:
-        if person_id is None:
-            return None
-        if person_id not in people:
-            people[person_id] = await repos.people.by_id(person_id)
-        return people[person_id]
-
     zone = ZoneInfo(request.caller.timezone)
     today = request.now.astimezone(zone).date()
     days = [today + dt.timedelta(days=i) for i in range(DAYS)]
-    parties: list[JSON] = []
+    end = request.now + dt.timedelta(days=DAYS)
+    duties = []
     for party in await repos.parties.all():
         state = await party_oncall(repos, party, request.now, request.default_tz)
-        who = state.at(request.now)
-        now_person = await person(who.person)
+        duties.append(
+            (
+                party,
+                state,
+                state.at(request.now),
+                shifts(state.rotation, state.overrides, request.now, end),
+            )
+        )
+    # Everyone named, in one query (a rotation of six in twenty parties is 120 people).
+    people = await repos.people.by_ids(
+        {s.person for *_, duty in duties for s in duty}
+        | {p for _, _, who, _ in duties for p in (who.person, who.next_person) if p is not None}
+    )
+    names = {person_id: name_of(person) for person_id, person in people.items()}
+    parties: list[JSON] = []
+    for party, state, who, duty in duties:
+        now_person = people.get(who.person) if who.person is not None else None
         if now_person is None:  # as /oncall: no rotation, the first contact answers
             contacts = await party_contacts(repos, party.id)
             now_person = contacts[0] if contacts else None
-        next_person = await person(who.next_person)
-        duty = shifts(
-            state.rotation, state.overrides, request.now, request.now + dt.timedelta(days=DAYS)
-        )
-        names = {s.person: name_of(await person(s.person)) for s in duty}
+        next_person = people.get(who.next_person) if who.next_person is not None else None
         parties.append(
             {
                 "party": party.name,
@@ -78,7 +82,7 @@ def _cells(duty: list[Shift], names: dict[int, str]) -> list[JSON]:
     """A day's cell: who is on call that day, in order (a hand-off shows two)."""
     cells: list[JSON] = []
     for shift in duty:
-        cell = {"name": names[shift.person], "covering": shift.by_override}
+        cell = {"name": names.get(shift.person, "—"), "covering": shift.by_override}
         if not cells or cells[-1] != cell:
             cells.append(cell)
     return cells
@@ -99,6 +103,7 @@ async def _questions(request: ApiRequest) -> JSON:
         None if coordinator else [m.party_id for m in caller.memberships if m.role is Role.CONTACT]
     )
     parties: dict[int, Party] = {p.id: p for p in await request.repos.parties.all()}
+    waiting = await request.repos.requests.open_requests(party_ids)
     questions = [
         {
             "id": r.id,
@@ -112,9 +117,9 @@ async def _questions(request: ApiRequest) -> JSON:
             ),
             "age_seconds": int((request.now - r.opened_at).total_seconds()),
         }
-        for r in await request.repos.requests.open_requests(party_ids)
+        for r in waiting[:SHOWN]
     ]
-    body: JSON = {"questions": questions}
+    body: JSON = {"questions": questions, "questions_total": len(waiting)}
     if coordinator:
         body["medians"] = [
             {

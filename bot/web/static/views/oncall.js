@@ -33,7 +33,10 @@ export async function render(main, context) {
           h("td", { class: "num" }, String(q.id)), h("td", {}, q.party),
           h("td", { class: q.urgent ? "down" : "" }, q.urgent ? `${q.state_name} · ${s.urgent}` : q.state_name),
           h("td", { class: "num" }, q.age), h("td", { class: "comment" }, q.question)))))
-        : h("p", { class: "muted" }, s.none_open)));
+        : h("p", { class: "muted" }, s.none_open),
+      found.questions_total > found.questions.length
+        ? h("p", { class: "muted", id: "questions-more" }, fill(s.more_questions, { n: n.count(found.questions_total - found.questions.length) }))
+        : null));
   }
   if (found.medians) {
     main.append(h("section", { dataset: { medians: "" } }, h("h2", {}, s.last_30_days),
