@@ -115,3 +115,15 @@ async def test_questions_and_medians_are_those_of_requests(
     capped = (await app.get("oncall", LI)).json()
     assert [q["id"] for q in capped["questions"]] == [coordinator["questions"][0]["id"]]
     assert capped["questions_total"] == 2
+
+
+async def test_without_a_rotation_the_first_contact_answers_throughout(
+    tg: FakeTelegram, app: MiniApp
+) -> None:
+    # The sample consortium has no rotation: /ask goes to Ningbo University's contact.
+    chen = await started(tg, CHEN, "Chen Jie")
+    chen.send("/oncall")
+    listing = (await chen.next_message()).text
+    nbu = _party((await app.get("oncall", CHEN)).json(), "Ningbo University")
+    assert f"<b>Ningbo University</b>: {nbu['now']} now" in listing and nbu["next"] is None
+    assert nbu["days"] == [[{"name": "Zhang Min", "covering": False}]] * 28

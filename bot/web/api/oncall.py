@@ -6,6 +6,7 @@ coordinators the per-party medians of the last 30 days, the figures /requests sh
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -34,12 +35,16 @@ async def board(request: ApiRequest) -> Answer:
     duties = []
     for party in await repos.parties.all():
         state = await party_oncall(repos, party, request.now, request.default_tz)
+        rotation = state.rotation
+        if not rotation.members:  # as /ask: no rotation, the first contact answers throughout
+            contacts = await party_contacts(repos, party.id)
+            rotation = replace(rotation, members=(contacts[0].id,)) if contacts else rotation
         duties.append(
             (
                 party,
                 state,
                 state.at(request.now),
-                shifts(state.rotation, state.overrides, request.now, end),
+                shifts(rotation, state.overrides, request.now, end),
             )
         )
     # Everyone named, in one query (a rotation of six in twenty parties is 120 people).
