@@ -16,6 +16,7 @@ from bot.domain import numbers
 from bot.domain.time import format_duration
 from bot.outbox.liaison import LiaisonOutbox
 from bot.renderers import esc
+from bot.renderers.dashboard import with_open
 from bot.renderers.liaison import (
     ack_text,
     event_name,
@@ -287,7 +288,10 @@ async def oncall(request: Request) -> Reply:
                 request.t,
             )
         )
-    return Reply(text="\n".join(lines))
+    # In a private chat the Mini App's On-call view is a button away (Telegram refuses
+    # web_app buttons in groups).
+    url = request.context.services.settings.webapp_url if request.in_private else None
+    return Reply(text="\n".join(lines), keyboard=with_open(None, url, request.t, view="oncall"))
 
 
 async def history(request: Request) -> Reply:
@@ -350,7 +354,8 @@ async def requests(request: Request) -> Reply:
                         share=f"{round(100 * (figure.escalated_share or 0))}%",
                     )
                 )
-    return Reply(text="\n".join(lines))
+    url = request.context.services.settings.webapp_url  # personal: answered in private
+    return Reply(text="\n".join(lines), keyboard=with_open(None, url, t, view="oncall"))
 
 
 def _span(delta: dt.timedelta | None) -> str:

@@ -8,13 +8,16 @@ import datetime as dt
 
 import pytest
 
-from bot.fake_telegram import FakeTelegram
+from bot.fake_telegram import FakeTelegram, SentMessage
 from bot.services.consortium_io import import_file
 from bot.web.api import oncall as oncall_view
 from tests.conftest import SAMPLE_FILE
-from tests.e2e.conftest import started
+from tests.e2e.conftest import RunningBot, main_group, started
 from tests.e2e.miniapp import MiniApp
 from tests.e2e.test_liaison import ONCALL
+from tests.e2e.test_miniapp import WEBAPP, with_url
+
+__all__ = ["with_url"]  # a fixture
 
 LI, ZHANG, WANG_LEI, CHEN, WANG = 1001, 1002, 1003, 2001, 1101
 STRANGER = 4242
@@ -127,3 +130,27 @@ async def test_without_a_rotation_the_first_contact_answers_throughout(
     nbu = _party((await app.get("oncall", CHEN)).json(), "Ningbo University")
     assert f"<b>Ningbo University</b>: {nbu['now']} now" in listing and nbu["next"] is None
     assert nbu["days"] == [[{"name": "Zhang Min", "covering": False}]] * 28
+
+
+async def test_oncall_requests_topics_and_achievements_carry_open(
+    tg: FakeTelegram, with_url: RunningBot
+) -> None:
+    chen = await started(tg, CHEN, "Chen Jie")
+    zhang = await started(tg, ZHANG, "Zhang Min")
+
+    def opens(message: SentMessage) -> list[str]:
+        rows = (message.raw.get("reply_markup") or {}).get("inline_keyboard", [])
+        return [b["web_app"]["url"] for row in rows for b in row if "web_app" in b]
+
+    for user, command, view in (
+        (chen, "/oncall", "oncall"),
+        (zhang, "/requests", "oncall"),
+        (chen, "/topics", "topics"),
+        (chen, "/achievements", "topics"),
+    ):
+        user.send(command)
+        assert opens(await user.next_message()) == [f"{WEBAPP}?view={view}"], command
+    # In a group /oncall is answered there, and Telegram takes no web_app button in groups.
+    group = await main_group(tg, chen)
+    chen.send("/oncall", chat=group)
+    assert opens(await group.next_message()) == []
