@@ -17,6 +17,7 @@ from bot.renderers.achievements import (
     render_revenue_usage,
     render_split,
 )
+from bot.renderers.dashboard import with_open
 from bot.renderers.reports import render_problem
 from bot.services import achievements, rules
 from handlers.base import Reply, Request, command
@@ -53,7 +54,11 @@ async def achievements_command(request: Request) -> Reply:
     person = request.caller.person
     assert person is not None
     views = await achievements.visible_to(request.repos, person, set(request.caller.roles))
-    return Reply(text=render_achievements(views, request.t))
+    url = request.context.services.settings.webapp_url  # personal: answered in private
+    return Reply(
+        text=render_achievements(views, request.t),
+        keyboard=with_open(None, url, request.t, view="topics"),
+    )
 
 
 async def revenue_command(request: Request) -> Reply:

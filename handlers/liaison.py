@@ -16,6 +16,7 @@ from bot.domain import numbers
 from bot.i18n import dates
 from bot.outbox.liaison import LiaisonOutbox
 from bot.renderers import esc, listed
+from bot.renderers.dashboard import with_open
 from bot.renderers.liaison import (
     ack_text,
     event_name,
@@ -287,7 +288,10 @@ async def oncall(request: Request) -> Reply:
                 request.t,
             )
         )
-    return Reply(text="\n".join(lines))
+    # In a private chat the Mini App's On-call view is a button away (Telegram refuses
+    # web_app buttons in groups).
+    url = request.context.services.settings.webapp_url if request.in_private else None
+    return Reply(text="\n".join(lines), keyboard=with_open(None, url, request.t, view="oncall"))
 
 
 async def history(request: Request) -> Reply:
@@ -351,7 +355,8 @@ async def requests(request: Request) -> Reply:
                         t,
                     )
                 )
-    return Reply(text="\n".join(lines))
+    url = request.context.services.settings.webapp_url  # personal: answered in private
+    return Reply(text="\n".join(lines), keyboard=with_open(None, url, t, view="oncall"))
 
 
 async def _managed_party(request: Request) -> Party | Reply:

@@ -19,6 +19,7 @@ from bot.i18n import Translator
 from bot.outbox.topics import TopicOutbox
 from bot.renderers import Rendered
 from bot.renderers.access import render_restricted
+from bot.renderers.dashboard import with_open
 from bot.renderers.reports import render_problem
 from bot.renderers.topics import (
     person_name,
@@ -221,7 +222,11 @@ async def _apply(request: Request, topic: Topic, alert: bool) -> Reply:
 
 async def topics_command(request: Request) -> Reply:
     """/topics: the open and running topics."""
-    return Reply(text=render_topics(await topics.listed(request.repos), request.t))
+    url = request.context.services.settings.webapp_url if request.in_private else None
+    return Reply(
+        text=render_topics(await topics.listed(request.repos), request.t),
+        keyboard=with_open(None, url, request.t, view="topics"),
+    )
 
 
 # --- buttons on a topic --------------------------------------------------------------------

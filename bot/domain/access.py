@@ -295,6 +295,8 @@ VIEWS: tuple[ViewSpec, ...] = (
     ViewSpec("queue", N_("Reports to score"), frozenset({Role.MENTOR})),
     ViewSpec("student", N_("Progress"), COMMANDS_BY_NAME["progress"].roles),
     ViewSpec("checkins", N_("Check-ins"), COMMANDS_BY_NAME["checkins"].roles),
+    ViewSpec("oncall", N_("On call"), COMMANDS_BY_NAME["oncall"].roles),
+    ViewSpec("topics", N_("Topics and achievements"), COMMANDS_BY_NAME["topics"].roles),
     ViewSpec("downloads", N_("Downloads"), COMMANDS_BY_NAME["export"].roles),
 )
 VIEWS_BY_NAME = {spec.name: spec for spec in VIEWS}

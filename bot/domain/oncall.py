@@ -226,3 +226,49 @@ def median(values: Sequence[float]) -> float | None:
     if len(ordered) % 2:
         return ordered[middle]
     return (ordered[middle - 1] + ordered[middle]) / 2
+
+
+@dataclass(frozen=True)
+class Shift:
+    """A stretch of duty: one person from `starts_at` to `ends_at`, by an override or not."""
+
+    person: int
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    by_override: bool
+
+
+MAX_SHIFTS = 500  # a daily rotation with overrides stays far below this in four weeks
+
+
+def shifts(
+    rotation: Rotation, overrides: Sequence[Override], start: dt.datetime, end: dt.datetime
+) -> list[Shift]:
+    """Who is on call from `start` to `end`, as consecutive shifts: the rotation's hand-offs
+    and the overrides' starts and ends cut it, as `on_call` tells each change (no one on
+    call: no shift)."""
+    found: list[Shift] = []
+    at = start
+    while at < end and len(found) < MAX_SHIFTS:
+        who = on_call(rotation, overrides, at)
+        change = who.next_change_at
+        until = min(change, end) if change is not None and change > at else end
+        if who.person is not None:
+            last = found[-1] if found else None
+            if last and (last.person, last.by_override, last.ends_at) == (
+                who.person,
+                who.by_override,
+                at,
+            ):
+                found[-1] = Shift(who.person, last.starts_at, until, who.by_override)
+            else:
+                found.append(Shift(who.person, at, until, who.by_override))
+        at = until
+    return found
+
+
+def on_day(duty: Sequence[Shift], day: dt.date, zone: str) -> list[Shift]:
+    """The shifts that cover some time of `day` in `zone`, in order."""
+    start = _local_at(day, dt.time(), ZoneInfo(zone))
+    end = _local_at(day + dt.timedelta(days=1), dt.time(), ZoneInfo(zone))
+    return [s for s in duty if s.starts_at < end and s.ends_at > start]

@@ -12,7 +12,7 @@ from bot.telegram import callbacks
 from db.models import LiaisonRequest, Party, Person, RequestState
 
 
-def _state(state: RequestState, t: Translator) -> str:
+def state_name(state: RequestState, t: Translator) -> str:
     names = {
         RequestState.HELD: t.gettext("held until morning"),
         RequestState.OPEN: t.gettext("waiting"),
@@ -194,7 +194,7 @@ def render_request_line(
     question = said(request.question, t)
     question = question if len(question) <= 60 else question[:57] + "…"
     return (
-        f"#{request.id} <b>{esc(party.key)}</b> · {_state(request.state, t)} · {age} · "
+        f"#{request.id} <b>{esc(party.key)}</b> · {state_name(request.state, t)} · {age} · "
         f"{esc(question)}"
     )
 

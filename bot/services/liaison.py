@@ -16,6 +16,7 @@ from bot.services.context import ServiceContext
 from bot.services.oncall import PartyOncall, party_contacts, party_oncall, person_zone
 from db.models import LiaisonRequest, Party, Person, RequestState, Role
 from db.repositories import Repos
+from db.repositories.liaison import RequestTimes
 
 ACTIVE = (RequestState.HELD, RequestState.OPEN, RequestState.ACKNOWLEDGED)
 
@@ -520,10 +521,12 @@ class PartyFigures:
 async def figures(ctx: ServiceContext, days: int = 30) -> list[PartyFigures]:
     """Per party over the last `days`: median time to acknowledge and to answer, share escalated."""
     since = ctx.now - dt.timedelta(days=days)
-    requests = await ctx.repos.requests.since(since)
+    by_party: dict[int, list[RequestTimes]] = {}
+    for request in await ctx.repos.requests.timings_since(since):
+        by_party.setdefault(request.party_id, []).append(request)
     result = []
     for party in await ctx.repos.parties.all():
-        own = [r for r in requests if r.party_id == party.id]
+        own = by_party.get(party.id, [])
         acks = [(r.acknowledged_at - r.opened_at).total_seconds() for r in own if r.acknowledged_at]
         answers = [(r.answered_at - r.opened_at).total_seconds() for r in own if r.answered_at]
         ack, ans = median(acks), median(answers)

@@ -104,7 +104,14 @@ async def test_cohort_and_student_show_the_figures_of_cohort_and_progress(
     app: MiniApp, settings: Settings
 ) -> None:
     me = (await app.get("me", LI)).json()
-    assert [v["name"] for v in me["views"]] == ["cohort", "student", "checkins", "downloads"]
+    assert [v["name"] for v in me["views"]] == [
+        "cohort",
+        "student",
+        "checkins",
+        "oncall",
+        "topics",
+        "downloads",
+    ]
     picked = (await app.get("student", WANG)).json()
     assert picked == {"pick": [{"id": CHEN, "name": "Chen Jie"}], "total": 1}
     assert me["language"] == "zh" and me["strings"]["dim.tech_rd"] != "Technology R&D"

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.web.api import checkins, cohort, downloads, me, queue, student
+from bot.web.api import checkins, cohort, downloads, me, oncall, queue, student, topics
 
-MODULES = (me, cohort, student, queue, checkins, downloads)
+MODULES = (me, cohort, student, queue, checkins, oncall, topics, downloads)
 
 
 def install(app: web.Application) -> None:

@@ -13,6 +13,8 @@ const VIEWS = {
   student: () => import("./views/student.js"),
   queue: () => import("./views/queue.js"),
   checkins: () => import("./views/checkins.js"),
+  oncall: () => import("./views/oncall.js"),
+  topics: () => import("./views/topics.js"),
   downloads: () => import("./views/downloads.js"),
 };
 const COLOUR = /^#[0-9a-fA-F]{3,8}$/;
