@@ -52,6 +52,9 @@ SHEETS = {
     "score_history": N_("Earlier scores"),
     "mentors_below_share": N_("Mentors below the share"),
     "course_attendance": N_("Course attendance"),
+    "demand": N_("Talent demand"),
+    "course_reviews": N_("Course reviews"),
+    "course_changes": N_("Course changes"),
     "programme_gaps": N_("Programme gaps"),
 }
 
@@ -120,6 +123,18 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "gap_end": (N_("Gap to (Sunday)"), "date"),
     "gap_weeks": (N_("Weeks with no activity"), "count"),
     "warned_at": (N_("Warned at (UTC)"), "datetime"),
+    "survey": (N_("Survey"), "count"),
+    "answered_at": (N_("Answered at (UTC)"), "datetime"),
+    "other_needs": (N_("Other needs"), "text"),
+    "review": (N_("Review"), "count"),
+    "relevance": (N_("Content relevance (1-5)"), "count"),
+    "teaching": (N_("Teaching quality (1-5)"), "count"),
+    "practice": (N_("Practical value (1-5)"), "count"),
+    "organisation": (N_("Organisation (1-5)"), "count"),
+    "change_requested": (N_("Change asked for"), "text"),
+    "change": (N_("Change made"), "text"),
+    "answers_requests": (N_("Answers the requests (numbers)"), "text"),
+    "recorded_at": (N_("Recorded at (UTC)"), "datetime"),
 }
 FORMATS = {
     "id": "0",

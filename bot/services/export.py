@@ -169,12 +169,21 @@ _SURVEY_COLUMNS = {
     "course_reviews": [
         "review",
         "course",
+        "title_en",
+        "title_zh",
         "party",
         *QUESTION_KEYS,
         "change_requested",
         "answered_at",
     ],
-    "course_changes": ["course", "change", "answers_requests", "recorded_at"],
+    "course_changes": [
+        "course",
+        "title_en",
+        "title_zh",
+        "change",
+        "answers_requests",
+        "recorded_at",
+    ],
 }
 
 

@@ -375,7 +375,17 @@ async def record_change(
 async def export_rows(repos: Repos) -> dict[str, list[dict[str, Any]]]:
     """The surveys' answers and the reviews, one row each, for /export."""
     parties = {p.id: p.key for p in await repos.parties.all()}
-    courses = {c.id: c.key for c in await repos.courses.all()}
+    modules = {c.id: c for c in await repos.courses.all()}
+    courses = {cid: c.key for cid, c in modules.items()}
+
+    def titled(course_id: int) -> dict[str, str | None]:
+        found = modules.get(course_id)
+        return {
+            "course": courses.get(course_id),
+            "title_en": found.title_en if found else None,
+            "title_zh": found.title_zh if found else None,
+        }
+
     surveys = {s.id: skills_of(s) for s in await repos.surveys.surveys()}
     demand = []
     for a in await repos.surveys.answers():
@@ -392,7 +402,7 @@ async def export_rows(repos: Repos) -> dict[str, list[dict[str, Any]]]:
     reviews = [
         {
             "review": r.id,
-            "course": courses.get(r.course_id),
+            **titled(r.course_id),
             "party": parties.get(r.party_id),
             **{key: getattr(r, key) for key in QUESTION_KEYS},
             "change_requested": r.change,
@@ -402,7 +412,7 @@ async def export_rows(repos: Repos) -> dict[str, list[dict[str, Any]]]:
     ]
     changes = [
         {
-            "course": courses.get(c.course_id),
+            **titled(c.course_id),
             "change": c.text,
             "answers_requests": ",".join(str(i) for i in ids),
             "recorded_at": c.recorded_at.isoformat(),

@@ -193,15 +193,25 @@ async def test_a_module_reviewed_with_its_figures_and_the_loop_closed(
     # /export has the reviews and the change; /mydata Tan's review; /forget his words.
     li.send("/export")
     book = openpyxl.load_workbook(io.BytesIO(await _document(tg, li.id, ".xlsx")), read_only=True)
-    rows = list(book["course_reviews"].iter_rows(values_only=True))
+    # Li reads Chinese: the sheets and their headers are his, the module by its title.
+    rows = list(book["课程评价"].iter_rows(values_only=True))
     head = rows[0]
     by_party = sorted(
-        (r[head.index("party")], r[head.index("relevance")], r[head.index("organisation")])
+        (
+            r[head.index("合作方")],
+            r[head.index("内容相关性（1–5）")],
+            r[head.index("组织安排（1–5）")],
+        )
         for r in rows[1:]
     )
     assert by_party == [("bkk-school", 2, 3), ("edtech", 3, 2), ("edtech", 5, 4), ("nbu", 4, 3)]
-    changes = list(book["course_changes"].iter_rows(values_only=True))
-    assert changes[1][:3] == ("pm", "Two audit cases; 90-minute sessions", f"{audits},{shorter}")
+    assert {r[head.index("标题")] for r in rows[1:]} == {"跨文化教育项目管理"}
+    changes = list(book["课程修改"].iter_rows(values_only=True))
+    assert changes[1][:3] == (
+        "跨文化教育项目管理",
+        "Two audit cases; 90-minute sessions",
+        f"{audits},{shorter}",
+    )
     tan.send("/mydata")
     data = json.loads(await _document(tg, tan.id, ".json"))
     assert data["course_reviews"][0]["change_requested"] == "More cases from real audits"
@@ -210,11 +220,8 @@ async def test_a_module_reviewed_with_its_figures_and_the_loop_closed(
         person = await repos.people.by_telegram_id(1102)
         assert person is not None
         await forget_person(repos, person)
-    async with database.transaction() as repos:
-        print("AFTER", [(r.person_id, r.change) for r in await repos.surveys.reviews()])
     li.send("/review pm")
     after = (await message_with(tg, li.id, "份评价中")).text
-    print("TEXT", after)
     assert "4 位评分人 · 平均 3.50" in after  # the party keeps its scores
     assert "More cases from real audits" not in after
     assert f"#{audits} GlobalEd Tech Ltd：（已删除）（已回答）" in after
