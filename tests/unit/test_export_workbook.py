@@ -162,13 +162,13 @@ def test_long_columns_round_half_up_as_the_short_ones(en: Translator) -> None:
 async def test_the_course_sheets_have_chinese_names_and_headers(
     repos: Repos, zh: Translator
 ) -> None:
-    """Every sheet and header of the courses and training pace, as the export service makes
-    them, in Chinese (no machine column name left over)."""
+    """Every sheet and header of the courses, training pace, demand survey and course
+    reviews, as the export service makes them, in Chinese (no machine column name left)."""
     sheets = await course_tables(
         ServiceContext(repos, dt.datetime(2026, 11, 2, tzinfo=dt.UTC), "UTC")
     )
     book = openpyxl.load_workbook(io.BytesIO(workbook(sheets, zh)))
-    assert book.sheetnames == ["课程出勤", "培养计划空档"]
+    assert book.sheetnames == ["课程出勤", "培养计划空档", "人才需求", "课程评价", "课程修改"]
     for sheet, frame in zip(book.worksheets, sheets.values(), strict=True):
         header = [cell.value for cell in sheet[1]]
         assert header == [header_of(c, zh) for c in in_language(frame, zh).columns]
