@@ -489,7 +489,7 @@ class Demo:
             await self.later(start - dt.timedelta(hours=1) - self.clock.now(), *waits)
             reminder = self.tg.messages(2001)[-1]
             self.log.heading(t.gettext("After the session"))
-            # The module has ended: its builders' contacts are asked to review it.
+            # The module has ended: its builders' contacts are asked to review it (see survey).
             reviewers = (1101, self.count(1101)), (1002, self.count(1002))
             await self.later(start + dt.timedelta(minutes=100) - self.clock.now(), *reviewers)
             await self.press(2001, reminder, t.gettext("I attended"))
@@ -500,6 +500,45 @@ class Demo:
                 sheet = await self.press(1101, sheet, f"⬜ {name}")
             await self.send(1001, "/plan 2002")
             await self.send(2001, "/credits")
+
+    async def survey(self) -> None:
+        """What the enterprise and the site need (a demand survey), and the ended module's
+        review by its builders, with the change its next run makes in reply."""
+        t = self.t
+        self.log.heading(
+            t.gettext("{when} · a talent-demand survey and a module's review").format(
+                when=self.when()
+            )
+        )
+        skills = [t.gettext("data protection law"), t.gettext("cross-cultural communication")]
+        async with self.passage(1001, 1101, 1301, 1002):
+            waits = {contact: self.count(contact) for contact in (1101, 1301)}
+            await self.send(1001, "/survey send " + ", ".join(skills))
+            for contact, skill in ((1101, skills[0]), (1301, skills[1])):
+                ask = await self.after(contact, waits[contact])
+                ask = await self.press(contact, ask, f"▫️ {skill}")
+                prompt = await self.press(contact, ask, t.gettext("Done"))
+                if contact == 1101:
+                    await self.send(contact, t.gettext("Python for data pipelines"))
+                else:
+                    await self.press(contact, prompt, t.gettext("No other needs"))
+            await self.send(1001, "/survey results")
+            # The module ended after its session: each builder's contact rates it.
+            title = t.gettext("Review of the module {title}").split("{title}")[0]
+            for contact, scores in ((1101, "4545"), (1002, "5443")):
+                review = next(m for m in self.tg.messages(contact) if title in m.text)
+                for score in scores:
+                    review = await self.press(contact, review, score)
+                if contact == 1101:
+                    await self.send(contact, t.gettext("More cases from real audits"))
+                else:
+                    await self.press(contact, review, t.gettext("Nothing to change"))
+            loop = await self.send(1002, "/review data-security")
+            number = re.search(r"#(\d+)", loop.text)
+            if number is None:
+                raise DemoError("the review shows no change request")
+            change = t.gettext("Two audit cases from the enterprise")
+            await self.send(1002, f"/review data-security change #{number.group(1)} {change}")
 
     async def views(self) -> None:
         async with self.passage():
@@ -544,3 +583,4 @@ class Demo:
         await self.digest()
         await self.views()
         await self.courses()
+        await self.survey()
