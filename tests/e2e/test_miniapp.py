@@ -14,10 +14,12 @@ import pytest
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.fake_telegram import FakeTelegram
-from bot.services.consortium_io import import_scores_file
+from bot.services.consortium_io import import_file, import_scores_file
 from db.engine import Database
+from tests.conftest import SAMPLE_FILE
 from tests.e2e.conftest import RunningBot, message_with, started
 from tests.e2e.miniapp import MiniApp, waiting_report, with_web
+from tests.e2e.test_manual import manual
 
 LI, ZHANG, CHEN, WANG, LIU = 1001, 1002, 2001, 1101, 1201
 STRANGER = 4242
@@ -209,6 +211,60 @@ async def test_a_mentor_scores_a_report_in_the_page(
     ]
     await tg.idle()
     assert sum("scored your report" in m.text for m in tg.messages(CHEN)) == 1
+
+
+async def test_the_report_to_score_shows_the_manual_in_force_in_the_mentors_language(
+    app: MiniApp, tg: FakeTelegram, clock: ManualClock
+) -> None:
+    await started(tg, CHEN, "Chen Jie")
+    database = Database.from_url(app.settings.database_url)
+    try:
+        assessment = await waiting_report(database, clock)
+        built_in = (await app.get("queue/report", WANG, assessment=assessment)).json()["manual"]
+        assert built_in["version"] == 1
+        assert built_in["title"] == "Assessment manual: the built-in rubric (version 1)"
+        assert [(level["bounds"], level["name"]) for level in built_in["levels"]][:2] == [
+            ("0-39", "beginning"),
+            ("40-59", "developing"),
+        ]
+        assert built_in["descriptors"]["rule_adaptation"][2] == (
+            "applies data protection, privacy and copyright rules correctly"
+        )
+
+        # The consortium's own manual becomes version 2: the page shows it, not the built-in.
+        own = SAMPLE_FILE.read_text(encoding="utf-8") + manual(
+            (0, 50, 80), ("Novice", "Practitioner", "Expert")
+        )
+        assert (
+            "created 1 manual versions"
+            in (await import_file(app.settings, own, now=clock.now())).summary()
+        )
+        shown = (await app.get("queue/report", WANG, assessment=assessment)).json()["manual"]
+        assert shown["version"] == 2
+        assert shown["title"] == "Assessment manual of the consortium, version 2"
+        assert shown["levels"] == [
+            {"low": 0, "high": 49, "bounds": "0-49", "name": "Novice"},
+            {"low": 50, "high": 79, "bounds": "50-79", "name": "Practitioner"},
+            {"low": 80, "high": 100, "bounds": "80-100", "name": "Expert"},
+        ]
+        assert shown["descriptors"]["cross_cultural"] == [
+            "cross_cultural as a Novice",
+            "cross_cultural as a Practitioner",
+            "cross_cultural as a Expert",
+        ]
+
+        # A Chinese mentor reads the file's Chinese texts and a Chinese version line.
+        async with database.transaction() as repos:
+            wang = await repos.people.by_telegram_id(WANG)
+            assert wang is not None
+            wang.language = "zh"
+        zh = (await app.get("queue/report", WANG, assessment=assessment)).json()["manual"]
+    finally:
+        await database.dispose()
+    assert zh["version"] == 2
+    assert "2" in zh["title"] and "Assessment manual" not in zh["title"]
+    assert [level["name"] for level in zh["levels"]] == ["Novice级", "Practitioner级", "Expert级"]
+    assert zh["descriptors"]["tech_rd"][1] == "Practitioner级的tech_rd"
 
 
 WEBAPP = "https://bot.example.org/app/"

@@ -193,6 +193,16 @@ async def test_coordinator_student_and_mentor_in_the_browser(
     await page.open(app.init_data(WANG), query=f"?view=queue&assessment={assessment}")
     await page.settled()
     assert "<b>Robots</b> & kids" in await page.text("main")  # shown as text, not markup
+    # Beside each score, the manual in force: its version and every level's descriptor.
+    assert await page.text("#manual-version") == (
+        "Assessment manual: the built-in rubric (version 1)"
+    )
+    levels = await page.texts('ul.rubric[data-dimension="rule_adaptation"] li')
+    assert len(levels) == 5
+    assert (
+        levels[2]
+        == "60-74 competent: applies data protection, privacy and copyright rules correctly"
+    )
 
     def fill() -> None:
         for name, value in (("tech_rd", "80"), ("cross_cultural", "75"), ("rule_adaptation", "70")):

@@ -74,6 +74,9 @@ STRINGS = {
     "waiting_since": N_("Waiting since"),
     "scores_so_far": N_("Your scores"),
     "self_scores": N_("The student's own scores"),
+    # The manual's levels beside each score: "0-39 beginning: follows instructions ...".
+    "rubric_of": N_("The assessment manual's levels for {dimension}"),
+    "rubric_level": N_("{bounds} {name}: {descriptor}"),
     "activities": N_("Activities"),
     "hours": N_("Hours"),
     "episode": N_("A cross-cultural episode"),

@@ -1,5 +1,6 @@
 """Reports to score (mentors): the queue, the longest-waiting first; a report with its
-files; and scoring in the page with the chat's rules and effects: the same service
+files and the assessment manual in force (as the chat's scoring steps show it); and
+scoring in the page with the chat's rules and effects: the same service
 (`bot.services.scoring.WEEKLY`), the student told through the outbox in the same
 transaction, a disagreement with another party flagged, and a second Save changing nothing.
 
@@ -17,8 +18,11 @@ from telegram.error import TelegramError
 
 from bot.context import BotApplication
 from bot.domain.capability import DIMS
+from bot.domain.manual import Manual
 from bot.domain.reports import DIMENSIONS, MAX_COMMENT, InputProblem, parse_score
+from bot.i18n import Translator
 from bot.outbox.reports import ReportOutbox
+from bot.renderers.manual import manual_text, version_line
 from bot.renderers.reports import render_problem
 from bot.services import reports as report_service
 from bot.services import scoring
@@ -89,12 +93,33 @@ def _report_json(report: WeeklyReport, request: ApiRequest) -> JSON:
     }
 
 
+def _manual_json(manual: Manual, t: Translator) -> JSON:
+    """The manual in force in the reader's language, as the chat shows it while scoring
+    (`bot.renderers.manual`): its version line, each level's bounds and name, and per
+    dimension one descriptor per level, lowest first. Plain text: the page sets it as text."""
+    return {
+        "version": manual.version,
+        "title": version_line(manual, t),
+        "levels": [
+            {
+                "low": level.low,
+                "high": level.high,
+                "bounds": bounds,
+                "name": manual_text(level.name, t),
+            }
+            for bounds, level in zip(manual.bounds(), manual.levels, strict=True)
+        ],
+        "descriptors": {d: [manual_text(text, t) for text in manual.descriptors[d]] for d in DIMS},
+    }
+
+
 def _scores(assessment: Assessment) -> JSON:
     return {d: getattr(assessment, d) for d in DIMS}
 
 
 async def report(request: ApiRequest) -> Answer:
-    """One report to score (?assessment=ID): its texts, files and the scores so far."""
+    """One report to score (?assessment=ID): its texts, files, the scores so far and the
+    manual in force (the one a Save now scores under)."""
     found = await _mine(request, request.query_int("assessment"))
     assert found.assessment is not None and found.report is not None
     assert found.subject is not None
@@ -107,6 +132,7 @@ async def report(request: ApiRequest) -> Answer:
             "report": _report_json(found.report, request),
             "scores": _scores(found.assessment),
             "comment": found.assessment.comment or "",
+            "manual": _manual_json(found.manual, request.t),
             "files": [
                 {"id": f.id, "name": f.name or f.kind, "kind": f.kind, "size": f.size}
                 for f in files

@@ -1,5 +1,7 @@
 // Reports to score (mentors): the queue, the longest-waiting first; a report with its files;
-// and the scores saved as Save saves them in the chat.
+// the manual in force beside each score (version, and per level its bounds, name and
+// descriptor, as the chat's scoring steps show them); and the scores saved as Save saves
+// them in the chat.
 
 import { download } from "../download.js";
 import { clear, fill, h } from "../dom.js";
@@ -24,6 +26,25 @@ export async function render(main, context, params) {
 
 function text(title, value) {
   return value ? [h("h3", {}, title), h("pre", { class: "text" }, value)] : [];
+}
+
+// A template's placeholders replaced by nodes or text (never parsed as HTML).
+function fillNodes(template, values) {
+  return template.split(/(\{\w+\})/).filter(Boolean).map((part) => {
+    const key = part.slice(1, -1);
+    return part.startsWith("{") && key in values ? values[key] : part;
+  });
+}
+
+// One dimension's levels in the manual, lowest first.
+function rubric(s, manual, dimension) {
+  return h("ul", {
+    class: "rubric", dataset: { dimension }, "aria-label": fill(s.rubric_of, { dimension: s[`dim.${dimension}`] }),
+  }, manual.levels.map((level, i) => h("li", {}, ...fillNodes(s.rubric_level, {
+    bounds: h("span", { class: "bounds" }, level.bounds),
+    name: h("em", {}, level.name),
+    descriptor: manual.descriptors[dimension][i],
+  }))));
 }
 
 async function renderReport(main, context, assessmentId) {
@@ -63,8 +84,10 @@ async function renderReport(main, context, assessmentId) {
       save.disabled = false;
     }
   } }, h("h2", {}, s.scores_so_far),
-  DIMS.map((d) => h("label", {}, `${s[`dim.${d}`]} `, inputs[d],
-    r.self[d] !== null && r.self[d] !== undefined ? h("span", { class: "muted" }, ` (${s.self_scores}: ${r.self[d]})`) : null)),
+  h("p", { class: "hint", id: "manual-version" }, found.manual.title),
+  DIMS.map((d) => h("div", { class: "dimension" }, h("label", {}, `${s[`dim.${d}`]} `, inputs[d],
+    r.self[d] !== null && r.self[d] !== undefined ? h("span", { class: "muted" }, ` (${s.self_scores}: ${r.self[d]})`) : null),
+  rubric(s, found.manual, d))),
   h("label", {}, s.comment, comment), save, notice);
   main.append(
     h("section", {}, context.back ? h("button", { type: "button", onclick: context.back }, s.back) : null,
