@@ -111,7 +111,7 @@ async def test_a_make_up_working_day_is_a_working_day(
         zhang = await started(tg, 1002, "Zhang Min")
         zhang.send("/checkin next")
         text = (await zhang.next_message()).text
-        assert "The next check-in opens on 2026-02-14 10:00 (Asia/Shanghai)." in text
+        assert "The next check-in opens on Feb 14, 2026, 10:00 (China Time)." in text
         assert "Moved" not in text
     finally:
         await running.stop()
