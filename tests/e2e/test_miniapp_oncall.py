@@ -100,12 +100,13 @@ async def test_questions_and_medians_are_those_of_requests(
     coordinator = (await app.get("oncall", LI)).json()
 
     def same(q: dict) -> tuple:
-        return q["id"], q["party"], q["question"], q["state"], q["age"], q["urgent"]
+        return q["id"], q["party"], q["question"], q["state"], q["age_seconds"], q["urgent"]
 
     assert [same(q) for q in coordinator["questions"]] == [same(q) for q in contact["questions"]]
     assert coordinator["questions"][0]["state_name"] != contact["questions"][0]["state_name"]
+    assert coordinator["questions"][0]["age"] == "10分钟"  # each reader's words (Li reads zh)
     (nbu,) = coordinator["medians"]
-    assert (nbu["requests"], nbu["ack"], nbu["answer"], nbu["escalated"]) == (2, "10m", None, 0)
+    assert (nbu["requests"], nbu["ack"], nbu["answer"], nbu["escalated"]) == (2, "10分钟", None, 0)
     assert f"nbu：{nbu['requests']} 个问题，{nbu['ack']} / —，{nbu['escalated']}%" in figures
     # A student and a mentor see the duty, not the questions; a stranger gets nothing.
     for reader in (CHEN, WANG):

@@ -45,7 +45,7 @@ async def test_oncall_in_the_browser(page: Page, liaison: MiniApp, tg: FakeTeleg
         "Is the <lab> open on Sunday?"  # text, not markup
     )
     cells = await page.texts('[data-medians] tr[data-party="nbu"] td')
-    assert cells[1:4] == ["1", "10m", "—"]
+    assert cells[1:4] == ["1", "10分钟", "—"]
     assert f"nbu：1 个问题，{cells[2]} / {cells[3]}，0%" in figures
     await page.shot("oncall-coordinator-zh-dark")
 

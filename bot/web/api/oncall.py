@@ -10,11 +10,11 @@ from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
-from babel.dates import format_datetime, format_skeleton
+from babel.dates import format_skeleton
 
 from bot.domain.access import COMMANDS_BY_NAME
 from bot.domain.oncall import Shift, on_day, shifts
-from bot.domain.time import format_duration
+from bot.i18n import Translator, dates
 from bot.renderers.liaison import name_of, state_name
 from bot.services import liaison
 from bot.services.oncall import party_contacts, party_oncall
@@ -27,7 +27,7 @@ SHOWN = 200  # open questions listed, the longest-waiting first; the rest counte
 
 async def board(request: ApiRequest) -> Answer:
     """Every party's duty now and next, its calendar; the questions for those who may see them."""
-    repos, language = request.repos, request.caller.language
+    repos, locale = request.repos, dates.locale_of(request.t)
     zone = ZoneInfo(request.caller.timezone)
     today = request.now.astimezone(zone).date()
     days = [today + dt.timedelta(days=i) for i in range(DAYS)]
@@ -67,13 +67,13 @@ async def board(request: ApiRequest) -> Answer:
                 "now": name_of(now_person) if now_person else None,
                 "covering": who.by_override,
                 "next": name_of(next_person) if next_person and who.next_change_at else None,
-                "from": _when(who.next_change_at, state.timezone, language),
+                "from": _when(who.next_change_at, state.timezone, request.t),
                 "days": [_cells(on_day(duty, day, request.caller.timezone), names) for day in days],
             }
         )
     body: JSON = {
         "days": [
-            {"date": d.isoformat(), "label": format_skeleton("MMMEd", d, locale=language)}
+            {"date": d.isoformat(), "label": format_skeleton("MMMEd", d, locale=locale)}
             for d in days
         ],
         "parties": parties,
@@ -93,10 +93,9 @@ def _cells(duty: list[Shift], names: dict[int, str]) -> list[JSON]:
     return cells
 
 
-def _when(at: dt.datetime | None, zone: str, language: str) -> str | None:
-    if at is None:
-        return None
-    return format_datetime(at, "short", tzinfo=ZoneInfo(zone), locale=language)
+def _when(at: dt.datetime | None, zone: str, t: Translator) -> str | None:
+    """When the next person's duty starts, in the party's zone, as the chat writes it."""
+    return None if at is None else dates.moment_soon(at, zone, t)
 
 
 async def _questions(request: ApiRequest) -> JSON:
@@ -117,8 +116,8 @@ async def _questions(request: ApiRequest) -> JSON:
             "state": r.state.value,
             "state_name": state_name(r.state, t),
             "urgent": r.urgent,
-            "age": format_duration(
-                dt.timedelta(seconds=int((request.now - r.opened_at).total_seconds()))
+            "age": dates.duration(
+                dt.timedelta(seconds=int((request.now - r.opened_at).total_seconds())), t
             ),
             "age_seconds": int((request.now - r.opened_at).total_seconds()),
         }
@@ -131,8 +130,8 @@ async def _questions(request: ApiRequest) -> JSON:
                 "party": f.party.name,
                 "key": f.party.key,
                 "requests": f.requests,
-                "ack": _span(f.median_ack),
-                "answer": _span(f.median_answer),
+                "ack": _span(f.median_ack, t),
+                "answer": _span(f.median_answer, t),
                 "escalated": round(100 * (f.escalated_share or 0)),
             }
             for f in await liaison.figures(request.ctx)
@@ -141,11 +140,12 @@ async def _questions(request: ApiRequest) -> JSON:
     return body
 
 
-def _span(delta: dt.timedelta | None) -> str | None:
-    """The same text as /requests (`10m`), None where nothing was acknowledged or answered."""
-    return (
-        None if delta is None else format_duration(dt.timedelta(seconds=int(delta.total_seconds())))
-    )
+def _span(delta: dt.timedelta | None, t: Translator) -> str | None:
+    """The same text as /requests (`10m` / `10分钟`), None where nothing was acknowledged or
+    answered."""
+    if delta is None:
+        return None
+    return dates.duration(dt.timedelta(seconds=int(delta.total_seconds())), t)
 
 
 def build_routes() -> list[web.RouteDef]:
