@@ -96,7 +96,7 @@ async def measure(
     # front would be 100 MiB of the readings and a heap every full collection walks
     raw = mix.updates(WARM_UP + updates)
     try:
-        async with application:
+        async with application, mix.leading(services):
             await application.start()
             started = time.perf_counter()
 

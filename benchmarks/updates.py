@@ -27,10 +27,11 @@ bare PTB's updates per second, on SQLite (WAL) and on PostgreSQL.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -336,6 +337,25 @@ async def ours_app(
     return application, services, counter
 
 
+@contextlib.asynccontextmanager
+async def leading(services: Services) -> AsyncIterator[None]:
+    """The lease held as `bot.runner` holds it: on PostgreSQL only the leader sends
+    (`bot.leadership`), so without it the outbox would never empty; with SQLite the process
+    leads alone and this changes nothing."""
+    leadership = services.leadership
+    stop = asyncio.Event()
+    await leadership.start()
+    assert leadership.is_leader, "another process holds the benchmark database's lease"
+    lease = asyncio.create_task(leadership.run(stop), name="lease")
+    try:
+        yield
+    finally:
+        stop.set()
+        await lease
+        leadership.resign()
+        await leadership.release()
+
+
 async def _outbox_empty(services: Services, timeout: float) -> None:
     deadline = time.perf_counter() + timeout
     while time.perf_counter() < deadline:
@@ -346,15 +366,17 @@ async def _outbox_empty(services: Services, timeout: float) -> None:
     raise TimeoutError("the outbox did not empty")
 
 
-async def ours(name: str, base_url: str, token: str, database_url: str, raw: list[Any]) -> Run:
+async def ours(
+    name: str, base_url: str, token: str, database_url: str, raw: list[Any], timeout: float = 600
+) -> Run:
     application, services, counter = await ours_app(base_url, token, database_url)
     try:
-        async with application:
+        async with application, leading(services):
             await application.start()
             started = time.perf_counter()
             await feed(application, raw)
-            await counter.until(len(raw), timeout=600)
-            await _outbox_empty(services, timeout=600)
+            await counter.until(len(raw), timeout=timeout)
+            await _outbox_empty(services, timeout=timeout)
             seconds = time.perf_counter() - started
             await application.stop()
         async with services.database.transaction() as repos:
