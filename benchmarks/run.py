@@ -6,8 +6,10 @@ scores: pandas beside plain Python, and the load from SQLite), the start-up of
 of `benchmarks.updates` (the real handlers beside bare PTB, on SQLite and PostgreSQL),
 the memory per update of `benchmarks.memory` (100,000 updates, in a process of its own, its
 bot at the lowest priority, beside the fan-out, the analytics and the start-up; the update
-path runs first, alone), and the failover of `benchmarks.failover` (two replicas on
-PostgreSQL, the leader killed ten times mid-delivery, beside a clean stop; last, alone).
+path runs first, alone), the fan-out of `benchmarks.replicas` (real `python -m bot`
+processes on PostgreSQL: one replica beside two), and the failover of `benchmarks.failover`
+(two replicas on PostgreSQL, the leader killed ten times mid-delivery, beside a clean stop);
+the last two alone.
 
 Case "fan-out": a check-in opened in N groups (an agenda and a poll each) is delivered by the
 real outbox sender against the fake Telegram, run as a separate process as Telegram is, which
@@ -230,5 +232,8 @@ if __name__ == "__main__":
     took.append(
         f"memory {time.monotonic() - memory_began:.0f} s, beside fan-out, analytics and start-up"
     )
+    from benchmarks import replicas  # it imports this module's fan-out
+
+    part("replicas", lambda: asyncio.run(replicas.report(arguments.groups)))
     part("failover", lambda: asyncio.run(failover.report()))
     print(f"the whole command took {(time.monotonic() - began) / 60:.1f} min ({', '.join(took)})")
