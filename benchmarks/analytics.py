@@ -30,10 +30,13 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    import sqlite3  # the annotation only: the load case imports it where it runs
 
 STUDENTS, WEEKS, KINDS = 10_000, 52, ("university", "enterprise", "research", "overseas_site")
 DIMS = ("tech_rd", "cross_cultural", "rule_adaptation")
@@ -62,6 +65,28 @@ def cohort_frame(students: int = STUDENTS, weeks: int = WEEKS) -> pd.DataFrame:
         growth = week_index * 0.5 + rng.normal(0, 6, n)
         frame[dim] = np.clip(np.round(start + growth), 0, 100)
     return frame
+
+
+def insert_assessments(connection: sqlite3.Connection, frame: pd.DataFrame) -> None:
+    """The cohort's scores as assessment rows, straight into a migrated SQLite file that
+    already holds its students."""
+    weeks = frame["week"].dt.strftime("%Y-%m-%d").tolist()
+    connection.executemany(
+        "INSERT INTO assessment (student_id, week, party_kind, tech_rd, cross_cultural, "
+        "rule_adaptation, source, completed_at) VALUES (?, ?, ?, ?, ?, ?, 'import', ?)",
+        (
+            (s, w, k, int(a), int(b), int(c), w + " 00:00:00.000000")
+            for s, w, k, a, b, c in zip(
+                frame["student"].tolist(),
+                weeks,
+                frame["party_kind"].tolist(),
+                frame["tech_rd"].tolist(),
+                frame["cross_cultural"].tolist(),
+                frame["rule_adaptation"].tolist(),
+                strict=True,
+            )
+        ),
+    )
 
 
 def run_aggregates(frame: pd.DataFrame) -> dict[str, Any]:
@@ -159,23 +184,7 @@ def run_load(frame: pd.DataFrame) -> dict[str, Any]:
             "INSERT INTO person (id, telegram_id, can_message) VALUES (?, ?, 0)",
             [(i, 10_000_000 + i) for i in range(1, int(frame["student"].max()) + 1)],
         )
-        weeks = frame["week"].dt.strftime("%Y-%m-%d").tolist()
-        connection.executemany(
-            "INSERT INTO assessment (student_id, week, party_kind, tech_rd, cross_cultural, "
-            "rule_adaptation, source, completed_at) VALUES (?, ?, ?, ?, ?, ?, 'import', ?)",
-            (
-                (s, w, k, int(a), int(b), int(c), w + " 00:00:00.000000")
-                for s, w, k, a, b, c in zip(
-                    frame["student"].tolist(),
-                    weeks,
-                    frame["party_kind"].tolist(),
-                    frame["tech_rd"].tolist(),
-                    frame["cross_cultural"].tolist(),
-                    frame["rule_adaptation"].tolist(),
-                    strict=True,
-                )
-            ),
-        )
+        insert_assessments(connection, frame)
         # Every student is placed at one site for the year, as /progress needs.
         placed = int(frame["student"].max())
         connection.execute(

@@ -30,7 +30,7 @@ from typing import Any
 import httpx
 import numpy as np
 
-from benchmarks.analytics import STUDENTS, cohort_frame
+from benchmarks.analytics import STUDENTS, cohort_frame, insert_assessments
 from bot.web.auth import signed_init_data
 
 TARGET_SECONDS, TARGET_BYTES = 0.200, 500 * 1024
@@ -81,23 +81,7 @@ def build(path: Path, students: int) -> None:
         "VALUES (?, 3, 'student', ?, ?)",
         [(i, stamp, stamp) for i in range(1, students + 1)],
     )
-    weeks = frame["week"].dt.strftime("%Y-%m-%d").tolist()
-    db.executemany(
-        "INSERT INTO assessment (student_id, week, party_kind, tech_rd, cross_cultural, "
-        "rule_adaptation, source, completed_at) VALUES (?, ?, ?, ?, ?, ?, 'import', ?)",
-        (
-            (s, w, k, int(a), int(b), int(c), w + " 00:00:00.000000")
-            for s, w, k, a, b, c in zip(
-                frame["student"].tolist(),
-                weeks,
-                frame["party_kind"].tolist(),
-                frame["tech_rd"].tolist(),
-                frame["cross_cultural"].tolist(),
-                frame["rule_adaptation"].tolist(),
-                strict=True,
-            )
-        ),
-    )
+    insert_assessments(db, frame)
     db.executemany(
         "INSERT INTO placement (student_id, site_id, start_date, end_date, created_at, "
         "updated_at) VALUES (?, ?, '2025-09-01', '2026-08-28', ?, ?)",

@@ -32,17 +32,15 @@ import httpx
 from pydantic import SecretStr
 from sqlalchemy import text
 
-from benchmarks.run import FanOut, _start_fake, table
+from benchmarks.run import FanOut, _start_fake, add_groups, fanned_out, table
 from bot.app import build_application
 from bot.config import Settings
 from bot.context import SERVICES_KEY, Services
-from bot.fake_telegram.__main__ import GROUP_BASE
 from bot.outbox.checkin import CheckinOutbox
 from bot.services import checkin
 from bot.services.context import ServiceContext
 from db.engine import Database, create_engine
 from db.migrate import upgrade
-from db.models import Chat, Consortium
 
 ROOT = Path(__file__).resolve().parents[1]
 POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/synergy_replicas"
@@ -64,17 +62,7 @@ async def reset(database_url: str, groups: int) -> None:
     await engine.dispose()
     database = Database.from_url(database_url)
     async with database.transaction() as repos:
-        await repos.consortium.add(Consortium(name="Bench", timezone="UTC", language="en"))
-        for i in range(groups):
-            await repos.chats.add(
-                Chat(
-                    telegram_id=GROUP_BASE - i,
-                    title=f"G{i}",
-                    type="supergroup",
-                    linked=True,
-                    active=True,
-                )
-            )
+        await add_groups(repos, groups)
     await database.dispose()
 
 
@@ -162,22 +150,12 @@ async def fan_out(name: str, replicas: int, groups: int, database_url: str) -> F
             # own long poll may still be open (a 409 in the log, nothing lost).
             for replica in sorted(running, key=lambda r: r.last_role == "leader"):
                 await replica.stop()
-        async with httpx.AsyncClient() as client:
-            stats = (await client.get(stats_url)).json()
+        return await fanned_out(name, groups, seconds, stats_url)
     finally:
         for replica in running:
             await replica.stop()
         process.send_signal(signal.SIGTERM)
         await process.wait()
-    return FanOut(
-        name,
-        groups,
-        2 * groups,
-        seconds,
-        int(stats["errors"].get("429", 0)),
-        int(stats["sent"]),
-        stats["limited"],
-    )
 
 
 async def main(groups: int, database_url: str) -> str:

@@ -51,6 +51,7 @@ from bot.services.context import ServiceContext
 from bot.telegram.ratelimit import TelegramRateLimiter
 from db.migrate import upgrade
 from db.models import Chat, Consortium
+from db.repositories import Repos
 
 NOW = dt.datetime(2026, 11, 2, 2, 0, tzinfo=dt.UTC)
 
@@ -104,6 +105,21 @@ async def _start_fake(
     return process, line[1], line[2], line[3]
 
 
+async def add_groups(repos: Repos, groups: int) -> None:
+    """A consortium and the fake's first `groups` groups, linked, for a check-in to open in."""
+    await repos.consortium.add(Consortium(name="Bench", timezone="UTC", language="en"))
+    for i in range(groups):
+        await repos.chats.add(
+            Chat(
+                telegram_id=GROUP_BASE - i,
+                title=f"G{i}",
+                type="supergroup",
+                linked=True,
+                active=True,
+            )
+        )
+
+
 async def fan_out(name: str, limiter: BaseRateLimiter[Any], groups: int) -> FanOut:
     process, base_url, stats_url, token = await _start_fake(groups)
     try:
@@ -118,17 +134,7 @@ async def fan_out(name: str, limiter: BaseRateLimiter[Any], groups: int) -> FanO
             services: Services = application.bot_data[SERVICES_KEY]
             await upgrade(services.database.engine)
             async with services.database.transaction() as repos:
-                await repos.consortium.add(Consortium(name="Bench", timezone="UTC", language="en"))
-                for i in range(groups):
-                    await repos.chats.add(
-                        Chat(
-                            telegram_id=GROUP_BASE - i,
-                            title=f"G{i}",
-                            type="supergroup",
-                            linked=True,
-                            active=True,
-                        )
-                    )
+                await add_groups(repos, groups)
             async with services.database.transaction() as repos:
                 ctx = ServiceContext(repos, NOW, "UTC")
                 opening = await checkin.open_checkin(ctx, None, None, dt.timedelta(hours=72))
@@ -138,11 +144,17 @@ async def fan_out(name: str, limiter: BaseRateLimiter[Any], groups: int) -> FanO
                 await services.sender.drain(application)
                 seconds = time.monotonic() - started
             await services.database.dispose()
-        async with httpx.AsyncClient() as client:
-            stats = (await client.get(stats_url)).json()
+        return await fanned_out(name, groups, seconds, stats_url)
     finally:
         process.send_signal(signal.SIGTERM)
         await process.wait()
+
+
+async def fanned_out(name: str, groups: int, seconds: float, stats_url: str) -> FanOut:
+    """The fan-out's figures: what the fake counted after a check-in in `groups` groups (an
+    agenda and a poll each) took `seconds`; read before the fake stops."""
+    async with httpx.AsyncClient() as client:
+        stats = (await client.get(stats_url)).json()
     return FanOut(
         name,
         groups,

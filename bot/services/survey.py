@@ -10,8 +10,9 @@ changes recorded against them.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from bot.domain.survey import (
     QUESTION_KEYS,
@@ -95,28 +96,53 @@ async def send_survey(ctx: ServiceContext, sender: Person, text: str) -> list[As
     ]
 
 
-async def _ask(repos: Repos, answer_id: int, person: Person) -> Ask | Refusal:
-    answer = await repos.surveys.answer(answer_id)
-    if answer is None:
+_Row = TypeVar("_Row", SurveyAnswer, CourseReview)
+_About = TypeVar("_About", Survey, Course)
+
+
+async def _callers(
+    repos: Repos,
+    row: _Row | None,
+    person: Person,
+    about: Callable[[_Row], Awaitable[_About | None]],
+    *,
+    unanswered: bool,
+) -> tuple[_Row, _About, Party] | Refusal:
+    """A survey answer or a review if it is the caller's, with the survey or module it asks
+    about and the party it answers for; with `unanswered`, refused once it is answered."""
+    if row is None:
         return "not_found"
-    if answer.person_id != person.id:
+    if row.person_id != person.id:
         return "not_yours"
-    survey = await repos.surveys.survey(answer.survey_id)
-    party = await repos.parties.by_id(answer.party_id)
-    if survey is None or party is None:
+    subject = await about(row)
+    party = await repos.parties.by_id(row.party_id)
+    if subject is None or party is None:
         return "not_found"
-    return Ask(answer, survey, party, person)
+    if unanswered and row.answered_at is not None:
+        return "closed"
+    return row, subject, party
+
+
+async def _ask(
+    repos: Repos, answer_id: int, person: Person, *, unanswered: bool = False
+) -> Ask | Refusal:
+    found = await _callers(
+        repos,
+        await repos.surveys.answer(answer_id),
+        person,
+        lambda answer: repos.surveys.survey(answer.survey_id),
+        unanswered=unanswered,
+    )
+    return found if isinstance(found, str) else Ask(*found, person)
 
 
 async def toggle_skill(
     ctx: ServiceContext, answer_id: int, person: Person, index: int
 ) -> Ask | Refusal:
     """Tick or untick a skill on the caller's answer (until they press Done)."""
-    ask = await _ask(ctx.repos, answer_id, person)
+    ask = await _ask(ctx.repos, answer_id, person, unanswered=True)
     if isinstance(ask, str):
         return ask
-    if ask.answer.answered_at is not None:
-        return "closed"
     if not 0 <= index < len(skills_of(ask.survey)):
         return "not_found"
     chosen = chosen_of(ask.answer) ^ {index}
@@ -236,28 +262,25 @@ async def reviews_due(ctx: ServiceContext) -> list[ReviewAsk]:
     return [ReviewAsk(r, c, party, p) for r, (c, party, p) in zip(reviews, pending, strict=True)]
 
 
-async def _review(repos: Repos, review_id: int, person: Person) -> ReviewAsk | Refusal:
-    review = await repos.surveys.review(review_id)
-    if review is None:
-        return "not_found"
-    if review.person_id != person.id:
-        return "not_yours"
-    course = (await repos.courses.by_ids([review.course_id])).get(review.course_id)
-    party = await repos.parties.by_id(review.party_id)
-    if course is None or party is None:
-        return "not_found"
-    return ReviewAsk(review, course, party, person)
+async def _review(
+    repos: Repos, review_id: int, person: Person, *, unanswered: bool = False
+) -> ReviewAsk | Refusal:
+    async def course(review: CourseReview) -> Course | None:
+        return (await repos.courses.by_ids([review.course_id])).get(review.course_id)
+
+    found = await _callers(
+        repos, await repos.surveys.review(review_id), person, course, unanswered=unanswered
+    )
+    return found if isinstance(found, str) else ReviewAsk(*found, person)
 
 
 async def rate(
     ctx: ServiceContext, review_id: int, person: Person, question: int, score: int
 ) -> ReviewAsk | Refusal:
     """A score of 1-5 on one question; after the last, what should change is asked."""
-    ask = await _review(ctx.repos, review_id, person)
+    ask = await _review(ctx.repos, review_id, person, unanswered=True)
     if isinstance(ask, str):
         return ask
-    if ask.review.answered_at is not None:
-        return "closed"
     if not (0 <= question < len(QUESTION_KEYS) and 1 <= score <= 5):
         return "not_found"
     setattr(ask.review, QUESTION_KEYS[question], score)

@@ -86,6 +86,8 @@ async def test_a_change_only_by_the_leads_contact_and_forget_keeps_scores(
         for question, score in enumerate((5, 4, 5, 4)):
             await survey.rate(ctx, review, tan, question, score)
         await survey.write_change(ctx, review, tan, "More cases")
+        assert await survey.rate(ctx, review, tan, 0, 1) == "closed"
+        assert await survey.rate(ctx, review + 99, tan, 0, 1) == "not_found"
         assert await survey.record_change(ctx, tan, "pm", [review], "x") == "not_yours"
         assert await survey.record_change(ctx, zhang, "pm", [review + 99], "x") == (
             "unknown_request"
