@@ -14,8 +14,9 @@ only once it is released or has run out, and taking it raises the epoch. The rul
   once the rate limiter lets it through (`bot.telegram.ratelimit.send_guard`): a replica
   that cannot renew (database gone, process stopped with SIGSTOP, a long pause) sends nothing
   after its deadline, and a standby takes over only after the database's expiry.
-- **Fencing.** A send is recorded in a transaction that first locks the lease row FOR SHARE
-  and reads the epoch (`current_epoch`): a send made under an older epoch is not recorded
+- **Fencing.** What Telegram answered to a send (sent, put off, refused, blocked, the group
+  upgraded) is recorded in a transaction that first locks the lease row FOR SHARE and reads
+  the epoch (`current_epoch`): an answer to a send made under an older epoch is not recorded
   (the new leader sends that message; it counts as an at-least-once duplicate), and no
   replica can take the lease until the recording transaction has committed.
 - **Polling.** A `getUpdates` long poll is let out only when it ends before the deadline

@@ -9,8 +9,9 @@ upgraded to a supergroup moves, with what waits for it, to its new id. A deliver
 ends half done: every lane finishes, whatever Telegram answered.
 
 Only the replica that leads sends (`bot.leadership`): a drain on a standby returns at once,
-each send is checked against the lease once the rate limiter lets it through, and a send is
-recorded only under the epoch it was read under (the lease row locked in the same
+each send is checked against the lease once the rate limiter lets it through, and whatever
+Telegram answered (sent, put off, refused, blocked, the group upgraded) is recorded only under
+the epoch the message was read under (`_lease_lost`, the lease row locked in the same
 transaction), so an old leader's late work is never recorded over the new leader's.
 
 The sender knows no feature. What a feature does when its messages are sent or refused (a
@@ -196,17 +197,18 @@ class Sender:
                         outcome = await self._send(application, services, snapshot)
                     except Exception as exc:
                         log.exception("outbox %s: sending failed unexpectedly", snapshot.id)
-                        outcome = await self._try_later(services, snapshot.id, repr(exc))
-            if outcome in (_MOVED, _HELD):  # the chat's later messages wait: next round
+                        outcome = await self._try_later(services, snapshot, repr(exc))
+            # The chat's later messages wait for the next round (or for the new leader).
+            if outcome in (_MOVED, _HELD):
                 break
             sent += outcome
         return sent
 
-    async def _try_later(self, services: Services, outbox_id: int, error: str) -> int:
+    async def _try_later(self, services: Services, snapshot: _Snapshot, error: str) -> int:
         try:
-            return await self._later(services, outbox_id, error)
+            return await self._later(services, snapshot, error)
         except Exception:  # the database is down too: the row stays due, the next drain tries
-            log.exception("outbox %s: could not record the failure", outbox_id)
+            log.exception("outbox %s: could not record the failure", snapshot.id)
             return _HELD
 
     async def _send(
@@ -223,7 +225,7 @@ class Sender:
         except ChatMigrated as exc:
             return await self._migrated(services, snapshot, exc.new_chat_id)
         except Forbidden as exc:  # the chat's later messages would be refused alike: next round
-            await self._refused(application, services, outbox_id, str(exc))
+            await self._refused(application, services, snapshot, str(exc))
             return _HELD
         except RetryAfter as exc:
             # Flood control is about real time, and it holds for everything we send: pause
@@ -235,40 +237,43 @@ class Sender:
             return _AGAIN
         except BadRequest as exc:
             if snapshot.kind == "stop_poll" and "already been closed" in str(exc).lower():
-                await self._fail(services, outbox_id, str(exc), state=OutboxState.SENT)
-                return 0
+                return await self._fail(services, snapshot, str(exc), state=OutboxState.SENT)
             if snapshot.chat_id < 0 and "chat not found" in str(exc).lower():
-                await self._refused(application, services, outbox_id, str(exc))  # bot not in it
-                return 0
+                return await self._refused(application, services, snapshot, str(exc))  # not in it
             log.warning("outbox %s refused by Telegram: %s", outbox_id, exc)
-            await self._fail(services, outbox_id, str(exc), refused=application)
-            return 0
+            return await self._fail(services, snapshot, str(exc), refused=application)
         except NetworkError as exc:
-            return await self._later(services, outbox_id, str(exc))
+            return await self._later(services, snapshot, str(exc))
         except TelegramError as exc:  # any other answer (Conflict, InvalidToken...): later
             log.warning("outbox %s: Telegram answered %s: %s", outbox_id, type(exc).__name__, exc)
-            return await self._later(services, outbox_id, str(exc))
+            return await self._later(services, snapshot, str(exc))
         await self._recorder.record(services, snapshot, message_id)
         return 1
 
     async def _migrated(self, services: Services, snapshot: _Snapshot, new_id: int) -> int:
         """The group was upgraded to a supergroup: the chat and everything waiting for it
         move to the new id, and this lane stops so the next round sends them there in
-        order. A poll to stop stays in the old group, where it can no longer be stopped."""
+        order. A poll to stop stays in the old group, where it can no longer be stopped
+        (recorded done in the same transaction, so the move happens once)."""
         async with services.database.transaction() as repos:
+            if await _lease_lost(services, repos, snapshot, "the group's upgrade"):
+                return _HELD
             now = services.clock.now()
             for hook in self.hooks.group_upgraded:
                 await hook(services, repos, now, snapshot.chat_id, new_id)
+            if snapshot.kind == "stop_poll":
+                error = f"the group was upgraded to {new_id}"
+                await _give_up(repos, snapshot.id, error, OutboxState.SENT)
         log.info("chat %s was upgraded to %s; its messages follow it", snapshot.chat_id, new_id)
-        if snapshot.kind == "stop_poll":
-            error = f"the group was upgraded to {new_id}"
-            await self._fail(services, snapshot.id, error, state=OutboxState.SENT)
         return _MOVED
 
-    async def _later(self, services: Services, outbox_id: int, error: str) -> int:
+    async def _later(self, services: Services, snapshot: _Snapshot, error: str) -> int:
         """A transient failure: try again after an exponential back-off on the bot's clock.
         The chat's later messages wait as long (`_HELD`), so they still arrive after it."""
+        outbox_id = snapshot.id
         async with services.database.transaction() as repos:
+            if await _lease_lost(services, repos, snapshot, "a failure to send"):
+                return _HELD
             row = await repos.outbox.get(outbox_id)
             assert row is not None
             row.attempts += 1
@@ -285,40 +290,43 @@ class Sender:
     async def _fail(
         self,
         services: Services,
-        outbox_id: int,
+        snapshot: _Snapshot,
         error: str,
         state: OutboxState = OutboxState.FAILED,
         *,
         refused: Application[Any, Any, Any, Any, Any, Any] | None = None,
-    ) -> None:
+    ) -> int:
         """Record a message as given up (or, for a poll already closed, as done). When
         Telegram `refused` it (400), its purpose's hook hears of it (the liaison tells the
         person whose words it carried)."""
         async with services.database.transaction() as repos:
-            row = await repos.outbox.get(outbox_id)
-            assert row is not None
-            row.state, row.error, row.attempts = state, error[:300], row.attempts + 1
+            if await _lease_lost(services, repos, snapshot, "a refusal"):
+                return _HELD
+            row = await _give_up(repos, snapshot.id, error, state)
             hook = self.hooks.refused.get(row.purpose)
             if refused is not None and hook is not None:
                 now = services.clock.now()
                 await hook(services, repos, now, Refusal(row, error, refused.bot))
+        return 0
 
     async def _refused(
         self,
         application: Application[Any, Any, Any, Any, Any, Any],
         services: Services,
-        outbox_id: int,
+        snapshot: _Snapshot,
         error: str,
-    ) -> None:
+    ) -> int:
         """403: the person cannot be written to, or the group removed the bot; the hooks
         hear of it (the liaison moves on, coordinators are told of a lost group), once for a
         message written as several rows (the others are given up with it)."""
         now = services.clock.now()
         async with services.database.transaction() as repos:
-            row = await repos.outbox.get(outbox_id)
+            if await _lease_lost(services, repos, snapshot, "a refusal"):
+                return _HELD
+            row = await repos.outbox.get(snapshot.id)
             assert row is not None
             if row.state is OutboxState.FAILED:  # given up with a piece of the same message
-                return
+                return 0
             row.state, row.error, row.attempts = OutboxState.FAILED, error[:300], row.attempts + 1
             if row.request_id is not None:
                 await repos.outbox.give_up_with(row, error[:300])
@@ -328,14 +336,43 @@ class Sender:
                     chat.active = False
                     for lost in self.hooks.group_lost:
                         await lost(services, repos, now, chat)
-                return
+                return 0
             person = await repos.people.by_id(row.person_id) if row.person_id else None
             if person is None:
-                return
+                return 0
             person.can_message, person.message_error = False, error[:200]
             hook = self.hooks.blocked.get(row.purpose)
             if hook is not None:
                 await hook(services, repos, now, Refusal(row, error, application.bot, person))
+        return 0
+
+
+async def _lease_lost(services: Services, repos: Repos, snapshot: _Snapshot, what: str) -> bool:
+    """Whether this transaction must record nothing of `what` Telegram answered to a send:
+    the lease has moved on since the message was read (another replica leads at a later
+    epoch, and the row is the new leader's). Called first in every transaction that records
+    the outcome of one send (`_record` checks a group commit's alike): the lease row stays
+    locked FOR SHARE until it commits, so no replica takes the lease in between. Alone
+    (SQLite) the epoch is always 0."""
+    epoch = await services.leadership.current_epoch(repos)
+    if epoch == snapshot.epoch:
+        return False
+    log.warning(
+        "outbox %s: %s not recorded: the lease was lost (read at epoch %s, now %s)",
+        snapshot.id,
+        what,
+        snapshot.epoch,
+        epoch,
+    )
+    return True
+
+
+async def _give_up(repos: Repos, outbox_id: int, error: str, state: OutboxState) -> Outbox:
+    """Mark a row given up (FAILED), or done (SENT) when there is nothing left to send."""
+    row = await repos.outbox.get(outbox_id)
+    assert row is not None
+    row.state, row.error, row.attempts = state, error[:300], row.attempts + 1
+    return row
 
 
 # What a send may say besides how many it sent: the rest of the lane waits for the next
@@ -430,10 +467,10 @@ async def _record_alone(services: Services, snapshot: _Snapshot, message_id: int
         log.exception("recording sent outbox %s failed; marking it sent only", snapshot.id)
     try:
         async with services.database.transaction() as repos:
+            if await _lease_lost(services, repos, snapshot, "a message sent"):
+                return
             row = await repos.outbox.get(snapshot.id)
-            if await services.leadership.current_epoch(repos) != snapshot.epoch:
-                log.warning("outbox %s: sent after the lease was lost; not recorded", snapshot.id)
-            elif row is not None:
+            if row is not None:
                 row.state, row.message_id = OutboxState.SENT, message_id
                 row.sent_at, row.attempts = services.clock.now(), row.attempts + 1
     except Exception:
