@@ -24,7 +24,7 @@ from bot.leadership import SingleProcessLock
 from bot.ops.health import HealthServer
 from bot.telegram.menus import set_default_menus, set_menu_button
 from bot.telegram.updates import PerChatUpdateProcessor
-from bot.telegram.webhook import WebhookServer
+from bot.telegram.webhook import WebhookServer, follow_pending, look_at_pending
 from db.migrate import current_revision, upgrade
 
 log = logging.getLogger(__name__)
@@ -78,6 +78,7 @@ async def _serve(
     lease_stop = asyncio.Event()
     lease = asyncio.create_task(leadership.run(lease_stop), name="lease")
     web_server = None
+    backlog: asyncio.Task[None] | None = None
     try:
         async with application:  # getMe, then shutdown on the way out
             if settings.web_port:
@@ -89,6 +90,10 @@ async def _serve(
             assert application.updater is not None
             if settings.bot_mode == "webhook":
                 webhook = await _start_webhook(application, settings)
+                if leadership.is_leader:
+                    # As in polling mode, only the leader at start: a replica that leads
+                    # later took over from one that was handling posts meanwhile.
+                    backlog = await _expect_webhook_backlog(application)
             else:
                 if leadership.is_leader:
                     # A standby does not look: its getUpdates waits for the lease (and, sent,
@@ -133,6 +138,10 @@ async def _serve(
                     with contextlib.suppress(Exception, asyncio.CancelledError):
                         await task
     finally:
+        if backlog is not None:
+            backlog.cancel()
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await backlog
         lease_stop.set()
         await lease
         await leadership.release()
@@ -169,6 +178,19 @@ async def _expect_backlog(application: BotApplication) -> None:
         log.warning("could not look at the updates waiting at Telegram: %s", exc)
         return
     processor.expect_backlog([update.update_id for update in waiting])
+
+
+async def _expect_webhook_backlog(application: BotApplication) -> asyncio.Task[None] | None:
+    """Webhook mode: the updates Telegram kept while the bot was down are posted to the
+    webhook, not looked at; the first tick waits until Telegram holds none (asked every
+    half second, a minute at most), so a vote kept then counts before its check-in closes.
+    The task that keeps asking, if there is anything to wait for."""
+    processor = application.update_processor
+    if not isinstance(processor, PerChatUpdateProcessor):
+        return None
+    if not await look_at_pending(application.bot, processor):
+        return None
+    return asyncio.create_task(follow_pending(application.bot, processor), name="webhook-backlog")
 
 
 async def _start_webhook(application: BotApplication, settings: Settings) -> WebhookServer:

@@ -22,7 +22,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from aiohttp import ClientSession, web
+from aiohttp import ClientConnectorError, ClientSession, web
 
 from bot.fake_telegram.methods import BotApi
 from bot.fake_telegram.people import FakeGroup, FakeUser
@@ -134,6 +134,14 @@ class FakeTelegram(BotApi):
         self._slow.append(fault)
         return fault
 
+    def late_posts(self, delay: float, *, times: int = 1) -> Fault:
+        """The next `times` updates reach the webhook `delay` seconds late: each post of them
+        waits that long first, as Telegram's do once it has backed off after failed posts
+        (a bot that was down). Counted once a post is answered with a 2xx."""
+        fault = Fault(method="webhook", status=0, times=times, delay=delay)
+        self._late_posts.append(fault)
+        return fault
+
     def redeliver(self, update_id: int) -> None:
         """Offer an update again, as Telegram does when the bot did not confirm it (a crash
         after handling it, before the next getUpdates): a bot that starts without an offset
@@ -195,6 +203,8 @@ class FakeTelegram(BotApi):
 
     @property
     def pending_updates(self) -> int:
+        """Updates not yet delivered: not fetched and confirmed by getUpdates' offset, or not
+        answered with a 2xx by the webhook (getWebhookInfo's `pending_update_count`)."""
         return len(self._updates)
 
     async def wait_for(self, predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
@@ -327,9 +337,11 @@ class FakeTelegram(BotApi):
     async def _api_setWebhook(self, params: JSON) -> bool:
         self.webhook_url = str(params.get("url") or "") or None
         self.webhook_secret = str(params.get("secret_token") or "") or None
+        self.webhook_max_connections = int(params.get("max_connections") or 40)
         allowed = params.get("allowed_updates")
         if isinstance(allowed, list):
             self._allowed = frozenset(allowed) if allowed else DEFAULT_UPDATES
+            self.webhook_allowed = list(allowed) or None
         if self._webhook_task is not None:
             self._webhook_task.cancel()
         if self.webhook_url:
@@ -338,10 +350,10 @@ class FakeTelegram(BotApi):
 
     async def _post_updates(self) -> None:
         """While a webhook is set, post each update to it (in order, one at a time, as
-        Telegram does), with its secret header; an update is retried until the bot says 200.
-        Only the latest setWebhook's poster posts: Python 3.11's `wait_for` can swallow a
-        cancellation, and two posters would each take an update off the queue (one of
-        them never posted)."""
+        Telegram does), with its secret header; an update is retried until the bot answers
+        with a 2xx, and stays pending (getWebhookInfo) until then. Only the latest
+        setWebhook's poster posts: Python 3.11's `wait_for` can swallow a cancellation, and
+        two posters would each take an update off the queue (one of them never posted)."""
         async with ClientSession() as session:
             while self.webhook_url and self._webhook_task is asyncio.current_task():
                 if not self._updates:
@@ -349,20 +361,51 @@ class FakeTelegram(BotApi):
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(changed.wait(), 1.0)
                     continue
+                late = next((f for f in self._late_posts if f.times > 0), None)
+                if late is not None:
+                    await asyncio.sleep(late.delay)
+                    if not self._updates or self._webhook_task is not asyncio.current_task():
+                        continue
                 update = self._updates[0]
                 headers = {"X-Telegram-Bot-Api-Secret-Token": self.webhook_secret or ""}
                 try:
                     async with session.post(self.webhook_url, json=update, headers=headers) as r:
                         self.webhook_answers.append(r.status)
-                        ok = r.status == 200
-                except OSError:
+                        ok = 200 <= r.status < 300
+                        if not ok:
+                            self.webhook_error = (
+                                int(time.time()),
+                                f"Wrong response from the webhook: {r.status} {r.reason}",
+                            )
+                except OSError as exc:
                     ok = False
+                    refused = isinstance(exc, ClientConnectorError)
+                    why = "Connection refused" if refused else str(exc) or type(exc).__name__
+                    self.webhook_error = (int(time.time()), why)
                 if ok:
+                    if late is not None:
+                        late.times -= 1
                     if self._updates and self._updates[0] is update:
                         self._updates.pop(0)
                     self._notify()
                 else:
                     await asyncio.sleep(0.2)
+
+    async def _api_getWebhookInfo(self, params: JSON) -> JSON:
+        """The webhook as set, and how many updates wait for the bot: not yet answered with
+        a 2xx by the webhook (or, without one, not yet fetched and confirmed)."""
+        info: JSON = {
+            "url": self.webhook_url or "",
+            "has_custom_certificate": False,
+            "pending_update_count": self.pending_updates,
+        }
+        if self.webhook_url:
+            info["max_connections"] = self.webhook_max_connections
+            if self.webhook_allowed is not None:
+                info["allowed_updates"] = self.webhook_allowed
+            if self.webhook_error is not None:
+                info["last_error_date"], info["last_error_message"] = self.webhook_error
+        return info
 
     async def post_to_webhook(self, update: JSON, secret: str | None) -> int:
         """Post an update to the bot's webhook with any secret (a forged one, for tests)."""

@@ -171,6 +171,10 @@ class State:
         self.webhook_url: str | None = None
         self.webhook_secret: str | None = None
         self.webhook_answers: list[int] = []  # what the bot answered to each post
+        self.webhook_max_connections = 40  # setWebhook's, as getWebhookInfo reports it
+        self.webhook_allowed: list[str] | None = None  # setWebhook's allowed_updates, if given
+        self.webhook_error: tuple[int, str] | None = None  # the last failed post: when, why
+        self._late_posts: list[Fault] = []  # updates posted late (Telegram backing off)
         self._polls_started = 0
         self.conflicts = 0  # long polls ended by an overlapping getUpdates (409)
         self._webhook_task: asyncio.Task[None] | None = None

@@ -103,6 +103,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         self._highest = 0  # the highest update id that has started
         self._handling: set[int] = set()  # the update ids being handled now
         self._backlog: int | None = None  # the last update Telegram kept while the bot was down
+        self._pending = 0  # webhook mode: updates Telegram holds, not yet answered by a webhook
         self._give_up_at = 0.0
 
     def expect_backlog(self, update_ids: list[int], give_up_after: float = 60.0) -> None:
@@ -116,26 +117,49 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
                 "%d updates waited at Telegram: handled before the scheduler runs", len(update_ids)
             )
 
+    def expect_pending(self, count: int, give_up_after: float = 60.0) -> None:
+        """Webhook mode: Telegram holds `count` updates its posts have not delivered yet
+        (getWebhookInfo, once the webhook is set), kept while the bot was down. Until it
+        holds none (`pending`), `caught_up` is False, at most `give_up_after` seconds. The
+        webhook answers a post only once its update is handled and committed, on whichever
+        replica took it, so none pending means all of them have been."""
+        if count:
+            self._pending = count
+            self._give_up_at = time.monotonic() + give_up_after
+            log.info("%d updates waited at Telegram: handled before the scheduler runs", count)
+
+    def pending(self, count: int) -> None:
+        """What getWebhookInfo says Telegram holds now, while `caught_up` waits for it."""
+        if self._pending:
+            self._pending = count
+
     @property
     def caught_up(self) -> bool:
         """Every update that waited at Telegram when the bot started has been handled (a
         vote cast while the bot was down counts before the scheduler closes its check-in).
-        They start in order, so once the last has started, none of them is still to come."""
-        if self._backlog is None:
+        Polling: they start in order, so once the last has started, none of them is still
+        to come. Webhook: Telegram holds none (`expect_pending`)."""
+        if self._backlog is None and not self._pending:
             return True
         if (
-            self._highest >= self._backlog
+            self._backlog is not None
+            and self._highest >= self._backlog
             and min(self._handling, default=self._backlog + 1) > self._backlog
         ):
             self._backlog = None
-            return True
+            return not self._pending
         if time.monotonic() >= self._give_up_at:
-            log.warning(
-                "the updates that waited at Telegram are not handled yet (through %s); "
-                "the scheduler runs anyway",
-                self._backlog,
+            still = (
+                f"through {self._backlog}"
+                if self._backlog is not None
+                else f"{self._pending} still at Telegram"
             )
-            self._backlog = None
+            log.warning(
+                "the updates that waited at Telegram are not handled yet (%s); "
+                "the scheduler runs anyway",
+                still,
+            )
+            self._backlog, self._pending = None, 0
             return True
         return False
 

@@ -1,5 +1,6 @@
 """The fake Bot API is as strict as Telegram: HTML parsed as TDLib parses it, lengths counted
-on the parsed text in UTF-16 code units, group upgrades, one getUpdates at a time."""
+on the parsed text in UTF-16 code units, group upgrades, one getUpdates at a time, and
+getWebhookInfo's count of the updates the bot has not taken yet."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
+from aiohttp import web
 from telegram import (
     Bot,
     InlineKeyboardButton,
@@ -147,6 +149,53 @@ async def test_one_get_updates_at_a_time(tg: FakeTelegram, api: Bot) -> None:
     with pytest.raises(Conflict, match="terminated by other getUpdates"):
         await first
     assert await second == () and tg.conflicts == 1
+
+
+async def test_webhook_info_counts_the_updates_not_answered_yet(tg: FakeTelegram, api: Bot) -> None:
+    """getWebhookInfo as the Bot API answers it (parsed by PTB): `pending_update_count` is
+    the updates not fetched and confirmed (polling), or not answered with a 2xx by the
+    webhook, where a post being handled still counts; a failed post is the last error."""
+    person = tg.user(21, "Jo")
+    person.send("/start")
+    person.send("hello")
+    info = await api.get_webhook_info()
+    assert (info.url, info.has_custom_certificate, info.pending_update_count) == ("", False, 2)
+    fetched = await api.get_updates(timeout=0)
+    assert (await api.get_webhook_info()).pending_update_count == 2  # fetched, not confirmed
+    await api.get_updates(offset=fetched[-1].update_id + 1, timeout=0)
+    assert (await api.get_webhook_info()).pending_update_count == 0
+
+    arrived, answer = asyncio.Event(), asyncio.Event()
+    statuses = [500, 204]  # the first post fails; the second is taken (any 2xx)
+
+    async def hook(request: web.Request) -> web.Response:
+        arrived.set()
+        await answer.wait()
+        return web.Response(status=statuses.pop(0))
+
+    app = web.Application()
+    app.router.add_post("/hook", hook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    url = f"http://127.0.0.1:{runner.addresses[0][1]}/hook"
+    try:
+        await api.set_webhook(url, max_connections=10, allowed_updates=["message"])
+        person.send("while the bot works")
+        await asyncio.wait_for(arrived.wait(), 10)
+        info = await api.get_webhook_info()
+        assert (info.url, info.pending_update_count, info.max_connections) == (url, 1, 10)
+        assert info.allowed_updates == ("message",) and info.last_error_date is None
+        answer.set()
+        await tg.wait_for(lambda: tg.webhook_answers == [500, 204])
+        info = await api.get_webhook_info()
+        assert info.pending_update_count == 0 and info.last_error_date is not None
+        assert info.last_error_message == (
+            "Wrong response from the webhook: 500 Internal Server Error"
+        )
+        await api.delete_webhook()
+    finally:
+        await runner.cleanup()
 
 
 async def test_get_chat_answers_what_ptb_parses(tg: FakeTelegram, api: Bot) -> None:

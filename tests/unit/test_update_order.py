@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Any, cast
 
-from telegram import Chat, Message, MessageEntity, PollAnswer, Update, User
+import pytest
+from telegram import Bot, Chat, Message, MessageEntity, PollAnswer, Update, User, WebhookInfo
+from telegram.error import NetworkError
 
 from bot.telegram.updates import (
     PerChatUpdateProcessor,
@@ -16,6 +19,7 @@ from bot.telegram.updates import (
     lane,
     waits_for_earlier,
 )
+from bot.telegram.webhook import follow_pending, look_at_pending
 
 
 def _update(update_id: int, chat_id: int, text: str | None = None) -> Update:
@@ -270,3 +274,79 @@ async def test_caught_up_after_a_while_when_the_backlog_never_comes() -> None:
     assert processor.caught_up
     processor.expect_backlog([])  # an empty look holds nothing up
     assert processor.caught_up
+
+
+async def test_caught_up_once_telegram_holds_no_update_for_the_webhook() -> None:
+    """Webhook mode: the first tick waits while Telegram counts updates its posts have not
+    delivered (getWebhookInfo), whatever the processor has handled meanwhile."""
+    processor = PerChatUpdateProcessor(8)
+    processor.expect_pending(0)  # nothing kept: the scheduler runs at once
+    assert processor.caught_up
+    processor.expect_pending(2)
+    await processor.process_update(_vote(6, 1002), asyncio.sleep(0))
+    processor.pending(1)
+    assert not processor.caught_up
+    processor.pending(0)
+    assert processor.caught_up
+    processor.pending(3)  # new posts later hold nothing up
+    assert processor.caught_up
+
+
+async def test_gives_up_on_the_webhook_backlog_after_a_while(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    processor = PerChatUpdateProcessor(8)
+    processor.expect_pending(4, give_up_after=0.05)
+    assert not processor.caught_up
+    await asyncio.sleep(0.06)
+    with caplog.at_level(logging.WARNING, logger="bot.telegram.updates"):
+        assert processor.caught_up and processor.caught_up
+    assert [r.getMessage() for r in caplog.records] == [
+        "the updates that waited at Telegram are not handled yet (4 still at Telegram); "
+        "the scheduler runs anyway"
+    ]
+
+
+class _Telegram:
+    """getWebhookInfo's answers in turn: a pending count, or an error raised."""
+
+    def __init__(self, *answers: int | Exception) -> None:
+        self.answers = list(answers)
+        self.asked = 0
+
+    async def get_webhook_info(self) -> WebhookInfo:
+        self.asked += 1
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return WebhookInfo("https://bot.example.org/hook", False, answer)
+
+
+async def test_the_leader_follows_telegrams_count_until_it_holds_nothing(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The first look finds 2 kept: the tick waits; a failed question is asked again and
+    logged once; the wait ends when Telegram holds none."""
+    telegram = _Telegram(2, NetworkError("down"), NetworkError("down"), 1, 0)
+    bot, processor = cast(Bot, telegram), PerChatUpdateProcessor(8)
+    with caplog.at_level(logging.WARNING):
+        assert await look_at_pending(bot, processor)
+        assert not processor.caught_up
+        await asyncio.wait_for(follow_pending(bot, processor, every=0.001), 5)
+    assert processor.caught_up and telegram.asked == 5
+    assert [r.getMessage() for r in caplog.records] == [
+        "could not ask Telegram for the updates still waiting: down"
+    ]
+
+
+async def test_a_failed_first_look_leaves_the_scheduler_as_it_was(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    processor = PerChatUpdateProcessor(8)
+    with caplog.at_level(logging.WARNING):
+        assert not await look_at_pending(cast(Bot, _Telegram(NetworkError("down"))), processor)
+        assert not await look_at_pending(cast(Bot, _Telegram(0)), processor)  # nothing kept
+    assert processor.caught_up
+    assert [r.getMessage() for r in caplog.records] == [
+        "could not look at the updates waiting at Telegram: down"
+    ]
