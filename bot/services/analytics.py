@@ -96,10 +96,14 @@ class Participation:
 
 
 async def with_sessions(
-    repos: Repos, taking_part: dict[int, Participation], now: dt.datetime
+    repos: Repos,
+    taking_part: dict[int, Participation],
+    now: dt.datetime,
+    only: Iterable[int] | None = None,
 ) -> dict[int, Participation]:
-    """The participation of each student with the course sessions they attended counted."""
-    held = await sessions_held(repos, now)
+    """The participation of each student with the course sessions they attended counted;
+    `only`: read just these students' rows (/progress), not the whole cohort's."""
+    held = await sessions_held(repos, now, only)
     return {
         sid: replace(p, sessions=held.get(sid, (0, 0))[0], attended=held.get(sid, (0, 0))[1])
         for sid, p in taking_part.items()
@@ -155,7 +159,8 @@ async def progress(
     reports = await repos.reports.of_student(student_id)
     pending = await repos.assessments.reports_waiting(student_id)
     taking_part = participation(info, reports, policy.calendar, now)
-    (taking_part,) = (await with_sessions(repos, {student_id: taking_part}, now)).values()
+    counted = await with_sessions(repos, {student_id: taking_part}, now, only=[student_id])
+    taking_part = counted[student_id]
     return Progress(
         info.person,
         capability(joint, policy.model),

@@ -172,7 +172,9 @@ async def export_courses(repos: Repos, consortium_zone: str) -> list[dict[str, A
 
 @dataclass
 class Roster:
-    """Every student and their placements, loaded once for many sessions."""
+    """Every student and their placements, loaded once for many sessions; or only some
+    students' (`only`), for one person's figures: then a session's attendees are those of
+    them who attend it."""
 
     students: dict[int, Person]
     placements: dict[int, list[tuple[int, dt.date, dt.date]]]
@@ -180,13 +182,16 @@ class Roster:
     audiences: dict[int, tuple[set[int], set[int]]] | None = None
 
     @classmethod
-    async def load(cls, repos: Repos, every_audience: bool = False) -> Roster:
-        students = {p.id: p for p in await repos.memberships.people_with_role(Role.STUDENT)}
+    async def load(
+        cls, repos: Repos, every_audience: bool = False, only: Iterable[int] | None = None
+    ) -> Roster:
+        wanted = None if only is None else set(only)
+        students = {p.id: p for p in await repos.memberships.people_with_role(Role.STUDENT, wanted)}
         placements: dict[int, list[tuple[int, dt.date, dt.date]]] = {s: [] for s in students}
-        for student, site, start, end in await repos.placements.spans():
+        for student, site, start, end in await repos.placements.spans(wanted):
             if student in placements:
                 placements[student].append((site, start, end))
-        audiences = await repos.courses.audiences() if every_audience else None
+        audiences = await repos.courses.audiences(wanted) if every_audience else None
         return cls(students, placements, audiences)
 
     async def ids(self, repos: Repos, session: CourseSession) -> set[int]:
@@ -473,16 +478,26 @@ async def credits_of(repos: Repos, student_id: int) -> list[CourseCredits]:
     ]
 
 
-async def sessions_held(repos: Repos, now: dt.datetime) -> dict[int, tuple[int, int]]:
-    """Per student: the sessions they were to attend that have ended, and those attended."""
-    roster = await Roster.load(repos)
+async def sessions_held(
+    repos: Repos, now: dt.datetime, only: Iterable[int] | None = None
+) -> dict[int, tuple[int, int]]:
+    """Per student: the sessions they were to attend that have ended, and those attended;
+    every student's, or only those of the students in `only` (/progress: one student's,
+    read from their own rows, not the cohort's). Each session's audience is read with the
+    others', not in statements of its own."""
+    ended = [
+        session
+        for session in await repos.courses.sessions()
+        if session.starts_at + dt.timedelta(minutes=session.minutes) <= now
+    ]
+    if not ended:
+        return {}
+    wanted = None if only is None else set(only)
+    roster = await Roster.load(repos, every_audience=True, only=wanted)
     held: Counter[int] = Counter()
-    for session in await repos.courses.sessions():
-        if session.starts_at + dt.timedelta(minutes=session.minutes) > now:
-            continue
-        for person in await roster.of(repos, session):
-            held[person.id] += 1
-    attended = Counter(person for person, _ in await repos.courses.attended())
+    for session in ended:
+        held.update(await roster.ids(repos, session))
+    attended = Counter(person for person, _ in await repos.courses.attended(wanted))
     return {sid: (held[sid], min(attended[sid], held[sid])) for sid in held}
 
 

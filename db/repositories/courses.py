@@ -119,16 +119,20 @@ class CourseRepo:
         )
         return set(sites.all()), set(students.all())
 
-    async def audiences(self) -> dict[int, tuple[set[int], set[int]]]:
-        """Every session's sites and named students (sessions for the cohort have none)."""
+    async def audiences(
+        self, named: Iterable[int] | None = None
+    ) -> dict[int, tuple[set[int], set[int]]]:
+        """Every session's sites and named students (sessions for the cohort have none);
+        with `named`, only those of these person ids among the named."""
         found: dict[int, tuple[set[int], set[int]]] = {}
         for session_id, party_id in await self.session.execute(
             select(SessionSite.session_id, SessionSite.party_id)
         ):
             found.setdefault(session_id, (set(), set()))[0].add(party_id)
-        for session_id, person_id in await self.session.execute(
-            select(SessionStudent.session_id, SessionStudent.person_id)
-        ):
+        students = select(SessionStudent.session_id, SessionStudent.person_id)
+        if named is not None:
+            students = students.where(SessionStudent.person_id.in_(list(named)))
+        for session_id, person_id in await self.session.execute(students):
             found.setdefault(session_id, (set(), set()))[1].add(person_id)
         return found
 

@@ -189,15 +189,20 @@ class MembershipRepo:
         await self.session.delete(membership)
         await self.session.flush()
 
-    async def people_with_role(self, role: Role) -> Sequence[Person]:
-        rows = await self.session.scalars(
+    async def people_with_role(
+        self, role: Role, only: Iterable[int] | None = None
+    ) -> Sequence[Person]:
+        """The people who hold `role` in some party (of the person ids `only`, if given)."""
+        query = (
             select(Person)
             .join(Membership, Membership.person_id == Person.id)
             .where(Membership.role == role)
             .distinct()
             .order_by(Person.telegram_id)
         )
-        return rows.all()
+        if only is not None:
+            query = query.where(Person.id.in_(list(only)))
+        return (await self.session.scalars(query)).all()
 
 
 class InviteRepo:

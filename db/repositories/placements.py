@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,14 +20,17 @@ class PlacementRepo:
     async def all(self) -> Sequence[Placement]:
         return (await self.session.scalars(PLACEMENTS)).all()
 
-    async def spans(self) -> list[tuple[int, int, dt.date, dt.date]]:
-        """(student id, site id, start, end) of every placement, by student and start: what a
-        sweep over every student needs, without the mentors."""
-        rows = await self.session.execute(
-            select(
-                Placement.student_id, Placement.site_id, Placement.start_date, Placement.end_date
-            ).order_by(Placement.student_id, Placement.start_date)
-        )
+    async def spans(
+        self, student_ids: Iterable[int] | None = None
+    ) -> list[tuple[int, int, dt.date, dt.date]]:
+        """(student id, site id, start, end) of every placement (or of these students'), by
+        student and start: what a sweep over every student needs, without the mentors."""
+        query = select(
+            Placement.student_id, Placement.site_id, Placement.start_date, Placement.end_date
+        ).order_by(Placement.student_id, Placement.start_date)
+        if student_ids is not None:
+            query = query.where(Placement.student_id.in_(list(student_ids)))
+        rows = await self.session.execute(query)
         return [(student, site, start, end) for student, site, start, end in rows]
 
     async def find(self, student_id: int, site_id: int, start: dt.date) -> Placement | None:
