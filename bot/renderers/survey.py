@@ -158,6 +158,7 @@ def render_refusal(refusal: Refusal, t: Translator) -> str:
         "not_found": t.gettext("I found no such survey, module or review."),
         "not_yours": t.gettext("This is not yours to answer or change."),
         "closed": t.gettext("This was already answered."),
+        "kept": t.gettext("You have already answered; your answer is kept."),
         "no_parties": t.gettext("No enterprise or overseas site has a contact to ask yet."),
         "unknown_request": t.gettext(
             "One of those numbers is not a change request of this module (see /review MODULE)."

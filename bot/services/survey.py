@@ -47,7 +47,8 @@ from db.repositories import Repos
 SURVEY = "survey"  # the conversation of a contact writing their party's other needs
 REVIEW = "review"  # the conversation of a contact writing what should change
 
-Refusal = Literal["not_found", "not_yours", "closed", "no_parties", "unknown_request"]
+# "kept": a leftover No other needs / Nothing to change pressed once the question is answered
+Refusal = Literal["not_found", "not_yours", "closed", "kept", "no_parties", "unknown_request"]
 
 
 def skills_of(survey: Survey) -> list[str]:
@@ -166,11 +167,16 @@ async def finish_skills(ctx: ServiceContext, answer_id: int, person: Person) -> 
 async def write_need(
     ctx: ServiceContext, answer_id: int, person: Person, text: str | None
 ) -> Ask | Refusal:
-    """The party's other needs (None: none); ends the conversation. Raises SurveyInputError."""
+    """The party's other needs, typed, or None for No other needs; ends the conversation.
+    The button answers once: after a typed need or a first press it keeps the answer
+    ("kept"); typing is taken only while the bot asks (after Done). Raises SurveyInputError."""
     ask = await _ask(ctx.repos, answer_id, person)
     if isinstance(ask, str):
         return ask
+    if text is None and ask.answer.need_answered_at is not None:
+        return "kept"
     ask.answer.need = clean_text(text) if text is not None else None
+    ask.answer.need_answered_at = ctx.now
     await ctx.repos.conversations.clear(person.id, SURVEY)
     await ctx.repos.flush()
     return ask
@@ -293,12 +299,16 @@ async def rate(
 async def write_change(
     ctx: ServiceContext, review_id: int, person: Person, text: str | None
 ) -> ReviewAsk | Refusal:
-    """What should change (None: nothing); the review is done. Raises SurveyInputError."""
+    """What should change, typed, or None for Nothing to change; the review is done. The
+    button answers once: after a typed request (which a change may already answer) or a
+    first press it keeps the answer ("kept"). Raises SurveyInputError."""
     ask = await _review(ctx.repos, review_id, person)
     if isinstance(ask, str):
         return ask
     if ask.question is not None:
         return "not_found"
+    if text is None and ask.review.answered_at is not None:
+        return "kept"
     ask.review.change = clean_text(text) if text is not None else None
     ask.review.answered_at = ctx.now
     await ctx.repos.conversations.clear(person.id, REVIEW)

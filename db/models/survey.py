@@ -25,8 +25,9 @@ class Survey(Base):
 
 class SurveyAnswer(Base):
     """One contact's answer for their party, written when the survey is sent to them;
-    `answered_at` is set when they press Done. A forgotten contact's answer stays as their
-    party's, without them and without their words."""
+    `answered_at` is set when they press Done, `need_answered_at` when they then write their
+    other needs or press No other needs. A forgotten contact's answer stays as their party's,
+    without them and without their words."""
 
     __tablename__ = "survey_answer"
     __table_args__ = (UniqueConstraint("survey_id", "party_id", "person_id"),)
@@ -40,6 +41,7 @@ class SurveyAnswer(Base):
     chosen: Mapped[str] = mapped_column(String(64), default="")  # skill indexes, e.g. "0,3"
     need: Mapped[str | None] = mapped_column(Text)
     answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    need_answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
 class CourseReview(Base):

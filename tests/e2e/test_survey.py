@@ -227,6 +227,78 @@ async def test_a_module_reviewed_with_its_figures_and_the_loop_closed(
     assert f"#{audits} GlobalEd Tech Ltd：（已删除）（已回答）" in after
 
 
+async def test_a_leftover_no_other_needs_keeps_the_need_typed(
+    tg: FakeTelegram, bot: RunningBot, settings: Settings
+) -> None:
+    await import_file(settings, consortium_with_reviewers(), now=bot.clock.now())
+    li = await started(tg, 1001, "Li Wei", language="zh")
+    tan = await started(tg, 1102, "Tan Wei Ming")
+    niran = await started(tg, 1302, "Niran Suk", language="zh")
+    li.send("/survey send data protection law, project management")
+    await _next_with(li, "调研 1 已发送")
+
+    # Tan writes another need; the prompt above still shows No other needs.
+    prompt = await tan.press_and_read(await _next_with(tan, "Talent-demand survey"), "Done")
+    tan.send("Python for data pipelines")
+    assert "is saved" in (await tan.next_message()).text
+    pressed = await tan.callback_answer(tan.press(prompt, "No other needs"))
+    assert pressed.get("text") == "You have already answered; your answer is kept."
+    # Niran taps No other needs twice (the message still has it when the second tap goes).
+    prompt = await niran.press_and_read(await _next_with(niran, "人才需求调研"), "完成")
+    first, second = niran.press(prompt, "没有其他需求"), niran.press(prompt, "没有其他需求")
+    assert "text" not in await niran.callback_answer(first)  # the prompt becomes the thanks
+    assert (await niran.callback_answer(second)).get("text") == "您已经答复过了，您的答复保持不变。"
+    await message_with(tg, niran.id, "Bangkok International School的答复已保存")
+
+    li.send("/survey results")
+    summary = (await _next_with(li, "人才需求调研 1")).text
+    edtech = summary.split("<b>GlobalEd Tech Ltd")[1].split("\n\n")[0]
+    assert "其他需求：Python for data pipelines" in edtech
+
+
+async def test_a_leftover_nothing_to_change_keeps_the_request_and_its_change(
+    tg: FakeTelegram, bot: RunningBot, settings: Settings
+) -> None:
+    await import_file(settings, consortium_with_reviewers(), now=bot.clock.now())
+    zhang = await started(tg, 1002, "Zhang Min")  # contact of the lead, Ningbo University
+    tan = await started(tg, 1102, "Tan Wei Ming")
+    bot.clock.set(dt.datetime(2026, 11, 10, 3, 0, tzinfo=dt.UTC))  # the module has ended
+
+    prompt = await _next_with(tan, "Review of the module")
+    for score in (5, 4, 5, 4):
+        prompt = await tan.press_and_read(prompt, str(score))
+    tan.send("More cases from real audits")
+    assert "is saved" in (await tan.next_message()).text
+    review = await _next_with(zhang, "Review of the module")
+    for score in (4, 5, 4, 3):
+        review = await zhang.press_and_read(review, str(score))
+    # Zhang taps Nothing to change twice (the message still has it when the second tap goes).
+    first, second = (
+        zhang.press(review, "Nothing to change"),
+        zhang.press(review, "Nothing to change"),
+    )
+    assert "text" not in await zhang.callback_answer(first)  # the question becomes the thanks
+    assert (await zhang.callback_answer(second)).get("text") == (
+        "You have already answered; your answer is kept."
+    )
+    zhang.send("/review pm")
+    number = re.findall(
+        r"#(\d+) GlobalEd Tech Ltd: More cases from real audits \(open\)",
+        (await _next_with(zhang, "reviews answered")).text,
+    )[0]
+    zhang.send(f"/review pm change #{number} Two audit cases")
+    assert "(answered)" in (await zhang.next_message()).text
+
+    # The leftover button under Tan's question changes nothing.
+    pressed = await tan.callback_answer(tan.press(prompt, "Nothing to change"))
+    assert pressed.get("text") == "You have already answered; your answer is kept."
+    zhang.send("/review pm")
+    loop = (await _next_with(zhang, "reviews answered")).text
+    assert "2 of 4 reviews answered" in loop
+    assert f"#{number} GlobalEd Tech Ltd: More cases from real audits (answered)" in loop
+    assert f"Two audit cases (answers #{number})" in loop
+
+
 async def _next_with(person: FakeUser, text: str) -> SentMessage:
     """The next message to this person that contains `text`, those before it read."""
     while True:

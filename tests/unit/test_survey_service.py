@@ -52,6 +52,10 @@ async def test_the_survey_goes_to_enterprise_and_site_contacts_only(
         assert await survey.toggle_skill(_ctx(repos, NOW), tans.answer.id, tan, 2) == "not_found"
         await survey.finish_skills(_ctx(repos, NOW), tans.answer.id, tan)
         assert await survey.toggle_skill(_ctx(repos, NOW), tans.answer.id, tan, 0) == "closed"
+        await survey.write_need(_ctx(repos, NOW), tans.answer.id, tan, "Python")
+        # A leftover No other needs keeps the need typed.
+        assert await survey.write_need(_ctx(repos, NOW), tans.answer.id, tan, None) == "kept"
+        assert tans.answer.need == "Python"
 
 
 async def test_a_module_is_put_to_its_builders_once_within_the_window(
@@ -86,6 +90,7 @@ async def test_a_change_only_by_the_leads_contact_and_forget_keeps_scores(
         for question, score in enumerate((5, 4, 5, 4)):
             await survey.rate(ctx, review, tan, question, score)
         await survey.write_change(ctx, review, tan, "More cases")
+        assert await survey.write_change(ctx, review, tan, None) == "kept"  # a leftover button
         assert await survey.rate(ctx, review, tan, 0, 1) == "closed"
         assert await survey.rate(ctx, review + 99, tan, 0, 1) == "not_found"
         assert await survey.record_change(ctx, tan, "pm", [review], "x") == "not_yours"
