@@ -1,5 +1,6 @@
 """Course modules: the consortium file's `courses` section and the pure rules of sessions
-(who attends, which reminders are due, credits for attended hours).
+(who attends, which reminders are due, which sessions count as held and attended, credits
+for attended hours).
 
 The section's specs live here rather than in `bot.domain.consortium_file`, which only adds
 the `courses` field to the root and calls `course_problems` from its cross-check.
@@ -8,7 +9,8 @@ the `courses` field to the root and calls `course_problems` from its cross-check
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections import Counter
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -229,6 +231,26 @@ def reminders_due(
 def can_confirm(starts_at: dt.datetime, minutes: int, now: dt.datetime) -> bool:
     """Attendance can be confirmed or marked from the start until a week after the end."""
     return starts_at <= now <= starts_at + dt.timedelta(minutes=minutes) + CONFIRM_WITHIN
+
+
+def has_ended(starts_at: dt.datetime, minutes: int, now: dt.datetime) -> bool:
+    """A session counts as held once it has ended."""
+    return starts_at + dt.timedelta(minutes=minutes) <= now
+
+
+def held_and_attended(
+    held: Mapping[int, Collection[int]], present: Iterable[tuple[int, int]]
+) -> dict[int, tuple[int, int]]:
+    """Per student: the sessions held for them, and how many of those they attended.
+    `held` maps each session that has ended to the students it was held for (its
+    `attendees`); `present` is (student id, session id) for every "present" mark. A mark
+    on a session not held for that student (still running, another site's, one naming
+    other students) counts for nothing. Students with no session held are left out."""
+    count: Counter[int] = Counter()
+    for students in held.values():
+        count.update(students)
+    attended = Counter(student for student, session in present if student in held.get(session, ()))
+    return {student: (n, attended[student]) for student, n in count.items()}
 
 
 def attended_credits(minutes: int, per_hour: Decimal) -> Decimal:

@@ -26,6 +26,8 @@ from bot.domain.courses import (
     attended_credits,
     attendees,
     can_confirm,
+    has_ended,
+    held_and_attended,
     reminders_due,
     session_start,
 )
@@ -481,24 +483,22 @@ async def credits_of(repos: Repos, student_id: int) -> list[CourseCredits]:
 async def sessions_held(
     repos: Repos, now: dt.datetime, only: Iterable[int] | None = None
 ) -> dict[int, tuple[int, int]]:
-    """Per student: the sessions they were to attend that have ended, and those attended;
-    every student's, or only those of the students in `only` (/progress: one student's,
-    read from their own rows, not the cohort's). Each session's audience is read with the
-    others', not in statements of its own."""
+    """Per student: the sessions they were to attend that have ended, and those of them
+    attended (`held_and_attended`); every student's, or only those of the students in
+    `only` (/progress: one student's, read from their own rows, not the cohort's). Each
+    session's audience is read with the others', not in statements of its own."""
     ended = [
         session
         for session in await repos.courses.sessions()
-        if session.starts_at + dt.timedelta(minutes=session.minutes) <= now
+        if has_ended(session.starts_at, session.minutes, now)
     ]
     if not ended:
         return {}
     wanted = None if only is None else set(only)
     roster = await Roster.load(repos, every_audience=True, only=wanted)
-    held: Counter[int] = Counter()
-    for session in ended:
-        held.update(await roster.ids(repos, session))
-    attended = Counter(person for person, _ in await repos.courses.attended(wanted))
-    return {sid: (held[sid], min(attended[sid], held[sid])) for sid in held}
+    held = {session.id: await roster.ids(repos, session) for session in ended}
+    present = [(person, session.id) for person, session in await repos.courses.attended(wanted)]
+    return held_and_attended(held, present)
 
 
 # --- by command -------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Courses' pure rules: the file's section and its problems with their places, who attends a
-session, which reminder is due, when attendance may be recorded, and credits per hour."""
+session, which reminder is due, when attendance may be recorded, which sessions count as
+held and attended, and credits per hour."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from bot.domain.courses import (
     attended_credits,
     attendees,
     can_confirm,
+    has_ended,
+    held_and_attended,
     reminders_due,
     session_start,
 )
@@ -171,6 +174,27 @@ def test_attendance_is_recorded_from_the_start_until_a_week_after_the_end() -> N
     assert can_confirm(start, 120, start)
     assert can_confirm(start, 120, start + dt.timedelta(days=7, hours=2))
     assert not can_confirm(start, 120, start + dt.timedelta(days=7, hours=2, minutes=1))
+
+
+def test_a_session_counts_as_held_once_it_has_ended() -> None:
+    start = dt.datetime(2026, 11, 10, 8, 0, tzinfo=dt.UTC)
+    assert not has_ended(start, 90, start + dt.timedelta(minutes=89))
+    assert has_ended(start, 90, start + dt.timedelta(minutes=90))
+
+
+def test_attended_counts_only_marks_on_sessions_held_for_the_student() -> None:
+    # Ended sessions 10 (the cohort: students 1, 2), 11 (a site: 1) and 12 (naming 1).
+    held = {10: {1, 2}, 11: {1}, 12: {1}}
+    present = [
+        (1, 11),
+        (1, 20),  # session 20 is still running (or yet to come): not held
+        (2, 11),  # 11 is the other site's
+        (2, 12),  # 12 names student 1 only
+        (2, 10),
+    ]
+    assert held_and_attended(held, present) == {1: (3, 1), 2: (1, 1)}
+    assert held_and_attended(held, []) == {1: (3, 0), 2: (1, 0)}
+    assert held_and_attended({}, present) == {}
 
 
 def test_credits_per_attended_hour() -> None:
