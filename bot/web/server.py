@@ -15,8 +15,6 @@ import datetime as dt
 import gzip
 import hashlib
 import logging
-import time
-from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +26,7 @@ from bot.context import SERVICES_KEY, BotApplication, Services
 from bot.web import api
 from bot.web.api.base import APPLICATION_KEY, INIT_KEY, refusal
 from bot.web.auth import InitDataError, check_init_data
+from bot.web.limit import PerPersonLimit
 
 log = logging.getLogger(__name__)
 
@@ -77,30 +76,6 @@ def load_assets(root: Path = STATIC_DIR) -> dict[str, Asset]:
                 '"' + hashlib.sha256(body).hexdigest()[:20] + '"',
             )
     return assets
-
-
-class PerPersonLimit:
-    """At most `per_minute` calls in any 60 seconds per Telegram user (in this process: a
-    second replica counts its own, which at worst doubles the allowance)."""
-
-    def __init__(self, per_minute: int, *, window: float = 60.0) -> None:
-        self.per_minute = per_minute
-        self.window = window
-        self._calls: dict[int, deque[float]] = {}
-
-    def retry_after(self, user_id: int, now: float | None = None) -> float:
-        """0 when this call may go ahead (and it is counted), else seconds to wait."""
-        now = time.monotonic() if now is None else now
-        calls = self._calls.setdefault(user_id, deque())
-        while calls and calls[0] <= now - self.window:
-            calls.popleft()
-        if len(calls) >= self.per_minute:
-            return calls[0] + self.window - now
-        calls.append(now)
-        if len(self._calls) > 10_000:  # forget the idle
-            for key in [k for k, v in self._calls.items() if not v or v[-1] <= now - self.window]:
-                del self._calls[key]
-        return 0.0
 
 
 LIMIT_KEY: web.AppKey[PerPersonLimit] = web.AppKey("limit")
