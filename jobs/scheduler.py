@@ -35,6 +35,7 @@ from bot.services import (
 from bot.services.context import ServiceContext
 from bot.services.people import erase_report_texts
 from bot.telegram.updates import PerChatUpdateProcessor
+from bot.web.limit import WINDOW
 from db.errors import IntegrityError
 from db.models import WeeklyReport
 
@@ -114,6 +115,8 @@ async def _reports(context: BotContext, now: dt.datetime) -> None:
         await repos.updates.forget_before(now - dt.timedelta(days=2))
         # A vote for a poll still unknown after two days was not for one of ours.
         await repos.checkins.forget_early_answers(now - dt.timedelta(days=2))
+        # The Mini App's counts of the minutes before the last one count for nothing.
+        await repos.api_calls.prune(keep=2 * WINDOW)
     retention = services.settings.report_retention_days
     if retention:
         cutoff = now.date() - dt.timedelta(days=retention)

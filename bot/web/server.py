@@ -5,8 +5,9 @@ Every response carries the security headers (a Content-Security-Policy that lets
 server's scripts and styles run and only Telegram's web clients frame the page). Every API
 call but the public strings must carry `Authorization: tma <initData>`: missing, forged or
 expired launch data gets 401 and nothing else; each person may make
-WEBAPP_REQUESTS_PER_MINUTE calls a minute (429 beyond). The launch data is never logged: the
-access log below writes the method, path and status only.
+WEBAPP_REQUESTS_PER_MINUTE calls a minute (429 beyond: `limit.py`, counted in the database
+when replicas share one). The launch data is never logged: the access log below writes the
+method, path and status only.
 """
 
 from __future__ import annotations
@@ -15,8 +16,6 @@ import datetime as dt
 import gzip
 import hashlib
 import logging
-import time
-from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +27,7 @@ from bot.context import SERVICES_KEY, BotApplication, Services
 from bot.web import api
 from bot.web.api.base import APPLICATION_KEY, INIT_KEY, refusal
 from bot.web.auth import InitDataError, check_init_data
+from bot.web.limit import Limit, PerPersonLimit, SharedPerPersonLimit
 
 log = logging.getLogger(__name__)
 
@@ -79,31 +79,7 @@ def load_assets(root: Path = STATIC_DIR) -> dict[str, Asset]:
     return assets
 
 
-class PerPersonLimit:
-    """At most `per_minute` calls in any 60 seconds per Telegram user (in this process: a
-    second replica counts its own, which at worst doubles the allowance)."""
-
-    def __init__(self, per_minute: int, *, window: float = 60.0) -> None:
-        self.per_minute = per_minute
-        self.window = window
-        self._calls: dict[int, deque[float]] = {}
-
-    def retry_after(self, user_id: int, now: float | None = None) -> float:
-        """0 when this call may go ahead (and it is counted), else seconds to wait."""
-        now = time.monotonic() if now is None else now
-        calls = self._calls.setdefault(user_id, deque())
-        while calls and calls[0] <= now - self.window:
-            calls.popleft()
-        if len(calls) >= self.per_minute:
-            return calls[0] + self.window - now
-        calls.append(now)
-        if len(self._calls) > 10_000:  # forget the idle
-            for key in [k for k, v in self._calls.items() if not v or v[-1] <= now - self.window]:
-                del self._calls[key]
-        return 0.0
-
-
-LIMIT_KEY: web.AppKey[PerPersonLimit] = web.AppKey("limit")
+LIMIT_KEY: web.AppKey[Limit] = web.AppKey("limit")
 ASSETS_KEY: web.AppKey[dict[str, Asset]] = web.AppKey("assets")
 
 
@@ -136,7 +112,7 @@ async def authenticated(request: web.Request, handler: Handler) -> web.StreamRes
     except InitDataError as problem:
         log.info("mini app call refused: launch data %s", problem.reason)
         return refusal(401, "unauthorized")
-    wait = request.app[LIMIT_KEY].retry_after(init.user_id)
+    wait = await request.app[LIMIT_KEY].check(init.user_id)
     if wait > 0:
         response = refusal(429, "too_many_requests")
         response.headers["Retry-After"] = str(max(1, round(wait)))
@@ -169,7 +145,14 @@ def build_web_app(application: BotApplication) -> web.Application:
     services: Services = application.bot_data[SERVICES_KEY]
     app = web.Application(middlewares=[security_headers, authenticated], client_max_size=64 * 1024)
     app[APPLICATION_KEY] = application
-    app[LIMIT_KEY] = PerPersonLimit(services.settings.webapp_requests_per_minute)
+    per_minute = services.settings.webapp_requests_per_minute
+    # Replicas on one database count each person's calls there (one statement a call); a
+    # process alone counts them in memory.
+    app[LIMIT_KEY] = (
+        SharedPerPersonLimit(services.database, per_minute)
+        if services.leadership.shared
+        else PerPersonLimit(per_minute)
+    )
     app[ASSETS_KEY] = load_assets()
     api.install(app)
     app.router.add_get("/app", _to_app)

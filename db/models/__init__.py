@@ -7,6 +7,7 @@ Every schema change goes through an Alembic migration."""
 from __future__ import annotations
 
 from db.models.achievements import Achievement, Revenue, RevenueShare
+from db.models.api_calls import ApiCallCount
 from db.models.base import NAMING, Base, Score, Timestamped, UTCDateTime
 from db.models.chats import Chat
 from db.models.checkin import (
@@ -83,6 +84,7 @@ __all__ = [
     "Achievement",
     "AchievementKind",
     "ActionItem",
+    "ApiCallCount",
     "ApplicationState",
     "Assessment",
     "AssessmentHistory",

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.repositories.achievements import AchievementRepo
+from db.repositories.api_calls import ApiCallRepo
 from db.repositories.chats import ChatRepo
 from db.repositories.checkin import CheckinRepo
 from db.repositories.consortium import ConsortiumRepo, PartyRepo
@@ -35,6 +36,7 @@ from db.repositories.updates import UpdateRepo
 
 __all__ = [
     "AchievementRepo",
+    "ApiCallRepo",
     "AssessmentRepo",
     "ChatRepo",
     "CheckinRepo",
@@ -94,6 +96,7 @@ class Repos:
         self.participation = ParticipationRepo(session)
         self.courses = CourseRepo(session)
         self.dashboard = DashboardRepo(session)
+        self.api_calls = ApiCallRepo(session)
         self.surveys = SurveyRepo(session)
 
     async def flush(self) -> None:

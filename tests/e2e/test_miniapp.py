@@ -10,14 +10,17 @@ import re
 from collections.abc import AsyncIterator
 
 import pytest
+from sqlalchemy import select
 
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.fake_telegram import FakeTelegram
 from bot.services.consortium_io import import_file, import_scores_file
 from db.engine import Database
-from tests.conftest import SAMPLE_FILE
-from tests.e2e.conftest import RunningBot, message_with, started
+from db.models import ApiCallCount
+from db.repositories import Repos
+from tests.conftest import POSTGRES_URL, SAMPLE_FILE
+from tests.e2e.conftest import RunningBot, message_with, started, until
 from tests.e2e.miniapp import MiniApp, waiting_report, with_web
 from tests.e2e.test_manual import manual
 
@@ -94,12 +97,63 @@ async def test_each_person_has_a_request_limit(
     await running.start()
     app = MiniApp(running, limited, clock)
     try:
-        statuses = [(await app.get("me", CHEN)).status_code for _ in range(4)]
-        assert statuses == [200, 200, 200, 429]
+        answers = [await app.get("me", CHEN) for _ in range(4)]
+        assert [a.status_code for a in answers] == [200, 200, 200, 429]
         assert (await app.get("me", LI)).status_code == 200  # another person's own limit
+        # Alone on SQLite: counted in memory, exactly (60 s after the first call). On
+        # PostgreSQL: in the database that replicas share (the test below), a sliding
+        # minute estimated from two (up to a third of a minute more with three calls).
+        alone = limited.database_url.startswith("sqlite")
+        assert 1 <= int(answers[-1].headers["Retry-After"]) <= (60 if alone else 80)
+        database = Database.from_url(limited.database_url)
+        async with database.transaction() as repos:
+            counted = set(await repos.session.scalars(select(ApiCallCount.telegram_id)))
+        await database.dispose()
+        assert counted == (set() if alone else {CHEN, LI})
     finally:
         await app.client.aclose()
         await running.stop()
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not POSTGRES_URL, reason="TEST_DATABASE_URL is not set")
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+async def test_two_replicas_share_a_persons_limit(
+    tg: FakeTelegram, settings: Settings, clock: ManualClock, sample_consortium: None
+) -> None:
+    # Issue 27: two Mini App servers on one database behind a balancer, a person's calls
+    # going to each in turn. Counted per process, each let four through (eight in all).
+    limited = settings.model_copy(update={"webapp_requests_per_minute": 4})
+    database = Database.from_url(settings.database_url)
+    async with database.transaction() as repos:  # a count ten minutes old, for the sweep
+        stale = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10)
+        repos.session.add(ApiCallCount(window_start=stale, telegram_id=STRANGER, calls=4))
+    apps: list[MiniApp] = []
+    try:
+        for _ in range(2):
+            own = with_web(limited)
+            running = RunningBot(own, clock)
+            await running.start()
+            apps.append(MiniApp(running, own, clock))
+        statuses = [(await apps[i % 2].get("me", CHEN)).status_code for i in range(8)]
+        assert statuses == [200, 200, 200, 200, 429, 429, 429, 429]
+        refused = await apps[1].get("me", CHEN)
+        # A minute's worth at most, and a quarter of one more (the count is a sliding minute
+        # estimated from this minute's calls and the last one's: bot/web/limit.py).
+        assert 1 <= int(refused.headers["Retry-After"]) <= 75
+        assert (await apps[0].get("me", LI)).status_code == 200  # another person's own limit
+
+        async def swept(repos: Repos) -> bool:
+            counted = set(await repos.session.scalars(select(ApiCallCount.telegram_id)))
+            return counted == {CHEN, LI}
+
+        # The leader's sweep forgets the minutes before the last one; this minute's stay.
+        await until(database, swept, "the sweep of the old count")
+    finally:
+        for app in apps:
+            await app.client.aclose()
+            await app.bot.stop()
+        await database.dispose()
 
 
 async def test_cohort_and_student_show_the_figures_of_cohort_and_progress(

@@ -13,7 +13,7 @@ from urllib.parse import quote, unquote_plus
 import pytest
 
 from bot.web.auth import InitDataError, check_init_data, signed_init_data
-from bot.web.server import PerPersonLimit
+from bot.web.limit import PerPersonLimit
 
 TOKEN = "123456:ABCdefGhIJKlmnoPQRstuVWxyz0123456789"
 NOW = dt.datetime(2026, 12, 6, 12, 0, tzinfo=dt.UTC)
