@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-HEAD = "0017"
+HEAD = "0018"
 
 
 def alembic_config(url: str | None = None) -> Config:

@@ -14,7 +14,7 @@ from db.models.base import Base, UTCDateTime
 class ApiCallCount(Base):
     """A person's calls let through in the minute that began at `window_start` (by the
     database's clock); rows older than the last minute are pruned by the scheduler. An
-    UNLOGGED table on PostgreSQL (migration 0017): counts need not survive a crash."""
+    UNLOGGED table on PostgreSQL (migration 0018): counts need not survive a crash."""
 
     __tablename__ = "api_call_count"
 

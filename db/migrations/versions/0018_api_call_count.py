@@ -1,7 +1,7 @@
 """api call count: the Mini App's per-person limit, counted where every replica sees it
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-06 08:22:43.493077
 """
 
@@ -14,8 +14,8 @@ from alembic import op
 
 import db.models
 
-revision: str = "0017"
-down_revision: str | None = "0016"
+revision: str = "0018"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
