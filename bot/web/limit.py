@@ -13,6 +13,7 @@ evenly: a burst at the end of a minute weighs less than it did, a burst at its s
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections import deque
 from typing import TYPE_CHECKING, Protocol
@@ -91,6 +92,12 @@ class SharedPerPersonLimit:
         return sliding_wait(
             self.per_minute, self.window, counted.previous, counted.current, counted.elapsed
         )
+
+
+def retry_after(wait: float) -> str:
+    """The Retry-After header for a wait in seconds: whole seconds, rounded up, so a client
+    that obeys it never comes back before its call is let through (and gets no second 429)."""
+    return str(max(1, math.ceil(wait)))
 
 
 def sliding_wait(limit: int, window: float, previous: int, current: int, elapsed: float) -> float:

@@ -27,7 +27,7 @@ from bot.context import SERVICES_KEY, BotApplication, Services
 from bot.web import api
 from bot.web.api.base import APPLICATION_KEY, INIT_KEY, refusal
 from bot.web.auth import InitDataError, check_init_data
-from bot.web.limit import Limit, PerPersonLimit, SharedPerPersonLimit
+from bot.web.limit import Limit, PerPersonLimit, SharedPerPersonLimit, retry_after
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +115,7 @@ async def authenticated(request: web.Request, handler: Handler) -> web.StreamRes
     wait = await request.app[LIMIT_KEY].check(init.user_id)
     if wait > 0:
         response = refusal(429, "too_many_requests")
-        response.headers["Retry-After"] = str(max(1, round(wait)))
+        response.headers["Retry-After"] = retry_after(wait)
         return response
     request[INIT_KEY] = init
     return await handler(request)

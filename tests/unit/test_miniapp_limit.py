@@ -11,7 +11,7 @@ from typing import TypeVar
 
 import pytest
 
-from bot.web.limit import SharedPerPersonLimit, sliding_wait
+from bot.web.limit import SharedPerPersonLimit, retry_after, sliding_wait
 from db.engine import Database
 from db.repositories import Repos
 from db.repositories.api_calls import Counted
@@ -136,3 +136,12 @@ async def test_counting_resumes_and_says_so(pg: Database, caplog: pytest.LogCapt
         "mini app calls go through uncounted, the database did not count them: Connect call failed",
         "mini app calls are counted again",
     ]
+
+
+@pytest.mark.parametrize(
+    ("wait", "header"), [(0.2, "1"), (1.0, "1"), (1.4, "2"), (30.5, "31"), (59.01, "60")]
+)
+def test_retry_after_is_never_early(wait: float, header: str) -> None:
+    # Rounded to the nearest second, 1.4 s read "1": a client obeying it came back 0.4 s early
+    # and met a second 429.
+    assert retry_after(wait) == header
