@@ -326,7 +326,7 @@ async def test_saving_one_weeks_scores_leaves_the_other_weeks_scoring_open(
     assert scores == {W44: [("university", 70, True)], W45: [("university", 75, False)]}
 
 
-@pytest.mark.parametrize("ending", ["Discard"])
+@pytest.mark.parametrize("ending", ["Submit", "Discard"])
 async def test_ending_one_draft_leaves_the_correction_of_another_open(
     tg: FakeTelegram, bot: RunningBot, database: Database, ending: str
 ) -> None:
