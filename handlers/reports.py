@@ -216,9 +216,10 @@ async def _apply_button(request: Request, report: WeeklyReport, op: str) -> str 
 
 async def _submit(request: Request, student: Person, report: WeeklyReport) -> str | Reply:
     ctx = request.ctx
-    step = await reports.advance(ctx, student, report)
-    if step != "review":
-        return step
+    if reports.next_step(reports.draft_state(report)) != "review":
+        return await reports.advance(ctx, student, report)  # the step it still needs
+    # Complete: submitted without moving the conversation to it, so that a Submit left on
+    # an earlier message does not end the one the student is in (a correction, say).
     submission = await reports.submit(ctx, student, report)
     await _outbox(request).submission(submission)
     text = render_submitted(report, submission.corrected, len(submission.requests), request.t)

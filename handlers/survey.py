@@ -141,7 +141,7 @@ async def _need_message(
     except SurveyInputError as problem:
         return Reply(text=render_survey_problem(problem, t))
     if isinstance(ask, str):
-        await request.repos.conversations.clear(person.id, survey.SURVEY)
+        await request.repos.conversations.clear(person.id)
         return Reply(text=render_refusal(ask, t))
     return Reply(text=render_survey_thanks(ask, t))
 
@@ -158,7 +158,7 @@ async def _change_message(
     except SurveyInputError as problem:
         return Reply(text=render_survey_problem(problem, t))
     if isinstance(done, str):
-        await request.repos.conversations.clear(person.id, survey.REVIEW)
+        await request.repos.conversations.clear(person.id)
         return Reply(text=render_refusal(done, t))
     return Reply(text=render_review_thanks(done, t))
 

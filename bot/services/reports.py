@@ -348,7 +348,7 @@ async def submit(ctx: ServiceContext, student: Person, report: WeeklyReport) -> 
         report.submitted_at = ctx.now
         report.late = is_late(ctx.now, report.week, policy.calendar, zone)
     report.status = ReportStatus.SUBMITTED
-    await ctx.repos.conversations.clear(student.id, REPORT)
+    await ctx.repos.conversations.finish(student.id, REPORT, report.id)
     placement = await ctx.repos.reports.placements(student.id)
     mentors = next((p.mentors for p in placement if p.id == report.placement_id), [])
     existing = {
@@ -396,7 +396,7 @@ async def start_correction(ctx: ServiceContext, student: Person, report_id: int)
 async def discard(ctx: ServiceContext, student: Person, report: WeeklyReport) -> None:
     """Delete a draft that was never submitted."""
     assert report.submitted_at is None
-    await ctx.repos.conversations.clear(student.id, REPORT)
+    await ctx.repos.conversations.finish(student.id, REPORT, report.id)
     await ctx.repos.reports.delete(report)
 
 
@@ -498,6 +498,4 @@ async def _mark_missing(ctx: ServiceContext, student: Person, week: dt.date) -> 
         )
     elif report.status is ReportStatus.DRAFT and report.submitted_at is None:
         report.status = ReportStatus.MISSING  # the unfinished draft is kept, marked missing
-        conversation = await ctx.repos.conversations.get(student.id)
-        if conversation is not None and conversation.ref_id == report.id:
-            await ctx.repos.conversations.clear(student.id, REPORT)
+        await ctx.repos.conversations.finish(student.id, REPORT, report.id)

@@ -157,7 +157,7 @@ class Kind(Generic[A, R, S]):
         assert scoring.assessment is not None and scoring.report is not None
         scoring.assessment.completed_at = ctx.now
         scoring.assessment.manual_version = scoring.manual.version
-        await ctx.repos.conversations.clear(mentor.id, self.conversation)
+        await ctx.repos.conversations.finish(mentor.id, self.conversation, scoring.assessment.id)
         others = await self.of_report(ctx.repos, scoring.report)
         return [a for a in others if a.completed_at is not None and a.id != scoring.assessment.id]
 

@@ -177,7 +177,7 @@ async def write_need(
         return "kept"
     ask.answer.need = clean_text(text) if text is not None else None
     ask.answer.need_answered_at = ctx.now
-    await ctx.repos.conversations.clear(person.id, SURVEY)
+    await ctx.repos.conversations.finish(person.id, SURVEY, ask.answer.id)
     await ctx.repos.flush()
     return ask
 
@@ -311,7 +311,7 @@ async def write_change(
         return "kept"
     ask.review.change = clean_text(text) if text is not None else None
     ask.review.answered_at = ctx.now
-    await ctx.repos.conversations.clear(person.id, REVIEW)
+    await ctx.repos.conversations.finish(person.id, REVIEW, ask.review.id)
     await ctx.repos.flush()
     return ask
 

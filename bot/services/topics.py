@@ -134,13 +134,13 @@ async def own_draft(ctx: ServiceContext, person: Person, topic_id: int) -> Topic
 async def publish(ctx: ServiceContext, person: Person, topic: Topic) -> list[Person]:
     """Publish a complete draft; the coordinators, who may announce it."""
     topic.state, topic.published_at = TopicState.OPEN, ctx.now
-    await ctx.repos.conversations.clear(person.id, TOPIC)
+    await ctx.repos.conversations.finish(person.id, TOPIC, topic.id)
     await ctx.repos.flush()
     return list(await ctx.repos.memberships.people_with_role(Role.COORDINATOR))
 
 
 async def discard(ctx: ServiceContext, person: Person, topic: Topic) -> None:
-    await ctx.repos.conversations.clear(person.id, TOPIC)
+    await ctx.repos.conversations.finish(person.id, TOPIC, topic.id)
     await ctx.repos.topics.delete(topic)
 
 
@@ -515,7 +515,7 @@ async def submit_report(
     report.late = ctx.now > draft.cycle.due
     if report.contributors is None:
         report.contributors = [p.id for p in draft.team]
-    await ctx.repos.conversations.clear(student.id, TOPIC_REPORT)
+    await ctx.repos.conversations.finish(student.id, TOPIC_REPORT, report.id)
     requests = await scoring.request_topic_scores(ctx, report, draft.topic)
     return TopicSubmission(report, draft.topic, draft.cycle, student, requests, draft.team)
 

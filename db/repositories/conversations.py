@@ -60,8 +60,18 @@ class ConversationRepo:
             {"person_id": person_id, "kind": kind, "ref_id": ref_id, "step": step, "at": now},
         )
 
-    async def clear(self, person_id: int, kind: str | None = None) -> None:
-        query = delete(Conversation).where(Conversation.person_id == person_id)
-        if kind is not None:
-            query = query.where(Conversation.kind == kind)
-        await self.session.execute(query)
+    async def clear(self, person_id: int) -> None:
+        """Leave whatever conversation the person is in (/cancel, or its row is gone)."""
+        await self.session.execute(delete(Conversation).where(Conversation.person_id == person_id))
+
+    async def finish(self, person_id: int, kind: str, ref_id: int) -> None:
+        """End the conversation about this row (a review, a draft, an assessment) if the
+        person is still in it. A button on another row of the same kind, left on an earlier
+        message, finishes that row without ending the conversation the person is in now."""
+        await self.session.execute(
+            delete(Conversation).where(
+                Conversation.person_id == person_id,
+                Conversation.kind == kind,
+                Conversation.ref_id == ref_id,
+            )
+        )

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from bot.fake_telegram import FakeTelegram, FakeUser, SentMessage
 from db.engine import Database
 from db.models import ReportStatus, WeeklyReport
@@ -284,3 +286,78 @@ async def test_reminders_follow_the_students_clock(
     await tg.idle()
     assert tg.unread(1002) == [] and request.text
     assert len(tg.unread(2001)) == 0
+
+
+async def test_saving_one_weeks_scores_leaves_the_other_weeks_scoring_open(
+    tg: FakeTelegram, bot: RunningBot, database: Database
+) -> None:
+    zhang = await started(tg, 1002, "Zhang Min")
+    chen = await started(tg, 2001, "Chen Jie")
+    for week in ("2026-W44", "2026-W45"):  # last week's first, then this week's
+        review = await _write_report(chen)
+        assert week in review.text
+        assert "submitted" in (await chen.press_and_read(review, "Submit")).text
+    w44, w45 = await zhang.next_message(), await zhang.next_message()
+    assert "2026-W44" in w44.text and "2026-W45" in w45.text
+
+    # Zhang scores week 44 up to Save, starts week 45, then saves week 44: the bot still
+    # waits for week 45's first score, and takes it typed.
+    step = await zhang.press_and_read(w44, "Score this report")
+    for value in ("70", "60", "80"):
+        step = await zhang.press_and_read(step, value)
+    confirm = await zhang.press_and_read(step, "No comment")
+    assert "Your scores" in confirm.text
+    assert "Score 1/3" in (await zhang.press_and_read(w45, "Score this report")).text
+    assert "Saved" in (await zhang.press_and_read(confirm, "Save")).text
+    zhang.send("75")
+    assert "Score 2/3" in (await zhang.next_message()).text
+
+    async with database.transaction() as repos:
+        student = await repos.people.by_telegram_id(2001)
+        assert student is not None
+        scores = {
+            week: sorted(
+                (a.party_kind.value, a.tech_rd, a.completed_at is not None)
+                for a in await repos.assessments.of_week(student.id, week)
+                if a.tech_rd is not None
+            )
+            for week in (W44, W45)
+        }
+    assert scores == {W44: [("university", 70, True)], W45: [("university", 75, False)]}
+
+
+@pytest.mark.parametrize("ending", ["Submit", "Discard"])
+async def test_ending_one_draft_leaves_the_correction_of_another_open(
+    tg: FakeTelegram, bot: RunningBot, database: Database, ending: str
+) -> None:
+    await _mark(database, W44, ReportStatus.MISSING)
+    chen = await started(tg, 2001, "Chen Jie")
+    review = await _write_report(chen)
+    assert "submitted" in (await chen.press_and_read(review, "Submit")).text
+    chen.send("/report")
+    offer = await chen.next_message()
+    assert "You can still correct it" in offer.text
+
+    # A week on, Chen writes week 46 up to its review, then takes the offer to correct week
+    # 45 and asks to change its hours. Week 46's buttons still work: submitting or
+    # discarding it leaves the bot waiting for week 45's hours, which it takes.
+    bot.clock.set(dt.datetime(2026, 11, 9, 6, 0, tzinfo=dt.UTC))  # Mon 13:00 in Bangkok
+    w46 = await _write_report(chen)
+    assert "2026-W46" in w46.text
+    correction = await chen.press_and_read(offer, "Correct it")
+    assert "2026-W45" in correction.text
+    assert "2/7" in (await chen.press_and_read(correction, "Edit: hours")).text
+    if ending == "Submit":
+        assert "submitted" in (await chen.press_and_read(w46, "Submit")).text
+    else:
+        confirm = await chen.press_and_read(w46, "Discard")
+        assert "discarded" in (await chen.press_and_read(confirm, "Yes, discard")).text
+    chen.send("41")
+    review = await chen.next_message()
+    assert "Please check your report for week 2026-W45" in review.text and "41" in review.text
+
+    async with database.transaction() as repos:
+        student = await repos.people.by_telegram_id(2001)
+        assert student is not None
+        corrected = await repos.reports.of_week(student.id, W45)
+        assert corrected is not None and corrected.hours == 41

@@ -299,6 +299,82 @@ async def test_a_leftover_nothing_to_change_keeps_the_request_and_its_change(
     assert f"Two audit cases (answers #{number})" in loop
 
 
+async def test_no_other_needs_on_one_survey_leaves_the_other_surveys_question_open(
+    tg: FakeTelegram, bot: RunningBot, settings: Settings
+) -> None:
+    await import_file(settings, consortium_with_reviewers(), now=bot.clock.now())
+    li = await started(tg, 1001, "Li Wei", language="zh")  # the coordinator, reads Chinese
+    tan = await started(tg, 1102, "Tan Wei Ming")
+    li.send("/survey send data protection law, project management")
+    await _next_with(li, "调研 1 已发送")
+    li.send("/survey send intercultural mediation, budgeting")
+    await _next_with(li, "调研 2 已发送")
+    first = await _next_with(tan, "Talent-demand survey")
+    second = await _next_with(tan, "Talent-demand survey")
+    assert "▫️ intercultural mediation" in [text for text, _ in second.buttons]
+
+    # Tan presses Done on both, then No other needs on the first: the bot still waits for
+    # what the second survey's party needs, and takes it.
+    first = await tan.press_and_read(first, "Done")
+    await tan.press_and_read(second, "Done")
+    done = await tan.press_and_read(first, "No other needs")
+    assert "the answer for GlobalEd Tech Ltd is saved" in done.text
+    tan.send("Python for data pipelines")
+    assert "the answer for GlobalEd Tech Ltd is saved" in (await tan.next_message()).text
+
+    li.send("/survey results 2")
+    results = (await _next_with(li, "人才需求调研 2")).text
+    assert "其他需求：Python for data pipelines" in results
+    li.send("/survey results 1")
+    assert "其他需求" not in (await _next_with(li, "人才需求调研 1")).text
+
+
+# A second module built by GlobalEd Tech, ended before the first.
+TWO_MODULES = (
+    consortium_with_reviewers()
+    + """  - key: ds
+    title: {en: International Educational Data Security Regulations, zh: 国际教育数据安全法规}
+    lead: nbu
+    parties: [edtech]
+    sessions:
+      - {start: 2026-11-10 07:00, length: 1h, place: Room 6, speaker: 1002}
+"""
+)
+
+
+async def test_nothing_to_change_on_one_module_leaves_the_other_modules_question_open(
+    tg: FakeTelegram, bot: RunningBot, settings: Settings
+) -> None:
+    await import_file(settings, TWO_MODULES, now=bot.clock.now())
+    zhang = await started(tg, 1002, "Zhang Min")  # contact of the lead, Ningbo University
+    tan = await started(tg, 1102, "Tan Wei Ming")
+    bot.clock.set(dt.datetime(2026, 11, 10, 3, 0, tzinfo=dt.UTC))  # both modules have ended
+    reviews = {}
+    for _ in range(2):
+        review = await _next_with(tan, "Review of the module")
+        reviews["Data Security" in review.text] = review
+    pm, ds = reviews[False], reviews[True]
+
+    # Tan rates both in full, then presses Nothing to change under the first: the bot still
+    # waits for what should change in the second, and takes it.
+    for score in (5, 4, 5, 4):
+        pm = await tan.press_and_read(pm, str(score))
+    for score in (3, 3, 4, 3):
+        ds = await tan.press_and_read(ds, str(score))
+    assert "What should change" in pm.text and "What should change" in ds.text
+    done = await tan.press_and_read(pm, "Nothing to change")
+    assert "your review of Cross-cultural Educational Project Management is saved" in done.text
+    tan.send("Fewer slides, more audit cases")
+    thanks = (await tan.next_message()).text
+    assert "your review of International Educational Data Security Regulations" in thanks
+
+    zhang.send("/review ds")
+    loop = (await _next_with(zhang, "reviews answered")).text
+    assert "GlobalEd Tech Ltd: Fewer slides, more audit cases (open)" in loop
+    zhang.send("/review pm")
+    assert "Fewer slides" not in (await _next_with(zhang, "reviews answered")).text
+
+
 async def _next_with(person: FakeUser, text: str) -> SentMessage:
     """The next message to this person that contains `text`, those before it read."""
     while True:

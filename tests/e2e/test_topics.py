@@ -11,9 +11,10 @@ from bot.config import Settings
 from bot.fake_telegram import FakeTelegram, FakeUser
 from bot.services.consortium_io import import_file
 from db.engine import Database
-from db.models import ApplicationState, ReportStatus, TopicState
+from db.models import ApplicationState, PartyKind, ReportStatus, TopicState
 from tests.conftest import SAMPLE_FILE
 from tests.e2e.conftest import RunningBot, main_group, message_with, started
+from tests.factories import running_topic
 
 SUMMARY = (
     "Can low-cost soil sensors and an open dashboard help Bangkok's school gardens use less "
@@ -248,3 +249,35 @@ async def test_a_topic_from_publication_to_a_scored_team_report(
     bot.clock.advance(dt.timedelta(minutes=2))
     await tg.idle()
     assert tg.unread(mei.id) == []
+
+
+async def test_submitting_one_topics_report_leaves_the_other_topics_report_open(
+    tg: FakeTelegram, bot: RunningBot, settings: Settings, database: Database
+) -> None:
+    await with_team(settings, bot)
+    mentors = {PartyKind.UNIVERSITY: 1002, PartyKind.ENTERPRISE: 1101, PartyKind.RESEARCH: 1201}
+    async with database.transaction() as repos:  # Chen in the teams of topics #1 and #2
+        for _ in range(2):
+            await running_topic(repos, bot.clock.now().date(), [2001], mentors, {})
+    chen = await started(tg, 2001, "Chen Jie")
+    chen.send("/topicreport")
+    choice = await chen.next_message()
+    assert [text[:2] for text, _ in choice.buttons] == ["#1", "#2"]
+
+    # Chen writes topic #1's report up to its review, starts topic #2's, then submits #1's:
+    # the bot still waits for #2's progress, and takes it.
+    chen.send("/topicreport 1")
+    assert "1/3" in (await chen.next_message()).text
+    chen.send("Built four sensor prototypes and calibrated them against the lab's reference.")
+    assert "2/3" in (await chen.next_message()).text
+    chen.send("Install two sensors in the school garden; we need the site's permission.")
+    review = await chen.press_and_read(await chen.next_message(), "Done")
+    chen.send("/topicreport 2")
+    assert "1/3" in (await chen.next_message()).text
+    assert "is submitted" in (await chen.press_and_read(review, "Submit")).text
+    chen.send("Surveyed the garden's soil and chose the places for the sensors.")
+    assert "2/3" in (await chen.next_message()).text
+
+    async with database.transaction() as repos:
+        (report,) = await repos.topics.reports(2)
+        assert report.progress is not None and report.progress.startswith("Surveyed")
