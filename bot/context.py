@@ -30,6 +30,9 @@ class Services:
     metrics: Metrics | None = None  # when METRICS_PORT is set
     # Whether this replica leads (PostgreSQL: a lease); alone, it always does.
     leadership: Leadership = field(default_factory=Leadership)
+    # Scheduler ticks this replica ran to the end as the leader (/healthz says it: a leader's
+    # count that stops growing is a scheduler stuck).
+    ticks: int = 0
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

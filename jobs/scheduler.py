@@ -66,6 +66,7 @@ async def tick(context: BotContext) -> None:
     if services.metrics is not None:
         async with services.database.transaction() as repos:
             await services.metrics.refresh(repos, services.clock.now())
+    services.ticks += 1  # ticks never overlap (the job queue runs one instance at a time)
 
 
 REPORT_SWEEP = dt.timedelta(minutes=1)

@@ -1,11 +1,13 @@
 """The HTTP listener for load balancers and monitoring: `GET /healthz` always, `GET /metrics`
 when metrics are on. On METRICS_LISTEN:METRICS_PORT, or on HEALTH_PORT when metrics are off.
 
-`/healthz` answers 200 with `{"role": "leader" | "standby", "epoch": N, "outbox_due": N}`
-(both roles are healthy: a standby is ready to take over), and 503 with the role and
-`"database": "unreachable"` when the database does not answer within HEALTH_TIMEOUT: a
-replica that cannot reach the database can neither lead nor handle an update. It runs on the
-bot's event loop (aiohttp, already a dependency), so a loop that hangs does not answer either.
+`/healthz` answers 200 with `{"role": "leader" | "standby", "epoch": N, "outbox_due": N,
+"ticks": N}` (both roles are healthy: a standby is ready to take over; `ticks` counts the
+scheduler ticks the replica ran to the end as the leader, so a leader whose count stops
+growing has its scheduler stuck), and 503 with the role and `"database": "unreachable"` when
+the database does not answer within HEALTH_TIMEOUT: a replica that cannot reach the database
+can neither lead nor handle an update. It runs on the bot's event loop (aiohttp, already a
+dependency), so a loop that hangs does not answer either.
 """
 
 from __future__ import annotations
@@ -65,7 +67,7 @@ class HealthServer:
         except (SQLAlchemyError, OSError, TimeoutError) as exc:
             log.warning("health check: the database did not answer (%s)", type(exc).__name__)
             return web.json_response({**body, "database": "unreachable"}, status=503)
-        return web.json_response({**body, "outbox_due": due})
+        return web.json_response({**body, "outbox_due": due, "ticks": services.ticks})
 
     async def metrics(self, _request: web.Request) -> web.Response:
         assert self.services.metrics is not None

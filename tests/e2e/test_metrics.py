@@ -1,6 +1,6 @@
 """End to end: with METRICS_PORT set, /metrics tells how many updates were handled and how
 fast, which Bot API requests failed, and what waits: the outbox, open questions, overdue
-reports. Without it, nothing listens."""
+reports. Without it, nothing listens. /healthz (HEALTH_PORT) counts the scheduler's ticks."""
 
 from __future__ import annotations
 
@@ -58,3 +58,23 @@ async def test_metrics_count_what_happens(
     assert seen[("synergy_overdue_reports", "")] == 0
     with socket.socket() as probe:  # the endpoint stopped with the bot
         assert probe.connect_ex(("127.0.0.1", port)) != 0
+
+
+async def test_healthz_counts_the_ticks_the_scheduler_ran(
+    tg: FakeTelegram, settings: Settings, clock: ManualClock, sample_consortium: None
+) -> None:
+    port = _free_port()
+    bot = RunningBot(settings.model_copy(update={"health_port": port}), clock)
+    await bot.start()
+    try:
+        seen = []
+        async with httpx.AsyncClient() as client:
+            for _ in range(200):  # a tick every 50 ms: the count grows while we look
+                seen.append((await client.get(f"http://127.0.0.1:{port}/healthz")).json())
+                if seen[-1]["ticks"] > seen[0]["ticks"]:
+                    break
+                await asyncio.sleep(0.05)
+    finally:
+        await bot.stop()
+    assert seen[0]["role"] == "leader" and seen[0]["outbox_due"] == 0
+    assert seen[-1]["ticks"] > seen[0]["ticks"], seen

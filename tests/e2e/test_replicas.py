@@ -341,10 +341,17 @@ async def test_healthz_on_both_roles_and_503_without_the_database(
     a, b = replicas
     await a.start(tg, through_relay, tmp_path)
     led = await a.role("leader")
-    assert set(led) == {"role", "epoch", "outbox_due"} and led["epoch"] >= 1
+    assert set(led) == {"role", "epoch", "outbox_due", "ticks"} and led["epoch"] >= 1
     await b.start(tg, pg_url, tmp_path)
     standby = await b.role("standby")
     assert standby["epoch"] == 0 and isinstance(standby["outbox_due"], int)
+    assert standby["ticks"] == 0  # only the leader's scheduler runs
+    for _ in range(100):  # the leader's count grows with every tick it runs
+        _, body = await a.health()
+        if body["ticks"] > led["ticks"]:
+            break
+        await asyncio.sleep(0.1)
+    assert body["ticks"] > led["ticks"], (led, body)
 
     await relay.cut()
     for _ in range(100):
