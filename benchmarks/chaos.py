@@ -32,6 +32,7 @@ import contextlib
 import datetime as dt
 import os
 import random
+import shutil
 import signal
 import socket
 import sys
@@ -209,6 +210,15 @@ class Run:
     seconds: float = 0.0
     failed_posts: int = 0
     by_replica: Counter[int] = field(default_factory=Counter)
+    logs: Path | None = None  # the replicas' logs, kept until the verdict holds
+
+
+def discard_logs(*runs: Run) -> None:
+    """Once the verdict holds: the replicas' logs are of no more use (a run that failed, or
+    whose verdict did not hold, keeps them in /tmp/chaos-logs-*, as printed)."""
+    for run in runs:
+        if run.logs is not None:
+            shutil.rmtree(run.logs, ignore_errors=True)
 
 
 def content(message: SentMessage) -> str:
@@ -458,6 +468,7 @@ async def month(database_url: str, *, days: int, replicas: int, kills: int, seed
                 for replica in running:
                     (kept / replica.log.name).write_bytes(replica.log.read_bytes())
                 print(f"the replicas' logs: {kept}", file=sys.stderr)
+                run.logs = kept
                 run.seconds = time.monotonic() - started
                 run.kills = killer.kills if killer is not None else 0
                 if chaos is not None and not chaos.done():
@@ -536,6 +547,8 @@ async def main(database_url: str, days: int, kills: int, seed: int) -> tuple[str
         f"target (the chats as in the calm run apart from counted duplicates, at least 20 "
         f"kills): {'HOLDS' if verdict.holds and chaotic.kills >= 20 else 'MISSED'}",
     ]
+    if verdict.holds:
+        discard_logs(calm, chaotic)
     return "\n".join(lines), verdict.holds
 
 

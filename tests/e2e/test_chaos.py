@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks.chaos import compare, months
+from benchmarks.chaos import compare, discard_logs, months
 from tests.conftest import POSTGRES_URL
 
 pytestmark = [
@@ -30,3 +30,4 @@ async def test_replicas_killed_at_random_leave_the_chats_as_one_that_never_died(
     # At-least-once: a message reaches a chat twice only when a leader died between
     # Telegram taking it and recording it; a handful per kill at most.
     assert verdict.duplicates <= 8 * chaotic.kills, verdict
+    discard_logs(calm, chaotic)  # kept (in /tmp/chaos-logs-*) when an assertion failed
