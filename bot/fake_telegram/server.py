@@ -22,7 +22,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from aiohttp import ClientConnectorError, ClientSession, web
+from aiohttp import ClientConnectorError, ClientError, ClientSession, web
 
 from bot.fake_telegram.methods import BotApi
 from bot.fake_telegram.people import FakeGroup, FakeUser
@@ -350,8 +350,10 @@ class FakeTelegram(BotApi):
 
     async def _post_updates(self) -> None:
         """While a webhook is set, post each update to it (in order, one at a time, as
-        Telegram does), with its secret header; an update is retried until the bot answers
-        with a 2xx, and stays pending (getWebhookInfo) until then. Only the latest
+        Telegram does), with its secret header, except the kinds `allowed_updates` leaves
+        out; an update is retried until the bot answers with a 2xx (a refused connection, a
+        bot that dies mid-post, an error status are all retried), and stays pending
+        (getWebhookInfo) until then. Only the latest
         setWebhook's poster posts: Python 3.11's `wait_for` can swallow a cancellation, and
         two posters would each take an update off the queue (one of them never posted)."""
         async with ClientSession() as session:
@@ -367,6 +369,10 @@ class FakeTelegram(BotApi):
                     if not self._updates or self._webhook_task is not asyncio.current_task():
                         continue
                 update = self._updates[0]
+                if next(k for k in update if k != "update_id") not in self._allowed:
+                    self._updates.pop(0)  # a kind setWebhook's allowed_updates left out
+                    self._notify()
+                    continue
                 headers = {"X-Telegram-Bot-Api-Secret-Token": self.webhook_secret or ""}
                 try:
                     async with session.post(self.webhook_url, json=update, headers=headers) as r:
@@ -377,7 +383,7 @@ class FakeTelegram(BotApi):
                                 int(time.time()),
                                 f"Wrong response from the webhook: {r.status} {r.reason}",
                             )
-                except OSError as exc:
+                except (OSError, ClientError) as exc:  # also a bot gone mid-post
                     ok = False
                     refused = isinstance(exc, ClientConnectorError)
                     why = "Connection refused" if refused else str(exc) or type(exc).__name__
