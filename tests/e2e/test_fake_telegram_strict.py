@@ -5,7 +5,8 @@ getWebhookInfo's count of the updates the bot has not taken yet."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 from aiohttp import web
@@ -151,6 +152,22 @@ async def test_one_get_updates_at_a_time(tg: FakeTelegram, api: Bot) -> None:
     assert await second == () and tg.conflicts == 1
 
 
+@contextlib.asynccontextmanager
+async def webhook_receiver(
+    hook: Callable[[web.Request], Awaitable[web.Response]],
+) -> AsyncIterator[str]:
+    """A bot's webhook on a free port: `hook` answers the fake's posts; yields its URL."""
+    app = web.Application()
+    app.router.add_post("/hook", hook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}/hook"
+    finally:
+        await runner.cleanup()
+
+
 async def test_webhook_info_counts_the_updates_not_answered_yet(tg: FakeTelegram, api: Bot) -> None:
     """getWebhookInfo as the Bot API answers it (parsed by PTB): `pending_update_count` is
     the updates not fetched and confirmed (polling), or not answered with a 2xx by the
@@ -173,13 +190,7 @@ async def test_webhook_info_counts_the_updates_not_answered_yet(tg: FakeTelegram
         await answer.wait()
         return web.Response(status=statuses.pop(0))
 
-    app = web.Application()
-    app.router.add_post("/hook", hook)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    url = f"http://127.0.0.1:{runner.addresses[0][1]}/hook"
-    try:
+    async with webhook_receiver(hook) as url:
         await api.set_webhook(url, max_connections=10, allowed_updates=["message"])
         person.send("while the bot works")
         await asyncio.wait_for(arrived.wait(), 10)
@@ -194,8 +205,6 @@ async def test_webhook_info_counts_the_updates_not_answered_yet(tg: FakeTelegram
             "Wrong response from the webhook: 500 Internal Server Error"
         )
         await api.delete_webhook()
-    finally:
-        await runner.cleanup()
 
 
 async def test_the_webhook_poster_outlives_a_bot_gone_mid_post(tg: FakeTelegram, api: Bot) -> None:
@@ -213,14 +222,8 @@ async def test_the_webhook_poster_outlives_a_bot_gone_mid_post(tg: FakeTelegram,
             request.transport.close()  # gone without an answer
         return web.Response(status=200)
 
-    app = web.Application()
-    app.router.add_post("/hook", hook)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    url = f"http://127.0.0.1:{runner.addresses[0][1]}/hook"
     person = tg.user(22, "Li")
-    try:
+    async with webhook_receiver(hook) as url:
         await api.set_webhook(url, allowed_updates=["message"])
         sent = person.send("first")
         person.edit(sent, "first, edited")  # an edited_message: not allowed, not posted
@@ -230,8 +233,6 @@ async def test_the_webhook_poster_outlives_a_bot_gone_mid_post(tg: FakeTelegram,
         info = await api.get_webhook_info()
         assert info.pending_update_count == 0 and info.last_error_message
         await api.delete_webhook()
-    finally:
-        await runner.cleanup()
 
 
 async def test_get_chat_answers_what_ptb_parses(tg: FakeTelegram, api: Bot) -> None:
