@@ -125,7 +125,8 @@ def configure(settings: Settings) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level)
-    # httpx logs every request URL (which holds the token) at INFO; keep it to warnings.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    # httpx logs every request URL (which holds the token) at INFO; keep it to warnings, and
+    # the libraries' chatter too: never below WARNING, and quieter still when LOG_LEVEL asks.
+    quiet = max(logging.WARNING, logging.getLevelNamesMapping()[settings.log_level])
+    for library in ("httpx", "apscheduler", "alembic"):
+        logging.getLogger(library).setLevel(quiet)

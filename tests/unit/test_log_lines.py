@@ -64,6 +64,25 @@ def test_configure_picks_the_format() -> None:
         root.setLevel(level)
 
 
+def test_log_level_error_quiets_the_libraries_too() -> None:
+    # The libraries' loggers were set to WARNING whatever LOG_LEVEL said: at ERROR, the
+    # scheduler still wrote "skipped: maximum number of running instances" lines.
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    libraries = [logging.getLogger(name) for name in ("httpx", "apscheduler", "alembic")]
+    levels = [library.level for library in libraries]
+    try:
+        configure(Settings(_env_file=None, log_level="ERROR"))  # type: ignore[call-arg]
+        assert [library.level for library in libraries] == [logging.ERROR] * 3
+        configure(Settings(_env_file=None, log_level="DEBUG"))  # type: ignore[call-arg]
+        assert [library.level for library in libraries] == [logging.WARNING] * 3
+    finally:
+        root.handlers[:], level = saved
+        root.setLevel(level)
+        for library, was in zip(libraries, levels, strict=True):
+            library.setLevel(was)
+
+
 def test_library_payloads_are_hidden_and_secrets_masked() -> None:
     def line(logger: str, message: str, *args: object) -> str:
         record = logging.LogRecord(logger, logging.DEBUG, __file__, 1, message, args, None)
