@@ -15,7 +15,15 @@ one keeps sliding windows, measured when each request is let through:
   pacing is not Telegram's limit: it counts each send at the time it was due, so that a
   late wake-up does not hold back every send after it,
 
-and after a 429 nothing at all is sent for the whole `retry_after`; then the request is tried
+Sends that may go take their turns in the order they came: a send is never let through while
+one that has waited longer may go too. A wake-up comes a little late (on a busy event loop,
+after the answers that arrived meanwhile have been handled), and without the order a fan-out's
+next sends, arriving the moment a place frees, took it every time from the person's reply that
+had been waiting for it: in one CI run a reply to /checkin waited behind a fan-out to 200
+groups for over 10 s. Now it waits for the sends that came before it, about 8 (the sender's
+concurrency).
+
+After a 429 nothing at all is sent for the whole `retry_after`; then the request is tried
 again (up to `max_retries` times). Telegram counts a request when it arrives, a little after
 it was let through here, and that jitter must not let a 31st message into a window. A request
 held up on the way (the machine paused this process, the connection was slow) shows it in its
@@ -37,6 +45,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import itertools
 import logging
 import time
 from collections import deque
@@ -112,6 +121,10 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
         self._groups: dict[int, deque[float]] = {}
         self._last: dict[int, float] = {}
         self._queues: dict[int, tuple[asyncio.Lock, int]] = {}  # the lock, its holders
+        # The limited sends waiting to be let through, in the order they came: ticket, chat.
+        self._waiting: dict[int, int | None] = {}
+        self._tickets = itertools.count()
+        self._turned = asyncio.Event()  # set (and replaced) whenever a waiting send leaves
         self._recorded, self.forget_every = 0, forget_every
         self._paused_until = 0.0
         self.retries = 0  # 429s met (for benchmarks and logs)
@@ -183,15 +196,29 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
             waits.append(self._sent[-self.overall][0] + self.window - now)
         if len(self._paced) >= self.burst:
             waits.append(self._paced[0] + self.burst_window - now)
-        if chat_id is not None:
-            waits.append(self._last.get(chat_id, -1e9) + self.chat_gap - now)
-            if chat_id < 0:
-                sent = self._groups.setdefault(chat_id, deque())
-                while sent and now - sent[0] >= self.group_window:
-                    sent.popleft()
-                if len(sent) >= self.group:
-                    waits.append(sent[0] + self.group_window - now)
+        waits.append(self._chat_wait(chat_id, now))
         return max(waits)
+
+    def _chat_wait(self, chat_id: int | None, now: float) -> float:
+        """How long this chat's own limits hold its next send back now."""
+        if chat_id is None:
+            return 0.0
+        wait = self._last.get(chat_id, -1e9) + self.chat_gap - now
+        if chat_id < 0:
+            sent = self._groups.setdefault(chat_id, deque())
+            while sent and now - sent[0] >= self.group_window:
+                sent.popleft()
+            if len(sent) >= self.group:
+                wait = max(wait, sent[0] + self.group_window - now)
+        return wait
+
+    def _first_to_go(self, now: float) -> int:
+        """The ticket of the send that has waited longest among those that may go now (the
+        limits every send shares allow one, so only each chat's own can hold one back)."""
+        for ticket, chat_id in self._waiting.items():
+            if self._chat_wait(chat_id, now) <= 0:
+                return ticket
+        raise AssertionError("the send asking may go")  # pragma: no cover
 
     def _record(self, chat_id: int | None, now: float, due: float) -> list[float]:
         sent = [now]
@@ -218,14 +245,30 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
 
     async def _admit(self, endpoint: str, chat_id: int | None) -> list[float] | None:
         """Wait for this request's turn; the send's record for a limited method."""
-        limited = endpoint in LIMITED
+        if endpoint not in LIMITED:
+            while (wait := self._paused_until - self._clock()) > 0:
+                await self._sleep(wait)
+            return None
+        ticket = next(self._tickets)
+        self._waiting[ticket] = chat_id
+        try:
+            return await self._admit_limited(ticket, chat_id)
+        finally:
+            del self._waiting[ticket]
+            self._turned.set()  # the sends that let this one go first look again
+            self._turned = asyncio.Event()
+
+    async def _admit_limited(self, ticket: int, chat_id: int | None) -> list[float]:
         due = None  # when the last wait was to end
         while True:
             now = self._clock()
-            wait = self._wait(chat_id, now) if limited else self._paused_until - now
+            wait = self._wait(chat_id, now)
+            if wait <= 0 and self._first_to_go(now) != ticket:
+                # One that came earlier may go too: its wake-up is due (what holds a send
+                # back only ever grows, so it slept no longer than this), it goes first.
+                await self._turned.wait()
+                continue
             if wait <= 0:
-                if not limited:
-                    return None
                 # no await between check and record. The pacing counts the send when it was
                 # due, not when this task woke up to find it so: each wake-up comes a little
                 # late, and the pacing's sends `burst` apart would carry every lateness on to

@@ -174,3 +174,44 @@ async def test_a_late_wake_up_does_not_hold_back_the_sends_after_it() -> None:
     window = await sent_at(limiter(5), 11)  # five per second: the window limits them
     assert window[5] == pytest.approx(1.01)  # due at 1.0
     assert window[10] == pytest.approx(2.01)  # a second after 1.01, though due at 2.0 paced
+
+
+async def test_sends_that_may_go_go_in_the_order_they_came() -> None:
+    """A reply waits for a place in the window; the place frees, and before the reply's
+    wake-up comes (a busy event loop is a little late), a fan-out's next send arrives. The
+    reply goes first: it came first. (It did not: in CI a fan-out to 200 groups kept taking
+    the freed places, and the reply to /checkin waited for over 10 s.)"""
+    now = [0.0]
+    wake_ups: list[asyncio.Future[None]] = []
+
+    async def sleep(seconds: float) -> None:  # wakes only when the test says
+        wake_up = asyncio.get_running_loop().create_future()
+        wake_ups.append(wake_up)
+        await wake_up
+
+    limiter = TelegramRateLimiter(
+        overall=2, window=1.0, burst=2, margin=0.0, chat_gap=0.0, clock=lambda: now[0], sleep=sleep
+    )
+    order: list[str] = []
+
+    def send(name: str, chat_id: int) -> asyncio.Future[Any]:
+        async def callback() -> dict[str, Any]:
+            order.append(name)
+            return {}
+
+        return asyncio.ensure_future(
+            limiter.process_request(callback, (), {}, "sendMessage", {"chat_id": chat_id}, None)
+        )
+
+    await asyncio.gather(send("group 1", -1), send("group 2", -2))  # the window is full
+    reply = send("reply", 1001)
+    await asyncio.sleep(0)
+    assert len(wake_ups) == 1 and order == ["group 1", "group 2"]  # the reply waits
+    now[0] = 1.0  # a place is free; the reply's wake-up has not come yet
+    bulk = send("group 3", -3)
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert order == ["group 1", "group 2"]  # the later send does not take the reply's place
+    wake_ups.pop().set_result(None)
+    await asyncio.gather(reply, bulk)  # the second place of the window is group 3's
+    assert order == ["group 1", "group 2", "reply", "group 3"]
