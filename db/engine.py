@@ -104,6 +104,19 @@ class Database:
             if engine.dialect.name == "postgresql"
             else self._sessions
         )
+        # A snapshot: every read sees what was committed before the transaction's first
+        # statement (PostgreSQL's default, READ COMMITTED, lets each statement see what
+        # others committed meanwhile). SQLite's transactions take turns (below), so each of
+        # them is one already.
+        self._snapshots = (
+            async_sessionmaker(
+                engine.execution_options(isolation_level="REPEATABLE READ"),
+                expire_on_commit=False,
+                sync_session_class=TrackedSession,
+            )
+            if engine.dialect.name == "postgresql"
+            else self._sessions
+        )
         # SQLite has one writer at a time, and every transaction here begins IMMEDIATE, so
         # this process's transactions take turns in line here: a waiting one starts the
         # moment the one before commits, where SQLite's own busy wait polls in sleeps of 1
@@ -125,6 +138,17 @@ class Database:
     async def transaction(self) -> AsyncIterator[Repos]:
         """One transaction: committed when the block ends, rolled back if it raises."""
         async with self._transaction(self._sessions) as repos:
+            yield repos
+
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[Repos]:
+        """One transaction, as `transaction`, whose reads all see the database at one moment:
+        for work that decides from several reads, which must not mix what was there before
+        another transaction committed with what that transaction wrote (the pace sweep reads
+        the rules, then the students: an import committed in between would have a gap
+        judged by the rules of before). A row it changes that another transaction changed
+        since its snapshot makes it fail (PostgreSQL's serialization failure)."""
+        async with self._transaction(self._snapshots) as repos:
             yield repos
 
     @asynccontextmanager

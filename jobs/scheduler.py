@@ -139,7 +139,9 @@ async def _pace(context: BotContext, now: dt.datetime) -> None:
     if last is not None and now - last < PACE_SWEEP:
         return
     context.application.bot_data[_PACE_AT] = now
-    async with services.database.transaction() as repos:
+    # One snapshot: the rules and every programme as of one moment, even while a consortium
+    # file is imported (otherwise its students could be judged by the rules of before it).
+    async with services.database.snapshot() as repos:
         ctx = ServiceContext(repos, now, services.settings.default_timezone)
         await PaceOutbox(services, repos, now).gaps(await pace.sweep(ctx))
 
