@@ -95,28 +95,12 @@ class Database:
         # One statement is a transaction of its own: on PostgreSQL it goes without BEGIN and
         # COMMIT (asyncpg's autocommit, set on the client, no round trip), two round trips
         # fewer. SQLite's statements take their turn with the rest (below) as before.
-        self._single_statements = (
-            async_sessionmaker(
-                engine.execution_options(isolation_level="AUTOCOMMIT"),
-                expire_on_commit=False,
-                sync_session_class=TrackedSession,
-            )
-            if engine.dialect.name == "postgresql"
-            else self._sessions
-        )
+        self._single_statements = self._on_postgresql("AUTOCOMMIT")
         # A snapshot: every read sees what was committed before the transaction's first
         # statement (PostgreSQL's default, READ COMMITTED, lets each statement see what
         # others committed meanwhile). SQLite's transactions take turns (below), so each of
         # them is one already.
-        self._snapshots = (
-            async_sessionmaker(
-                engine.execution_options(isolation_level="REPEATABLE READ"),
-                expire_on_commit=False,
-                sync_session_class=TrackedSession,
-            )
-            if engine.dialect.name == "postgresql"
-            else self._sessions
-        )
+        self._snapshots = self._on_postgresql("REPEATABLE READ")
         # SQLite has one writer at a time, and every transaction here begins IMMEDIATE, so
         # this process's transactions take turns in line here: a waiting one starts the
         # moment the one before commits, where SQLite's own busy wait polls in sleeps of 1
@@ -124,6 +108,16 @@ class Database:
         # connection's thread: `db.sqlite`).
         self._turn: AbstractAsyncContextManager[Any] = (
             asyncio.Lock() if engine.dialect.name == "sqlite" else nullcontext()
+        )
+
+    def _on_postgresql(self, isolation_level: str) -> async_sessionmaker[AsyncSession]:
+        """Sessions at this isolation level on PostgreSQL; on SQLite the usual ones."""
+        if self.engine.dialect.name != "postgresql":
+            return self._sessions
+        return async_sessionmaker(
+            self.engine.execution_options(isolation_level=isolation_level),
+            expire_on_commit=False,
+            sync_session_class=TrackedSession,
         )
 
     @classmethod
