@@ -83,6 +83,13 @@ class RunningBot:
         await self.stop()
         await self.start()
 
+    async def __aenter__(self) -> RunningBot:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
 
 @pytest.fixture
 async def bot(

@@ -36,9 +36,7 @@ async def test_metrics_count_what_happens(
     tg: FakeTelegram, settings: Settings, clock: ManualClock, sample_consortium: None
 ) -> None:
     port = _free_port()
-    bot = RunningBot(settings.model_copy(update={"metrics_port": port}), clock)
-    await bot.start()
-    try:
+    async with RunningBot(settings.model_copy(update={"metrics_port": port}), clock):
         zhang = await started(tg, 1002, "Zhang Min")
         chen = await started(tg, 2001, "Chen Jie")
         tg.fail("sendMessage", status=502, description="Bad Gateway", chat_id=zhang.id)
@@ -47,8 +45,6 @@ async def test_metrics_count_what_happens(
         await tg.wait_for(lambda: any(e[1] == 502 for e in tg.errors))
         await asyncio.sleep(0.3)  # a few scheduler ticks: the gauges are read from the database
         seen = await _scrape(port)
-    finally:
-        await bot.stop()
     assert seen[("synergy_updates_total", "message")] == 3  # two /start, one /ask
     assert seen[("synergy_update_seconds_count", "")] == 3
     assert seen[("synergy_telegram_errors_total", "5xx")] == 1
@@ -64,9 +60,7 @@ async def test_healthz_counts_the_ticks_the_scheduler_ran(
     tg: FakeTelegram, settings: Settings, clock: ManualClock, sample_consortium: None
 ) -> None:
     port = _free_port()
-    bot = RunningBot(settings.model_copy(update={"health_port": port}), clock)
-    await bot.start()
-    try:
+    async with RunningBot(settings.model_copy(update={"health_port": port}), clock):
         seen = []
         async with httpx.AsyncClient() as client:
             for _ in range(200):  # a tick every 50 ms: the count grows while we look
@@ -74,7 +68,5 @@ async def test_healthz_counts_the_ticks_the_scheduler_ran(
                 if seen[-1]["ticks"] > seen[0]["ticks"]:
                     break
                 await asyncio.sleep(0.05)
-    finally:
-        await bot.stop()
     assert seen[0]["role"] == "leader" and seen[0]["outbox_due"] == 0
     assert seen[-1]["ticks"] > seen[0]["ticks"], seen
