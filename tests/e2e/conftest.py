@@ -4,12 +4,14 @@ and `python -m bot` run as a process."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import os
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 import pytest
 from telegram import Bot
@@ -102,6 +104,29 @@ async def bot(
 
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+NBU_ZONE = ZoneInfo("Asia/Shanghai")  # the sample's nbu
+
+
+def awake_on_call(
+    text: str, now: dt.datetime, *, rotation: tuple[int, ...] = (1002,), people: str = ""
+) -> str:
+    """The consortium file `text` with an on-call rotation for nbu whose first member is on
+    call and awake at `now`, and `people` (more lines of its people).
+
+    A bot run as a process keeps the wall clock, not the test's ManualClock. So an override
+    puts the first of `rotation` on call from a day before `now` to a day after it, and the
+    quiet hours lie twelve hours away: the test means the same at any hour of any week."""
+    local = now.astimezone(NBU_ZONE).replace(tzinfo=None, second=0, microsecond=0)
+    day, quiet = dt.timedelta(days=1), local + dt.timedelta(hours=12)
+    return text.replace("chats:\n", people + "chats:\n", 1) + (
+        f"oncall:\n"
+        f"  nbu: {{rotation: {list(rotation)}, handoff: 'mon 09:00', starts_on: 2026-11-02,\n"
+        f"        quiet: '{quiet:%H:%M}-{quiet + dt.timedelta(hours=1):%H:%M}',\n"
+        f"        overrides: [{{person: {rotation[0]}, start: '{local - day:%Y-%m-%d %H:%M}',\n"
+        f"                     end: '{local + day:%Y-%m-%d %H:%M}'}}]}}\n"
+    )
 
 
 def process_env(tg: FakeTelegram, database_url: str, **extra: str) -> dict[str, str]:

@@ -4,6 +4,7 @@ writes no invite token, no bot token and no one's words into its log."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import signal
 import sys
 from pathlib import Path
@@ -15,7 +16,7 @@ from bot.services.consortium_io import import_file
 from db.engine import create_engine
 from db.migrate import upgrade
 from tests.conftest import SAMPLE_FILE
-from tests.e2e.conftest import process_env
+from tests.e2e.conftest import awake_on_call, process_env
 
 QUESTION = "Could my visa interview be moved to Thursday morning"
 
@@ -31,7 +32,9 @@ async def test_debug_logs_hold_no_tokens_and_no_words(tg: FakeTelegram, tmp_path
         telegram_api_base_url=tg.base_url,
         database_url=database_url,
     )
-    await import_file(settings, SAMPLE_FILE.read_text(encoding="utf-8"))
+    # Zhang takes the question at once, whatever the hour (the process keeps the wall clock).
+    sample = awake_on_call(SAMPLE_FILE.read_text(encoding="utf-8"), dt.datetime.now(dt.UTC))
+    await import_file(settings, sample)
     invite = (await new_invite(settings, "nbu", "student", 1, 7)).token
     process = await asyncio.create_subprocess_exec(
         sys.executable,

@@ -7,6 +7,7 @@ replicas at once is handled once."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import signal
 import socket
 import sys
@@ -24,19 +25,20 @@ from bot.fake_telegram.balancer import SECRET_HEADER, RoundRobinBalancer
 from bot.services.consortium_io import import_file
 from db.engine import Database
 from tests.conftest import POSTGRES_URL, SAMPLE_FILE, _truncate_postgres
-from tests.e2e.conftest import MAIN_GROUP, outbox_settled, process_env, until
+from tests.e2e.conftest import (
+    MAIN_GROUP,
+    awake_on_call,
+    outbox_settled,
+    process_env,
+    until,
+)
 
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.skipif(not POSTGRES_URL, reason="TEST_DATABASE_URL is not set"),
 ]
 SECRET = "replicas-share-this-webhook-secret"
-ONCALL = """\
-  - {telegram_id: 1003, name: Wang Lei, party: nbu, roles: [contact]}
-oncall:
-  nbu: {rotation: [1002, 1003], handoff: "mon 09:00", period: weekly, starts_on: 2026-11-02,
-        escalation: [{after: 30m, notify: next}, {after: 2h, notify: coordinators}]}
-"""
+WANG = "  - {telegram_id: 1003, name: Wang Lei, party: nbu, roles: [contact]}\n"
 
 
 def free_port() -> int:
@@ -100,9 +102,12 @@ class Replica:
 
 
 async def _sample_with_oncall(database_url: str) -> None:
-    text = SAMPLE_FILE.read_text(encoding="utf-8")
-    text = text.replace("chats:\n", ONCALL.split("oncall:")[0] + "chats:\n", 1)
-    text += "oncall:" + ONCALL.split("oncall:")[1]
+    text = awake_on_call(
+        SAMPLE_FILE.read_text(encoding="utf-8"),
+        dt.datetime.now(dt.UTC),
+        rotation=(1002, 1003),
+        people=WANG,
+    )
     settings = Settings(_env_file=None, database_url=database_url)  # type: ignore[call-arg]
     await import_file(settings, text)
 
