@@ -10,6 +10,8 @@ import signal
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.config import Settings
 from bot.fake_telegram import FakeTelegram, FakeUser, SentMessage
 from bot.services.consortium_io import import_file
@@ -17,6 +19,8 @@ from db.engine import Database
 from db.models import Chat
 from tests.conftest import SAMPLE_FILE
 from tests.e2e.conftest import MAIN_GROUP, process_env
+
+pytestmark = pytest.mark.wall_clock
 
 
 async def _bot(tg: FakeTelegram, database_url: str, cwd: Path) -> asyncio.subprocess.Process:

@@ -9,6 +9,8 @@ import signal
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.config import Settings
 from bot.fake_telegram import FakeTelegram
 from bot.ops.admin_cli import new_invite
@@ -17,6 +19,8 @@ from db.engine import create_engine
 from db.migrate import upgrade
 from tests.conftest import SAMPLE_FILE
 from tests.e2e.conftest import awake_on_call, process_env
+
+pytestmark = pytest.mark.wall_clock
 
 QUESTION = "Could my visa interview be moved to Thursday morning"
 

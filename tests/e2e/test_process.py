@@ -14,6 +14,8 @@ from db.engine import create_engine
 from db.migrate import current_revision, head_revision
 from tests.e2e.conftest import process_env
 
+pytestmark = pytest.mark.wall_clock
+
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 async def test_run_migrates_polls_answers_and_stops_cleanly(

@@ -37,6 +37,8 @@ from db.models import Chat, Outbox, OutboxState
 from tests.conftest import POSTGRES_URL, SAMPLE_FILE, _truncate_postgres
 from tests.e2e.conftest import MAIN_GROUP, process_env, run_cli
 
+pytestmark = pytest.mark.wall_clock
+
 SENDS = ("sendMessage", "sendPoll")
 FAST_LEASE = {"LEASE_SECONDS": "4", "LEASE_RENEW_SECONDS": "1", "SCHEDULER_TICK_SECONDS": "0.5"}
 GROUPS = 200

@@ -35,6 +35,7 @@ from tests.e2e.conftest import (
 
 pytestmark = [
     pytest.mark.postgres,
+    pytest.mark.wall_clock,
     pytest.mark.skipif(not POSTGRES_URL, reason="TEST_DATABASE_URL is not set"),
 ]
 SECRET = "replicas-share-this-webhook-secret"
