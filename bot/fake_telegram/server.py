@@ -441,7 +441,7 @@ class FakeTelegram(BotApi):
 
         # Only one getUpdates at a time: a new one ends a long poll still waiting with 409.
         self._polls_started += 1
-        mine = self._polls_started
+        mine, self._last_poll = self._polls_started, params
         self._notify()
 
         def ready() -> list[JSON] | bool:
@@ -457,6 +457,7 @@ class FakeTelegram(BotApi):
             return []
         if result is True:
             self.conflicts += 1
+            self.conflicted.append((params, self._last_poll))
             raise ApiError(
                 409,
                 "Conflict: terminated by other getUpdates request; "

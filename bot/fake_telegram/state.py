@@ -177,6 +177,9 @@ class State:
         self._late_posts: list[Fault] = []  # updates posted late (Telegram backing off)
         self._polls_started = 0
         self.conflicts = 0  # long polls ended by an overlapping getUpdates (409)
+        self._last_poll: JSON = {}
+        # Per 409: the ended poll's parameters and the newer call's, for a failing assertion.
+        self.conflicted: list[tuple[JSON, JSON]] = []
         self._webhook_task: asyncio.Task[None] | None = None
 
     def push_update(self, kind: str, payload: JSON) -> int:

@@ -150,6 +150,8 @@ async def test_one_get_updates_at_a_time(tg: FakeTelegram, api: Bot) -> None:
     with pytest.raises(Conflict, match="terminated by other getUpdates"):
         await first
     assert await second == () and tg.conflicts == 1
+    [(ended, newer)] = tg.conflicted  # which call ended which, for a failing assertion
+    assert (ended["timeout"], newer["timeout"]) == (3, 0)
 
 
 @contextlib.asynccontextmanager
