@@ -18,7 +18,7 @@ from bot.services.consortium_io import import_file
 from db.engine import create_engine
 from db.migrate import upgrade
 from tests.conftest import SAMPLE_FILE
-from tests.e2e.conftest import awake_on_call, process_env
+from tests.e2e.conftest import for_the_wall_clock, process_env
 
 pytestmark = pytest.mark.wall_clock
 
@@ -36,8 +36,8 @@ async def test_debug_logs_hold_no_tokens_and_no_words(tg: FakeTelegram, tmp_path
         telegram_api_base_url=tg.base_url,
         database_url=database_url,
     )
-    # Zhang takes the question at once, whatever the hour (the process keeps the wall clock).
-    sample = awake_on_call(SAMPLE_FILE.read_text(encoding="utf-8"), dt.datetime.now(dt.UTC))
+    # Zhang takes the question at once, whatever the hour and the date.
+    sample = for_the_wall_clock(SAMPLE_FILE.read_text(encoding="utf-8"), dt.datetime.now(dt.UTC))
     await import_file(settings, sample)
     invite = (await new_invite(settings, "nbu", "student", 1, 7)).token
     process = await asyncio.create_subprocess_exec(

@@ -27,7 +27,7 @@ from db.engine import Database
 from tests.conftest import POSTGRES_URL, SAMPLE_FILE, _truncate_postgres
 from tests.e2e.conftest import (
     MAIN_GROUP,
-    awake_on_call,
+    for_the_wall_clock,
     outbox_settled,
     process_env,
     until,
@@ -103,7 +103,7 @@ class Replica:
 
 
 async def _sample_with_oncall(database_url: str) -> None:
-    text = awake_on_call(
+    text = for_the_wall_clock(
         SAMPLE_FILE.read_text(encoding="utf-8"),
         dt.datetime.now(dt.UTC),
         rotation=(1002, 1003),
