@@ -204,6 +204,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
         logging.getLogger("apscheduler").setLevel(logging.ERROR)  # ticks skipped while busy
+        from bot.logs import quiet_jobs_cancelled_at_stop
+
+        quiet_jobs_cancelled_at_stop()  # a tick running when a busy port stops it
         return demo(args.lang, args.out, port=args.port if args.serve else None)
     try:
         settings = load_settings()

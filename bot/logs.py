@@ -3,6 +3,7 @@ every line written while handling it, and the bot token never written out."""
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import json
 import logging
@@ -110,6 +111,23 @@ class HidePayloads(logging.Filter):
         return True
 
 
+class JobCancelledAtStop(logging.Filter):
+    """Drop APScheduler's "Error running job" (at ERROR, with a traceback) for a job it
+    cancelled itself: its asyncio executor cancels a tick still running when the bot stops.
+    That is a stop, not an error: each of the tick's steps is its own transaction, and the
+    next start goes on from the database. A job that fails is still logged."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.exc_info is None or not isinstance(record.exc_info[1], asyncio.CancelledError)
+
+
+def quiet_jobs_cancelled_at_stop() -> None:
+    """Install `JobCancelledAtStop` on APScheduler's executor logger (once)."""
+    executor = logging.getLogger("apscheduler.executors.default")
+    if not any(isinstance(f, JobCancelledAtStop) for f in executor.filters):
+        executor.addFilter(JobCancelledAtStop())
+
+
 def configure(settings: Settings) -> None:
     handler = logging.StreamHandler()
     if settings.log_format == "json":
@@ -130,3 +148,4 @@ def configure(settings: Settings) -> None:
     quiet = max(logging.WARNING, logging.getLevelNamesMapping()[settings.log_level])
     for library in ("httpx", "apscheduler", "alembic"):
         logging.getLogger(library).setLevel(quiet)
+    quiet_jobs_cancelled_at_stop()

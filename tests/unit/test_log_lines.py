@@ -18,6 +18,7 @@ from bot.logs import (
     UpdateId,
     configure,
     current_update,
+    quiet_jobs_cancelled_at_stop,
 )
 from db.engine import Database
 from db.models import Person
@@ -135,3 +136,34 @@ async def test_statement_parameters_are_never_written(database: Database) -> Non
             repos.session.add(Person(telegram_id=77, name="Is my visa question private"))
     assert "Is my visa question private" not in str(failure.value)
     assert "hidden due to hide_parameters" in str(failure.value)
+
+
+async def test_a_tick_cancelled_at_stop_is_not_an_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """APScheduler's asyncio executor cancels a job still running at shutdown and logs it at
+    ERROR with a traceback (the demo with a busy port printed that before its one line). A
+    job that fails is still an error."""
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+    quiet_jobs_cancelled_at_stop()
+    started = asyncio.Event()
+
+    async def tick() -> None:
+        started.set()
+        await asyncio.sleep(60)
+
+    async def broken() -> None:
+        raise ValueError("a real failure")
+
+    scheduler = AsyncIOScheduler()
+    scheduler.add_job(tick)
+    scheduler.add_job(broken)
+    with caplog.at_level(logging.ERROR, logger="apscheduler"):
+        scheduler.start()
+        await asyncio.wait_for(started.wait(), 5)
+        await asyncio.sleep(0.05)  # the broken job has run
+        scheduler.shutdown(wait=False)  # what PTB's JobQueue.stop does; the tick is cancelled
+        await asyncio.sleep(0.05)  # the cancelled future's callback logs
+    errors = [r for r in caplog.records if r.name.startswith("apscheduler")]
+    assert [type(r.exc_info[1]) for r in errors if r.exc_info] == [ValueError]
