@@ -110,18 +110,17 @@ NBU_ZONE = ZoneInfo("Asia/Shanghai")  # the sample's nbu
 SAMPLE_PLACEMENT = "start: 2026-09-01, end: 2027-01-31"  # Chen's, in the sample
 
 
-def for_the_wall_clock(
-    text: str, now: dt.datetime, *, rotation: tuple[int, ...] = (1002,), people: str = ""
-) -> str:
-    """The sample consortium file `text` for a bot run as a process, with `people` (more
-    lines of its people) and an on-call rotation for nbu.
+def for_the_wall_clock(*, rotation: tuple[int, ...] = (1002,), people: str = "") -> str:
+    """The sample consortium file for a bot run as a process, with `people` (more lines of
+    its people) and an on-call rotation for nbu.
 
-    Such a bot keeps the wall clock, not the test's ManualClock. So at `now` Chen's placement
+    Such a bot keeps the wall clock, not the test's ManualClock. So now Chen's placement
     runs (from 14 weeks before to 8 weeks after), and the first of `rotation` is on call by
     an override from a day before to a day after, with quiet hours twelve hours away: the
     test means the same at any hour on any date (CI runs these tests at a fixed night too)."""
+    text = SAMPLE_FILE.read_text(encoding="utf-8")
     assert SAMPLE_PLACEMENT in text, "the sample's placement changed: update SAMPLE_PLACEMENT"
-    local = now.astimezone(NBU_ZONE).replace(tzinfo=None, second=0, microsecond=0)
+    local = dt.datetime.now(NBU_ZONE).replace(tzinfo=None, second=0, microsecond=0)
     day, quiet, today = dt.timedelta(days=1), local + dt.timedelta(hours=12), local.date()
     placement = f"start: {today - dt.timedelta(weeks=14)}, end: {today + dt.timedelta(weeks=8)}"
     text = text.replace(SAMPLE_PLACEMENT, placement).replace("chats:\n", people + "chats:\n", 1)

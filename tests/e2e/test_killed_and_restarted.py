@@ -6,7 +6,6 @@ Telegram had not returned when the bot died can arrive twice, and each poll's vo
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import signal
 import sys
 from pathlib import Path
@@ -18,7 +17,6 @@ from bot.fake_telegram import FakeTelegram, FakeUser, SentMessage
 from bot.services.consortium_io import import_file
 from db.engine import Database
 from db.models import Chat
-from tests.conftest import SAMPLE_FILE
 from tests.e2e.conftest import MAIN_GROUP, for_the_wall_clock, process_env
 
 pytestmark = pytest.mark.wall_clock
@@ -44,7 +42,7 @@ async def _with_the_sample(database_url: str) -> str:
     """The database, with the consortium of examples/consortium.yaml imported."""
     settings = Settings(_env_file=None, database_url=database_url)  # type: ignore[call-arg]
     # Chen's placement runs, whatever the date.
-    sample = for_the_wall_clock(SAMPLE_FILE.read_text(encoding="utf-8"), dt.datetime.now(dt.UTC))
+    sample = for_the_wall_clock()
     await import_file(settings, sample)
     return database_url
 

@@ -4,7 +4,6 @@ writes no invite token, no bot token and no one's words into its log."""
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import signal
 import sys
 from pathlib import Path
@@ -17,7 +16,6 @@ from bot.ops.admin_cli import new_invite
 from bot.services.consortium_io import import_file
 from db.engine import create_engine
 from db.migrate import upgrade
-from tests.conftest import SAMPLE_FILE
 from tests.e2e.conftest import for_the_wall_clock, process_env
 
 pytestmark = pytest.mark.wall_clock
@@ -37,7 +35,7 @@ async def test_debug_logs_hold_no_tokens_and_no_words(tg: FakeTelegram, tmp_path
         database_url=database_url,
     )
     # Zhang takes the question at once, whatever the hour and the date.
-    sample = for_the_wall_clock(SAMPLE_FILE.read_text(encoding="utf-8"), dt.datetime.now(dt.UTC))
+    sample = for_the_wall_clock()
     await import_file(settings, sample)
     invite = (await new_invite(settings, "nbu", "student", 1, 7)).token
     process = await asyncio.create_subprocess_exec(

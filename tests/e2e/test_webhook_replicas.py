@@ -7,7 +7,6 @@ replicas at once is handled once."""
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import signal
 import socket
 import sys
@@ -24,7 +23,7 @@ from bot.fake_telegram import FakeTelegram, FakeUser, SentMessage
 from bot.fake_telegram.balancer import SECRET_HEADER, RoundRobinBalancer
 from bot.services.consortium_io import import_file
 from db.engine import Database
-from tests.conftest import POSTGRES_URL, SAMPLE_FILE, _truncate_postgres
+from tests.conftest import POSTGRES_URL, _truncate_postgres
 from tests.e2e.conftest import (
     MAIN_GROUP,
     for_the_wall_clock,
@@ -103,12 +102,7 @@ class Replica:
 
 
 async def _sample_with_oncall(database_url: str) -> None:
-    text = for_the_wall_clock(
-        SAMPLE_FILE.read_text(encoding="utf-8"),
-        dt.datetime.now(dt.UTC),
-        rotation=(1002, 1003),
-        people=WANG,
-    )
+    text = for_the_wall_clock(rotation=(1002, 1003), people=WANG)
     settings = Settings(_env_file=None, database_url=database_url)  # type: ignore[call-arg]
     await import_file(settings, text)
 
